@@ -1,0 +1,48 @@
+"""The GBA Cooperation Map web app: ``create_app`` builds it; nothing runs at import time."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from geo.schema import GBA_JURISDICTIONS
+
+REPO_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+# Every setting, its default and its environment variable (documented in README.md;
+# tests/test_docs.py fails when one is not).
+SETTINGS = {
+    "DATA_DIR": ("GBA_DATA_DIR", str(REPO_DATA_DIR), "directory holding geojson/<layer>.geojson"),
+    "FEATURE_PROVIDER": ("GBA_FEATURE_PROVIDER", "files", "where features come from (webapp.providers.PROVIDERS)"),
+    "EMBED_ALLOWED_ORIGINS": (
+        "GBA_EMBED_ALLOWED_ORIGINS",
+        "*",
+        "space-separated origins allowed to frame /embed (CSP frame-ancestors); * = any site",
+    ),
+    "DEFAULT_LANG": ("GBA_DEFAULT_LANG", "zh-Hant", "language when ?lang= is absent: zh-Hant, zh-Hans or en"),
+}
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: defaults, then environment, then ``test_config``; then load the features once."""
+    app = Flask(__name__)
+    for key, (env, default, _doc) in SETTINGS.items():
+        app.config[key] = os.environ.get(env, default)
+    app.config["JSON_SORT_KEYS"] = False
+    if test_config:
+        app.config.update(test_config)
+
+    from webapp import downloads, errors, http
+    from webapp.providers import load_provider
+
+    provider = load_provider(app.config["FEATURE_PROVIDER"], data_dir=app.config["DATA_DIR"])
+    app.extensions["gba_provider"] = provider
+    found = {j for layer in provider.layers() for j in provider.jurisdictions(layer)}
+    app.config["KNOWN_JURISDICTIONS"] = tuple(sorted(set(GBA_JURISDICTIONS) | found))
+
+    errors.register(app)
+    http.register(app)
+    app.register_blueprint(downloads.bp)
+    return app

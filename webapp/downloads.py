@@ -1,0 +1,56 @@
+"""GeoJSON downloads: ``/download/all.geojson`` and ``/download/<layer>.geojson``.
+
+A thin route over ``collect``: filters and bbox come from ``webapp.params``, the
+features from the configured provider (the same one the map and the API use).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, request
+
+from webapp import params
+from webapp.errors import NotFound
+from webapp.http import GEOJSON, assemble_collection, make_etag, not_modified
+from webapp.providers.base import FeatureProvider, Filters
+
+bp = Blueprint("downloads", __name__)
+
+DOWNLOAD_PARAMS = ("bbox", *params.FILTER_PARAMS)
+
+
+def provider() -> FeatureProvider:
+    return current_app.extensions["gba_provider"]
+
+
+def collect(source: FeatureProvider, layers: list[str], bbox, filters: Filters) -> list[bytes]:
+    """Every matching feature of ``layers`` (a filter excludes records that lack its property)."""
+    items: list[bytes] = []
+    for layer in layers:
+        items.extend(source.query(layer, bbox=bbox, filters=filters).items)
+    return items
+
+
+@bp.get("/download/<name>.geojson")
+def download(name: str):
+    source = provider()
+    if name == "all":
+        layers = source.layers()
+    elif name in source.layers():
+        layers = [name]
+    else:
+        raise NotFound(f"no layer {name!r}; downloadable: all, {', '.join(source.layers())}")
+    params.reject_unknown(request.args, DOWNLOAD_PARAMS)
+    bbox = params.parse_bbox(params.single(request.args, "bbox"))
+    filters = params.parse_filters(request.args, current_app.config["KNOWN_JURISDICTIONS"])
+    etag = make_etag("download", source.version(), name, bbox, filters.key())
+    cached = not_modified(etag)
+    if cached is not None:
+        cached.headers["Access-Control-Allow-Origin"] = "*"
+        return cached
+    body = assemble_collection(collect(source, layers, bbox, filters), b',"name":"' + name.encode() + b'"')
+    response = Response(body, mimetype=GEOJSON)
+    response.set_etag(etag)
+    response.headers["Content-Disposition"] = f'attachment; filename="gba-cooperation-{name}.geojson"'
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return response
