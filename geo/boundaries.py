@@ -171,14 +171,18 @@ class Boundaries:
                 best, best_area = self.units[index], area
         return best
 
-    def jurisdictions_of(self, geometry) -> list[str]:
-        """Every jurisdiction a geometry overlaps, in unit order (a zone may span a border)."""
-        seen: list[str] = []
+    def jurisdictions_of(self, geometry, min_share: float = 0.01) -> list[str]:
+        """Every jurisdiction holding at least ``min_share`` of a geometry (a zone may span a border).
+
+        The threshold ignores slivers where an outline grazes a neighbour's edge.
+        """
+        shares: dict[str, float] = {}
         for index in sorted(self._tree.query(geometry, predicate="intersects")):
             unit = self.units[index]
-            if unit.geometry.intersection(geometry).area > 0 and unit.jurisdiction not in seen:
-                seen.append(unit.jurisdiction)
-        return seen
+            overlap = unit.geometry.intersection(geometry).area
+            shares[unit.jurisdiction] = shares.get(unit.jurisdiction, 0.0) + overlap
+        total = geometry.area or 1.0
+        return [name for name, area in shares.items() if area / total >= min_share]
 
     def find(self, name: str) -> list[AdminUnit]:
         """Units called ``name`` (zh-Hans, zh-Hant or English, case-insensitive)."""

@@ -57,6 +57,11 @@ class Compiled:
     layers: dict[str, dict]
 
 
+def _squash(text: str) -> str:
+    """Text without any white space, so a quote matches across the article's line breaks."""
+    return "".join(text.split())
+
+
 def geodesic_area_km2(geometry) -> float:
     area, _ = GEOD.geometry_area_perimeter(shapely.orient_polygons(geometry))
     return abs(area) / 1e6
@@ -113,6 +118,7 @@ class _Compiler:
         self.problems: list[Problem] = []
         self.features: dict[str, dict] = {}  # id -> built feature
         self.geometries: dict[str, object] = {}  # id -> shapely geometry
+        self._articles: dict[str, str | None] = {}
 
     def problem(self, record: SourceRecord, message: str) -> None:
         self.problems.append(Problem(record.file, record.id, message, record.line))
@@ -157,6 +163,13 @@ class _Compiler:
             if not isinstance(quote, str) or not quote.strip():
                 self.problem(record, f"source {item.get('citation')!r} has no quote: copy the supporting sentence")
                 return None
+            text = self._article_text(item["citation"], citation)
+            if text is not None and _squash(quote) not in text:
+                self.problem(
+                    record,
+                    f"quote {quote.strip()[:40]!r} is not in {citation['file']}: copy it verbatim from the article",
+                )
+                return None
             out.append(
                 {
                     "citation": item["citation"],
@@ -167,6 +180,21 @@ class _Compiler:
                 }
             )
         return out
+
+    def _article_text(self, citation_id: str, citation: dict) -> str | None:
+        """The cited article's text (whitespace removed) when the citation names a local file."""
+        if not citation.get("file"):
+            return None
+        if citation_id not in self._articles:
+            path = Path(self.tables.directory) / str(citation["file"])
+            try:
+                self._articles[citation_id] = _squash(path.read_text(encoding="utf-8"))
+            except OSError:
+                self._articles[citation_id] = None
+                self.problems.append(
+                    Problem("citations.yaml", citation_id, f"cited file {citation['file']!r} is missing")
+                )
+        return self._articles[citation_id]
 
     def _status_years(self, record: SourceRecord) -> dict | None:
         data = record.data
@@ -477,6 +505,7 @@ class _Compiler:
             "coord_precision": worst,
             "approximate": any(end["properties"]["approximate"] for end in ends),
             "coord_source": "straight line between the endpoints' representative points",
+            "outside_gba": fp["outside_gba"] or tp["outside_gba"],
         }
         return {
             "type": "Feature",

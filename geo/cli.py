@@ -31,14 +31,16 @@ def _report(problems, what: str) -> int:
 def cmd_build(args) -> int:
     if args.if_stale:
         try:
-            stale = pipeline.stale(args.data_dir, args.out_dir)
+            stale = pipeline.stale(args.data_dir, args.out_dir, boundaries_path=args.boundaries)
         except PipelineError as exc:
             return _report(exc.problems, "build failed, no file was changed")
         if not stale:
             print("data is up to date", file=sys.stderr)
             return 0
     try:
-        written = pipeline.build(args.data_dir, args.out_dir, progress=_progress(args.quiet))
+        written = pipeline.build(
+            args.data_dir, args.out_dir, progress=_progress(args.quiet), boundaries_path=args.boundaries
+        )
     except PipelineError as exc:
         return _report(exc.problems, "build failed, no file was changed")
     except (GazetteerError, ValueError) as exc:
@@ -57,7 +59,11 @@ def cmd_validate(args) -> int:
         print(f"ok: {len(args.files)} file(s) valid")
         return 0
     try:
-        compiled, problems = pipeline.compile_data(args.data_dir, progress=_progress(args.quiet))
+        compiled, problems = pipeline.compile_data(
+            args.data_dir, progress=_progress(args.quiet), boundaries_path=args.boundaries
+        )
+    except PipelineError as exc:
+        return _report(exc.problems, "validation failed")
     except (GazetteerError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -79,8 +85,10 @@ def cmd_validate(args) -> int:
 
 def cmd_geocode(args) -> int:
     try:
-        bounds = pipeline.load_boundaries(args.data_dir)
+        bounds = pipeline.load_boundaries(args.data_dir, args.boundaries)
         geocoder = default_geocoder(bounds, args.data_dir, args.backend)
+    except PipelineError as exc:
+        return _report(exc.problems, "geocoding failed")
     except (GazetteerError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -111,6 +119,12 @@ def cmd_boundaries(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m geo", description="GBA Cooperation Map data pipeline")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="data directory (default: %(default)s)")
+    parser.add_argument(
+        "--boundaries",
+        type=Path,
+        default=None,
+        help="boundary GeoJSON (default: DATA_DIR/boundaries/gba_admin.geojson)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -15,8 +15,15 @@ from geo.validate import check_dataset
 BOUNDARIES_FILE = Path("boundaries") / "gba_admin.geojson"
 
 
-def load_boundaries(data_dir: Path) -> Boundaries:
-    boundaries = Boundaries.load(Path(data_dir) / BOUNDARIES_FILE)
+def load_boundaries(data_dir: Path, path: Path | None = None) -> Boundaries:
+    """The boundary units (``data_dir/boundaries/gba_admin.geojson`` unless ``path`` is given)."""
+    path = Path(path) if path else Path(data_dir) / BOUNDARIES_FILE
+    try:
+        boundaries = Boundaries.load(path)
+    except FileNotFoundError:
+        raise PipelineError([Problem(str(path), None, "boundary file is missing: run `make boundaries`")]) from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise PipelineError([Problem(str(path), None, f"boundary file cannot be read: {exc}")]) from None
     # GCJ-02 is a mainland datum: Hong Kong and Macau positions are never shifted.
     datum.set_unshifted_areas(
         g for g in (boundaries.jurisdiction_geometry("Hong Kong"), boundaries.jurisdiction_geometry("Macau")) if g
@@ -25,11 +32,11 @@ def load_boundaries(data_dir: Path) -> Boundaries:
 
 
 def compile_data(
-    data_dir: Path, geocoder: Geocoder | None = None, progress=lambda _m: None
+    data_dir: Path, geocoder: Geocoder | None = None, progress=lambda _m: None, boundaries_path: Path | None = None
 ) -> tuple[Compiled, list[Problem]]:
     """Read ``data_dir/sources``, compile and validate; return the layers and every problem."""
     data_dir = Path(data_dir)
-    boundaries = load_boundaries(data_dir)
+    boundaries = load_boundaries(data_dir, boundaries_path)
     geocoder = geocoder or default_geocoder(boundaries, data_dir)
     tables = read_sources(data_dir / "sources")
     compiled, problems = compile_layers(tables, boundaries, geocoder, progress)
@@ -40,20 +47,26 @@ def compile_data(
 
 
 def build(
-    data_dir: Path, out_dir: Path | None = None, geocoder: Geocoder | None = None, progress=lambda _m: None
+    data_dir: Path,
+    out_dir: Path | None = None,
+    geocoder: Geocoder | None = None,
+    progress=lambda _m: None,
+    boundaries_path: Path | None = None,
 ) -> list[Path]:
     """Compile and write every layer file; raise ``PipelineError`` (writing nothing) on any problem."""
     data_dir = Path(data_dir)
-    compiled, problems = compile_data(data_dir, geocoder, progress)
+    compiled, problems = compile_data(data_dir, geocoder, progress, boundaries_path)
     if problems:
         raise PipelineError(problems)
     return write_layers(render(compiled), Path(out_dir) if out_dir else data_dir / "geojson")
 
 
-def stale(data_dir: Path, out_dir: Path | None = None, geocoder: Geocoder | None = None) -> list[str]:
+def stale(
+    data_dir: Path, out_dir: Path | None = None, geocoder: Geocoder | None = None, boundaries_path: Path | None = None
+) -> list[str]:
     """Layer files that no longer match their sources (raises ``PipelineError`` if sources are bad)."""
     data_dir = Path(data_dir)
-    compiled, problems = compile_data(data_dir, geocoder)
+    compiled, problems = compile_data(data_dir, geocoder, boundaries_path=boundaries_path)
     if problems:
         raise PipelineError(problems)
     return stale_layers(render(compiled), Path(out_dir) if out_dir else data_dir / "geojson")

@@ -314,6 +314,7 @@ LINK_PROPERTIES = {
     "coord_precision": (STR,),
     "approximate": (BOOL,),
     "coord_source": (STR,),
+    "outside_gba": (BOOL,),
 }
 
 SOURCE_PROPERTIES = {"title": (STR,), "publisher": (STR,), "date": (STR,), "quote": (STR,)}
