@@ -13,7 +13,7 @@ def test_reads_every_layer_with_file_and_line():
         "hkpc": "agencies",
         "shenzhen-gov": "agencies",
     }
-    second = [r for r in tables.records if r.id == "shenzhen-gov"][0]
+    second = next(r for r in tables.records if r.id == "shenzhen-gov")
     assert second.file.endswith("agencies.yaml") and second.line == 12
     assert [link.id for link in tables.links] == ["hkpc-pingshan", "gov-pingshan"]
     assert tables.citations["article"]["publisher"] == "大公報 (Ta Kung Pao)"
