@@ -1,0 +1,134 @@
+"""GeoJSON downloads: filters, headers, conditional GET, bad input, and a GDAL round trip."""
+
+import json
+
+import pytest
+import shapely
+from shapely.geometry import shape
+
+from geo.schema import LAYERS
+from geo.validate import check_files
+from tests.conftest import DATA_DIR
+
+
+def shipped(layer):
+    return json.loads((DATA_DIR / "geojson" / f"{layer}.geojson").read_text(encoding="utf-8"))["features"]
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_layer_download_has_every_feature_and_the_right_headers(client, layer):
+    response = client.get(f"/download/{layer}.geojson")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/geo+json"
+    assert response.headers["Content-Disposition"] == f'attachment; filename="gba-cooperation-{layer}.geojson"'
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.headers["ETag"]
+    body = response.get_json(force=True)
+    assert "crs" not in body
+    assert sorted(f["id"] for f in body["features"]) == sorted(f["id"] for f in shipped(layer))
+
+
+def test_all_download_holds_every_layer(client):
+    body = client.get("/download/all.geojson").get_json(force=True)
+    assert len(body["features"]) == sum(len(shipped(layer)) for layer in LAYERS)
+
+
+@pytest.mark.parametrize(
+    ("query", "check"),
+    [
+        (
+            "jurisdiction=Hong%20Kong",
+            lambda p: "Hong Kong" in p.get("jurisdictions", [p.get("from_jurisdiction"), p.get("to_jurisdiction")]),
+        ),
+        (
+            "jurisdiction=macau,zhuhai",
+            lambda p: (
+                {"Macau", "Zhuhai"}
+                & set(p.get("jurisdictions", [p.get("from_jurisdiction"), p.get("to_jurisdiction")]))
+            ),
+        ),
+        ("status=planned", lambda p: p["status"] == "planned"),
+        ("category=hospital,clinic_centre", lambda p: p["category"] in ("hospital", "clinic_centre")),
+        ("cross_border=true", lambda p: p["cross_border"] is True),
+        ("link_type=medical", lambda p: p["link_type"] == "medical"),
+    ],
+)
+def test_filters_select_exactly_the_matching_records(client, query, check):
+    body = client.get(f"/download/all.geojson?{query}").get_json(force=True)
+    everything = [f for layer in LAYERS for f in shipped(layer)]
+    expected = {f["id"] for f in everything if _safe(check, f["properties"])}
+    assert expected, query  # the filter must select something in the shipped data
+    assert {f["id"] for f in body["features"]} == expected
+
+
+def _safe(check, props):
+    try:
+        return bool(check(props))
+    except KeyError:
+        return False  # a record without the filtered property never matches
+
+
+def test_bbox_selects_features_intersecting_the_box(client):
+    box = (114.30, 22.64, 114.45, 22.76)  # Pingshan
+    body = client.get("/download/all.geojson?bbox=" + ",".join(map(str, box))).get_json(force=True)
+    everything = [f for layer in LAYERS for f in shipped(layer)]
+    expected = {f["id"] for f in everything if shape(f["geometry"]).intersects(shapely.box(*box))}
+    assert {f["id"] for f in body["features"]} == expected and expected
+
+
+def test_conditional_get_returns_304_and_filters_change_the_etag(client):
+    first = client.get("/download/links.geojson")
+    again = client.get("/download/links.geojson", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    filtered = client.get("/download/links.geojson?status=planned")
+    assert filtered.headers["ETag"] != first.headers["ETag"]
+
+
+def test_large_downloads_are_gzipped_when_asked(client):
+    import gzip
+
+    response = client.get("/download/all.geojson", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(response.data))["type"] == "FeatureCollection"
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "message"),
+    [
+        ("/download/nope.geojson", 404, "no layer 'nope'"),
+        ("/download/all.geojson?bbox=1,2,3", 400, "give four comma-separated numbers"),
+        ("/download/all.geojson?bbox=a,b,c,d", 400, "every value must be a number"),
+        ("/download/all.geojson?bbox=114,23,115,22", 400, "minLat is larger than maxLat"),
+        ("/download/all.geojson?bbox=114,22,200,23", 400, "longitudes must be within"),
+        ("/download/all.geojson?status=open", 400, "status='open' is not known"),
+        ("/download/all.geojson?jurisdiction=Atlantis", 400, "jurisdiction='Atlantis' is not known"),
+        ("/download/all.geojson?cross_border=perhaps", 400, "expected true or false"),
+        ("/download/all.geojson?colour=red", 400, "unknown parameter(s) colour"),
+        ("/download/all.geojson?status=planned&status=operating", 400, "given 2 times"),
+    ],
+)
+def test_bad_input_is_a_json_error(client, url, status, message):
+    response = client.get(url)
+    assert response.status_code == status
+    assert response.is_json and message in response.get_json()["description"]
+
+
+def test_download_reads_back_unchanged_with_gdal(client, tmp_path):
+    import pyogrio
+
+    for layer in LAYERS:
+        path = tmp_path / f"{layer}.geojson"
+        path.write_bytes(client.get(f"/download/{layer}.geojson").data)
+        assert check_files([path]) == []
+        meta, _fids, geometry, fields = pyogrio.raw.read(path)
+        columns = dict(zip(meta["fields"], fields))
+        source = {f["id"]: f for f in shipped(layer)}
+        assert len(geometry) == len(source)
+        for row, wkb in enumerate(geometry):
+            feature = source[columns["id"][row]]
+            assert shapely.from_wkb(wkb).equals_exact(shape(feature["geometry"]), 1e-9)
+            keys = ("from_id", "to_id", "link_type") if layer == "links" else ("name_zh_hant", "name_en")
+            for key in (*keys, "status", "coord_precision"):
+                assert columns[key][row] == feature["properties"][key]
+            # Nested values (sources, figures) come back as JSON text with the same content.
+            assert json.loads(columns["sources"][row]) == feature["properties"]["sources"]
