@@ -34,7 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
-    from webapp import downloads, errors, http
+    from webapp import downloads, errors, http, ogcapi
     from webapp.providers import load_provider
 
     provider = load_provider(app.config["FEATURE_PROVIDER"], data_dir=app.config["DATA_DIR"])
@@ -45,4 +45,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.register(app)
     http.register(app)
     app.register_blueprint(downloads.bp)
+    app.register_blueprint(ogcapi.bp)
     return app

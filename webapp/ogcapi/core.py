@@ -1,0 +1,424 @@
+"""OGC API – Features, Part 1: the documents and the items query, as plain functions.
+
+The routes in ``routes.py`` read the request and call these; nothing here needs a
+request, so each function is tested on its own. Items are answered by byte
+assembly from the provider's pre-serialised features: a request costs an index
+look-up plus concatenation, never a GeoJSON parse or re-serialisation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import quote, urlencode
+
+import orjson
+
+from geo.schema import (
+    CATEGORIES,
+    CRS_URI,
+    LAYER_CATEGORIES,
+    LAYER_LABELS,
+    LINK_LAYER,
+    LINK_TYPES,
+    STATUSES,
+)
+from webapp import params
+from webapp.errors import InvalidParameter, NotFound
+from webapp.http import GEOJSON, assemble_collection
+from webapp.providers.base import FeatureProvider, Filters, Page
+
+API_TITLE = "GBA Cooperation Map – OGC API Features"
+API_DESCRIPTION = (
+    "Cross-border cooperation in the Guangdong–Hong Kong–Macao Greater Bay Area: zones, hospitals, "
+    "computing centres, universities, public bodies, enterprises and the links between them, "
+    "as GeoJSON (WGS-84 longitude/latitude)."
+)
+
+JSON = "application/json"
+HTML = "text/html"
+OPENAPI_JSON = "application/vnd.oai.openapi+json;version=3.0"
+SCHEMA_JSON = "application/schema+json"
+REL_CONFORMANCE = "conformance"
+REL_DATA = "data"
+REL_QUERYABLES = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+
+CONFORMANCE_CLASSES = (
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+)
+
+FORMATS = ("json", "html")
+DEFAULT_LIMIT = 10
+# A page of 10,000 features is a few MB: large enough for a whole layer of the
+# curated data in one request, small enough to keep one response bounded.
+# Larger values are clamped (and the response says so), as the standard's
+# own example asks ("ask for 50000, you might get up to 10000 and a next link").
+MAX_LIMIT = 10_000
+# Integers longer than this are "huge" without converting them (int() of a very
+# long digit string is slow and Python refuses past 4,300 digits).
+_MAX_DIGITS = 18
+_DIGITS = re.compile(r"[0-9]+")
+
+# Which equality filters each collection answers (its queryables, Part 3 style).
+FEATURE_QUERYABLES = ("category", "jurisdiction", "status")
+LINK_QUERYABLES = ("jurisdiction", "status", "link_type", "cross_border")
+PAGING_PARAMS = ("f", "bbox", "limit", "offset", "datetime")
+
+QUERYABLE_TITLES = {
+    "category": "Category",
+    "jurisdiction": "Jurisdiction",
+    "status": "Status",
+    "link_type": "Type of link",
+    "cross_border": "Cross-border",
+}
+
+
+# --- content negotiation -------------------------------------------------------------------
+
+
+def negotiate(f: str | None, accept, json_type: str = JSON) -> str:
+    """``"json"`` or ``"html"``: ``f`` wins; else the Accept header; JSON when nothing says HTML.
+
+    ``accept`` is a werkzeug ``MIMEAccept``. Browsers rank ``text/html`` above ``*/*``
+    and get HTML; GIS clients, curl and scripts send JSON types, ``*/*`` or nothing.
+    """
+    if f:
+        chosen = f.lower()
+        if chosen not in FORMATS:
+            raise InvalidParameter(f"f={f!r}: expected one of {', '.join(FORMATS)}")
+        return chosen
+    best = accept.best_match([json_type, JSON, HTML], default=json_type)
+    return "html" if best == HTML else "json"
+
+
+# --- collections ---------------------------------------------------------------------------
+
+
+def queryables_of(layer: str) -> tuple[str, ...]:
+    """The equality filters ``layer`` answers: links have types and ends, places have categories."""
+    return LINK_QUERYABLES if layer == LINK_LAYER else FEATURE_QUERYABLES
+
+
+def items_params(layer: str) -> tuple[str, ...]:
+    """Every query parameter ``/collections/{layer}/items`` accepts."""
+    return PAGING_PARAMS + queryables_of(layer)
+
+
+def require_collection(provider: FeatureProvider, layer: str) -> None:
+    if layer not in provider.layers():
+        raise NotFound(f"no collection {layer!r}; collections: {', '.join(provider.layers())}")
+
+
+def layer_title(layer: str) -> str:
+    labels = LAYER_LABELS.get(layer)
+    return labels["en"] if labels else layer
+
+
+def layer_description(layer: str, count: int) -> str:
+    labels = LAYER_LABELS.get(layer, {})
+    chinese = " / ".join(labels[key] for key in ("zh_hant", "zh_hans") if key in labels)
+    filters = ", ".join(queryables_of(layer))
+    return (
+        f"{layer_title(layer)} ({chinese}): {count} features. "
+        f"Filter items by bbox and by equality on {filters} (see the queryables link)."
+    )
+
+
+def _link(href: str, rel: str, type_: str, title: str) -> dict:
+    return {"href": href, "rel": rel, "type": type_, "title": title}
+
+
+def landing_document(base: str) -> dict:
+    """The landing page: what this API is and where everything is."""
+    return {
+        "title": API_TITLE,
+        "description": API_DESCRIPTION,
+        "links": [
+            _link(f"{base}?f=json", "self", JSON, "This document"),
+            _link(f"{base}?f=html", "alternate", HTML, "This document as HTML"),
+            _link(f"{base}/openapi?f=json", "service-desc", OPENAPI_JSON, "The API definition (OpenAPI 3.0)"),
+            _link(f"{base}/openapi?f=html", "service-doc", HTML, "The API documentation"),
+            _link(f"{base}/conformance?f=json", REL_CONFORMANCE, JSON, "Conformance classes implemented"),
+            _link(f"{base}/collections?f=json", REL_DATA, JSON, "The feature collections"),
+        ],
+    }
+
+
+def conformance_document() -> dict:
+    return {"conformsTo": list(CONFORMANCE_CLASSES)}
+
+
+def collection_document(base: str, provider: FeatureProvider, layer: str, self_links: bool = True) -> dict:
+    """One collection: title, extent, CRS and links to its items and queryables."""
+    info = provider.layer_info(layer)
+    href = f"{base}/collections/{layer}"
+    links = []
+    if self_links:
+        links += [
+            _link(f"{href}?f=json", "self", JSON, "This collection"),
+            _link(f"{href}?f=html", "alternate", HTML, "This collection as HTML"),
+        ]
+    links += [
+        _link(f"{href}/items?f=json", "items", GEOJSON, f"{layer_title(layer)} as GeoJSON"),
+        _link(f"{href}/items?f=html", "items", HTML, f"{layer_title(layer)} as HTML"),
+        _link(f"{href}/queryables?f=json", REL_QUERYABLES, SCHEMA_JSON, "Properties to filter on"),
+    ]
+    document = {
+        "id": layer,
+        "title": layer_title(layer),
+        "description": layer_description(layer, info["count"]),
+        "itemType": "feature",
+        "crs": [CRS_URI],
+        "storageCrs": CRS_URI,
+        "links": links,
+    }
+    if info["extent"] is not None:  # an empty layer has no extent to give
+        document["extent"] = {"spatial": {"bbox": [info["extent"]], "crs": CRS_URI}}
+    return document
+
+
+def collections_document(base: str, provider: FeatureProvider) -> dict:
+    return {
+        "links": [
+            _link(f"{base}/collections?f=json", "self", JSON, "The collections"),
+            _link(f"{base}/collections?f=html", "alternate", HTML, "The collections as HTML"),
+        ],
+        "collections": [collection_document(base, provider, layer, self_links=False) for layer in provider.layers()],
+    }
+
+
+def queryable_schemas(layer: str, jurisdictions: Iterable[str]) -> dict[str, dict]:
+    """JSON Schema of each queryable of ``layer`` (also used by the OpenAPI document)."""
+    vocabularies = {
+        "category": list(LAYER_CATEGORIES.get(layer, CATEGORIES)),
+        "jurisdiction": list(jurisdictions),
+        "status": list(STATUSES),
+        "link_type": list(LINK_TYPES),
+    }
+    descriptions = {
+        "category": "What kind of place it is.",
+        "jurisdiction": (
+            "The city or SAR at either end of the link."
+            if layer == LINK_LAYER
+            else "The city or SAR it lies in (any of them, for a feature spanning several)."
+        ),
+        "status": "Operating, under construction, planned or proposed.",
+        "link_type": "What the cooperation is about.",
+        "cross_border": "Whether the link joins two customs territories (Hong Kong, Macau, the mainland).",
+    }
+    schemas = {}
+    for name in queryables_of(layer):
+        schema: dict = {"title": QUERYABLE_TITLES[name], "description": descriptions[name]}
+        if name == "cross_border":
+            schema["type"] = "boolean"
+        else:
+            schema["type"] = "string"
+            schema["enum"] = vocabularies[name]
+        schemas[name] = schema
+    return schemas
+
+
+def queryables_document(base: str, layer: str, jurisdictions: Iterable[str]) -> dict:
+    """The queryables as a JSON Schema (OGC API – Features, Part 3 style)."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{base}/collections/{layer}/queryables",
+        "type": "object",
+        "title": layer_title(layer),
+        "description": (
+            "Filter items with ?name=value (equality, case-insensitive); "
+            "a comma-separated list means any of the values."
+        ),
+        "properties": queryable_schemas(layer, jurisdictions),
+        "additionalProperties": False,
+    }
+
+
+# --- items ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemsQuery:
+    """A validated items request."""
+
+    layer: str
+    bbox: tuple[float, float, float, float] | None
+    filters: Filters
+    limit: int
+    offset: int
+    limit_requested: int  # what the client asked for, before clamping to MAX_LIMIT
+
+    @property
+    def clamped(self) -> bool:
+        return self.limit_requested > self.limit
+
+
+def parse_count(value: str | None, name: str, default: int, minimum: int) -> int:
+    """A whole number ≥ ``minimum`` written in ASCII digits; huge values saturate instead of overflowing."""
+    if value is None or value == "":
+        return default
+    if not _DIGITS.fullmatch(value):
+        raise InvalidParameter(f"{name}={value!r}: expected a whole number ≥ {minimum} (digits only)")
+    number = int(value) if len(value) <= _MAX_DIGITS else 10**_MAX_DIGITS
+    if number < minimum:
+        raise InvalidParameter(f"{name}={value!r}: must be at least {minimum}")
+    return number
+
+
+def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
+    """4 numbers ``minLon,minLat,maxLon,maxLat``, or 6 with heights (``minLon,minLat,minH,maxLon,maxLat,maxH``).
+
+    The features are 2D, so the heights of a 3D box are checked and then ignored.
+    """
+    if value is None:
+        return None
+    parts = value.split(",")
+    if len(parts) not in (4, 6):
+        raise InvalidParameter(
+            f"bbox={value!r}: give 4 comma-separated numbers minLon,minLat,maxLon,maxLat "
+            "(e.g. 114.2,22.6,114.5,22.8), or 6 with heights"
+        )
+    if len(parts) == 4:
+        return params.parse_bbox(value)
+    try:
+        low, high = float(parts[2]), float(parts[5])
+    except ValueError:
+        raise InvalidParameter(f"bbox={value!r}: every value must be a number") from None
+    if not low <= high:
+        raise InvalidParameter(f"bbox={value!r}: the minimum height (3rd value) is above the maximum (6th)")
+    try:
+        return params.parse_bbox(",".join((parts[0], parts[1], parts[3], parts[4])))
+    except InvalidParameter as exc:
+        raise InvalidParameter(f"{exc.message} (read from the 3D bbox {value!r})") from None
+
+
+def _instant(text: str, value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidParameter(
+            f"datetime={value!r}: {text!r} is not an RFC 3339 date-time (e.g. 2021-06-01T00:00:00Z) "
+            "or date (2021-06-01)"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def parse_datetime(value: str | None) -> str | None:
+    """Check ``datetime`` (an instant or an interval with ``..`` for an open end); return it unchanged.
+
+    The features carry no temporal geometry (``year`` is a plain property), so a
+    valid ``datetime`` matches every feature, as the standard asks for such
+    features (/req/core/fc-time-response C); it is still validated, so a typo
+    is an error rather than a silent no-op.
+    """
+    if value is None:
+        return None
+    parts = value.split("/")
+    if len(parts) == 1:
+        _instant(value, value)
+        return value
+    if len(parts) != 2:
+        raise InvalidParameter(f"datetime={value!r}: give one date-time or an interval start/end")
+    start, end = ((None if part in ("", "..") else _instant(part, value)) for part in parts)
+    if start is None and end is None:
+        raise InvalidParameter(f"datetime={value!r}: an interval needs at least one end")
+    if start is not None and end is not None and start > end:
+        raise InvalidParameter(f"datetime={value!r}: the start is after the end")
+    return value
+
+
+def parse_items_query(layer: str, args: Mapping, jurisdictions: Iterable[str]) -> ItemsQuery:
+    """Validate the items parameters of ``layer``; every problem is a 400 with a message."""
+    allowed = items_params(layer)
+    misplaced = sorted(set(args) & (set(params.FILTER_PARAMS) - set(allowed)))
+    if misplaced:
+        raise InvalidParameter(
+            f"{', '.join(misplaced)} cannot filter collection {layer!r}; "
+            f"its queryables are {', '.join(queryables_of(layer))}"
+        )
+    params.reject_unknown(args, allowed)
+    limit_requested = parse_count(params.single(args, "limit"), "limit", DEFAULT_LIMIT, 1)
+    offset = parse_count(params.single(args, "offset"), "offset", 0, 0)
+    parse_datetime(params.single(args, "datetime"))
+    return ItemsQuery(
+        layer=layer,
+        bbox=parse_bbox(params.single(args, "bbox")),
+        filters=params.parse_filters(args, jurisdictions),
+        limit=min(limit_requested, MAX_LIMIT),
+        offset=offset,
+        limit_requested=limit_requested,
+    )
+
+
+def run_items_query(provider: FeatureProvider, query: ItemsQuery) -> Page:
+    return provider.query(query.layer, bbox=query.bbox, filters=query.filters, limit=query.limit, offset=query.offset)
+
+
+def items_links(base: str, query: ItemsQuery, page: Page, args: Mapping, fmt: str = "json") -> list[dict]:
+    """self, alternate, next/prev (when there is more) and collection; the client's filters are kept.
+
+    ``fmt`` is the format of the page being answered: its self and paging links
+    stay in that format, the alternate link gives the other one.
+    """
+    kept = [(key, value) for key, value in args.items() if key not in ("f", "limit", "offset")]
+    layer, limit, offset = query.layer, query.limit, query.offset
+    other = "html" if fmt == "json" else "json"
+    types = {"json": GEOJSON, "html": HTML}
+    titles = {"json": "as GeoJSON", "html": "as HTML"}
+
+    def href(at: int, in_format: str) -> str:
+        pairs = [*kept, ("limit", str(limit)), ("offset", str(at)), ("f", in_format)]
+        return f"{base}/collections/{layer}/items?{urlencode(pairs)}"
+
+    links = [
+        _link(href(offset, fmt), "self", types[fmt], "This page"),
+        _link(href(offset, other), "alternate", types[other], f"This page {titles[other]}"),
+    ]
+    if offset + page.number_returned < page.number_matched:
+        links.append(_link(href(offset + limit, fmt), "next", types[fmt], "Next page"))
+    if offset > 0:
+        previous = max(0, min(offset, page.number_matched) - limit)
+        links.append(_link(href(previous, fmt), "prev", types[fmt], "Previous page"))
+    links.append(_link(f"{base}/collections/{layer}?f=json", "collection", JSON, layer_title(layer)))
+    return links
+
+
+def timestamp(now: datetime | None = None) -> str:
+    return (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def items_body(page: Page, links: list[dict], query: ItemsQuery, now: datetime | None = None) -> bytes:
+    """The GeoJSON FeatureCollection, assembled from the pre-serialised features."""
+    members = {
+        "numberMatched": page.number_matched,
+        "numberReturned": page.number_returned,
+        "timeStamp": timestamp(now),
+        "links": links,
+    }
+    if query.clamped:
+        members["limitApplied"] = query.limit
+        members["notice"] = (
+            f"limit={query.limit_requested} is above the maximum of {MAX_LIMIT}: this page holds at most "
+            f"{MAX_LIMIT} features; follow the next link for the rest"
+        )
+    # orjson gives '{...}'; its inside becomes the collection's extra members.
+    return assemble_collection(page.items, b"," + orjson.dumps(members)[1:-1])
+
+
+def item_links(base: str, layer: str, feature_id: str) -> list[dict]:
+    href = f"{base}/collections/{layer}/items/{quote(feature_id, safe='')}"
+    return [
+        _link(f"{href}?f=json", "self", GEOJSON, "This feature"),
+        _link(f"{href}?f=html", "alternate", HTML, "This feature as HTML"),
+        _link(f"{base}/collections/{layer}?f=json", "collection", JSON, layer_title(layer)),
+    ]
+
+
+def item_body(blob: bytes, links: list[dict]) -> bytes:
+    """One pre-serialised feature with its links spliced in (the blob is a JSON object: it ends with ``}``)."""
+    return blob[:-1] + b',"links":' + orjson.dumps(links) + b"}"
