@@ -34,7 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
-    from webapp import downloads, errors, http, ogcapi
+    from webapp import downloads, errors, http, ogcapi, search
     from webapp.providers import load_provider
 
     provider = load_provider(app.config["FEATURE_PROVIDER"], data_dir=app.config["DATA_DIR"])
@@ -46,4 +46,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     http.register(app)
     app.register_blueprint(downloads.bp)
     app.register_blueprint(ogcapi.bp)
+    app.register_blueprint(search.bp)
     return app
