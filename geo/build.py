@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import shapely
@@ -18,6 +18,7 @@ from pyproj import Geod
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, mapping, shape
 
 from geo import datum, io
+from geo.context import jurisdiction_outlines
 from geo.boundaries import Boundaries
 from geo.geocode import Geocoder
 from geo.problems import Problem
@@ -55,6 +56,8 @@ class Compiled:
     """The built layers, keyed by layer name, as GeoJSON FeatureCollections."""
 
     layers: dict[str, dict]
+    # Display-only collections that are not feature layers (jurisdiction outlines), by file stem.
+    context: dict[str, dict] = field(default_factory=dict)
 
 
 def _squash(text: str) -> str:
@@ -539,7 +542,7 @@ class _Compiler:
             )
             layers[layer] = collection(layer, members)
         layers[LINK_LAYER] = collection(LINK_LAYER, sorted(links, key=lambda f: f["id"]))
-        return Compiled(layers)
+        return Compiled(layers, {"jurisdictions": jurisdiction_outlines(self.boundaries)})
 
 
 def collection(layer: str, features: list[dict]) -> dict:
@@ -555,26 +558,32 @@ def compile_layers(
     return compiled, list(tables.problems) + compiler.problems
 
 
+CONTEXT_DIR = "context"
+
+
 def render(compiled: Compiled) -> dict[str, str]:
-    """The exact text of every layer file (deterministic: same input, same bytes)."""
-    return {layer: io.dumps(fc) for layer, fc in compiled.layers.items()}
+    """The exact text of every built file, by path below the output directory (same input, same bytes)."""
+    texts = {f"{layer}.geojson": io.dumps(fc) for layer, fc in compiled.layers.items()}
+    texts.update({f"{CONTEXT_DIR}/{name}.geojson": io.dumps(fc, compact=True) for name, fc in compiled.context.items()})
+    return texts
 
 
 def write_layers(texts: dict[str, str], out_dir: Path) -> list[Path]:
-    """Replace the layer files; each file is swapped in atomically, only after all compiled."""
+    """Replace the built files; each is swapped in atomically, and only after everything compiled."""
     written = []
-    for layer in sorted(texts):
-        path = Path(out_dir) / f"{layer}.geojson"
-        io.write_text_atomic(path, texts[layer])
+    for name in sorted(texts):
+        path = Path(out_dir) / name
+        io.write_text_atomic(path, texts[name])
         written.append(path)
     return written
 
 
 def stale_layers(texts: dict[str, str], out_dir: Path) -> list[str]:
-    """Layers whose file on disk differs from what the sources build to."""
+    """Built files (by name without .geojson) that differ on disk from what the sources build to."""
     stale = []
-    for layer, text in sorted(texts.items()):
-        path = Path(out_dir) / f"{layer}.geojson"
+    for name, text in sorted(texts.items()):
+        layer = name.removesuffix(".geojson")
+        path = Path(out_dir) / name
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             stale.append(layer)
     return stale

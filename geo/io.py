@@ -21,11 +21,14 @@ def round_geometry(geometry: dict, decimals: int = COORD_DECIMALS) -> dict:
     return {"type": geometry["type"], "coordinates": _round_coords(list(geometry["coordinates"]), decimals)}
 
 
-def dumps(obj) -> str:
+def dumps(obj, compact: bool = False) -> str:
     """The one serialisation used for committed files: sorted keys, UTF-8, a trailing newline.
 
-    Sorting keys and a fixed float repr make rebuilding byte-identical.
+    Sorting keys and a fixed float repr make rebuilding byte-identical.  Reviewed tables are
+    indented so diffs read well; ``compact`` is for bulky geometry nobody reviews by eye.
     """
+    if compact:
+        return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False) + "\n"
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=1, allow_nan=False) + "\n"
 
 

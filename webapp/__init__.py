@@ -34,17 +34,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
-    from webapp import downloads, errors, http, ogcapi, search
+    from webapp import downloads, errors, http, ogcapi, search, views
     from webapp.providers import load_provider
 
     provider = load_provider(app.config["FEATURE_PROVIDER"], data_dir=app.config["DATA_DIR"])
     app.extensions["gba_provider"] = provider
+    app.extensions["gba_context"] = downloads.load_context(app.config["DATA_DIR"])
     found = {j for layer in provider.layers() for j in provider.jurisdictions(layer)}
     app.config["KNOWN_JURISDICTIONS"] = tuple(sorted(set(GBA_JURISDICTIONS) | found))
 
     errors.register(app)
     http.register(app)
     app.register_blueprint(downloads.bp)
+    app.register_blueprint(views.bp)
     app.register_blueprint(ogcapi.bp)
     app.register_blueprint(search.bp)
     return app

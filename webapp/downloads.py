@@ -6,6 +6,9 @@ features from the configured provider (the same one the map and the API use).
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 from flask import Blueprint, Response, current_app, request
 
 from webapp import params
@@ -28,6 +31,33 @@ def collect(source: FeatureProvider, layers: list[str], bbox, filters: Filters) 
     for layer in layers:
         items.extend(source.query(layer, bbox=bbox, filters=filters).items)
     return items
+
+
+def load_context(data_dir: str) -> dict[str, tuple[bytes, str]]:
+    """The display-only context collections (jurisdiction outlines) with their ETags, read once."""
+    directory = Path(data_dir) / "geojson" / "context"
+    loaded = {}
+    for path in sorted(directory.glob("*.geojson")):
+        body = path.read_bytes()
+        loaded[path.stem] = (body, hashlib.sha256(body).hexdigest()[:24])
+    return loaded
+
+
+@bp.get("/context/<name>.geojson")
+def context(name: str):
+    layers = current_app.extensions["gba_context"]
+    if name not in layers:
+        raise NotFound(f"no context layer {name!r}; available: {', '.join(layers) or 'none (run make data)'}")
+    params.reject_unknown(request.args, ())
+    body, etag = layers[name]
+    cached = not_modified(etag)
+    if cached is not None:
+        return cached
+    response = Response(body, mimetype=GEOJSON)
+    response.set_etag(etag)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @bp.get("/download/<name>.geojson")

@@ -64,6 +64,18 @@ def test_approximated_zone_matches_published_area_and_is_flagged(data_dir):
     assert props["jurisdiction"] == "Shenzhen" and props["district"] == "Pingshan"
 
 
+def test_context_layer_has_every_jurisdiction_and_shenzhen_districts(data_dir):
+    geo.build(data_dir)
+    context = read(data_dir / "geojson" / "context" / "jurisdictions.geojson")
+    by_level = {}
+    for feature in context["features"]:
+        by_level.setdefault(feature["properties"]["level"], set()).add(feature["properties"]["name_en"])
+    assert {"Hong Kong", "Macau", "Shenzhen", "Zhuhai", "Guangzhou"} <= by_level["jurisdiction"]
+    assert {"Pingshan", "Futian", "Nanshan"} <= by_level["district"]
+    hk = next(f for f in context["features"] if f["properties"]["name_en"] == "Hong Kong")
+    assert hk["properties"]["sar"] is True and hk["properties"]["name_zh_hant"] == "香港特別行政區"
+
+
 def test_outline_stays_within_its_clip_units():
     boundaries = load_boundaries(DATA_DIR)
     clip = boundaries.clip_geometry(["坪山区"])
@@ -76,22 +88,22 @@ def test_outline_stays_within_its_clip_units():
 
 def test_rebuild_is_byte_identical(data_dir, tmp_path):
     geo.build(data_dir)
-    first = {p.name: p.read_bytes() for p in (data_dir / "geojson").iterdir()}
+    first = {p.relative_to(data_dir / "geojson"): p.read_bytes() for p in (data_dir / "geojson").rglob("*.geojson")}
     geo.build(data_dir, out_dir=tmp_path / "again")
-    second = {p.name: p.read_bytes() for p in (tmp_path / "again").iterdir()}
-    assert first == second and len(first) == 7
+    second = {p.relative_to(tmp_path / "again"): p.read_bytes() for p in (tmp_path / "again").rglob("*.geojson")}
+    assert first == second and len(first) == 8
 
 
 def test_failed_build_leaves_old_files_intact(data_dir):
     geo.build(data_dir)
-    before = {p.name: p.read_bytes() for p in (data_dir / "geojson").iterdir()}
+    before = {p.name: p.read_bytes() for p in (data_dir / "geojson").rglob("*.geojson")}
     edit(data_dir, "hospitals", lambda rows: rows[0].update(category="spaceport"))
     with pytest.raises(geo.PipelineError) as caught:
         geo.build(data_dir)
     assert "category 'spaceport' is not one of the hospitals categories" in str(caught.value)
-    after = {p.name: p.read_bytes() for p in (data_dir / "geojson").iterdir()}
+    after = {p.name: p.read_bytes() for p in (data_dir / "geojson").rglob("*.geojson")}
     assert after == before
-    assert not [p for p in (data_dir / "geojson").iterdir() if p.name.endswith(".tmp")]
+    assert not [p for p in (data_dir / "geojson").rglob("*") if p.name.endswith(".tmp")]
 
 
 def test_interrupted_write_keeps_the_old_file(data_dir, monkeypatch):

@@ -132,3 +132,17 @@ def test_download_reads_back_unchanged_with_gdal(client, tmp_path):
                 assert columns[key][row] == feature["properties"][key]
             # Nested values (sources, figures) come back as JSON text with the same content.
             assert json.loads(columns["sources"][row]) == feature["properties"]["sources"]
+
+
+def test_context_layer_is_served_with_jurisdiction_outlines(client):
+    response = client.get("/context/jurisdictions.geojson")
+    assert response.status_code == 200 and response.headers["Content-Type"] == "application/geo+json"
+    names = {f["properties"]["name_en"] for f in response.get_json(force=True)["features"]}
+    assert {"Hong Kong", "Macau", "Shenzhen", "Zhuhai", "Pingshan"} <= names
+    again = client.get("/context/jurisdictions.geojson", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_unknown_context_layer_is_404_json(client):
+    response = client.get("/context/rivers.geojson")
+    assert response.status_code == 404 and "no context layer 'rivers'" in response.get_json()["description"]
