@@ -18,8 +18,8 @@ from pyproj import Geod
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, mapping, shape
 
 from geo import datum, io
-from geo.context import jurisdiction_outlines
 from geo.boundaries import Boundaries
+from geo.context import jurisdiction_outlines
 from geo.geocode import Geocoder
 from geo.problems import Problem
 from geo.schema import (
