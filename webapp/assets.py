@@ -1,0 +1,119 @@
+"""Front-end assets served by the app itself: no CDN, so the map loads where CDNs are blocked.
+
+Leaflet and Leaflet.markercluster come from their PyPI ``xstatic`` packages and
+our own JS/CSS from ``webapp/static``.  Every URL carries a version (the
+package version, or a digest of our file), so responses can be cached for a
+year; the bytes and their gzip form are kept in memory after the first request.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import mimetypes
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import xstatic.pkg.leaflet
+import xstatic.pkg.leaflet_markercluster
+from flask import Blueprint, Response, request, url_for
+from werkzeug.security import safe_join
+
+from webapp.errors import NotFound
+
+bp = Blueprint("assets", __name__)
+
+OWN_STATIC = Path(__file__).resolve().parent / "static"
+ONE_YEAR = 365 * 24 * 3600
+COMPRESSIBLE = (".js", ".css", ".map", ".svg")
+
+
+@dataclass(frozen=True)
+class AssetPackage:
+    """A directory of files served under ``/assets/<name>/<version>/``."""
+
+    directory: Path
+    version: str | None  # None: each file is versioned by its own content digest
+
+
+PACKAGES = {
+    "leaflet": AssetPackage(Path(xstatic.pkg.leaflet.BASE_DIR), xstatic.pkg.leaflet.VERSION),
+    "markercluster": AssetPackage(
+        Path(xstatic.pkg.leaflet_markercluster.BASE_DIR), xstatic.pkg.leaflet_markercluster.VERSION
+    ),
+    "gba": AssetPackage(OWN_STATIC, None),
+}
+
+
+@dataclass(frozen=True)
+class LoadedAsset:
+    body: bytes
+    gzipped: bytes | None
+    mimetype: str
+    digest: str
+
+
+@lru_cache(maxsize=64)
+def _load(path: Path, mtime_ns: int, size: int) -> LoadedAsset:
+    # mtime and size are part of the cache key so an edited file is re-read.
+    body = path.read_bytes()
+    mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if path.suffix == ".js":
+        mimetype = "text/javascript"  # Python 3.11 still guesses application/javascript
+    gzipped = gzip.compress(body, compresslevel=9, mtime=0) if path.suffix in COMPRESSIBLE else None
+    return LoadedAsset(body, gzipped, mimetype, hashlib.sha256(body).hexdigest()[:12])
+
+
+def _file(package: str, filename: str) -> tuple[AssetPackage, Path] | None:
+    pkg = PACKAGES.get(package)
+    if pkg is None:
+        return None
+    joined = safe_join(str(pkg.directory), filename)
+    if joined is None or not Path(joined).is_file():
+        return None
+    return pkg, Path(joined)
+
+
+def load_asset(package: str, filename: str) -> LoadedAsset | None:
+    """The asset's bytes, or None when the package or file does not exist."""
+    found = _file(package, filename)
+    if found is None:
+        return None
+    stat = found[1].stat()
+    return _load(found[1], stat.st_mtime_ns, stat.st_size)
+
+
+def asset_version(package: str, filename: str) -> str:
+    """The version segment of the file's URL."""
+    pkg = PACKAGES[package]
+    if pkg.version is not None:
+        return pkg.version
+    asset = load_asset(package, filename)
+    if asset is None:
+        raise LookupError(f"no asset {package}/{filename}")
+    return asset.digest
+
+
+def asset_url(package: str, filename: str) -> str:
+    """The app URL of an asset, e.g. ``/assets/leaflet/1.9.3/leaflet.js``."""
+    return url_for("views.assets.asset", package=package, version=asset_version(package, filename), filename=filename)
+
+
+@bp.get("/assets/<package>/<version>/<path:filename>")
+def asset(package: str, version: str, filename: str) -> Response:
+    loaded = load_asset(package, filename)
+    # A stale version must not be cached for a year under the current bytes.
+    if loaded is None or version != asset_version(package, filename):
+        raise NotFound(f"no asset {package}/{version}/{filename}; the page links the current versions")
+    use_gzip = loaded.gzipped is not None and "gzip" in request.headers.get("Accept-Encoding", "")
+    response = Response(loaded.gzipped if use_gzip else loaded.body, mimetype=loaded.mimetype)
+    if use_gzip:
+        response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    # Each encoding is its own representation, so each gets its own strong ETag.
+    response.set_etag(loaded.digest + ("-gz" if use_gzip else ""))
+    response.cache_control.public = True
+    response.cache_control.max_age = ONE_YEAR
+    response.cache_control.immutable = True
+    return response.make_conditional(request)

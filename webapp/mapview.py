@@ -1,0 +1,413 @@
+"""The map page: its URL parameters, and the folium map that hands a JSON config to gba-map.js.
+
+folium builds the Leaflet map and the basemap tile layers; one small plugin
+(``CooperationMap``) passes the config (download URLs, language, labels from
+``geo.schema``, initial view) to ``webapp/static/gba-map.js``, which fetches the
+layers from ``/download/<layer>.geojson`` and draws them.  No data is ever
+inlined into the HTML.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import folium
+from branca.element import Figure
+from folium.elements import JSCSSMixin
+from folium.template import Template
+
+from geo.schema import (
+    CATEGORIES,
+    COORD_PRECISIONS,
+    FIGURE_KINDS,
+    GBA_BOUNDS,
+    LANGS,
+    LAYER_GEOMETRY,
+    LAYER_LABELS,
+    LINK_LAYER,
+    LINK_TYPES,
+    SAR_JURISDICTIONS,
+    STATUS_LABELS,
+    URL_LANGS,
+)
+from webapp import params
+from webapp.errors import InvalidParameter, NotFound
+from webapp.providers.base import FeatureProvider
+
+# The URL parameters of /embed (and /): docs/embed.md documents each one, and
+# tests/webapp/test_views.py fails when one is missing there.
+EMBED_PARAMS = ("layers", "lang", "bbox", "lat", "lon", "zoom", "focus", "basemap", "controls")
+
+MIN_ZOOM = 0
+MAX_ZOOM = 18  # Gaode serves tiles up to 18, the lowest maximum of the three basemaps
+
+
+@dataclass(frozen=True)
+class Basemap:
+    """A tile service; ``datum`` says which coordinates its tiles are drawn in."""
+
+    label: Mapping[str, str]
+    tiles: str
+    attribution: str
+    subdomains: str
+    max_zoom: int
+    datum: str
+
+
+OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+BASEMAPS = {
+    "osm": Basemap(
+        {"en": "OpenStreetMap", "zh_hant": "OpenStreetMap", "zh_hans": "OpenStreetMap"},
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        OSM_ATTRIBUTION,
+        "abc",
+        19,
+        "wgs84",
+    ),
+    "positron": Basemap(
+        {
+            "en": "CartoDB Positron (light)",
+            "zh_hant": "CartoDB Positron（淺色）",
+            "zh_hans": "CartoDB Positron（浅色）",
+        },
+        "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
+        OSM_ATTRIBUTION + ' &copy; <a href="https://carto.com/attributions">CARTO</a>',
+        "abcd",
+        20,
+        "wgs84",
+    ),
+    # Gaode's tiles are drawn in GCJ-02, so gba-map.js shifts mainland features onto them.
+    "gaode": Basemap(
+        {"en": "Gaode (Amap)", "zh_hant": "高德地圖", "zh_hans": "高德地图"},
+        "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+        '&copy; <a href="https://www.amap.com/">高德地图 AutoNavi</a>',
+        "1234",
+        18,
+        "gcj02",
+    ),
+}
+DEFAULT_BASEMAP = "osm"
+
+# Colour-blind-safe hues (Okabe-Ito) for the feature layers; links are coloured by type.
+LAYER_COLOURS = {
+    "zones": "#8e44ad",
+    "hospitals": "#d55e00",
+    "computing_centres": "#0072b2",
+    "universities": "#009e73",
+    "agencies": "#e69f00",
+    "enterprises": "#cc79a7",
+}
+LINK_TYPE_COLOURS = {
+    "medical": "#d62728",
+    "computing": "#1f77b4",
+    "research": "#2ca02c",
+    "talent": "#9467bd",
+    "policy_replication": "#ff7f0e",
+    "industry": "#8c564b",
+    "governance": "#17becf",
+    "event": "#7f7f7f",
+}
+
+# Words of the page itself; the data's vocabularies come from geo.schema.
+UI_TEXT = {
+    "title": {"en": "GBA Cooperation Map", "zh_hant": "大灣區合作地圖", "zh_hans": "大湾区合作地图"},
+    "legend": {"en": "Legend", "zh_hant": "圖例", "zh_hans": "图例"},
+    "planned": {
+        "en": "Planned or proposed (dashed)",
+        "zh_hant": "規劃或建議中（虛線）",
+        "zh_hans": "规划或建议中（虚线）",
+    },
+    "directed": {"en": "Direction of the link", "zh_hant": "合作方向", "zh_hans": "合作方向"},
+    "exact": {"en": "Known position", "zh_hant": "已知位置", "zh_hans": "已知位置"},
+    "approximate": {
+        "en": "Approximate position (hollow, dashed)",
+        "zh_hant": "約略位置（空心、虛線）",
+        "zh_hans": "约略位置（空心、虚线）",
+    },
+    "category": {"en": "Category", "zh_hant": "類別", "zh_hans": "类别"},
+    "link_type": {"en": "Type", "zh_hant": "類型", "zh_hans": "类型"},
+    "place": {"en": "Where", "zh_hant": "所在地", "zh_hans": "所在地"},
+    "status": {"en": "Status", "zh_hant": "狀態", "zh_hans": "状态"},
+    "year": {"en": "Year", "zh_hant": "年份", "zh_hans": "年份"},
+    "figures": {"en": "Figures", "zh_hant": "數字", "zh_hans": "数字"},
+    "people": {"en": "People", "zh_hant": "人物", "zh_hans": "人物"},
+    "sources": {"en": "Sources", "zh_hant": "資料來源", "zh_hans": "资料来源"},
+    "position": {"en": "Position", "zh_hant": "位置", "zh_hans": "位置"},
+    "length": {"en": "Length", "zh_hant": "距離", "zh_hans": "距离"},
+    "cross_border": {"en": "Cross-border", "zh_hant": "跨境", "zh_hans": "跨境"},
+    "yes": {"en": "yes", "zh_hant": "是", "zh_hans": "是"},
+    "no": {"en": "no", "zh_hant": "否", "zh_hans": "否"},
+    "share": {"en": "Share / embed", "zh_hant": "分享／嵌入", "zh_hans": "分享／嵌入"},
+    "share_link": {"en": "Link to this view", "zh_hant": "此地圖畫面的連結", "zh_hans": "此地图画面的链接"},
+    "share_iframe": {
+        "en": "Embed code (iframe)",
+        "zh_hant": "嵌入代碼（iframe）",
+        "zh_hans": "嵌入代码（iframe）",
+    },
+    "copy": {"en": "Copy", "zh_hant": "複製", "zh_hans": "复制"},
+    "download": {
+        "en": "Download GeoJSON of the visible layers",
+        "zh_hant": "下載顯示中圖層的 GeoJSON",
+        "zh_hans": "下载显示中图层的 GeoJSON",
+    },
+    "nothing_visible": {"en": "No layer is visible", "zh_hant": "未有顯示任何圖層", "zh_hans": "未显示任何图层"},
+    "load_error": {"en": "Could not load", "zh_hant": "無法載入", "zh_hans": "无法加载"},
+    "language": {"en": "Language", "zh_hant": "語言", "zh_hans": "语言"},
+}
+LANG_NAMES = {"zh-Hant": "繁體中文", "zh-Hans": "简体中文", "en": "English"}
+
+
+@dataclass(frozen=True)
+class MapView:
+    """What a map URL asks for, parsed and checked."""
+
+    lang: str  # URL tag: zh-Hant | zh-Hans | en
+    layers: tuple[str, ...]  # overlays shown on load, in display order
+    basemap: str
+    controls: bool
+    bbox: tuple[float, float, float, float] | None = None
+    center: tuple[float, float] | None = None  # lat, lon
+    zoom: int | None = None
+    focus: str | None = None
+
+    @property
+    def lang_key(self) -> str:
+        """The schema's key for the language (``zh_hant``), used in labels and property names."""
+        return URL_LANGS[self.lang]
+
+
+@dataclass(frozen=True)
+class PageUrls:
+    """Where the page loads its assets and data from (app-relative URLs)."""
+
+    leaflet_js: str
+    leaflet_css: str
+    markercluster_js: str
+    markercluster_css: str
+    map_js: str
+    map_css: str
+    page: str
+    embed: str
+    download_all: str
+    download_layer: str  # with the placeholder LAYER_PLACEHOLDER for the layer name
+
+
+LAYER_PLACEHOLDER = "__layer__"
+
+
+def _parse_layers(value: str | None, available: list[str]) -> tuple[str, ...]:
+    # Absent means every layer; an empty value means none (a share link can say "all off").
+    if value is None:
+        return tuple(available)
+    wanted = {part.strip().lower() for part in value.split(",") if part.strip()}
+    unknown = sorted(wanted - set(available))
+    if unknown:
+        raise InvalidParameter(
+            f"layers: {', '.join(unknown)} not known; choose from {', '.join(available)} (comma-separated)"
+        )
+    return tuple(layer for layer in available if layer in wanted)
+
+
+def _parse_basemap(value: str | None) -> str:
+    if value is None or value == "":
+        return DEFAULT_BASEMAP
+    if value.lower() not in BASEMAPS:
+        raise InvalidParameter(f"basemap={value!r}: expected one of {', '.join(BASEMAPS)}")
+    return value.lower()
+
+
+def _parse_controls(value: str | None) -> bool:
+    if value is None or value == "":
+        return True
+    if value not in ("0", "1"):
+        raise InvalidParameter(f"controls={value!r}: expected 1 (show the map controls) or 0 (hide them)")
+    return value == "1"
+
+
+def parse_view(args: Mapping, source: FeatureProvider, default_lang: str) -> MapView:
+    """Check every view parameter (400 for a bad one, 404 for an unknown ``focus`` id)."""
+    params.reject_unknown(args, EMBED_PARAMS)
+    lang = params.parse_lang(params.single(args, "lang"), default_lang)
+    layers = _parse_layers(params.single(args, "layers"), source.layers())
+    bbox = params.parse_bbox(params.single(args, "bbox"))
+    lat = params.parse_float(params.single(args, "lat"), "lat", -90.0, 90.0)
+    lon = params.parse_float(params.single(args, "lon"), "lon", -180.0, 180.0)
+    zoom = params.parse_int(params.single(args, "zoom"), "zoom", None, MIN_ZOOM, MAX_ZOOM)
+    focus = params.single(args, "focus") or None
+    basemap = _parse_basemap(params.single(args, "basemap"))
+    controls = _parse_controls(params.single(args, "controls"))
+
+    if (lat is None) != (lon is None):
+        raise InvalidParameter("lat and lon go together: give both (and optionally zoom), or neither")
+    if bbox is not None and (lat is not None or zoom is not None):
+        raise InvalidParameter("give either bbox or lat,lon,zoom for the initial view, not both")
+    if focus is not None and (bbox is not None or lat is not None):
+        raise InvalidParameter("focus centres the map on its feature: drop bbox/lat/lon (zoom may stay)")
+    if zoom is not None and lat is None and focus is None:
+        raise InvalidParameter("zoom needs a centre: add lat and lon, or focus")
+
+    if focus is not None:
+        found = source.find(focus)
+        if found is None:
+            raise NotFound(f"focus={focus!r}: no feature has this id; ids are in the downloads' properties.id")
+        if found[0] not in layers:  # a focused feature is always shown
+            layers = tuple(layer for layer in source.layers() if layer in layers or layer == found[0])
+
+    return MapView(
+        lang=lang,
+        layers=layers,
+        basemap=basemap,
+        controls=controls,
+        bbox=bbox,
+        center=None if lat is None else (lat, lon),
+        zoom=zoom,
+        focus=focus,
+    )
+
+
+def map_config(view: MapView, source: FeatureProvider, urls: PageUrls, embed: bool) -> dict:
+    """Everything gba-map.js needs, in the chosen language; the data itself is fetched."""
+    lang = view.lang_key
+    overlays = []
+    for layer in source.layers():
+        kind = "link" if layer == LINK_LAYER else ("polygon" if "Polygon" in LAYER_GEOMETRY[layer] else "point")
+        overlays.append(
+            {
+                "name": layer,
+                "label": LAYER_LABELS[layer][lang],
+                "kind": kind,
+                "colour": LAYER_COLOURS.get(layer, "#555555"),
+                "visible": layer in view.layers,
+                "url": urls.download_layer.replace(LAYER_PLACEHOLDER, layer),
+            }
+        )
+    if view.center is not None:
+        initial = {"center": list(view.center), "zoom": view.zoom}
+    else:
+        min_lon, min_lat, max_lon, max_lat = view.bbox or GBA_BOUNDS
+        initial = {"bounds": [[min_lat, min_lon], [max_lat, max_lon]]}
+    return {
+        "lang": lang,
+        "urlLang": view.lang,
+        "langs": list(LANGS),
+        "embed": embed,
+        "controls": view.controls,
+        "overlays": overlays,
+        "linkLayer": LINK_LAYER,
+        "categories": {key: labels[lang] for key, labels in CATEGORIES.items()},
+        "linkTypes": {
+            key: {"label": labels[lang], "colour": LINK_TYPE_COLOURS.get(key, "#555555")}
+            for key, labels in LINK_TYPES.items()
+        },
+        "statuses": {key: labels[lang] for key, labels in STATUS_LABELS.items()},
+        "dashedStatuses": ["planned", "proposed"],
+        "precisions": {
+            key: {"label": info[lang], "approximate": info["approximate"]} for key, info in COORD_PRECISIONS.items()
+        },
+        "targetYear": FIGURE_KINDS["target_year"][lang],
+        "basemap": view.basemap,
+        "defaultBasemap": DEFAULT_BASEMAP,
+        "basemaps": {key: {"label": b.label[lang], "datum": b.datum} for key, b in BASEMAPS.items()},
+        "unshiftedJurisdictions": list(SAR_JURISDICTIONS),
+        "view": initial,
+        "focus": view.focus,
+        "focusZoom": view.zoom if view.focus is not None else None,
+        "text": {key: labels[lang] for key, labels in UI_TEXT.items()},
+        "urls": {
+            "page": urls.page,
+            "embed": urls.embed,
+            "downloadAll": urls.download_all,
+            "downloadLayer": urls.download_layer,
+            "layerPlaceholder": LAYER_PLACEHOLDER,
+        },
+    }
+
+
+def script_json(value: object) -> str:
+    """JSON that is safe inside an HTML <script> element (no "</script>", no "<!--")."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+class CooperationMap(JSCSSMixin):
+    """The folium plugin that starts gba-map.js with the map, its basemaps and the config."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            GBAMap.start({{ this._parent.get_name() }}, {
+            {%- for key, layer in this.basemaps.items() %}
+                {{ key|tojson }}: {{ layer.get_name() }},
+            {%- endfor %}
+            }, {{ this.config_json }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, basemaps: dict[str, folium.TileLayer], config: dict, urls: PageUrls):
+        super().__init__()
+        self._name = "CooperationMap"
+        self.basemaps = basemaps
+        self.config_json = script_json(config)
+        # Instance lists: folium's class-level lists are shared and mutated by add_js_link.
+        self.default_js = [("markercluster", urls.markercluster_js), ("gba_map", urls.map_js)]
+        self.default_css = [("markercluster_css", urls.markercluster_css), ("gba_map_css", urls.map_css)]
+
+
+def build_map(view: MapView, source: FeatureProvider, urls: PageUrls, embed: bool) -> folium.Map:
+    """The folium map: Leaflet from our own URLs, three basemaps, and the CooperationMap plugin."""
+    min_lon, min_lat, max_lon, max_lat = GBA_BOUNDS
+    fmap = folium.Map(
+        location=[(min_lat + max_lat) / 2, (min_lon + max_lon) / 2],
+        zoom_start=8,
+        tiles=None,
+        prefer_canvas=True,  # one canvas instead of an SVG element per feature
+        zoom_control=view.controls,
+        position="absolute",
+    )
+    # Leaflet only: no jQuery, Bootstrap or Font Awesome (our popups are plain DOM).
+    fmap.default_js = [("leaflet", urls.leaflet_js)]
+    fmap.default_css = [("leaflet_css", urls.leaflet_css)]
+    basemaps = {}
+    for key, basemap in BASEMAPS.items():
+        basemaps[key] = folium.TileLayer(
+            basemap.tiles,
+            attr=basemap.attribution,
+            name=key,
+            subdomains=basemap.subdomains,
+            max_zoom=basemap.max_zoom,
+            show=key == view.basemap,
+            control=False,  # gba-map.js builds the one layer control, with translated names
+        ).add_to(fmap)
+    CooperationMap(basemaps, map_config(view, source, urls, embed), urls).add_to(fmap)
+    return fmap
+
+
+@dataclass(frozen=True)
+class MapPage:
+    """The parts of a rendered map that the page template places."""
+
+    view: MapView
+    embed: bool
+    header: str
+    body: str
+    script: str
+    text: dict[str, str]
+    lang_names: dict[str, str]
+
+
+def map_page(view: MapView, source: FeatureProvider, urls: PageUrls, embed: bool) -> MapPage:
+    """Render the folium map into header, body and script parts for templates/map.html."""
+    root: Figure = build_map(view, source, urls, embed).get_root()
+    root.render()
+    return MapPage(
+        view=view,
+        embed=embed,
+        header=root.header.render(),
+        body=root.html.render(),
+        script=root.script.render(),
+        text={key: labels[view.lang_key] for key, labels in UI_TEXT.items()},
+        lang_names=LANG_NAMES,
+    )

@@ -1,0 +1,78 @@
+"""The HTML pages: the map (``/``) and its embeddable view (``/embed``).
+
+Thin routes: ``mapview.parse_view`` checks the URL, ``mapview.map_page`` renders
+the folium map, ``templates/map.html`` places it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
+
+from webapp import assets, mapview
+from webapp.assets import asset_url
+from webapp.providers.base import FeatureProvider
+
+bp = Blueprint("views", __name__)
+bp.register_blueprint(assets.bp)  # nested, so create_app registers the pages with one line
+
+# One CSP source expression: *, 'self', 'none', a scheme ("https:") or [scheme://]host[:port].
+_FRAME_SOURCE = re.compile(
+    r"^(\*|'self'|'none'|[a-z][a-z0-9+.-]*:|([a-z][a-z0-9+.-]*://)?(\*\.)?[A-Za-z0-9.-]+(:(\d+|\*))?)$"
+)
+
+
+def frame_ancestors(origins: str) -> str:
+    """The CSP header value that lets ``origins`` (space-separated; ``*`` = any) frame /embed."""
+    sources = origins.split()
+    bad = [source for source in sources if not _FRAME_SOURCE.match(source)]
+    if not sources or bad:
+        raise ValueError(
+            f"EMBED_ALLOWED_ORIGINS={origins!r}: give space-separated origins such as "
+            "'https://news.example.com https://*.partner.org', or * for any site"
+        )
+    return "frame-ancestors " + " ".join(sources)
+
+
+@bp.record_once
+def _check_config(state: BlueprintSetupState) -> None:
+    # A bad setting fails at start-up, not on the first /embed request.
+    frame_ancestors(state.app.config["EMBED_ALLOWED_ORIGINS"])
+
+
+def page_urls() -> mapview.PageUrls:
+    return mapview.PageUrls(
+        leaflet_js=asset_url("leaflet", "leaflet.js"),
+        leaflet_css=asset_url("leaflet", "leaflet.css"),
+        markercluster_js=asset_url("markercluster", "leaflet.markercluster.js"),
+        markercluster_css=asset_url("markercluster", "MarkerCluster.css"),
+        map_js=asset_url("gba", "gba-map.js"),
+        map_css=asset_url("gba", "gba-map.css"),
+        page=url_for("views.index"),
+        embed=url_for("views.embed"),
+        download_all=url_for("downloads.download", name="all"),
+        download_layer=url_for("downloads.download", name=mapview.LAYER_PLACEHOLDER),
+    )
+
+
+def render_map(embed: bool) -> Response:
+    source: FeatureProvider = current_app.extensions["gba_provider"]
+    view = mapview.parse_view(request.args, source, current_app.config["DEFAULT_LANG"])
+    page = mapview.map_page(view, source, page_urls(), embed=embed)
+    response = Response(render_template("map.html", page=page), mimetype="text/html")
+    response.headers["Content-Language"] = view.lang
+    return response
+
+
+@bp.get("/")
+def index() -> Response:
+    return render_map(embed=False)
+
+
+@bp.get("/embed")
+def embed() -> Response:
+    response = render_map(embed=True)
+    response.headers["Content-Security-Policy"] = frame_ancestors(current_app.config["EMBED_ALLOWED_ORIGINS"])
+    return response
