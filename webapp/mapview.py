@@ -192,6 +192,7 @@ class PageUrls:
     embed: str
     download_all: str
     download_layer: str  # with the placeholder LAYER_PLACEHOLDER for the layer name
+    context: str | None = None  # jurisdiction outlines drawn under the data, when built
 
 
 LAYER_PLACEHOLDER = "__layer__"
@@ -321,6 +322,7 @@ def map_config(view: MapView, source: FeatureProvider, urls: PageUrls, embed: bo
             "downloadAll": urls.download_all,
             "downloadLayer": urls.download_layer,
             "layerPlaceholder": LAYER_PLACEHOLDER,
+            "context": urls.context,
         },
     }
 

@@ -43,6 +43,7 @@ def _check_config(state: BlueprintSetupState) -> None:
 
 
 def page_urls() -> mapview.PageUrls:
+    has_outlines = "jurisdictions" in current_app.extensions.get("gba_context", {})
     return mapview.PageUrls(
         leaflet_js=asset_url("leaflet", "leaflet.js"),
         leaflet_css=asset_url("leaflet", "leaflet.css"),
@@ -54,6 +55,7 @@ def page_urls() -> mapview.PageUrls:
         embed=url_for("views.embed"),
         download_all=url_for("downloads.download", name="all"),
         download_layer=url_for("downloads.download", name=mapview.LAYER_PLACEHOLDER),
+        context=url_for("downloads.context", name="jurisdictions") if has_outlines else None,
     )
 
 

@@ -95,6 +95,9 @@
   }
 
   // ---- the map ----
+  // One canvas per kind, stacked so markers stay clickable above the lines that end at them.
+  var PANE_Z = { context: 350, polygon: 410, link: 420, point: 430 };
+
   function CooperationMap(map, basemaps, config) {
     this.map = map;
     this.basemaps = basemaps;
@@ -102,13 +105,24 @@
     this.text = config.text;
     this.basemap = config.basemap;
     this.datum = config.basemaps[config.basemap].datum;
-    this.renderer = L.canvas({ padding: 0.5, tolerance: 6 });
+    this.renderers = {};
     this.groups = {};
     this.collections = {};
     this.index = {};
     this.openId = null;
     this.failed = [];
   }
+
+  CooperationMap.prototype.canvas = function (kind) {
+    if (!this.renderers[kind]) {
+      var pane = this.map.createPane("gba-" + kind);
+      pane.style.zIndex = PANE_Z[kind];
+      if (kind === "context") pane.style.pointerEvents = "none";
+      // Lines are thin: a wider hit area makes them easy to hover and click.
+      this.renderers[kind] = L.canvas({ pane: "gba-" + kind, padding: 0.5, tolerance: kind === "link" ? 6 : 0 });
+    }
+    return { renderer: this.renderers[kind], pane: "gba-" + kind };
+  };
 
   CooperationMap.prototype.start = function () {
     var self = this;
@@ -185,11 +199,55 @@
           self.showError(overlay, error);
         });
     });
+    if (this.config.urls.context) jobs.push(this.loadContext(this.config.urls.context));
     return Promise.all(jobs).then(function () {
       if (self.config.controls) self.addLegend();
       if (self.config.focus) self.focus(self.config.focus, self.config.focusZoom);
       self.updateShare();
       return { failed: self.failed.slice() };
+    });
+  };
+
+  CooperationMap.prototype.loadContext = function (url) {
+    // Jurisdiction outlines under the data: the map stays readable when tiles are blocked.
+    var self = this;
+    return fetch(url, { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (collection) {
+        self.context = collection;
+        self.drawContext();
+      })
+      .catch(function (error) {
+        if (window.console) console.error("GBA map: cannot load", url, error);
+      });
+  };
+
+  CooperationMap.prototype.drawContext = function () {
+    var self = this;
+    if (!this.contextGroup) this.contextGroup = L.featureGroup().addTo(this.map);
+    var canvas = this.canvas("context");
+    this.contextGroup.clearLayers();
+    this.context.features.forEach(function (feature) {
+      var geometry = feature.geometry;
+      if (geometry.type !== "Polygon" && geometry.type !== "MultiPolygon") return;
+      var district = feature.properties.level === "district";
+      var depth = geometry.type === "Polygon" ? 2 : 3;
+      var latlngs = self.ringsToLatLngs(geometry.coordinates, depth, feature.properties.jurisdiction);
+      self.contextGroup.addLayer(
+        L.polygon(latlngs, {
+          renderer: canvas.renderer,
+          pane: canvas.pane,
+          interactive: false,
+          color: "#6b7a8f",
+          weight: district ? 0.6 : 1.2,
+          dashArray: district ? "2 3" : null,
+          fillColor: "#f4f1ea",
+          fillOpacity: district ? 0 : 0.55,
+        })
+      );
     });
   };
 
@@ -233,6 +291,7 @@
     this.config.overlays.forEach(function (overlay) {
       if (self.collections[overlay.name]) self.draw(overlay);
     });
+    if (this.context) this.drawContext();
   };
 
   // ---- drawing ----
@@ -269,10 +328,12 @@
     var p = feature.properties;
     var geometry = feature.geometry;
     var approximate = this.isApproximate(p);
+    var canvas = this.canvas(overlay.kind);
     var layer;
     if (overlay.kind === "point" && geometry.type === "Point") {
       layer = L.circleMarker(this.toLatLng(geometry.coordinates, p.jurisdiction), {
-        renderer: this.renderer,
+        renderer: canvas.renderer,
+        pane: canvas.pane,
         radius: 7,
         color: overlay.colour,
         weight: approximate ? 2 : 1.5,
@@ -283,7 +344,8 @@
     } else if (overlay.kind === "polygon" && (geometry.type === "Polygon" || geometry.type === "MultiPolygon")) {
       var depth = geometry.type === "Polygon" ? 2 : 3;
       layer = L.polygon(this.ringsToLatLngs(geometry.coordinates, depth, p.jurisdiction), {
-        renderer: this.renderer,
+        renderer: canvas.renderer,
+        pane: canvas.pane,
         color: overlay.colour,
         weight: 2,
         fillColor: overlay.colour,
@@ -309,8 +371,10 @@
     var p = feature.properties;
     var type = this.config.linkTypes[p.link_type] || { label: p.link_type, colour: "#555555" };
     var latlngs = this.linkLatLngs(feature.geometry.coordinates, p);
+    var canvas = this.canvas("link");
     var line = L.polyline(latlngs, {
-      renderer: this.renderer,
+      renderer: canvas.renderer,
+      pane: canvas.pane,
       color: type.colour,
       weight: 3,
       opacity: 0.85,
@@ -520,10 +584,12 @@
         var linkTypes = self.presentValues(config.linkLayer, "link_type");
         if (linkTypes.length) {
           box.appendChild(el("div", "gba-legend-heading", self.linkLayerLabel()));
+          var grid = el("div", "gba-legend-grid");
           linkTypes.forEach(function (key) {
             var type = config.linkTypes[key] || { label: key, colour: "#555555" };
-            box.appendChild(self.legendLine(type.colour, type.label, false));
+            grid.appendChild(self.legendLine(type.colour, type.label, false));
           });
+          box.appendChild(grid);
           box.appendChild(self.legendLine("#555555", self.text.planned, true));
           var directed = el("div", "gba-legend-row");
           directed.appendChild(el("span", "gba-legend-arrow", "➤"));
@@ -601,12 +667,13 @@
     if (!map.hasLayer(group)) map.addLayer(group);
     if (layer.getLatLng) {
       map.setView(layer.getLatLng(), zoom === null || zoom === undefined ? 14 : zoom, { animate: false });
-      if (group.zoomToShowLayer) {
+      // A marker still inside a cluster (or stacked on another) is zoomed to or spiderfied first.
+      if (map.hasLayer(layer) || !group.zoomToShowLayer) {
+        layer.openPopup();
+      } else {
         group.zoomToShowLayer(layer, function () {
           layer.openPopup();
         });
-      } else {
-        layer.openPopup();
       }
     } else {
       if (zoom === null || zoom === undefined) map.fitBounds(layer.getBounds(), { maxZoom: 14, animate: false });

@@ -1,0 +1,72 @@
+"""Front-end assets served by the app: versioned URLs, long caching, gzip, and nothing else."""
+
+import gzip
+
+import pytest
+import xstatic.pkg.leaflet
+
+from webapp.assets import asset_version, load_asset
+
+LEAFLET = f"/assets/leaflet/{xstatic.pkg.leaflet.VERSION}"
+
+
+@pytest.mark.parametrize(
+    ("url", "mimetype"),
+    [
+        (f"{LEAFLET}/leaflet.js", "text/javascript"),
+        (f"{LEAFLET}/leaflet.css", "text/css"),
+        (f"{LEAFLET}/images/layers.png", "image/png"),
+    ],
+)
+def test_vendor_files_are_served_with_a_year_of_caching(client, url, mimetype):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.mimetype == mimetype
+    assert response.cache_control.max_age == 365 * 24 * 3600
+    assert response.cache_control.public
+    assert "immutable" in response.headers["Cache-Control"]
+    assert response.headers["ETag"]
+
+
+def test_our_files_are_versioned_by_their_content(client, app):
+    with app.test_request_context():
+        version = asset_version("gba", "gba-map.js")
+        body = load_asset("gba", "gba-map.js").body
+    response = client.get(f"/assets/gba/{version}/gba-map.js")
+    assert response.status_code == 200
+    assert response.data == body
+    assert b"GBAMap" in body
+
+
+def test_text_assets_are_gzipped_when_the_client_accepts_it(client):
+    plain = client.get(f"{LEAFLET}/leaflet.js")
+    packed = client.get(f"{LEAFLET}/leaflet.js", headers={"Accept-Encoding": "gzip, br"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    assert gzip.decompress(packed.data) == plain.data
+    assert len(packed.data) < len(plain.data) / 2
+    assert packed.headers["ETag"] != plain.headers["ETag"]
+
+
+def test_a_cached_copy_is_revalidated_with_304(client):
+    etag = client.get(f"{LEAFLET}/leaflet.css").headers["ETag"]
+    again = client.get(f"{LEAFLET}/leaflet.css", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.data == b""
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/assets/leaflet/0.7.7/leaflet.js",  # a version this app does not serve
+        "/assets/gba/000000000000/gba-map.js",  # a stale digest of our file
+        "/assets/jquery/3.7.1/jquery.js",  # not a package we serve
+        f"{LEAFLET}/no-such-file.js",
+        f"{LEAFLET}/../../../../../../etc/passwd",
+        f"{LEAFLET}/%2e%2e/%2e%2e/__init__.py",
+    ],
+)
+def test_anything_else_is_a_json_404(client, url):
+    response = client.get(url)
+    assert response.status_code == 404
+    assert response.mimetype == "application/json"

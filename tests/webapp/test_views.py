@@ -1,0 +1,315 @@
+"""The map page and the embed view: parameters, bad input, headers, and no CDN anywhere."""
+
+import json
+import re
+from html.parser import HTMLParser
+from urllib.parse import urljoin
+
+import pytest
+
+from geo.schema import GBA_BOUNDS, LAYERS
+from tests.conftest import DATA_DIR, REPO
+from webapp import create_app
+from webapp.mapview import BASEMAPS, EMBED_PARAMS
+
+PAGES = ["/", "/embed"]
+CDN_HOSTS = ("cdn.jsdelivr", "cdnjs", "unpkg", "code.jquery", "bootstrapcdn", "googleapis")
+
+
+def page_config(html: str) -> dict:
+    """The JSON config the page hands to gba-map.js (the last argument of GBAMap.start)."""
+    match = re.search(r"GBAMap\.start\(.*?\},\s*(\{.*\})\);\s*$", html, flags=re.S | re.M)
+    assert match, "GBAMap.start(...) call not found"
+    return json.loads(match.group(1))
+
+
+def get_config(client, url: str) -> dict:
+    response = client.get(url)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return page_config(response.get_data(as_text=True))
+
+
+def shipped(layer: str) -> list[dict]:
+    return json.loads((DATA_DIR / "geojson" / f"{layer}.geojson").read_text(encoding="utf-8"))["features"]
+
+
+def first_id(layer: str) -> str:
+    return shipped(layer)[0]["properties"]["id"]
+
+
+class AssetLinks(HTMLParser):
+    """Every src/href the page makes the browser load."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "script" and attributes.get("src"):
+            self.urls.append(attributes["src"])
+        if tag == "link" and attributes.get("rel") == "stylesheet":
+            self.urls.append(attributes["href"])
+
+
+def asset_links(html: str) -> list[str]:
+    parser = AssetLinks()
+    parser.feed(html)
+    return parser.urls
+
+
+# ---- the pages ----
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_is_html_in_traditional_chinese_by_default(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    assert '<html lang="zh-Hant">' in html
+    assert "<title>大灣區合作地圖</title>" in html
+    config = page_config(html)
+    assert config["lang"] == "zh_hant"
+    assert [o["name"] for o in config["overlays"]] == list(LAYERS)
+    assert all(o["visible"] for o in config["overlays"])
+    assert config["basemap"] == "osm"
+    assert config["view"] == {"bounds": [[GBA_BOUNDS[1], GBA_BOUNDS[0]], [GBA_BOUNDS[3], GBA_BOUNDS[2]]]}
+    assert config["overlays"][1]["label"] == "醫院及診所"
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_layers_are_fetched_from_the_downloads_never_inlined(client, path):
+    html = client.get(path).get_data(as_text=True)
+    config = page_config(html)
+    assert {o["url"] for o in config["overlays"]} == {f"/download/{layer}.geojson" for layer in LAYERS}
+    for layer in LAYERS:
+        name = (
+            shipped(layer)[0]["properties"].get("name_zh_hant") or shipped(layer)[0]["properties"]["from_name_zh_hant"]
+        )
+        assert name not in html
+    assert '"type":"Feature"' not in html
+
+
+def test_only_the_full_page_has_the_share_panel_and_language_links(client):
+    full = client.get("/").get_data(as_text=True)
+    embed = client.get("/embed").get_data(as_text=True)
+    for marker in ('id="gba-share"', 'id="gba-download"', 'class="gba-langs"'):
+        assert marker in full
+        assert marker not in embed
+    assert page_config(full)["embed"] is False
+    assert page_config(embed)["embed"] is True
+
+
+@pytest.mark.parametrize(
+    ("lang", "key", "title"),
+    [
+        ("en", "en", "GBA Cooperation Map"),
+        ("zh-Hans", "zh_hans", "大湾区合作地图"),
+        ("ZH-HANT", "zh_hant", "大灣區合作地圖"),
+    ],
+)
+@pytest.mark.parametrize("path", PAGES)
+def test_lang_switches_every_label(client, path, lang, key, title):
+    html = client.get(f"{path}?lang={lang}").get_data(as_text=True)
+    config = page_config(html)
+    assert config["lang"] == key
+    assert f"<title>{title}</title>" in html
+    assert config["text"]["title"] == title
+    assert config["categories"]["hospital"] == {"en": "Hospital", "zh_hans": "医院", "zh_hant": "醫院"}[key]
+    assert config["linkTypes"]["medical"]["label"] == {"en": "Medical", "zh_hans": "医疗", "zh_hant": "醫療"}[key]
+    assert (
+        config["basemaps"]["gaode"]["label"]
+        == {"en": "Gaode (Amap)", "zh_hans": "高德地图", "zh_hant": "高德地圖"}[key]
+    )
+
+
+def test_default_language_is_a_setting(mini_data_dir):
+    app = create_app({"TESTING": True, "DATA_DIR": str(mini_data_dir), "DEFAULT_LANG": "en"})
+    assert page_config(app.test_client().get("/").get_data(as_text=True))["lang"] == "en"
+
+
+# ---- every view parameter ----
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_layers_chooses_the_overlays_shown(client, path):
+    config = get_config(client, f"{path}?layers=zones,LINKS")
+    assert {o["name"]: o["visible"] for o in config["overlays"]} == {
+        layer: layer in ("zones", "links") for layer in LAYERS
+    }
+
+
+def test_empty_layers_shows_none(client):
+    config = get_config(client, "/embed?layers=")
+    assert not any(o["visible"] for o in config["overlays"])
+
+
+def test_bbox_sets_the_initial_view(client):
+    config = get_config(client, "/embed?bbox=114.0,22.4,114.4,22.7")
+    assert config["view"] == {"bounds": [[22.4, 114.0], [22.7, 114.4]]}
+
+
+def test_lat_lon_zoom_set_the_initial_view(client):
+    config = get_config(client, "/embed?lat=22.54&lon=114.05&zoom=12")
+    assert config["view"] == {"center": [22.54, 114.05], "zoom": 12}
+    assert get_config(client, "/embed?lat=22.54&lon=114.05")["view"] == {"center": [22.54, 114.05], "zoom": None}
+
+
+def test_focus_names_a_feature_and_shows_its_layer(client):
+    feature_id = first_id("hospitals")
+    config = get_config(client, f"/embed?focus={feature_id}&layers=zones&zoom=15")
+    assert config["focus"] == feature_id
+    assert config["focusZoom"] == 15
+    assert {o["name"] for o in config["overlays"] if o["visible"]} == {"zones", "hospitals"}
+
+
+@pytest.mark.parametrize("basemap", list(BASEMAPS))
+def test_basemap_chooses_the_tile_layer_added_on_load(client, basemap):
+    html = client.get(f"/embed?basemap={basemap}").get_data(as_text=True)
+    assert page_config(html)["basemap"] == basemap
+    host = {"osm": "tile.openstreetmap.org", "positron": "basemaps.cartocdn.com", "gaode": "is.autonavi.com"}[basemap]
+    added = re.findall(r"(tile_layer_\w+)\.addTo\(", html)
+    assert len(added) == 1
+    assert re.search(rf"var {added[0]} = L\.tileLayer\(\s*\"[^\"]*{re.escape(host)}", html)
+
+
+def test_every_basemap_carries_its_attribution(client):
+    html = client.get("/").get_data(as_text=True)
+    assert html.count("OpenStreetMap\\u003c/a\\u003e contributors") == 2  # OSM and Positron (OSM data)
+    assert "CARTO" in html
+    assert "AutoNavi" in html
+
+
+@pytest.mark.parametrize(("value", "shown"), [("0", False), ("1", True)])
+def test_controls_hides_or_shows_the_map_controls(client, value, shown):
+    html = client.get(f"/embed?controls={value}").get_data(as_text=True)
+    assert page_config(html)["controls"] is shown
+    assert f'"zoomControl": {"true" if shown else "false"}' in html
+
+
+def test_the_full_page_accepts_the_same_parameters(client):
+    query = f"layers=links&lang=en&focus={first_id('links')}&zoom=10&basemap=gaode&controls=1"
+    assert get_config(client, f"/?{query}") == {**get_config(client, f"/embed?{query}"), "embed": False}
+
+
+# ---- bad input: 400 or 404 as JSON, never a 500 ----
+
+BAD_QUERIES = [
+    ("lang=fr", 400, "lang"),
+    ("lang=en&lang=en", 400, "given 2 times"),
+    ("layers=zones,rivers", 400, "rivers"),
+    ("bbox=1,2,3", 400, "four comma-separated numbers"),
+    ("bbox=a,b,c,d", 400, "number"),
+    ("bbox=114,23,113,22", 400, "minLat is larger"),
+    ("bbox=200,0,210,1", 400, "±180"),
+    ("lat=abc&lon=114", 400, "lat"),
+    ("lat=91&lon=114", 400, "lat"),
+    ("lat=22&lon=-181", 400, "lon"),
+    ("lat=nan&lon=114", 400, "lat"),
+    ("lat=22.5", 400, "lat and lon go together"),
+    ("lon=114", 400, "lat and lon go together"),
+    ("lat=22.5&lon=114&zoom=19", 400, "zoom"),
+    ("lat=22.5&lon=114&zoom=1.5", 400, "whole number"),
+    ("lat=22.5&lon=114&zoom=-1", 400, "zoom"),
+    ("zoom=10", 400, "zoom needs a centre"),
+    ("bbox=114,22,115,23&lat=22.5&lon=114", 400, "either bbox or lat,lon,zoom"),
+    ("bbox=114,22,115,23&zoom=5", 400, "either bbox or lat,lon,zoom"),
+    ("focus=FOCUS&lat=22.5&lon=114", 400, "focus centres the map"),
+    ("focus=FOCUS&bbox=114,22,115,23", 400, "focus centres the map"),
+    ("basemap=google", 400, "osm, positron, gaode"),
+    ("controls=2", 400, "controls"),
+    ("controls=yes", 400, "controls"),
+    ("colour=red", 400, "unknown parameter"),
+    ("focus=no-such-feature", 404, "no feature has this id"),
+    ("focus=%3Cscript%3E", 404, "no feature has this id"),
+]
+
+
+@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize(("query", "status", "message"), BAD_QUERIES)
+def test_bad_parameters_get_a_json_error_a_person_can_act_on(client, path, query, status, message):
+    response = client.get(f"{path}?{query.replace('FOCUS', first_id('hospitals'))}")
+    assert response.status_code == status
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert body["status"] == status
+    assert message in body["description"]
+
+
+def test_every_view_parameter_has_a_bad_input_test():
+    tested = {pair.split("=")[0] for query, _status, _message in BAD_QUERIES for pair in query.split("&")}
+    assert set(EMBED_PARAMS) <= tested
+
+
+# ---- embedding headers ----
+
+
+def test_embed_may_be_framed_by_any_site_by_default(client):
+    response = client.get("/embed")
+    assert response.headers["Content-Security-Policy"] == "frame-ancestors *"
+    assert "X-Frame-Options" not in response.headers
+
+
+def test_embed_framing_follows_the_allowed_origins_setting(mini_data_dir):
+    origins = "https://news.example.com https://*.partner.org 'self'"
+    app = create_app({"TESTING": True, "DATA_DIR": str(mini_data_dir), "EMBED_ALLOWED_ORIGINS": origins})
+    response = app.test_client().get("/embed")
+    assert response.headers["Content-Security-Policy"] == f"frame-ancestors {origins}"
+    assert "X-Frame-Options" not in response.headers
+
+
+@pytest.mark.parametrize("origins", ["", "https://a.example; script-src *", "https://a.example,https://b.example"])
+def test_a_malformed_allowed_origins_setting_stops_start_up(mini_data_dir, origins):
+    with pytest.raises(ValueError, match="EMBED_ALLOWED_ORIGINS"):
+        create_app({"TESTING": True, "DATA_DIR": str(mini_data_dir), "EMBED_ALLOWED_ORIGINS": origins})
+
+
+# ---- assets: local, resolvable, nothing from a CDN ----
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_no_cdn_url_and_only_local_assets(client, path):
+    html = client.get(path).get_data(as_text=True)
+    for host in CDN_HOSTS:
+        assert host not in html
+    for forbidden in ("jquery", "bootstrap", "font-awesome", "awesome-markers"):
+        assert forbidden not in html.lower()
+    links = asset_links(html)
+    assert len(links) == 6  # Leaflet js+css, MarkerCluster js+css, ours js+css
+    assert all(url.startswith("/assets/") for url in links)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_asset_and_data_url_of_the_page_resolves(client, path):
+    html = client.get(path).get_data(as_text=True)
+    urls = asset_links(html)
+    config = page_config(html)
+    urls += [o["url"] for o in config["overlays"]] + [config["urls"]["downloadAll"]]
+    urls += [config["urls"][key] for key in ("page", "embed", "context") if config["urls"][key]]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        if url.endswith(".css"):
+            # images and fonts the stylesheet pulls in, relative to the stylesheet
+            for ref in re.findall(r"url\(['\"]?([^'\")]+)['\"]?\)", response.get_data(as_text=True)):
+                if not ref.startswith("data:"):
+                    assert client.get(urljoin(url, ref)).status_code == 200, ref
+
+
+def test_no_cdn_url_anywhere_in_the_webapp_package():
+    for path in (REPO / "webapp").rglob("*"):
+        if path.is_file() and path.suffix in (".py", ".html", ".js", ".css"):
+            text = path.read_text(encoding="utf-8")
+            for host in CDN_HOSTS:
+                assert host not in text, f"{path}: {host}"
+
+
+# ---- docs ----
+
+
+def test_every_embed_parameter_is_documented():
+    docs = (REPO / "docs" / "embed.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `([a-z]+)` \|", docs, flags=re.M))
+    missing = [name for name in EMBED_PARAMS if name not in documented]
+    assert not missing, f"docs/embed.md has no table row for {missing}"
