@@ -243,7 +243,15 @@ def _names(layer: str, category: str, unit: AdminUnit, trade: tuple[str, str, st
     return {"name_zh_hant": hant, "name_zh_hans": hans, "name_en": english}
 
 
-def _feature(layer: str, number: int, width: int, lon: float, lat: float, unit: AdminUnit, rng) -> dict:
+def synthetic_id(n: int, number: int, layer: str = "enterprises") -> str:
+    """The id of the ``number``-th feature (from 1) of an ``n``-feature layer: ``syn-enterprises-000042``.
+
+    Zero-padded so that id order is generation order.
+    """
+    return f"syn-{layer.replace('_', '-')}-{number:0{max(6, len(str(n)))}d}"
+
+
+def _feature(layer: str, number: int, n: int, lon: float, lat: float, unit: AdminUnit, rng) -> dict:
     categories = LAYER_CATEGORIES[layer]
     category = categories[int(rng.integers(0, len(categories)))]
     trade = TRADE_NAMES[int(rng.integers(0, len(TRADE_NAMES)))]
@@ -279,7 +287,7 @@ def _feature(layer: str, number: int, width: int, lon: float, lat: float, unit: 
             }
         )
     precision = PRECISION_PLAN[_pick(rng, PRECISION_PLAN)][0]
-    feature_id = f"syn-{layer.replace('_', '-')}-{number:0{width}d}"
+    feature_id = synthetic_id(n, number, layer)
     properties = {
         "id": feature_id,
         "layer": layer,
@@ -347,9 +355,8 @@ def generate_collection(n: int, seed: int = 0, layer: str = "enterprises") -> di
     positions = _positions(n, rng) if n else np.empty((0, 2))
     located = _locate(positions) if n else np.empty(0, dtype=np.int64)
     units = _land().units
-    width = max(6, len(str(n)))
     features = [
-        _feature(layer, i + 1, width, float(lon), float(lat), units[unit], rng)
+        _feature(layer, i + 1, n, float(lon), float(lat), units[unit], rng)
         for i, ((lon, lat), unit) in enumerate(zip(positions.tolist(), located.tolist()))
     ]
     return {"type": "FeatureCollection", "name": layer, "features": features}

@@ -1,0 +1,389 @@
+"""``python -m bench``: our app and pygeoapi, side by side, on the same synthetic layers.
+
+For each size: write the synthetic layer, start our app under gunicorn on it and
+measure the four requests with wrk, stop it; then build pygeoapi's data files
+from the same layer, find its fastest embedded provider, start it under the same
+gunicorn settings and measure the same four requests; stop it.  Results go to
+``bench/.work/results.json`` and ``results.md``; the markdown is printed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench import peer, report
+from bench.load import LoadResult, fetch, run_wrk, wrk_path
+from bench.servers import Server, Servers, free_port, gunicorn_argv, memory_of
+from bench.synthetic import jurisdiction_bbox, pingshan_bbox, synthetic_id, write_data_dir
+
+REPO = Path(__file__).resolve().parent.parent
+WORK = REPO / "bench" / ".work"
+LAYER = "enterprises"
+REQUESTS = ("small bbox", "city bbox", "whole layer", "item by id")
+DEFAULT_SIZES = (1_000, 10_000, 100_000)
+# Same for both servers.  glibc's malloc asks for transparent huge pages for its
+# big blocks: a whole-layer answer is assembled in fresh 100+ MB buffers, and
+# with 4 KiB pages the page faults, not the copying, took most of its time.
+SERVER_ENV = {"GLIBC_TUNABLES": "glibc.malloc.hugetlb=1"}
+APT_PACKAGES = ("wrk", "libsqlite3-mod-spatialite")
+APT_OGR_PACKAGES = ("libgdal-dev",)
+
+
+def _progress(started: float):
+    def say(message: str) -> None:
+        elapsed = int(time.monotonic() - started)
+        print(f"[bench {elapsed // 60:02d}:{elapsed % 60:02d}] {message}", file=sys.stderr, flush=True)
+
+    return say
+
+
+def parse_sizes(text: str) -> tuple[int, ...]:
+    """``1k,10k,100k`` or ``1000,10000`` -> (1000, 10000, ...)."""
+    sizes = []
+    for part in text.split(","):
+        part = part.strip().lower()
+        if not part:
+            continue
+        multiplier = 1000 if part.endswith("k") else 1
+        sizes.append(int(float(part.rstrip("k")) * multiplier))
+    if not sizes or any(n < 1 for n in sizes):
+        raise argparse.ArgumentTypeError(f"--sizes {text!r}: give sizes such as 1k,10k,100k")
+    return tuple(sizes)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=parse_sizes, default=DEFAULT_SIZES, help="layer sizes (default 1k,10k,100k)")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per request (default 10)")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections (default 8)")
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server (default 2)")
+    parser.add_argument("--worker-class", default="sync", help="gunicorn worker class for both servers (default sync)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic layers (default 0)")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 1k points, 2 s per request")
+    parser.add_argument("--no-peer", action="store_true", help="measure our app only")
+    parser.add_argument("--no-ogr", action="store_true", help="do not install GDAL's bindings for the OGR provider")
+    parser.add_argument(
+        "--providers", default="", help="comma-separated pygeoapi providers to try (default: every one available)"
+    )
+    parser.add_argument("--no-tuning", action="store_true", help=f"start the servers without {SERVER_ENV}")
+    parser.add_argument("--work-dir", type=Path, default=WORK, help="scratch directory (default bench/.work)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.sizes = (1_000,)
+        args.duration = 2.0
+    return args
+
+
+def ensure_tools(progress, want_ogr: bool) -> list[str]:
+    """wrk and SpatiaLite (and GDAL's headers for the OGR provider) from Debian, when run as root."""
+    missing = [p for p in APT_PACKAGES if not _dpkg_installed(p)]
+    if want_ogr and shutil.which("gdal-config") is None:
+        missing += list(APT_OGR_PACKAGES)
+    if not missing:
+        return []
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        return [f"not installed: {', '.join(missing)} (as root: apt-get install -y {' '.join(missing)})"]
+    progress(f"apt-get install {' '.join(missing)}")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    lock = ["-o", "DPkg::Lock::Timeout=600"]
+    subprocess.run(["apt-get", *lock, "update", "-qq"], env=env, capture_output=True, check=False)
+    done = subprocess.run(
+        ["apt-get", *lock, "install", "-y", "-qq", *missing], env=env, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        return [f"apt-get install {' '.join(missing)} failed: {done.stderr.strip()[-300:]}"]
+    return []
+
+
+def _dpkg_installed(package: str) -> bool:
+    done = subprocess.run(["dpkg", "-s", package], capture_output=True, text=True, check=False)
+    return done.returncode == 0 and "Status: install ok installed" in done.stdout
+
+
+def request_paths(n: int, ours_has_ogcapi: bool) -> dict[str, dict[str, str]]:
+    """The four requests, as each server spells them."""
+    small = ",".join(str(c) for c in pingshan_bbox())
+    city = ",".join(str(c) for c in jurisdiction_bbox("Shenzhen"))
+    feature = synthetic_id(n, n // 2 or 1, LAYER)
+    items = f"/ogcapi/collections/{LAYER}/items"
+    if ours_has_ogcapi:
+        ours = {
+            "small bbox": f"{items}?bbox={small}&limit=100",
+            "city bbox": f"{items}?bbox={city}&limit=1000",
+            "item by id": f"{items}/{feature}",
+        }
+    else:  # before /ogcapi existed: the download route, which has no limit
+        ours = {
+            "small bbox": f"/download/{LAYER}.geojson?bbox={small}",
+            "city bbox": f"/download/{LAYER}.geojson?bbox={city}",
+            "item by id": f"/download/{LAYER}.geojson?bbox={small}",
+        }
+    ours["whole layer"] = f"/download/{LAYER}.geojson"
+    peer_items = f"/collections/{LAYER}/items"
+    theirs = {
+        "small bbox": f"{peer_items}?bbox={small}&limit=100&f=json",
+        "city bbox": f"{peer_items}?bbox={city}&limit=1000&f=json",
+        "whole layer": f"{peer_items}?limit={n}&f=json",
+        "item by id": f"{peer_items}/{feature}?f=json",
+    }
+    return {"ours": ours, "peer": theirs}
+
+
+def returned_count(body: bytes) -> int | None:
+    """How many features a GeoJSON answer holds (1 for a single Feature), or None."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    if document.get("type") == "Feature":
+        return 1
+    return len(document.get("features") or [])
+
+
+def measure(server: Server, paths: dict[str, str], duration: float, args, progress) -> dict[str, dict]:
+    """For each request: one plain GET (status, bytes, features, time), then wrk for ``duration`` or longer."""
+    out = {}
+    for name in REQUESTS:
+        url = server.base_url + paths[name]
+        sample = fetch(url)
+        if sample.status != 200:
+            raise RuntimeError(f"{server.name} answered {sample.status} to {paths[name]}: {sample.body[:300]!r}")
+        # A slow answer gets enough time for several to complete, within reason.
+        seconds = max(duration, min(5 * sample.seconds, 12 * duration))
+        progress(
+            f"{server.name}: {name}: {sample.bytes:,} bytes in {sample.seconds * 1000:.0f} ms; wrk {seconds:.0f} s"
+        )
+        result: LoadResult = run_wrk(url, seconds, args.connections, args.threads)
+        out[name] = {
+            **result.as_dict(),
+            "bytes": sample.bytes,
+            "features": returned_count(sample.body),
+            "single_request_ms": round(sample.seconds * 1000, 2),
+        }
+        progress(
+            f"{server.name}: {name}: {result.requests_per_s:,.1f} req/s, p50 {result.p50_ms} ms, "
+            f"p99 {result.p99_ms} ms, {result.requests} requests, {result.errors} errors"
+        )
+    return out
+
+
+def settle(server: Server) -> None:
+    """Wait until no worker is still sending an answer wrk gave up on, so memory is read at rest."""
+    fetch(server.base_url + "/download/none.geojson")  # a cheap 404 from each worker in turn
+    fetch(server.base_url + "/download/none.geojson")
+    time.sleep(2)
+
+
+def probe_provider(server: Server, paths: dict[str, str]) -> dict:
+    """Median single-request latency of the two bbox requests (after a warm-up request)."""
+    fetch(server.base_url + paths["small bbox"])
+    probe: dict = {}
+    for key, name in (("small_ms", "small bbox"), ("city_ms", "city bbox")):
+        times = []
+        for _ in range(3):
+            sample = fetch(server.base_url + paths[name])
+            if sample.status != 200:
+                probe["note"] = f"{name} answered {sample.status}"
+                return probe
+            times.append(sample.seconds * 1000)
+            if sample.seconds > 20:  # a slow provider: one sample says enough
+                break
+        probe[key] = round(statistics.median(times), 1)
+    return probe
+
+
+def start_ours(servers: Servers, data_dir: Path, args, log: Path) -> Server:
+    env = dict(os.environ, GBA_DATA_DIR=str(data_dir))
+    if not args.no_tuning:
+        env.update(SERVER_ENV)
+    argv = gunicorn_argv(REPO / ".venv" / "bin" / "gunicorn", "webapp:create_app()", args.workers, args.worker_class, 4)
+    if not (REPO / ".venv" / "bin" / "gunicorn").exists():
+        argv[0] = str(Path(sys.executable).parent / "gunicorn")
+    return servers.start("ours", argv, env, log, f"/download/{LAYER}.geojson?bbox=0,0,0.001,0.001", cwd=REPO)
+
+
+def start_peer(servers: Servers, env_: peer.PeerEnv, definition: dict, directory: Path, n: int, extent, args) -> Server:
+    port = free_port()
+    config, openapi = peer.write_config(directory, port, LAYER, definition, n, extent)
+    peer.generate_openapi(env_, config, openapi)
+    env = peer.peer_environment(config, openapi)
+    if not args.no_tuning:
+        env.update(SERVER_ENV)
+    argv = gunicorn_argv(env_.gunicorn, "peer_app:APP", args.workers, args.worker_class, 4)
+    return servers.start(
+        "pygeoapi", argv, env, directory / "gunicorn.log", f"/collections/{LAYER}?f=json", port=port, cwd=directory
+    )
+
+
+def run_size(n: int, args, servers: Servers, peer_env: peer.PeerEnv | None, results: dict, progress) -> None:
+    data_dir = args.work_dir / "data" / f"{n}-seed{args.seed}"
+    progress(f"{n:,} points: writing the synthetic layer to {data_dir}")
+    (geojson,) = write_data_dir(data_dir, n, seed=args.seed, layers=(LAYER,))
+    progress(f"{n:,} points: starting our app")
+    ours = start_ours(servers, data_dir, args, args.work_dir / "logs" / f"ours-{n}.log")
+    has_ogcapi = fetch(ours.base_url + f"/ogcapi/collections/{LAYER}").status == 200
+    if not has_ogcapi:
+        results["notes"].append("/ogcapi was not there: bbox and item requests went to /download?bbox= (no limit)")
+    paths = request_paths(n, has_ogcapi)
+    if not results["page_weight"]:
+        results["page_weight"] = [report.page_weight(ours.base_url, path) for path in ("/", "/embed")]
+    ours_runs = measure(ours, paths["ours"], args.duration, args, progress)
+    settle(ours)
+    results["memory"][str(n)] = {"ours": [memory_of(pid) for pid in ours.worker_pids()]}
+    servers.stop(ours)
+
+    peer_runs: dict[str, dict] = {}
+    if peer_env is not None:
+        peer_dir = (args.work_dir / "peer" / f"{n}-seed{args.seed}").resolve()
+        definitions = peer.provider_definitions(peer_env, geojson.resolve(), peer_dir, LAYER, progress)
+        wanted = [p.strip().lower() for p in args.providers.split(",") if p.strip()]
+        if wanted:
+            definitions = {k: v for k, v in definitions.items() if any(w in k.lower() for w in wanted)}
+        extent = list(jurisdiction_bbox("Shenzhen"))
+        probes: dict[str, dict] = {}
+        for label, definition in definitions.items():
+            progress(f"{n:,} points: pygeoapi with {label}: probing")
+            directory = peer_dir / label.lower().replace(" ", "-").replace("(", "").replace(")", "")
+            try:
+                server = start_peer(servers, peer_env, definition, directory, n, extent, args)
+            except RuntimeError as exc:
+                probes[label] = {"note": f"did not start: {exc}"}
+                continue
+            probes[label] = probe_provider(server, paths["peer"])
+            progress(f"{n:,} points: pygeoapi with {label}: {probes[label]}")
+            servers.stop(server)
+        usable = {k: p for k, p in probes.items() if "small_ms" in p and "city_ms" in p}
+        if usable:
+            # Fastest on the two bbox queries together (geometric mean of the two latencies).
+            best = min(usable, key=lambda k: usable[k]["small_ms"] * usable[k]["city_ms"])
+            probes[best]["kept"] = True
+            results["peer_provider"][str(n)] = best
+            directory = peer_dir / best.lower().replace(" ", "-").replace("(", "").replace(")", "")
+            progress(f"{n:,} points: pygeoapi with {best}: load runs")
+            server = start_peer(servers, peer_env, definitions[best], directory, n, extent, args)
+            peer_runs = measure(server, paths["peer"], args.duration, args, progress)
+            settle(server)
+            results["memory"][str(n)]["pygeoapi"] = [memory_of(pid) for pid in server.worker_pids()]
+            servers.stop(server)
+        results["peer_probes"][str(n)] = probes
+
+    for name in REQUESTS:
+        ours_result = ours_runs[name]
+        peer_result = peer_runs.get(name)
+        ratio = None
+        if peer_result and peer_result["requests_per_s"] > 0:
+            ratio = round(ours_result["requests_per_s"] / peer_result["requests_per_s"], 2)
+        results["runs"].append(
+            {
+                "size": n,
+                "request": name,
+                "ours": {**ours_result, "path": paths["ours"][name]},
+                "peer": {**peer_result, "path": paths["peer"][name]} if peer_result else None,
+                "ratio": ratio,
+            }
+        )
+
+
+def evaluate_goals(results: dict) -> list[dict]:
+    """Issue 4's goals against this run's numbers."""
+    goals = []
+    targets = {"small bbox": 30, "city bbox": 15, "whole layer": 15}
+    for run in results["runs"]:
+        if run["size"] < 10_000 or run["request"] not in targets:
+            continue
+        want = targets[run["request"]]
+        ratio = run["ratio"]
+        goals.append(
+            {
+                "goal": f"{run['size'] // 1000}k {run['request']}: ≥ {want}× pygeoapi's req/s",
+                "measured": "no peer run" if ratio is None else f"{ratio:.1f}×",
+                "met": ratio is not None and ratio >= want,
+            }
+        )
+    for run in results["runs"]:
+        if run["size"] == 100_000 and run["request"] == "small bbox":
+            p50 = run["ours"]["p50_ms"]
+            goals.append(
+                {"goal": "100k small bbox p50 < 5 ms", "measured": f"{p50} ms", "met": p50 is not None and p50 < 5}
+            )
+    workers = results["memory"].get("100000", {}).get("ours", [])
+    if workers:
+        worst = max(w["rss_mib"] for w in workers)
+        goals.append(
+            {
+                "goal": "100k RSS < 500 MB per worker",
+                "measured": f"{worst:.0f} MiB (largest worker)",
+                "met": worst * 1.048576 < 500,
+            }
+        )
+    return goals
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    progress = _progress(time.monotonic())
+    args.work_dir = args.work_dir.resolve()
+    args.work_dir.mkdir(parents=True, exist_ok=True)
+    results: dict = {
+        "date": report.now(),
+        "machine": report.machine(),
+        "versions": {},
+        "method": {},
+        "runs": [],
+        "peer_probes": {},
+        "peer_provider": {},
+        "memory": {},
+        "page_weight": [],
+        "notes": [],
+    }
+    servers = Servers()
+
+    def on_signal(signum, _frame):
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, on_signal)
+    try:
+        results["notes"] += ensure_tools(progress, want_ogr=not args.no_ogr and not args.no_peer)
+        if wrk_path() is None:
+            print("wrk is missing: as root, `apt-get install -y wrk`, then run `make bench` again", file=sys.stderr)
+            return 2
+        results["versions"]["ours"] = report.our_versions()
+        peer_env = None
+        if not args.no_peer:
+            peer_env = peer.ensure_peer_env(args.work_dir, progress, want_ogr=not args.no_ogr)
+            results["versions"]["peer"] = peer.peer_versions(peer_env)
+            results["notes"] += peer_env.notes
+        results["method"] = {
+            "duration_s": args.duration,
+            "connections": args.connections,
+            "wrk_threads": args.threads,
+            "workers": args.workers,
+            "worker_class": args.worker_class,
+            "seed": args.seed,
+            "sizes": list(args.sizes),
+            "server_env": "" if args.no_tuning else " ".join(f"{k}={v}" for k, v in SERVER_ENV.items()),
+            "min_requests_note": "a request whose single answer takes t seconds gets max(duration, min(5 t, 12 duration))",
+        }
+        for n in args.sizes:
+            run_size(n, args, servers, peer_env, results, progress)
+        results["goals"] = evaluate_goals(results)
+        results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    finally:
+        servers.stop_all()
+        signal.signal(signal.SIGTERM, previous)
+        (args.work_dir / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
+    text = report.markdown(results)
+    (args.work_dir / "results.md").write_text(text, encoding="utf-8")
+    print(text)
+    progress(f"results: {args.work_dir / 'results.json'} and results.md")
+    return 0

@@ -1,0 +1,169 @@
+"""Start, watch and stop the servers under test, and read their memory.
+
+Every server runs in its own process group, so stopping it reaches the
+gunicorn master and all its workers; ``Servers`` stops whatever is still
+running when the benchmark ends, on success, error or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Server:
+    """One running gunicorn (master + workers) on 127.0.0.1."""
+
+    name: str
+    port: int
+    process: subprocess.Popen
+    log_path: Path
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def worker_pids(self) -> list[int]:
+        """The gunicorn workers: the master's child processes."""
+        return children_of(self.process.pid)
+
+
+@dataclass
+class Servers:
+    """Every server this run started; ``stop_all`` ends them (called on any exit)."""
+
+    running: list[Server] = field(default_factory=list)
+
+    def start(
+        self,
+        name: str,
+        argv: list[str],
+        env: dict[str, str],
+        log_path: Path,
+        ready_path: str,
+        timeout: float = 600.0,
+        cwd: Path | None = None,
+        port: int | None = None,
+    ) -> Server:
+        """Run ``argv`` (a gunicorn command line without ``--bind``) and wait until ``ready_path`` answers 200."""
+        port = port or free_port()
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = open(log_path, "wb")
+        process = subprocess.Popen(
+            [*argv, "--bind", f"127.0.0.1:{port}"],
+            env=env,
+            cwd=cwd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: one signal stops master and workers
+        )
+        log.close()
+        server = Server(name, port, process, log_path)
+        self.running.append(server)
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                self.stop(server)
+                raise RuntimeError(f"{name} exited during start-up (code {process.returncode}); see {log_path}")
+            if _answers(server.base_url + ready_path):
+                return server
+            if time.monotonic() > deadline:
+                self.stop(server)
+                raise RuntimeError(f"{name} did not answer {ready_path} within {timeout:.0f} s; see {log_path}")
+            time.sleep(0.25)
+
+    def stop(self, server: Server) -> None:
+        """SIGTERM to the server's process group, SIGKILL if it lingers."""
+        if server in self.running:
+            self.running.remove(server)
+        if server.process.poll() is not None:
+            return
+        _signal_group(server.process.pid, signal.SIGTERM)
+        try:
+            server.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            _signal_group(server.process.pid, signal.SIGKILL)
+            server.process.wait(timeout=10)
+
+    def stop_all(self) -> None:
+        for server in list(self.running):
+            self.stop(server)
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            response.read()
+            return response.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return False
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def children_of(pid: int) -> list[int]:
+    """Direct child processes of ``pid`` (from /proc), sorted."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name (2nd field) may hold spaces: the parent pid follows the last ')'.
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if int(fields[1]) == pid:
+            children.append(int(entry.name))
+    return sorted(children)
+
+
+def memory_of(pid: int) -> dict[str, float]:
+    """Resident memory of a process in MiB: VmRSS (now), VmHWM (peak) and Pss (shared pages split)."""
+    out: dict[str, float] = {"pid": pid}
+    wanted = {"VmRSS:": "rss_mib", "VmHWM:": "peak_rss_mib"}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key = line.split(maxsplit=1)[0] if line else ""
+        if key in wanted:
+            out[wanted[key]] = round(int(line.split()[1]) / 1024, 1)
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                out["pss_mib"] = round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return out
+
+
+def gunicorn_argv(gunicorn: Path, app: str, workers: int, worker_class: str, threads: int) -> list[str]:
+    """The gunicorn command line shared by both servers (same workers, same worker class)."""
+    argv = [str(gunicorn), "--workers", str(workers), "--worker-class", worker_class]
+    if worker_class == "gthread":
+        argv += ["--threads", str(threads)]
+    # Whole-layer answers of the slow side take longer than the default 30 s.
+    argv += ["--timeout", "900", "--graceful-timeout", "5", "--log-level", "warning", app]
+    return argv
+
+
+Progress = Callable[[str], None]
