@@ -95,8 +95,9 @@
   }
 
   // ---- the map ----
-  // One canvas per kind, stacked so markers stay clickable above the lines that end at them.
-  var PANE_Z = { context: 350, polygon: 410, link: 420, point: 430 };
+  // Draw order on the one feature canvas, back to front: the topmost feature under the
+  // pointer gets the click, so markers stay clickable where links end at them.
+  var STACK = ["polygon", "link", "point"];
 
   function CooperationMap(map, basemaps, config) {
     this.map = map;
@@ -105,24 +106,15 @@
     this.text = config.text;
     this.basemap = config.basemap;
     this.datum = config.basemaps[config.basemap].datum;
-    this.renderers = {};
     this.groups = {};
     this.collections = {};
     this.index = {};
     this.openId = null;
     this.failed = [];
+    // One canvas for every feature (stacked canvases would hide the lower ones from the
+    // pointer); lines are thin, so the hit area is widened.
+    map.options.renderer = L.canvas({ padding: 0.5, tolerance: 6 });
   }
-
-  CooperationMap.prototype.canvas = function (kind) {
-    if (!this.renderers[kind]) {
-      var pane = this.map.createPane("gba-" + kind);
-      pane.style.zIndex = PANE_Z[kind];
-      if (kind === "context") pane.style.pointerEvents = "none";
-      // Lines are thin: a wider hit area makes them easy to hover and click.
-      this.renderers[kind] = L.canvas({ pane: "gba-" + kind, padding: 0.5, tolerance: kind === "link" ? 6 : 0 });
-    }
-    return { renderer: this.renderers[kind], pane: "gba-" + kind };
-  };
 
   CooperationMap.prototype.start = function () {
     var self = this;
@@ -149,6 +141,9 @@
       });
       self.setDatum(self.config.basemaps[self.basemap].datum);
       self.updateShare();
+    });
+    map.on("overlayadd", function () {
+      self.restack();
     });
     map.on("overlayadd overlayremove moveend", function () {
       self.updateShare();
@@ -193,6 +188,7 @@
         .then(function (collection) {
           self.collections[overlay.name] = collection;
           self.draw(overlay);
+          self.restack();
         })
         .catch(function (error) {
           self.failed.push(overlay.name);
@@ -228,7 +224,13 @@
   CooperationMap.prototype.drawContext = function () {
     var self = this;
     if (!this.contextGroup) this.contextGroup = L.featureGroup().addTo(this.map);
-    var canvas = this.canvas("context");
+    if (!this.contextRenderer) {
+      // Its own pane under the features, never in the way of the pointer.
+      var pane = this.map.createPane("gba-context");
+      pane.style.zIndex = 350;
+      pane.style.pointerEvents = "none";
+      this.contextRenderer = L.canvas({ pane: "gba-context", padding: 0.5 });
+    }
     this.contextGroup.clearLayers();
     this.context.features.forEach(function (feature) {
       var geometry = feature.geometry;
@@ -238,8 +240,8 @@
       var latlngs = self.ringsToLatLngs(geometry.coordinates, depth, feature.properties.jurisdiction);
       self.contextGroup.addLayer(
         L.polygon(latlngs, {
-          renderer: canvas.renderer,
-          pane: canvas.pane,
+          renderer: self.contextRenderer,
+          pane: "gba-context",
           interactive: false,
           color: "#6b7a8f",
           weight: district ? 0.6 : 1.2,
@@ -291,6 +293,7 @@
     this.config.overlays.forEach(function (overlay) {
       if (self.collections[overlay.name]) self.draw(overlay);
     });
+    this.restack();
     if (this.context) this.drawContext();
   };
 
@@ -323,17 +326,28 @@
       });
   };
 
+  CooperationMap.prototype.restack = function () {
+    // The canvas draws in the order layers were added; put kinds back in STACK order.
+    var self = this;
+    STACK.forEach(function (kind) {
+      self.config.overlays.forEach(function (overlay) {
+        var group = self.groups[overlay.name];
+        if (overlay.kind !== kind || !self.map.hasLayer(group)) return;
+        group.eachLayer(function (layer) {
+          if (layer.bringToFront && self.map.hasLayer(layer)) layer.bringToFront();
+        });
+      });
+    });
+  };
+
   CooperationMap.prototype.makeLayers = function (overlay, feature) {
     var self = this;
     var p = feature.properties;
     var geometry = feature.geometry;
     var approximate = this.isApproximate(p);
-    var canvas = this.canvas(overlay.kind);
     var layer;
     if (overlay.kind === "point" && geometry.type === "Point") {
       layer = L.circleMarker(this.toLatLng(geometry.coordinates, p.jurisdiction), {
-        renderer: canvas.renderer,
-        pane: canvas.pane,
         radius: 7,
         color: overlay.colour,
         weight: approximate ? 2 : 1.5,
@@ -344,8 +358,6 @@
     } else if (overlay.kind === "polygon" && (geometry.type === "Polygon" || geometry.type === "MultiPolygon")) {
       var depth = geometry.type === "Polygon" ? 2 : 3;
       layer = L.polygon(this.ringsToLatLngs(geometry.coordinates, depth, p.jurisdiction), {
-        renderer: canvas.renderer,
-        pane: canvas.pane,
         color: overlay.colour,
         weight: 2,
         fillColor: overlay.colour,
@@ -371,10 +383,7 @@
     var p = feature.properties;
     var type = this.config.linkTypes[p.link_type] || { label: p.link_type, colour: "#555555" };
     var latlngs = this.linkLatLngs(feature.geometry.coordinates, p);
-    var canvas = this.canvas("link");
     var line = L.polyline(latlngs, {
-      renderer: canvas.renderer,
-      pane: canvas.pane,
       color: type.colour,
       weight: 3,
       opacity: 0.85,

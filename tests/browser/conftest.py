@@ -1,0 +1,205 @@
+"""Real-browser fixtures: Debian's chromium driven by Playwright, the app on 127.0.0.1.
+
+One browser for the session; each test gets a fresh context whose requests to any
+host but the app are blocked and recorded (tiles may fail, data must not).
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import json
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import flask
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, Request, Route, sync_playwright
+from werkzeug.serving import make_server
+
+from tests.conftest import REPO
+from webapp import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+ARTIFACTS = REPO / "tests" / "artifacts"
+
+# A name that runs script if any of our code ever treats data as HTML.
+XSS = "<img src=x onerror=alert(1)>"
+
+
+class LiveServer:
+    """A WSGI app served from a background thread on an ephemeral port."""
+
+    def __init__(self, app, host: str = "127.0.0.1"):
+        self._server = make_server(host, 0, app, threaded=True)
+        self.url = f"http://{host}:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=5)
+
+
+@dataclass
+class Traffic:
+    """What a page asked for: blocked foreign requests, failed local ones, dialogs and errors."""
+
+    foreign: list[str] = field(default_factory=list)
+    local_failures: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def foreign_hosts(self) -> set[str]:
+        return {urlsplit(url).hostname for url in self.foreign}
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium fonts-noto-cjk)")
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield launched
+    launched.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(app: flask.Flask) -> Iterator[LiveServer]:
+    """The app over the shipped data."""
+    server = LiveServer(app)
+    yield server
+    server.stop()
+
+
+def _add_xss_records(data_dir: Path) -> None:
+    """A point and a link whose every text field is markup, added to the built mini dataset."""
+    geojson = data_dir / "geojson"
+    hospitals = json.loads((geojson / "hospitals.geojson").read_text(encoding="utf-8"))
+    point = copy.deepcopy(hospitals["features"][0])
+    props = point["properties"]
+    for key in list(props):
+        if isinstance(props[key], str) and key.startswith(("name_", "description_", "district")):
+            props[key] = XSS
+    props.update(id="xss-point", category=XSS, coord_source=XSS)
+    props["sources"] = [{"title": XSS, "publisher": XSS, "date": XSS, "quote": XSS}]
+    props["figures"] = [
+        {"key": "area_km2", "value": XSS, "unit": XSS, "label_en": XSS, "label_zh_hant": XSS, "label_zh_hans": XSS}
+    ]
+    props["people"] = [
+        {
+            "name_en": XSS,
+            "name_zh_hant": XSS,
+            "name_zh_hans": XSS,
+            "role_en": XSS,
+            "role_zh_hant": XSS,
+            "role_zh_hans": XSS,
+        }
+    ]
+    point["id"] = "xss-point"
+    point["geometry"]["coordinates"] = [114.2, 22.62]
+    hospitals["features"].append(point)
+    (geojson / "hospitals.geojson").write_text(json.dumps(hospitals, ensure_ascii=False), encoding="utf-8")
+
+    links = json.loads((geojson / "links.geojson").read_text(encoding="utf-8"))
+    link = copy.deepcopy(links["features"][0])
+    for key in list(link["properties"]):
+        if key.startswith(("from_name_", "to_name_", "description_")):
+            link["properties"][key] = XSS
+    link["properties"].update(id="xss-link", link_type=XSS, sources=props["sources"])
+    link["id"] = "xss-link"
+    link["geometry"]["coordinates"] = [[114.0, 22.9], [114.2, 22.62]]
+    links["features"].append(link)
+    (geojson / "links.geojson").write_text(json.dumps(links, ensure_ascii=False), encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def xss_data_dir(mini_data_dir: Path, tmp_path_factory) -> Path:
+    """The mini dataset (a Hong Kong and a mainland point) plus records named with markup."""
+    root = tmp_path_factory.mktemp("xss-data")
+    shutil.copytree(mini_data_dir / "geojson", root / "geojson")
+    _add_xss_records(root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def xss_server(xss_data_dir: Path) -> Iterator[LiveServer]:
+    server = LiveServer(create_app({"TESTING": True, "DATA_DIR": str(xss_data_dir)}))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def other_origin() -> Iterator[LiveServer]:
+    """A second site (another port, so another origin) whose page frames the embed."""
+    site = flask.Flask("other_origin")
+
+    @site.get("/article")
+    def article():
+        src = html.escape(flask.request.args["src"])
+        return (
+            "<!doctype html><html><head><title>A news article</title></head><body>"
+            "<h1>An article about the Greater Bay Area</h1>"
+            f'<iframe id="gba" src="{src}" width="800" height="500" style="border:0"></iframe>'
+            "</body></html>"
+        )
+
+    server = LiveServer(site)
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def traffic() -> Traffic:
+    return Traffic()
+
+
+@pytest.fixture()
+def page(browser: Browser, traffic: Traffic) -> Iterator[Page]:
+    """A fresh page: only 127.0.0.1/localhost is reachable; everything else is recorded and aborted."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+
+    def gatekeeper(route: Route, request: Request) -> None:
+        if urlsplit(request.url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            traffic.foreign.append(request.url)
+            route.abort()
+
+    def on_response(response) -> None:
+        if urlsplit(response.url).hostname in LOCAL_HOSTS and response.status >= 400:
+            traffic.local_failures.append(f"{response.status} {response.url}")
+
+    def on_request_failed(request: Request) -> None:
+        if urlsplit(request.url).hostname in LOCAL_HOSTS:
+            traffic.local_failures.append(f"failed {request.url}")
+
+    def on_dialog(dialog) -> None:
+        traffic.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    context.route("**/*", gatekeeper)
+    context.on("response", on_response)
+    context.on("requestfailed", on_request_failed)
+    new_page = context.new_page()
+    new_page.on("dialog", on_dialog)
+    new_page.on("pageerror", lambda error: traffic.errors.append(str(error)))
+    yield new_page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,89 @@
+"""Small helpers that read and drive the Leaflet map in a Playwright page or frame."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from playwright.sync_api import Frame, Page
+
+# Features of an overlay that are on the map: a path added to the map, or a marker
+# represented by a visible cluster bubble.  Arrowheads (markers) are not counted.
+DRAWN_JS = """
+(name) => {
+  const inst = GBAMap.instance, map = inst.map, group = inst.groups[name];
+  const out = {points: 0, polygons: 0, lines: 0};
+  if (!map.hasLayer(group)) return out;
+  group.eachLayer((layer) => {
+    if (!(layer instanceof L.Path)) return;
+    const parent = group.getVisibleParent ? group.getVisibleParent(layer) : null;
+    if (!map.hasLayer(layer) && !(parent && map.hasLayer(parent))) return;
+    if (layer instanceof L.CircleMarker) out.points++;
+    else if (layer instanceof L.Polygon) out.polygons++;
+    else if (layer instanceof L.Polyline) out.lines++;
+  });
+  return out;
+}
+"""
+
+# Bring a feature's marker out of any cluster, then return its position in the page.
+EXPOSE_JS = """
+async (id) => {
+  const inst = GBAMap.instance, map = inst.map, entry = inst.index[id];
+  const group = inst.groups[entry.overlay], layer = entry.layer;
+  const at = layer.getLatLng ? layer.getLatLng() : layer.getCenter();
+  map.setView(at, 15, {animate: false});
+  if (layer.getLatLng && !map.hasLayer(layer)) {
+    await new Promise((done) => group.zoomToShowLayer(layer, done));
+  }
+  const point = map.latLngToContainerPoint(layer.getLatLng ? layer.getLatLng() : layer.getCenter());
+  const box = map.getContainer().getBoundingClientRect();
+  return [box.left + point.x, box.top + point.y];
+}
+"""
+
+# Fit the view to every feature (some lie outside the GBA, e.g. in Beijing): clusters
+# only draw the markers inside the view.
+SHOW_ALL_JS = """
+() => {
+  const inst = GBAMap.instance, bounds = L.latLngBounds([]);
+  Object.values(inst.groups).forEach((group) => { if (group.getLayers().length) bounds.extend(group.getBounds()); });
+  inst.map.fitBounds(bounds, {animate: false});
+}
+"""
+
+PAINTED_JS = "new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+def open_map(page: Page | Frame, url: str | None = None) -> dict:
+    """Load ``url`` (if given), wait until every layer has been fetched and drawn."""
+    if url is not None:
+        page.goto(url)
+    page.wait_for_function("window.GBAMap && window.GBAMap.ready")
+    result = page.evaluate("GBAMap.ready")
+    assert result["failed"] == [], f"layers failed to load: {result['failed']}"
+    page.evaluate(PAINTED_JS)
+    return result
+
+
+def show_all(page: Page | Frame) -> None:
+    page.evaluate(SHOW_ALL_JS)
+    page.evaluate(PAINTED_JS)
+
+
+def drawn(page: Page | Frame, layer: str) -> dict:
+    return page.evaluate(DRAWN_JS, layer)
+
+
+def expose(page: Page, feature_id: str) -> tuple[float, float]:
+    x, y = page.evaluate(EXPOSE_JS, feature_id)
+    page.evaluate(PAINTED_JS)
+    return x, y
+
+
+def popup(page: Page | Frame):
+    return page.locator(".leaflet-popup-content .gba-popup")
+
+
+def features(data_dir: Path, layer: str) -> list[dict]:
+    return json.loads((data_dir / "geojson" / f"{layer}.geojson").read_text(encoding="utf-8"))["features"]

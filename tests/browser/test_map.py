@@ -1,0 +1,185 @@
+"""The map page in headless Chromium, with no network but the app."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from shapely.geometry import shape
+
+from geo.schema import FEATURE_LAYERS, LAYER_LABELS, LAYERS, LINK_LAYER
+from tests.browser.mapdriver import drawn, expose, features, open_map, popup, show_all
+from tests.conftest import DATA_DIR, REPO
+
+pytestmark = pytest.mark.browser
+
+POINT_LAYERS = [layer for layer in FEATURE_LAYERS if layer != "zones"]
+
+
+def expected_counts(layer: str) -> dict:
+    count = len(features(DATA_DIR, layer))
+    if layer == "zones":
+        return {"points": 0, "polygons": count, "lines": 0}
+    if layer == LINK_LAYER:
+        return {"points": 0, "polygons": 0, "lines": count}
+    return {"points": count, "polygons": 0, "lines": 0}
+
+
+def overlay_checkbox(page, layer: str, lang: str = "zh_hant"):
+    label = page.locator(".leaflet-control-layers-overlays label", has_text=LAYER_LABELS[layer][lang])
+    return label.locator("input")
+
+
+def test_every_marker_polygon_and_link_is_drawn(page, live_server, traffic, artifacts):
+    open_map(page, live_server.url + "/")
+    page.screenshot(path=artifacts / "map.png")
+    shutil.copyfile(artifacts / "map.png", REPO / "docs" / "screenshots" / "map.png")
+    show_all(page)
+    for layer in LAYERS:
+        assert drawn(page, layer) == expected_counts(layer), layer
+    directed = sum(1 for f in features(DATA_DIR, LINK_LAYER) if f["properties"]["directed"])
+    assert page.locator(".gba-arrow").count() == directed
+    assert page.locator(".gba-legend").is_visible()
+    assert traffic.errors == []
+
+
+@pytest.mark.parametrize("layer", ["hospitals", "zones", LINK_LAYER])
+def test_toggling_an_overlay_hides_and_shows_its_features(page, live_server, layer):
+    open_map(page, live_server.url + "/")
+    show_all(page)
+    checkbox = overlay_checkbox(page, layer)
+    checkbox.click()
+    assert not checkbox.is_checked()
+    assert sum(drawn(page, layer).values()) == 0
+    assert all(drawn(page, other) == expected_counts(other) for other in LAYERS if other != layer)
+    if layer == LINK_LAYER:
+        assert page.locator(".gba-arrow").count() == 0
+    checkbox.click()
+    assert drawn(page, layer) == expected_counts(layer)
+
+
+def test_clicking_a_marker_opens_its_popup_with_the_source_quote(page, live_server):
+    open_map(page, live_server.url + "/")
+    feature = features(DATA_DIR, "hospitals")[0]
+    props = feature["properties"]
+    x, y = expose(page, props["id"])
+    page.mouse.click(x, y)
+    content = popup(page)
+    content.wait_for()
+    assert content.get_attribute("data-feature-id") == props["id"]
+    assert content.locator("h3").inner_text() == props["name_zh_hant"]
+    text = content.inner_text()
+    assert props["name_en"] in text  # the other forms beneath
+    assert props["sources"][0]["quote"] in text
+    assert props["sources"][0]["title"] in text
+    assert "約略位置" in text or "建築物" in text or "院區" in text  # how precise the position is
+
+
+def test_hovering_a_link_shows_its_type_and_both_endpoints(page, live_server):
+    links = features(DATA_DIR, LINK_LAYER)
+    lines = [shape(f["geometry"]) for f in links]
+    points = [shape(f["geometry"]) for layer in POINT_LAYERS for f in features(DATA_DIR, layer)]
+
+    def clearance(index: int) -> float:
+        # how far the link's midpoint is from any other link or marker: the hover is unambiguous
+        middle = lines[index].interpolate(0.5, normalized=True)
+        others = [line for i, line in enumerate(lines) if i != index] + points
+        return min(middle.distance(other) / lines[index].length for other in others)
+
+    props = links[max(range(len(links)), key=clearance)]["properties"]
+    open_map(page, live_server.url + "/")
+    x, y = page.evaluate(
+        """(id) => {
+            const inst = GBAMap.instance, line = inst.index[id].layer;
+            inst.map.fitBounds(line.getBounds(), {animate: false, padding: [80, 80]});
+            const p = inst.map.latLngToContainerPoint(line.getCenter());
+            const box = inst.map.getContainer().getBoundingClientRect();
+            return [box.left + p.x, box.top + p.y];
+        }""",
+        props["id"],
+    )
+    page.mouse.move(x, y)
+    tooltip = page.locator(".leaflet-tooltip .gba-link-summary")
+    tooltip.wait_for()
+    text = tooltip.inner_text()
+    assert props["from_name_zh_hant"] in text and props["to_name_zh_hant"] in text
+    config_types = page.evaluate("GBAMap.instance.config.linkTypes")
+    assert config_types[props["link_type"]]["label"] in text
+
+
+def test_english_switches_labels_legend_controls_and_popups(page, live_server):
+    open_map(page, live_server.url + "/?lang=en")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.title() == "GBA Cooperation Map"
+    controls = page.locator(".leaflet-control-layers").inner_text()
+    for layer in LAYERS:
+        assert LAYER_LABELS[layer]["en"] in controls
+    assert "Gaode (Amap)" in controls
+    assert page.locator(".gba-legend summary").inner_text() == "Legend"
+    assert page.locator("#gba-share summary").inner_text() == "Share / embed"
+    props = features(DATA_DIR, "universities")[0]["properties"]
+    page.evaluate("(id) => GBAMap.instance.focus(id)", props["id"])
+    popup(page).wait_for()
+    assert popup(page).locator("h3").inner_text() == props["name_en"]
+    assert "Sources" in popup(page).inner_text()
+
+
+def test_share_panel_follows_the_view_layers_basemap_and_language(page, live_server):
+    open_map(page, live_server.url + "/?lang=zh-Hans")
+    page.evaluate("() => { GBAMap.instance.map.setView([22.55, 114.1], 12, {animate: false}); }")
+    overlay_checkbox(page, "hospitals", "zh_hans").click()
+    page.locator(".leaflet-control-layers-base label", has_text="CartoDB").locator("input").click()
+    page.locator("#gba-share summary").click()
+    link = page.locator("#gba-share-link").input_value()
+    snippet = page.locator("#gba-share-iframe").input_value()
+    assert link.startswith(live_server.url + "/?")
+    assert "lang=zh-Hans" in link and "zoom=12" in link and "basemap=positron" in link
+    assert "lat=22.55" in link and "lon=114.1" in link
+    assert "layers=" + "%2C".join(layer for layer in LAYERS if layer != "hospitals") in link
+    assert snippet.startswith(f'<iframe src="{live_server.url}/embed?')
+    assert "&amp;bbox=" in snippet and "basemap=positron" in snippet
+
+    # the link reproduces the view
+    open_map(page, link)
+    state = page.evaluate(
+        """() => { const m = GBAMap.instance.map, c = m.getCenter();
+                   return {lat: c.lat, lon: c.lng, zoom: m.getZoom(), basemap: GBAMap.instance.basemap}; }"""
+    )
+    assert state["zoom"] == 12 and state["basemap"] == "positron"
+    assert abs(state["lat"] - 22.55) < 1e-4 and abs(state["lon"] - 114.1) < 1e-4
+    assert sum(drawn(page, "hospitals").values()) == 0
+
+    # the language links keep the view
+    english = page.locator('.gba-langs a[data-lang="en"]').get_attribute("href")
+    assert "lang=en" in english and "zoom=12" in english and "basemap=positron" in english
+
+
+def test_share_panel_focuses_the_open_popup(page, live_server):
+    feature_id = features(DATA_DIR, "zones")[0]["properties"]["id"]
+    open_map(page, live_server.url + "/")
+    page.evaluate("(id) => GBAMap.instance.focus(id)", feature_id)
+    popup(page).wait_for()
+    assert f"focus={feature_id}" in page.locator("#gba-share-link").input_value()
+    assert f"focus={feature_id}" in page.locator("#gba-share-iframe").input_value()
+
+
+def test_download_button_gives_the_visible_layers(page, live_server):
+    open_map(page, live_server.url + "/")
+    button = page.locator("#gba-download")
+    assert button.get_attribute("href") == "/download/all.geojson"
+
+    open_map(page, live_server.url + "/?layers=zones")
+    assert button.get_attribute("href") == "/download/zones.geojson"
+
+    open_map(page, live_server.url + "/?layers=zones,hospitals,links")
+    with page.expect_download() as download:
+        button.click()
+    body = json.loads(download.value.path().read_text(encoding="utf-8"))
+    wanted = {f["properties"]["id"] for layer in ("zones", "hospitals", "links") for f in features(DATA_DIR, layer)}
+    assert body["type"] == "FeatureCollection"
+    assert {f["properties"]["id"] for f in body["features"]} == wanted
+    assert download.value.suggested_filename.endswith(".geojson")
+
+    open_map(page, live_server.url + "/?layers=")
+    assert button.get_attribute("aria-disabled") == "true"
