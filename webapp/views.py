@@ -11,6 +11,7 @@ import re
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 
+from geo.schema import URL_LANGS
 from webapp import assets, mapview
 from webapp.assets import asset_url
 from webapp.providers.base import FeatureProvider
@@ -38,8 +39,10 @@ def frame_ancestors(origins: str) -> str:
 
 @bp.record_once
 def _check_config(state: BlueprintSetupState) -> None:
-    # A bad setting fails at start-up, not on the first /embed request.
+    # A bad setting fails at start-up, not on the first page request.
     frame_ancestors(state.app.config["EMBED_ALLOWED_ORIGINS"])
+    if state.app.config["DEFAULT_LANG"] not in URL_LANGS:
+        raise ValueError(f"DEFAULT_LANG={state.app.config['DEFAULT_LANG']!r}: expected one of {', '.join(URL_LANGS)}")
 
 
 def page_urls() -> mapview.PageUrls:

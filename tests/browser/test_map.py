@@ -59,9 +59,19 @@ def test_toggling_an_overlay_hides_and_shows_its_features(page, live_server, lay
     assert drawn(page, layer) == expected_counts(layer)
 
 
-def test_clicking_a_marker_opens_its_popup_with_the_source_quote(page, live_server):
+def stacked_marker(layer: str) -> dict:
+    """A feature placed exactly on another (e.g. the same district point): it needs spiderfying."""
+    spots = [tuple(f["geometry"]["coordinates"]) for f in features(DATA_DIR, layer)]
+    return next(f for f, spot in zip(features(DATA_DIR, layer), spots, strict=True) if spots.count(spot) > 1)
+
+
+@pytest.mark.parametrize(
+    "feature",
+    [features(DATA_DIR, "hospitals")[0], stacked_marker("enterprises")],
+    ids=["single", "stacked"],
+)
+def test_clicking_a_marker_opens_its_popup_with_the_source_quote(page, live_server, feature):
     open_map(page, live_server.url + "/")
-    feature = features(DATA_DIR, "hospitals")[0]
     props = feature["properties"]
     x, y = expose(page, props["id"])
     page.mouse.click(x, y)

@@ -8,7 +8,7 @@ import pytest
 
 from geo import datum
 from tests.browser.conftest import XSS
-from tests.browser.mapdriver import features, open_map, popup
+from tests.browser.mapdriver import drawn, features, open_map, popup
 
 pytestmark = pytest.mark.browser
 
@@ -31,6 +31,16 @@ def test_nothing_but_the_app_and_map_tiles_is_requested(page, live_server, traff
     assert {host.split(".")[-2] for host in traffic.foreign_hosts()} == {"openstreetmap", "cartocdn", "autonavi"}
     assert traffic.local_failures == []
     assert traffic.errors == []
+
+
+def test_a_layer_that_fails_to_load_is_reported_and_the_rest_drawn(page, live_server):
+    page.route("**/download/zones.geojson", lambda route: route.fulfill(status=503, body="unavailable"))
+    page.goto(live_server.url + "/?lang=en")
+    result = page.evaluate("() => GBAMap.ready")
+    assert result["failed"] == ["zones"]
+    alert = page.locator(".gba-error[role=alert]")
+    assert alert.inner_text() == "Could not load: Zones"
+    assert drawn(page, "links")["lines"] > 0
 
 
 def test_markup_in_the_data_is_shown_as_text_and_never_runs(page, xss_server, traffic):

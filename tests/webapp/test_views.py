@@ -127,6 +127,8 @@ def test_lang_switches_every_label(client, path, lang, key, title):
 def test_default_language_is_a_setting(mini_data_dir):
     app = create_app({"TESTING": True, "DATA_DIR": str(mini_data_dir), "DEFAULT_LANG": "en"})
     assert page_config(app.test_client().get("/").get_data(as_text=True))["lang"] == "en"
+    with pytest.raises(ValueError, match="DEFAULT_LANG"):
+        create_app({"TESTING": True, "DATA_DIR": str(mini_data_dir), "DEFAULT_LANG": "fr"})
 
 
 # ---- every view parameter ----
