@@ -313,6 +313,7 @@ def map_config(view: MapView, source: FeatureProvider, urls: PageUrls, embed: bo
         "basemaps": {key: {"label": b.label[lang], "datum": b.datum} for key, b in BASEMAPS.items()},
         "unshiftedJurisdictions": list(SAR_JURISDICTIONS),
         "view": initial,
+        "maxZoom": MAX_ZOOM,
         "focus": view.focus,
         "focusZoom": view.zoom if view.focus is not None else None,
         "text": {key: labels[lang] for key, labels in UI_TEXT.items()},

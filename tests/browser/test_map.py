@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 
@@ -193,3 +194,18 @@ def test_download_button_gives_the_visible_layers(page, live_server):
 
     open_map(page, live_server.url + "/?layers=")
     assert button.get_attribute("aria-disabled") == "true"
+
+
+def test_share_links_stay_valid_at_any_zoom_and_basemap(page, live_server):
+    open_map(page, live_server.url + "/?lang=en")
+    page.locator("#gba-share summary").click()
+    for basemap in ("CartoDB", "Gaode"):
+        page.locator(".leaflet-control-layers-base label", has_text=basemap).locator("input").check()
+        for zoom in (0, 25):  # past every limit: the map clamps, the links must stay acceptable
+            page.evaluate("(z) => { GBAMap.instance.map.setZoom(z, {animate: false}); }", zoom)
+            link = page.locator("#gba-share-link").input_value()
+            snippet = page.locator("#gba-share-iframe").input_value()
+            embed = html.unescape(snippet.split('src="')[1].split('"')[0])
+            for url in (link, embed):
+                response = page.request.get(url)
+                assert response.status == 200, (url, response.text())

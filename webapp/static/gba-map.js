@@ -119,6 +119,8 @@
   CooperationMap.prototype.start = function () {
     var self = this;
     var map = this.map;
+    // The URL parameters accept zoom 0-18 (Positron's tiles go further): keep links valid.
+    map.setMaxZoom(this.config.maxZoom);
     this.config.overlays.forEach(function (overlay) {
       var group =
         overlay.kind === "point"
@@ -370,11 +372,11 @@
       return [];
     }
     layer.bindTooltip(function () {
-      return el("span", "gba-tooltip-name", self.name(p));
+      return el("span", null, self.name(p));
     });
     layer.bindPopup(function () {
       return self.featurePopup(p, overlay);
-    }, { maxWidth: 340, className: "gba-popup-wrap" });
+    }, { maxWidth: 340 });
     return [layer];
   };
 
@@ -397,7 +399,7 @@
     );
     line.bindPopup(function () {
       return self.linkPopup(p, type);
-    }, { maxWidth: 340, className: "gba-popup-wrap" });
+    }, { maxWidth: 340 });
     var made = [line];
     if (p.directed && latlngs.length > 1) made.push(this.arrowMarker(latlngs, type.colour));
     return made;
@@ -723,14 +725,15 @@
       return [lon, lat];
     };
     if (kind === "embed") {
+      // Zoomed far out, the view runs past the poles and the antimeridian: clamp to the world.
       var bounds = this.map.getBounds();
-      var sw = toWgs(bounds.getWest(), bounds.getSouth());
-      var ne = toWgs(bounds.getEast(), bounds.getNorth());
+      var sw = toWgs(Math.max(bounds.getWest(), -180), Math.max(bounds.getSouth(), -90));
+      var ne = toWgs(Math.min(bounds.getEast(), 180), Math.min(bounds.getNorth(), 90));
       query.set("bbox", [sw[0], sw[1], ne[0], ne[1]].map(function (v) {
         return round(v, 5);
       }).join(","));
     } else {
-      var centre = this.map.getCenter();
+      var centre = this.map.getCenter().wrap();
       var c = toWgs(centre.lng, centre.lat);
       query.set("lat", String(round(c[1], 5)));
       query.set("lon", String(round(c[0], 5)));
@@ -747,7 +750,6 @@
     var embedUrl = this.absolute(this.config.urls.embed, this.viewParams("embed"));
     return {
       link: this.absolute(this.config.urls.page, this.viewParams("link")),
-      embed: embedUrl,
       iframe:
         '<iframe src="' + escapeHtml(embedUrl) + '" width="100%" height="480" style="border:0" loading="lazy" ' +
         'title="' + escapeHtml(this.text.title) + '" allowfullscreen></iframe>',
