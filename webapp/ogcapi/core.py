@@ -173,8 +173,6 @@ def collection_document(base: str, provider: FeatureProvider, layer: str, self_l
         "title": layer_title(layer),
         "description": layer_description(layer, info["count"]),
         "itemType": "feature",
-        "crs": [CRS_URI],
-        "storageCrs": CRS_URI,
         "links": links,
     }
     if info["extent"] is not None:  # an empty layer has no extent to give
