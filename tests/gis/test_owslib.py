@@ -1,0 +1,66 @@
+"""OWSLib's OGC API – Features client reads the collections, pages and single features."""
+
+from __future__ import annotations
+
+import pytest
+from owslib.ogcapi.features import Features
+
+from bench.synthetic import jurisdiction_bbox
+from geo.schema import LAYER_LABELS, LAYERS
+from webapp.ogcapi.core import CONFORMANCE_CLASSES
+from webapp.providers.base import Filters
+
+pytestmark = pytest.mark.gis
+
+
+@pytest.fixture(scope="module")
+def api(api_url) -> Features:
+    return Features(api_url)
+
+
+def test_conformance_and_the_api_definition(api):
+    assert api.conformance()["conformsTo"] == list(CONFORMANCE_CLASSES)
+    assert api.api()["openapi"].startswith("3.0.")
+
+
+def test_every_collection_is_a_feature_collection_with_its_title(api):
+    assert api.feature_collections() == list(LAYERS)
+    for layer in LAYERS:
+        assert api.collection(layer)["title"] == LAYER_LABELS[layer]["en"]
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_collection_items_page_and_count(api, served_app, layer):
+    count = served_app.extensions["gba_provider"].layer_info(layer)["count"]
+    page = api.collection_items(layer, limit=5)
+    assert page["numberMatched"] == count
+    assert len(page["features"]) == min(5, count)
+    everything = api.collection_items(layer, limit=10_000)
+    assert len(everything["features"]) == count
+
+
+def test_collection_items_with_a_bbox_and_a_filter(api, served_app):
+    box = jurisdiction_bbox("Shenzhen")
+    page = api.collection_items("enterprises", bbox=list(box), limit=1000, status="operating")
+    expected = served_app.extensions["gba_provider"].query(
+        "enterprises", bbox=box, filters=Filters(status=("operating",)), limit=1000
+    )
+    assert page["numberMatched"] == expected.number_matched > 0
+    assert [f["id"] for f in page["features"]] == expected.ids
+
+
+def test_one_item_and_the_queryables(api, served_app):
+    feature_id = served_app.extensions["gba_provider"].query("links", limit=1).ids[0]
+    feature = api.collection_item("links", feature_id)
+    assert feature["id"] == feature_id and feature["properties"]["id"] == feature_id
+    assert set(api.collection_queryables("links")["properties"]) == {
+        "jurisdiction",
+        "status",
+        "link_type",
+        "cross_border",
+    }
+
+
+def test_a_bad_request_raises_with_the_servers_message(api):
+    with pytest.raises(RuntimeError, match="limit"):
+        api.collection_items("enterprises", limit=-1)
