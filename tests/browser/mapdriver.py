@@ -81,6 +81,12 @@ def expose(page: Page, feature_id: str) -> tuple[float, float]:
     return x, y
 
 
+def settle(page: Page) -> None:
+    """Wait for cluster and popup transitions to finish, then for a paint: stable screenshots."""
+    page.wait_for_function("document.getAnimations().length === 0")
+    page.evaluate(PAINTED_JS)
+
+
 def popup(page: Page | Frame):
     return page.locator(".leaflet-popup-content .gba-popup")
 

@@ -8,7 +8,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 
 from geo.schema import LAYERS, LINK_LAYER
-from tests.browser.mapdriver import drawn, features, open_map, popup, show_all
+from tests.browser.mapdriver import drawn, features, open_map, popup, settle, show_all
 from tests.conftest import DATA_DIR, REPO
 
 pytestmark = pytest.mark.browser
@@ -38,6 +38,7 @@ def test_embed_screenshot_in_english(page, live_server, artifacts):
     open_map(page, f"{live_server.url}/embed?focus={props['id']}&lang=en&zoom=12")
     popup(page).wait_for()
     assert popup(page).locator("h3").inner_text() == props["name_en"]
+    settle(page)
     page.screenshot(path=artifacts / "embed.png")
     shutil.copyfile(artifacts / "embed.png", REPO / "docs" / "screenshots" / "embed.png")
 

@@ -10,7 +10,7 @@ import pytest
 from shapely.geometry import shape
 
 from geo.schema import FEATURE_LAYERS, LAYER_LABELS, LAYERS, LINK_LAYER
-from tests.browser.mapdriver import drawn, expose, features, open_map, popup, show_all
+from tests.browser.mapdriver import drawn, expose, features, open_map, popup, settle, show_all
 from tests.conftest import DATA_DIR, REPO
 
 pytestmark = pytest.mark.browser
@@ -34,6 +34,7 @@ def overlay_checkbox(page, layer: str, lang: str = "zh_hant"):
 
 def test_every_marker_polygon_and_link_is_drawn(page, live_server, traffic, artifacts):
     open_map(page, live_server.url + "/")
+    settle(page)
     page.screenshot(path=artifacts / "map.png")
     shutil.copyfile(artifacts / "map.png", REPO / "docs" / "screenshots" / "map.png")
     show_all(page)

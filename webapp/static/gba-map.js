@@ -426,6 +426,7 @@
       icon: arrowIcon(round(angle, 1), colour),
       interactive: false,
       keyboard: false,
+      zIndexOffset: -1000, // under the cluster bubbles, whichever layer loaded first
     });
   };
 
