@@ -369,9 +369,11 @@ def items_links(base: str, query: ItemsQuery, page: Page, args: Mapping, fmt: st
     types = {"json": GEOJSON, "html": HTML}
     titles = {"json": "as GeoJSON", "html": "as HTML"}
 
+    # The kept filters are encoded once; each link only appends its own paging.
+    prefix = f"{base}/collections/{layer}/items?{urlencode(kept)}{'&' if kept else ''}limit={limit}&offset="
+
     def href(at: int, in_format: str) -> str:
-        pairs = [*kept, ("limit", str(limit)), ("offset", str(at)), ("f", in_format)]
-        return f"{base}/collections/{layer}/items?{urlencode(pairs)}"
+        return f"{prefix}{at}&f={in_format}"
 
     links = [
         _link(href(offset, fmt), "self", types[fmt], "This page"),

@@ -26,7 +26,7 @@ def _jurisdictions() -> tuple[str, ...]:
 
 def _base() -> str:
     """The API's absolute root URL, for links (clients such as GDAL follow them as given)."""
-    return request.root_url.rstrip("/") + PREFIX
+    return f"{request.scheme}://{request.host}{request.script_root}{PREFIX}"
 
 
 def _format(json_type: str) -> str:
@@ -115,7 +115,7 @@ def items(collection_id: str):
     query = core.parse_items_query(collection_id, request.args, _jurisdictions())
     fmt = core.negotiate(params.single(request.args, "f"), request.accept_mimetypes, GEOJSON)
     # Weak: the body's timeStamp changes on every response, the features do not.
-    etag = make_etag("ogcapi-items", source.version(), fmt, request.url)
+    etag = make_etag("ogcapi-items", source.version(), fmt, request.host, request.path, request.query_string)
     cached = _cached(etag, weak=True)
     if cached is not None:
         return cached
@@ -150,7 +150,7 @@ def item(collection_id: str, feature_id: str):
     blob = source.get(collection_id, feature_id)
     if blob is None:
         raise NotFound(f"collection {collection_id!r} has no feature {feature_id!r}")
-    etag = make_etag("ogcapi-item", source.version(), fmt, request.url)
+    etag = make_etag("ogcapi-item", source.version(), fmt, request.host, request.path, request.query_string)
     cached = _cached(etag, weak=False)
     if cached is not None:
         return cached
