@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 import folium
 from branca.element import Figure
@@ -268,11 +269,11 @@ def parse_view(args: Mapping, source: FeatureProvider, default_lang: str) -> Map
     )
 
 
-def map_config(view: MapView, source: FeatureProvider, urls: PageUrls, embed: bool) -> dict:
+def map_config(view: MapView, overlays_available: tuple[str, ...], urls: PageUrls, embed: bool) -> dict:
     """Everything gba-map.js needs, in the chosen language; the data itself is fetched."""
     lang = view.lang_key
     overlays = []
-    for layer in source.layers():
+    for layer in overlays_available:
         kind = "link" if layer == LINK_LAYER else ("polygon" if "Polygon" in LAYER_GEOMETRY[layer] else "point")
         overlays.append(
             {
@@ -359,7 +360,7 @@ class CooperationMap(JSCSSMixin):
         self.default_css = [("markercluster_css", urls.markercluster_css), ("gba_map_css", urls.map_css)]
 
 
-def build_map(view: MapView, source: FeatureProvider, urls: PageUrls, embed: bool) -> folium.Map:
+def build_map(view: MapView, overlays_available: tuple[str, ...], urls: PageUrls, embed: bool) -> folium.Map:
     """The folium map: Leaflet from our own URLs, three basemaps, and the CooperationMap plugin."""
     min_lon, min_lat, max_lon, max_lat = GBA_BOUNDS
     fmap = folium.Map(
@@ -384,7 +385,7 @@ def build_map(view: MapView, source: FeatureProvider, urls: PageUrls, embed: boo
             show=key == view.basemap,
             control=False,  # gba-map.js builds the one layer control, with translated names
         ).add_to(fmap)
-    CooperationMap(basemaps, map_config(view, source, urls, embed), urls).add_to(fmap)
+    CooperationMap(basemaps, map_config(view, overlays_available, urls, embed), urls).add_to(fmap)
     return fmap
 
 
@@ -401,9 +402,14 @@ class MapPage:
     lang_names: dict[str, str]
 
 
-def map_page(view: MapView, source: FeatureProvider, urls: PageUrls, embed: bool) -> MapPage:
-    """Render the folium map into header, body and script parts for templates/map.html."""
-    root: Figure = build_map(view, source, urls, embed).get_root()
+@lru_cache(maxsize=256)
+def map_page(view: MapView, overlays_available: tuple[str, ...], urls: PageUrls, embed: bool) -> MapPage:
+    """Render the folium map into header, body and script parts for templates/map.html.
+
+    Cached: rendering folium's templates takes tens of milliseconds, and a page depends
+    only on these (hashable) arguments, never on the data itself.
+    """
+    root: Figure = build_map(view, overlays_available, urls, embed).get_root()
     root.render()
     return MapPage(
         view=view,

@@ -65,7 +65,7 @@ def page_urls() -> mapview.PageUrls:
 def render_map(embed: bool) -> Response:
     source: FeatureProvider = current_app.extensions["gba_provider"]
     view = mapview.parse_view(request.args, source, current_app.config["DEFAULT_LANG"])
-    page = mapview.map_page(view, source, page_urls(), embed=embed)
+    page = mapview.map_page(view, tuple(source.layers()), page_urls(), embed=embed)
     response = Response(render_template("map.html", page=page), mimetype="text/html")
     response.headers["Content-Language"] = view.lang
     return response
