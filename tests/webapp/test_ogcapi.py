@@ -644,3 +644,13 @@ def test_docs_cover_every_parameter_queryable_and_the_limits():
     assert f"{core.MAX_LIMIT:,}" in docs and "limitApplied" in docs
     for client in ("QGIS", "ogrinfo", "pyogrio", "OWSLib", "curl"):
         assert client in docs, client
+
+
+def test_links_follow_the_host_asked_for_and_the_openapi_cache_stays_small(app):
+    client = app.test_client()
+    for number in range(20):
+        document = client.get(f"{API}/openapi", base_url=f"http://host{number}.example").get_json(force=True)
+        assert document["servers"][0]["url"] == f"http://host{number}.example/ogcapi"
+    assert len(app.extensions["ogcapi_openapi"]) <= 8
+    landing = client.get(API, base_url="https://maps.example.org:8443").get_json()
+    assert link(landing, "data")["href"] == "https://maps.example.org:8443/ogcapi/collections?f=json"

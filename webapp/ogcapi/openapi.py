@@ -106,8 +106,6 @@ def _schemas() -> dict:
                 "links": links,
                 "extent": _ref("schemas", "extent"),
                 "itemType": {"type": "string"},
-                "crs": {"type": "array", "items": {"type": "string"}},
-                "storageCrs": {"type": "string"},
             },
         },
         "collections": {

@@ -14,6 +14,7 @@ from webapp.providers.base import FeatureProvider
 
 PREFIX = "/ogcapi"
 bp = Blueprint("ogcapi", __name__, url_prefix=PREFIX)
+OPENAPI_CACHE_SIZE = 8
 
 
 def _provider() -> FeatureProvider:
@@ -75,8 +76,11 @@ def openapi():
     fmt = _format(core.OPENAPI_JSON)
     base = _base()
     # Built once per base URL: it only changes with the data, which loads at start-up.
+    # The base comes from the Host header, so the cache is bounded against made-up hosts.
     cache = current_app.extensions.setdefault("ogcapi_openapi", {})
     if base not in cache:
+        if len(cache) >= OPENAPI_CACHE_SIZE:
+            cache.clear()
         document = build_openapi(base, _provider(), _jurisdictions())
         cache[base] = (document, orjson.dumps(document))
     document, body = cache[base]
