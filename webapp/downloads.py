@@ -19,6 +19,7 @@ from webapp.providers.base import FeatureProvider, Filters
 bp = Blueprint("downloads", __name__)
 
 DOWNLOAD_PARAMS = ("bbox", *params.FILTER_PARAMS)
+ALL_PARAMS = ("layers", *DOWNLOAD_PARAMS)  # all.geojson may be narrowed to some layers
 
 
 def provider() -> FeatureProvider:
@@ -64,15 +65,16 @@ def context(name: str):
 def download(name: str):
     source = provider()
     if name == "all":
-        layers = source.layers()
+        params.reject_unknown(request.args, ALL_PARAMS)
+        layers = params.parse_layers(params.single(request.args, "layers"), source.layers()) or source.layers()
     elif name in source.layers():
+        params.reject_unknown(request.args, DOWNLOAD_PARAMS)
         layers = [name]
     else:
         raise NotFound(f"no layer {name!r}; downloadable: all, {', '.join(source.layers())}")
-    params.reject_unknown(request.args, DOWNLOAD_PARAMS)
     bbox = params.parse_bbox(params.single(request.args, "bbox"))
     filters = params.parse_filters(request.args, current_app.config["KNOWN_JURISDICTIONS"])
-    etag = make_etag("download", source.version(), name, bbox, filters.key())
+    etag = make_etag("download", source.version(), name, tuple(layers), bbox, filters.key())
     cached = not_modified(etag)
     if cached is not None:
         cached.headers["Access-Control-Allow-Origin"] = "*"

@@ -28,9 +28,7 @@ def reject_unknown(args: Mapping, allowed: Iterable[str]) -> None:
     allowed = set(allowed)
     unknown = sorted(set(args) - allowed)
     if unknown:
-        raise InvalidParameter(
-            f"unknown parameter(s) {', '.join(unknown)}; allowed here: {', '.join(sorted(allowed))}"
-        )
+        raise InvalidParameter(f"unknown parameter(s) {', '.join(unknown)}; allowed here: {', '.join(sorted(allowed))}")
 
 
 def single(args: Mapping, name: str) -> str | None:
@@ -62,7 +60,9 @@ def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
     if min_lat > max_lat:
         raise InvalidParameter(f"bbox={value!r}: minLat is larger than maxLat (order is minLon,minLat,maxLon,maxLat)")
     if min_lon > max_lon:
-        raise InvalidParameter(f"bbox={value!r}: minLon is larger than maxLon (boxes across the antimeridian are not supported)")
+        raise InvalidParameter(
+            f"bbox={value!r}: minLon is larger than maxLon (boxes across the antimeridian are not supported)"
+        )
     return min_lon, min_lat, max_lon, max_lat
 
 
@@ -123,6 +123,12 @@ def _choices(value: str | None, name: str, allowed: Iterable[str]) -> tuple[str,
             raise InvalidParameter(f"{name}={part.strip()!r} is not known; expected one of {', '.join(allowed)}")
         chosen.append(lookup[key])
     return tuple(dict.fromkeys(chosen))
+
+
+def parse_layers(value: str | None, available: Iterable[str]) -> list[str] | None:
+    """A comma-separated subset of ``available`` layers, in the order given; None when absent."""
+    chosen = _choices(value, "layers", available)
+    return None if chosen is None else list(chosen)
 
 
 def parse_filters(args: Mapping, jurisdictions: Iterable[str] = GBA_JURISDICTIONS) -> Filters:

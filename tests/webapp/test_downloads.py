@@ -146,3 +146,23 @@ def test_context_layer_is_served_with_jurisdiction_outlines(client):
 def test_unknown_context_layer_is_404_json(client):
     response = client.get("/context/rivers.geojson")
     assert response.status_code == 404 and "no context layer 'rivers'" in response.get_json()["description"]
+
+
+def test_all_download_can_be_narrowed_to_some_layers(client):
+    body = client.get("/download/all.geojson?layers=hospitals,links&status=planned").get_json(force=True)
+    expected = {
+        f["id"] for layer in ("hospitals", "links") for f in shipped(layer) if f["properties"]["status"] == "planned"
+    }
+    assert {f["id"] for f in body["features"]} == expected and expected
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("/download/all.geojson?layers=rivers", "layers='rivers' is not known"),
+        ("/download/hospitals.geojson?layers=links", "unknown parameter(s) layers"),
+    ],
+)
+def test_bad_layers_parameter(client, url, message):
+    response = client.get(url)
+    assert response.status_code == 400 and message in response.get_json()["description"]
