@@ -52,6 +52,10 @@ def register(app: Flask) -> None:
             message = "no such page: check the URL (see / for the map and /ogcapi for the API)"
         response = jsonify(error_body(exc.code or 500, code, message))
         response.status_code = exc.code or 500
+        # Keep what the exception says besides its HTML body, e.g. a 405's Allow header.
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
         return response
 
     @app.errorhandler(Exception)

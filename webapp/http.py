@@ -9,8 +9,16 @@ from flask import Flask, Response, request
 
 GEOJSON = "application/geo+json"
 GZIP_MIN_BYTES = 1024
-GZIP_TYPES = ("application/json", GEOJSON, "text/html", "text/css", "application/javascript", "text/javascript",
-              "application/vnd.oai.openapi+json")
+GZIP_TYPES = (
+    "application/json",
+    GEOJSON,
+    "text/html",
+    "text/css",
+    "application/javascript",
+    "text/javascript",
+    "application/vnd.oai.openapi+json",
+    "application/schema+json",
+)
 
 
 def make_etag(*parts: object) -> str:
