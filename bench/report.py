@@ -147,8 +147,8 @@ def results_table(runs: list[dict]) -> str:
     """The side-by-side markdown table: one row per size and request."""
     lines = [
         "| size | request | ours req/s | ours p50 ms | ours p99 ms | ours bytes "
-        "| pygeoapi req/s | pygeoapi p50 ms | pygeoapi p99 ms | pygeoapi bytes | ratio |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| pygeoapi req/s | pygeoapi p50 ms | pygeoapi p99 ms | pygeoapi bytes | ratio | other CPU |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in runs:
         ours, peer = run["ours"], run.get("peer") or {}
@@ -158,9 +158,15 @@ def results_table(runs: list[dict]) -> str:
             f"| {_num(ours.get('requests_per_s'))} | {_num(ours.get('p50_ms'), 2)} | {_num(ours.get('p99_ms'), 2)} "
             f"| {_bytes(ours.get('bytes'))} "
             f"| {_num(peer.get('requests_per_s'))} | {_num(peer.get('p50_ms'), 2)} | {_num(peer.get('p99_ms'), 2)} "
-            f"| {_bytes(peer.get('bytes'))} | {'–' if ratio is None else f'{ratio:.1f}×'} |"
+            f"| {_bytes(peer.get('bytes'))} | {'–' if ratio is None else f'{ratio:.1f}×'} | {_background(ours, peer)} |"
         )
     return "\n".join(lines)
+
+
+def _background(*sides: dict) -> str:
+    """The larger share of the CPU other work used just before either side was measured."""
+    shares = [side["background_cpu_share"] for side in sides if side and "background_cpu_share" in side]
+    return f"{max(shares):.0%}" if shares else "–"
 
 
 def probe_table(probes: dict) -> str:
@@ -230,7 +236,9 @@ def markdown(results: dict) -> str:
         f"Method: `wrk -t{method['wrk_threads']} -c{method['connections']} -d{method['duration_s']}s --latency` "
         f"(longer for slow answers: {method['min_requests_note']}); both servers under gunicorn with "
         f"{method['workers']} `{method['worker_class']}` workers on 127.0.0.1, one after the other, "
-        f"environment `{method['server_env'] or '(none)'}`; seed {method['seed']}.",
+        f"environment `{method['server_env'] or '(none)'}`; seed {method['seed']}. Before each measurement the "
+        f"bench waits (up to {method['quiet_wait_s']:.0f} s) until other work uses less than "
+        f"{method['quiet_below']:.0%} of the CPU; *other CPU* is the share it last saw.",
         "",
         results_table(results["runs"]),
         "",

@@ -24,7 +24,7 @@ import orjson
 
 from bench import peer, report
 from bench.load import LoadResult, fetch, run_wrk, wrk_path
-from bench.servers import Server, Servers, free_port, gunicorn_argv, memory_of, wait_idle
+from bench.servers import Server, Servers, free_port, gunicorn_argv, memory_of, wait_idle, wait_quiet
 from bench.synthetic import jurisdiction_bbox, pingshan_bbox, synthetic_id, write_data_dir
 
 REPO = Path(__file__).resolve().parent.parent
@@ -76,6 +76,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-ogr", action="store_true", help="do not install GDAL's bindings for the OGR provider")
     parser.add_argument(
         "--providers", default="", help="comma-separated pygeoapi providers to try (default: every one available)"
+    )
+    parser.add_argument(
+        "--quiet-below",
+        type=float,
+        default=0.25,
+        help="before each measurement, wait until other work uses less than this share of the CPU (default 0.25)",
+    )
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=120.0,
+        help="longest such wait in seconds, then measure anyway (default 120)",
     )
     parser.add_argument("--no-tuning", action="store_true", help=f"start the servers without {SERVER_ENV}")
     parser.add_argument("--work-dir", type=Path, default=WORK, help="scratch directory (default bench/.work)")
@@ -158,6 +170,9 @@ def measure(server: Server, path: str, name: str, duration: float, args, progres
     waited = wait_idle(server)
     if waited > 5:
         progress(f"{server.name}: waited {waited:.0f} s for the previous run's answers to drain")
+    background, waited = wait_quiet(args.quiet_below, args.quiet_wait)
+    if waited > 2:
+        progress(f"waited {waited:.0f} s for other work on the machine to calm down (busy {background:.0%})")
     sample = fetch(url)
     if sample.status != 200:
         raise RuntimeError(f"{server.name} answered {sample.status} to {path}: {sample.body[:300]!r}")
@@ -176,6 +191,7 @@ def measure(server: Server, path: str, name: str, duration: float, args, progres
         "features": returned_count(sample.body),
         "single_request_ms": round(sample.seconds * 1000, 2),
         # Other work on the machine shares its cores: kept to read the numbers by.
+        "background_cpu_share": round(background, 3),
         "load_average_1min": round(os.getloadavg()[0], 2),
     }
 
@@ -395,6 +411,8 @@ def main(argv: list[str] | None = None) -> int:
             "seed": args.seed,
             "sizes": list(args.sizes),
             "server_env": "" if args.no_tuning else " ".join(f"{k}={v}" for k, v in SERVER_ENV.items()),
+            "quiet_below": args.quiet_below,
+            "quiet_wait_s": args.quiet_wait,
             "min_requests_note": "a request whose single answer takes t seconds gets max(duration, min(5 t, 12 duration))",
         }
         for n in args.sizes:

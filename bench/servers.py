@@ -169,6 +169,36 @@ def cpu_ticks(pids: list[int]) -> int:
     return total
 
 
+def _cpu_totals() -> tuple[int, int]:
+    """(busy, total) jiffies of all cores since boot, from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    total = sum(fields[:8])  # guest time is already counted in user
+    return total - idle, total
+
+
+def busy_share(seconds: float = 1.0) -> float:
+    """Share of the machine's CPU time (0..1, all cores) that was busy during ``seconds``."""
+    busy_before, total_before = _cpu_totals()
+    time.sleep(seconds)
+    busy_after, total_after = _cpu_totals()
+    elapsed = total_after - total_before
+    return 0.0 if elapsed <= 0 else (busy_after - busy_before) / elapsed
+
+
+def wait_quiet(threshold: float, timeout: float) -> tuple[float, float]:
+    """Wait until other work uses less than ``threshold`` of the CPU (or ``timeout`` passes).
+
+    Called while the servers under test are idle, so what is busy is the rest of
+    the machine.  Returns (busy share last seen, seconds waited).
+    """
+    started = time.monotonic()
+    share = busy_share()
+    while share >= threshold and time.monotonic() - started < timeout:
+        share = busy_share()
+    return share, time.monotonic() - started
+
+
 def wait_idle(server: Server, quiet_s: float = 1.0, timeout: float = 600.0) -> float:
     """Wait until the server's workers use no CPU for ``quiet_s``; return the seconds waited.
 
