@@ -26,8 +26,15 @@ class LoadResult:
     p99_ms: float | None
     errors: int  # socket errors (connect, read, write, timeout) plus non-2xx/3xx answers
 
+    @property
+    def ok_per_s(self) -> float:
+        """Successful answers per second: wrk's rate counts errors and non-2xx answers too."""
+        if not self.requests:
+            return 0.0
+        return round(self.requests_per_s * max(0, self.requests - self.errors) / self.requests, 2)
+
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "ok_per_s": self.ok_per_s}
 
 
 @dataclass

@@ -155,9 +155,9 @@ def results_table(runs: list[dict]) -> str:
         ratio = run.get("ratio")
         lines.append(
             f"| {_size(run['size'])} | {run['request']} "
-            f"| {_num(ours.get('requests_per_s'))} | {_num(ours.get('p50_ms'), 2)} | {_num(ours.get('p99_ms'), 2)} "
+            f"| {_num(ours.get('ok_per_s'))} | {_num(ours.get('p50_ms'), 2)} | {_num(ours.get('p99_ms'), 2)} "
             f"| {_bytes(ours.get('bytes'))} "
-            f"| {_num(peer.get('requests_per_s'))} | {_num(peer.get('p50_ms'), 2)} | {_num(peer.get('p99_ms'), 2)} "
+            f"| {_num(peer.get('ok_per_s'))} | {_num(peer.get('p50_ms'), 2)} | {_num(peer.get('p99_ms'), 2)} "
             f"| {_bytes(peer.get('bytes'))} | {'–' if ratio is None else f'{ratio:.1f}×'} | {_background(ours, peer)} |"
         )
     return "\n".join(lines)
@@ -170,13 +170,18 @@ def _background(*sides: dict) -> str:
 
 
 def probe_table(probes: dict) -> str:
-    """Single-request latencies of every pygeoapi provider tried, per size."""
-    lines = ["| size | provider | small bbox ms | city bbox ms | note |", "|---|---|---:|---:|---|"]
+    """Every pygeoapi provider tried, per size: successful req/s on the two bbox requests under load."""
+    lines = [
+        "| size | provider | small bbox req/s | p50 ms | errors | city bbox req/s | p50 ms | errors | note |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
     for size, providers in probes.items():
         for label, probe in providers.items():
-            mark = " (kept)" if probe.get("kept") else ""
+            mark = " **(kept)**" if probe.get("kept") else ""
             lines.append(
-                f"| {_size(int(size))} | {label}{mark} | {_num(probe.get('small_ms'))} | {_num(probe.get('city_ms'))} "
+                f"| {_size(int(size))} | {label}{mark} "
+                f"| {_num(probe.get('small_rps'))} | {_num(probe.get('small_p50_ms'))} | {probe.get('small_errors', '–')} "
+                f"| {_num(probe.get('city_rps'))} | {_num(probe.get('city_p50_ms'))} | {probe.get('city_errors', '–')} "
                 f"| {probe.get('note', '')} |"
             )
     return "\n".join(lines)
@@ -238,11 +243,13 @@ def markdown(results: dict) -> str:
         f"{method['workers']} `{method['worker_class']}` workers on 127.0.0.1, one after the other, "
         f"environment `{method['server_env'] or '(none)'}`; seed {method['seed']}. Before each measurement the "
         f"bench waits (up to {method['quiet_wait_s']:.0f} s) until other work uses less than "
-        f"{method['quiet_below']:.0%} of the CPU; *other CPU* is the share it last saw.",
+        f"{method['quiet_below']:.0%} of the CPU; *other CPU* is the share it last saw. req/s counts "
+        "successful answers only.",
         "",
         results_table(results["runs"]),
         "",
-        "pygeoapi providers tried (one request each after a warm-up, sequential):",
+        "pygeoapi providers tried (each bbox request under the same wrk load for "
+        f"{method.get('probe_seconds', '?')} s; the best product of the two rates is kept):",
         "",
         probe_table(results.get("peer_probes", {})),
         "",
