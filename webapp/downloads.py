@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import orjson
 from flask import Blueprint, Response, current_app, request
 
 from webapp import params
@@ -18,7 +19,7 @@ from webapp.providers.base import FeatureProvider, Filters
 
 bp = Blueprint("downloads", __name__)
 
-DOWNLOAD_PARAMS = ("bbox", *params.FILTER_PARAMS)
+DOWNLOAD_PARAMS = ("bbox", "year", *params.FILTER_PARAMS)
 ALL_PARAMS = ("layers", *DOWNLOAD_PARAMS)  # all.geojson may be narrowed to some layers
 
 
@@ -32,6 +33,12 @@ def collect(source: FeatureProvider, layers: list[str], bbox, filters: Filters) 
     for layer in layers:
         items.extend(source.query(layer, bbox=bbox, filters=filters).items)
     return items
+
+
+def as_of(properties: dict, year: int) -> bool:
+    """On the map's timeline at ``year``: started or announced by then, or undated (shown at every year)."""
+    started = properties.get("year")
+    return not isinstance(started, int) or started <= year
 
 
 def load_context(data_dir: str) -> dict[str, tuple[bytes, str]]:
@@ -74,12 +81,17 @@ def download(name: str):
         raise NotFound(f"no layer {name!r}; downloadable: all, {', '.join(source.layers())}")
     bbox = params.parse_bbox(params.single(request.args, "bbox"))
     filters = params.parse_filters(request.args, current_app.config["KNOWN_JURISDICTIONS"])
-    etag = make_etag("download", source.version(), name, tuple(layers), bbox, filters.key())
+    # year=: what the map's timeline shows at that year, so the map's download button is one URL.
+    year = params.parse_int(params.single(request.args, "year"), "year", None, 1000, 9999)
+    etag = make_etag("download", source.version(), name, tuple(layers), bbox, filters.key(), year)
     cached = not_modified(etag)
     if cached is not None:
         cached.headers["Access-Control-Allow-Origin"] = "*"
         return cached
-    body = assemble_collection(collect(source, layers, bbox, filters), b',"name":"' + name.encode() + b'"')
+    items = collect(source, layers, bbox, filters)
+    if year is not None:
+        items = [item for item in items if as_of(orjson.loads(item)["properties"], year)]
+    body = assemble_collection(items, b',"name":"' + name.encode() + b'"')
     response = Response(body, mimetype=GEOJSON)
     response.set_etag(etag)
     response.headers["Content-Disposition"] = f'attachment; filename="gba-cooperation-{name}.geojson"'

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import folium
@@ -24,22 +24,39 @@ from geo.schema import (
     COORD_PRECISIONS,
     FIGURE_KINDS,
     GBA_BOUNDS,
+    GBA_JURISDICTIONS,
     LANGS,
+    LAYER_CATEGORIES,
     LAYER_GEOMETRY,
     LAYER_LABELS,
     LINK_LAYER,
     LINK_TYPES,
     SAR_JURISDICTIONS,
     STATUS_LABELS,
+    STATUSES,
     URL_LANGS,
 )
 from webapp import params
 from webapp.errors import InvalidParameter, NotFound
-from webapp.providers.base import FeatureProvider
+from webapp.providers.base import FeatureProvider, Filters
 
 # The URL parameters of /embed (and /): docs/embed.md documents each one, and
-# tests/webapp/test_views.py fails when one is missing there.
-EMBED_PARAMS = ("layers", "lang", "bbox", "lat", "lon", "zoom", "focus", "basemap", "controls")
+# tests/webapp/test_views.py fails when one is missing there.  The filters are the
+# downloads' own (webapp.params.FILTER_PARAMS), so a page and its download agree.
+EMBED_PARAMS = (
+    "layers",
+    "lang",
+    "bbox",
+    "lat",
+    "lon",
+    "zoom",
+    "focus",
+    "select",
+    "basemap",
+    "controls",
+    *params.FILTER_PARAMS,
+    "year",
+)
 
 MIN_ZOOM = 0
 MAX_ZOOM = 18  # Gaode serves tiles up to 18, the lowest maximum of the three basemaps
@@ -149,13 +166,100 @@ UI_TEXT = {
     },
     "copy": {"en": "Copy", "zh_hant": "複製", "zh_hans": "复制"},
     "download": {
-        "en": "Download GeoJSON of the visible layers",
-        "zh_hant": "下載顯示中圖層的 GeoJSON",
-        "zh_hans": "下载显示中图层的 GeoJSON",
+        "en": "Download GeoJSON of what is shown",
+        "zh_hant": "下載顯示中項目的 GeoJSON",
+        "zh_hans": "下载显示中项目的 GeoJSON",
     },
     "nothing_visible": {"en": "No layer is visible", "zh_hant": "未有顯示任何圖層", "zh_hans": "未显示任何图层"},
     "load_error": {"en": "Could not load", "zh_hant": "無法載入", "zh_hans": "无法加载"},
     "language": {"en": "Language", "zh_hant": "語言", "zh_hans": "语言"},
+    # ---- the explore panel: search, filters, timeline, selection, pairs, list ----
+    "explore": {"en": "Explore", "zh_hant": "探索", "zh_hans": "探索"},
+    "explore_toggle": {"en": "Search, filters and list", "zh_hant": "搜尋、篩選及列表", "zh_hans": "搜索、筛选及列表"},
+    "search": {"en": "Search", "zh_hant": "搜尋", "zh_hans": "搜索"},
+    "search_placeholder": {
+        "en": "A name in Chinese, English or pinyin",
+        "zh_hant": "中文、英文或拼音名稱",
+        "zh_hans": "中文、英文或拼音名称",
+    },
+    "search_results": {"en": "Search results", "zh_hant": "搜尋結果", "zh_hans": "搜索结果"},
+    "search_count": {"en": "{n} results", "zh_hant": "{n} 項結果", "zh_hans": "{n} 项结果"},
+    "search_none": {"en": "No match", "zh_hant": "沒有相符的結果", "zh_hans": "没有相符的结果"},
+    "search_error": {"en": "Search is unavailable", "zh_hant": "暫時無法搜尋", "zh_hans": "暂时无法搜索"},
+    "search_hidden": {"en": "hidden by the filters", "zh_hant": "已被篩選隱藏", "zh_hans": "已被筛选隐藏"},
+    "filters_cleared": {
+        "en": "Filters and year cleared to show {name}",
+        "zh_hant": "已清除篩選及年份，以顯示{name}",
+        "zh_hans": "已清除筛选及年份，以显示{name}",
+    },
+    "filters": {"en": "Filters", "zh_hant": "篩選", "zh_hans": "筛选"},
+    "jurisdiction": {"en": "Jurisdiction", "zh_hant": "地區", "zh_hans": "地区"},
+    "cross_border_only": {"en": "Cross-border links only", "zh_hant": "只顯示跨境合作", "zh_hans": "只显示跨境合作"},
+    "clear_filters": {"en": "Clear filters", "zh_hant": "清除篩選", "zh_hans": "清除筛选"},
+    "timeline": {"en": "As of year", "zh_hant": "截至年份", "zh_hans": "截至年份"},
+    "latest": {"en": "latest", "zh_hant": "最新", "zh_hans": "最新"},
+    "play": {"en": "Play the years", "zh_hant": "逐年播放", "zh_hans": "逐年播放"},
+    "pause": {"en": "Pause", "zh_hant": "暫停", "zh_hans": "暂停"},
+    "timeline_note": {
+        "en": "Records appear from their year. Undated ones ({n}) are shown at every year. "
+        "Planned records are drawn dotted or dashed until their target year.",
+        "zh_hant": "項目自其年份起顯示；未註明年份的項目（{n} 項）在所有年份均會顯示。規劃中的項目在目標年份前以點線或虛線顯示。",
+        "zh_hans": "项目自其年份起显示；未注明年份的项目（{n} 项）在所有年份均会显示。规划中的项目在目标年份前以点线或虚线显示。",
+    },
+    "undated": {"en": "undated", "zh_hant": "年份不詳", "zh_hans": "年份不详"},
+    "partners_of": {"en": "Partners of {name}", "zh_hant": "{name}的合作夥伴", "zh_hans": "{name}的合作伙伴"},
+    "selected_link": {"en": "Selected link", "zh_hant": "選取的合作關係", "zh_hans": "选取的合作关系"},
+    "clear_selection": {"en": "Clear selection", "zh_hant": "取消選取", "zh_hans": "取消选取"},
+    "no_partners": {
+        "en": "No link with the current filters and year.",
+        "zh_hant": "在目前的篩選及年份下沒有合作關係。",
+        "zh_hans": "在目前的筛选及年份下没有合作关系。",
+    },
+    "pairs": {
+        "en": "Cross-border links by pair",
+        "zh_hant": "跨境合作（按地區配對）",
+        "zh_hans": "跨境合作（按地区配对）",
+    },
+    "pairs_pair": {"en": "Jurisdictions", "zh_hant": "地區", "zh_hans": "地区"},
+    "pairs_count": {"en": "Links", "zh_hant": "合作數目", "zh_hans": "合作数目"},
+    "pairs_none": {
+        "en": "No cross-border link with the current filters and year.",
+        "zh_hant": "在目前的篩選及年份下沒有跨境合作。",
+        "zh_hans": "在目前的筛选及年份下没有跨境合作。",
+    },
+    "list": {"en": "On the map", "zh_hant": "地圖上的項目", "zh_hans": "地图上的项目"},
+    "list_more": {"en": "Show {n} more", "zh_hant": "再顯示 {n} 項", "zh_hans": "再显示 {n} 项"},
+    "list_empty": {
+        "en": "Nothing is shown: change the filters, the year or the layers.",
+        "zh_hant": "沒有顯示任何項目：請更改篩選、年份或圖層。",
+        "zh_hans": "没有显示任何项目：请更改筛选、年份或图层。",
+    },
+    "shown_summary": {
+        "en": "Showing {features} places and {links} links",
+        "zh_hant": "顯示 {features} 個地點及 {links} 項合作關係",
+        "zh_hans": "显示 {features} 个地点及 {links} 项合作关系",
+    },
+    "link_label": {
+        "en": "{a} ↔ {b}: {type}, {status}",
+        "zh_hant": "{a} ↔ {b}：{type}，{status}",
+        "zh_hans": "{a} ↔ {b}：{type}，{status}",
+    },
+    "feature_label": {
+        "en": "{name}: {category}, {status}, {place}",
+        "zh_hant": "{name}：{category}，{status}，{place}",
+        "zh_hans": "{name}：{category}，{status}，{place}",
+    },
+    "planned_marker": {
+        "en": "Planned (pale, dotted outline)",
+        "zh_hant": "規劃中（淺色、點線外框）",
+        "zh_hans": "规划中（浅色、点线外框）",
+    },
+    "sar_boundary": {"en": "SAR boundary", "zh_hant": "特別行政區界線", "zh_hans": "特别行政区界线"},
+    "city_boundary": {
+        "en": "City and district boundaries",
+        "zh_hant": "城市及區界",
+        "zh_hans": "城市及区界",
+    },
 }
 LANG_NAMES = {"zh-Hant": "繁體中文", "zh-Hans": "简体中文", "en": "English"}
 
@@ -172,6 +276,9 @@ class MapView:
     center: tuple[float, float] | None = None  # lat, lon
     zoom: int | None = None
     focus: str | None = None
+    select: str | None = None  # the selected feature or link (partners highlighted)
+    filters: Filters = field(default_factory=Filters)
+    year: int | None = None  # the timeline's "as of" year; None: the latest
 
     @property
     def lang_key(self) -> str:
@@ -188,12 +295,14 @@ class PageUrls:
     markercluster_js: str
     markercluster_css: str
     map_js: str
+    explore_js: str
     map_css: str
     page: str
     embed: str
     download_all: str
     download_layer: str  # with the placeholder LAYER_PLACEHOLDER for the layer name
     context: str | None = None  # jurisdiction outlines drawn under the data, when built
+    search: str | None = None
 
 
 LAYER_PLACEHOLDER = "__layer__"
@@ -228,8 +337,48 @@ def _parse_controls(value: str | None) -> bool:
     return value == "1"
 
 
-def parse_view(args: Mapping, source: FeatureProvider, default_lang: str) -> MapView:
-    """Check every view parameter (400 for a bad one, 404 for an unknown ``focus`` id)."""
+def _parse_year(value: str | None, timeline: tuple[int, int] | None) -> int | None:
+    if value is None or value == "":
+        return None
+    if timeline is None:
+        raise InvalidParameter(f"year={value!r}: the data has no years, so the map has no timeline")
+    first, last = timeline
+    try:
+        year = int(value)
+    except ValueError:
+        raise InvalidParameter(f"year={value!r}: expected a whole year from {first} to {last}") from None
+    if not first <= year <= last:
+        raise InvalidParameter(
+            f"year={value!r}: the timeline runs from {first} (the earliest year in the data) "
+            f"to {last} (the latest target year); leave year out for the latest"
+        )
+    return year
+
+
+def _find(source: FeatureProvider, name: str, feature_id: str | None) -> str | None:
+    """The layer of ``feature_id``; 404 when no feature or link has it."""
+    if feature_id is None:
+        return None
+    found = source.find(feature_id)
+    if found is None:
+        raise NotFound(
+            f"{name}={feature_id!r}: no feature or link has this id; ids are in the downloads' properties.id"
+        )
+    return found[0]
+
+
+def parse_view(
+    args: Mapping,
+    source: FeatureProvider,
+    default_lang: str,
+    jurisdictions: tuple[str, ...] = GBA_JURISDICTIONS,
+    timeline: tuple[int, int] | None = None,
+) -> MapView:
+    """Check every view parameter (400 for a bad one, 404 for an unknown ``focus`` or ``select`` id).
+
+    ``jurisdictions`` are the values the ``jurisdiction`` filter accepts (as on the downloads);
+    ``timeline`` is the (first, last) year the data spans, the range ``year`` must fall in.
+    """
     params.reject_unknown(args, EMBED_PARAMS)
     lang = params.parse_lang(params.single(args, "lang"), default_lang)
     layers = _parse_layers(params.single(args, "layers"), source.layers())
@@ -238,8 +387,11 @@ def parse_view(args: Mapping, source: FeatureProvider, default_lang: str) -> Map
     lon = params.parse_float(params.single(args, "lon"), "lon", -180.0, 180.0)
     zoom = params.parse_int(params.single(args, "zoom"), "zoom", None, MIN_ZOOM, MAX_ZOOM)
     focus = params.single(args, "focus") or None
+    select = params.single(args, "select") or None
     basemap = _parse_basemap(params.single(args, "basemap"))
     controls = _parse_controls(params.single(args, "controls"))
+    filters = params.parse_filters(args, jurisdictions)
+    year = _parse_year(params.single(args, "year"), timeline)
 
     if (lat is None) != (lon is None):
         raise InvalidParameter("lat and lon go together: give both (and optionally zoom), or neither")
@@ -247,15 +399,15 @@ def parse_view(args: Mapping, source: FeatureProvider, default_lang: str) -> Map
         raise InvalidParameter("give either bbox or lat,lon,zoom for the initial view, not both")
     if focus is not None and (bbox is not None or lat is not None):
         raise InvalidParameter("focus centres the map on its feature: drop bbox/lat/lon (zoom may stay)")
+    if focus is not None and select is not None:
+        raise InvalidParameter("focus already selects its feature: give focus or select, not both")
     if zoom is not None and lat is None and focus is None:
         raise InvalidParameter("zoom needs a centre: add lat and lon, or focus")
 
-    if focus is not None:
-        found = source.find(focus)
-        if found is None:
-            raise NotFound(f"focus={focus!r}: no feature has this id; ids are in the downloads' properties.id")
-        if found[0] not in layers:  # a focused feature is always shown
-            layers = tuple(layer for layer in source.layers() if layer in layers or layer == found[0])
+    # A focused or selected feature is always on a layer that is shown.
+    for layer in (_find(source, "focus", focus), _find(source, "select", select)):
+        if layer is not None and layer not in layers:
+            layers = tuple(name for name in source.layers() if name in layers or name == layer)
 
     return MapView(
         lang=lang,
@@ -266,10 +418,30 @@ def parse_view(args: Mapping, source: FeatureProvider, default_lang: str) -> Map
         center=None if lat is None else (lat, lon),
         zoom=zoom,
         focus=focus,
+        select=select,
+        filters=filters,
+        year=year,
     )
 
 
-def map_config(view: MapView, overlays_available: tuple[str, ...], urls: PageUrls, embed: bool) -> dict:
+def filters_config(filters: Filters) -> dict:
+    """The filters as gba-map.js keeps them: a list of wanted values per property (empty: any)."""
+    return {
+        "category": list(filters.category or ()),
+        "jurisdiction": list(filters.jurisdiction or ()),
+        "status": list(filters.status or ()),
+        "link_type": list(filters.link_type or ()),
+        "cross_border": filters.cross_border,
+    }
+
+
+def map_config(
+    view: MapView,
+    overlays_available: tuple[str, ...],
+    urls: PageUrls,
+    embed: bool,
+    timeline: tuple[int, int] | None = None,
+) -> dict:
     """Everything gba-map.js needs, in the chosen language; the data itself is fetched."""
     lang = view.lang_key
     overlays = []
@@ -317,6 +489,14 @@ def map_config(view: MapView, overlays_available: tuple[str, ...], urls: PageUrl
         "maxZoom": MAX_ZOOM,
         "focus": view.focus,
         "focusZoom": view.zoom if view.focus is not None else None,
+        "select": view.select,
+        "filters": filters_config(view.filters),
+        "year": view.year,
+        "timeline": None if timeline is None else {"first": timeline[0], "last": timeline[1]},
+        "statusOrder": list(STATUSES),
+        "layerCategories": {layer: list(keys) for layer, keys in LAYER_CATEGORIES.items()},
+        "jurisdictionOrder": list(GBA_JURISDICTIONS),
+        "sars": list(SAR_JURISDICTIONS),
         "text": {key: labels[lang] for key, labels in UI_TEXT.items()},
         "urls": {
             "page": urls.page,
@@ -325,6 +505,7 @@ def map_config(view: MapView, overlays_available: tuple[str, ...], urls: PageUrl
             "downloadLayer": urls.download_layer,
             "layerPlaceholder": LAYER_PLACEHOLDER,
             "context": urls.context,
+            "search": urls.search,
         },
     }
 
@@ -356,11 +537,21 @@ class CooperationMap(JSCSSMixin):
         self.basemaps = basemaps
         self.config_json = script_json(config)
         # Instance lists: folium's class-level lists are shared and mutated by add_js_link.
-        self.default_js = [("markercluster", urls.markercluster_js), ("gba_map", urls.map_js)]
+        self.default_js = [
+            ("markercluster", urls.markercluster_js),
+            ("gba_map", urls.map_js),
+            ("gba_explore", urls.explore_js),
+        ]
         self.default_css = [("markercluster_css", urls.markercluster_css), ("gba_map_css", urls.map_css)]
 
 
-def build_map(view: MapView, overlays_available: tuple[str, ...], urls: PageUrls, embed: bool) -> folium.Map:
+def build_map(
+    view: MapView,
+    overlays_available: tuple[str, ...],
+    urls: PageUrls,
+    embed: bool,
+    timeline: tuple[int, int] | None = None,
+) -> folium.Map:
     """The folium map: Leaflet from our own URLs, three basemaps, and the CooperationMap plugin."""
     min_lon, min_lat, max_lon, max_lat = GBA_BOUNDS
     fmap = folium.Map(
@@ -385,7 +576,7 @@ def build_map(view: MapView, overlays_available: tuple[str, ...], urls: PageUrls
             show=key == view.basemap,
             control=False,  # gba-map.js builds the one layer control, with translated names
         ).add_to(fmap)
-    CooperationMap(basemaps, map_config(view, overlays_available, urls, embed), urls).add_to(fmap)
+    CooperationMap(basemaps, map_config(view, overlays_available, urls, embed, timeline), urls).add_to(fmap)
     return fmap
 
 
@@ -403,13 +594,20 @@ class MapPage:
 
 
 @lru_cache(maxsize=256)
-def map_page(view: MapView, overlays_available: tuple[str, ...], urls: PageUrls, embed: bool) -> MapPage:
+def map_page(
+    view: MapView,
+    overlays_available: tuple[str, ...],
+    urls: PageUrls,
+    embed: bool,
+    timeline: tuple[int, int] | None = None,
+) -> MapPage:
     """Render the folium map into header, body and script parts for templates/map.html.
 
     Cached: rendering folium's templates takes tens of milliseconds, and a page depends
-    only on these (hashable) arguments, never on the data itself.
+    only on these (hashable) arguments, never on the features themselves (the data's
+    year range, ``timeline``, is one of the arguments).
     """
-    root: Figure = build_map(view, overlays_available, urls, embed).get_root()
+    root: Figure = build_map(view, overlays_available, urls, embed, timeline).get_root()
     root.render()
     return MapPage(
         view=view,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import orjson
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 
@@ -53,19 +54,46 @@ def page_urls() -> mapview.PageUrls:
         markercluster_js=asset_url("markercluster", "leaflet.markercluster.js"),
         markercluster_css=asset_url("markercluster", "MarkerCluster.css"),
         map_js=asset_url("gba", "gba-map.js"),
+        explore_js=asset_url("gba", "gba-explore.js"),
         map_css=asset_url("gba", "gba-map.css"),
         page=url_for("views.index"),
         embed=url_for("views.embed"),
         download_all=url_for("downloads.download", name="all"),
         download_layer=url_for("downloads.download", name=mapview.LAYER_PLACEHOLDER),
         context=url_for("downloads.context", name="jurisdictions") if has_outlines else None,
+        search=url_for("search.search_route"),
     )
+
+
+def year_range(source: FeatureProvider) -> tuple[int, int] | None:
+    """The timeline's span: the earliest ``year`` to the latest ``target_year`` (or year) in the data."""
+    years: set[int] = set()
+    for layer in source.layers():
+        for blob in source.query(layer).items:
+            props = orjson.loads(blob)["properties"]
+            years.update(value for value in (props.get("year"), props.get("target_year")) if isinstance(value, int))
+    return (min(years), max(years)) if years else None
+
+
+def timeline() -> tuple[int, int] | None:
+    # Read once per app (the data is loaded once): the first page pays for it.
+    app = current_app
+    if "gba_timeline" not in app.extensions:
+        app.extensions["gba_timeline"] = year_range(app.extensions["gba_provider"])
+    return app.extensions["gba_timeline"]
 
 
 def render_map(embed: bool) -> Response:
     source: FeatureProvider = current_app.extensions["gba_provider"]
-    view = mapview.parse_view(request.args, source, current_app.config["DEFAULT_LANG"])
-    page = mapview.map_page(view, tuple(source.layers()), page_urls(), embed=embed)
+    years = timeline()
+    view = mapview.parse_view(
+        request.args,
+        source,
+        current_app.config["DEFAULT_LANG"],
+        jurisdictions=current_app.config["KNOWN_JURISDICTIONS"],
+        timeline=years,
+    )
+    page = mapview.map_page(view, tuple(source.layers()), page_urls(), embed=embed, timeline=years)
     response = Response(render_template("map.html", page=page), mimetype="text/html")
     response.headers["Content-Language"] = view.lang
     return response

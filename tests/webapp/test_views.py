@@ -193,6 +193,76 @@ def test_controls_hides_or_shows_the_map_controls(client, value, shown):
 def test_the_full_page_accepts_the_same_parameters(client):
     query = f"layers=links&lang=en&focus={first_id('links')}&zoom=10&basemap=gaode&controls=1"
     assert get_config(client, f"/?{query}") == {**get_config(client, f"/embed?{query}"), "embed": False}
+    state = "category=hospital&jurisdiction=Shenzhen&status=planned&year=2021&select=hkpc&lat=22.5&lon=114&zoom=9"
+    assert get_config(client, f"/?{state}") == {**get_config(client, f"/embed?{state}"), "embed": False}
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_filters_year_and_selection_are_handed_to_the_map(client, path):
+    query = (
+        "category=Hospital,clinic_centre&jurisdiction=hong%20kong,Shenzhen&status=planned&link_type=medical"
+        "&cross_border=TRUE&year=2021&select=hkpc&layers=zones&lat=22.5&lon=114.1&zoom=11"
+    )
+    config = get_config(client, f"{path}?{query}")
+    assert config["filters"] == {
+        "category": ["hospital", "clinic_centre"],
+        "jurisdiction": ["Hong Kong", "Shenzhen"],
+        "status": ["planned"],
+        "link_type": ["medical"],
+        "cross_border": True,
+    }
+    assert config["year"] == 2021
+    assert config["select"] == "hkpc"
+    assert {o["name"] for o in config["overlays"] if o["visible"]} == {"zones", "agencies"}  # hkpc's layer is on
+    assert config["view"] == {"center": [22.5, 114.1], "zoom": 11}
+
+
+def test_without_filters_the_map_starts_unfiltered_at_the_latest_year(client):
+    config = get_config(client, "/")
+    assert config["filters"] == {
+        "category": [],
+        "jurisdiction": [],
+        "status": [],
+        "link_type": [],
+        "cross_border": None,
+    }
+    assert config["year"] is None and config["select"] is None
+
+
+def shipped_years() -> tuple[int, int]:
+    everything = [f["properties"] for layer in LAYERS for f in shipped(layer)]
+    years = [p["year"] for p in everything if p["year"] is not None]
+    targets = [p["target_year"] for p in everything if p["target_year"] is not None]
+    return min(years), max(years + targets)
+
+
+def test_the_timeline_runs_from_the_earliest_year_to_the_latest_target_year(client):
+    first, last = shipped_years()
+    assert get_config(client, "/")["timeline"] == {"first": first, "last": last}
+    for year in (first, last):
+        assert get_config(client, f"/embed?year={year}")["year"] == year
+
+
+def test_a_jurisdiction_outside_the_gba_found_in_the_data_is_a_valid_filter(client):
+    assert get_config(client, "/?jurisdiction=beijing")["filters"]["jurisdiction"] == ["Beijing"]
+
+
+def test_the_explore_panel_is_on_both_pages_unless_controls_are_off(client):
+    for path in PAGES:
+        html = client.get(path).get_data(as_text=True)
+        for marker in ('id="gba-explore"', 'id="gba-search-input"', 'id="gba-list"', 'role="status"'):
+            assert marker in html, (path, marker)
+        assert get_config(client, path)["urls"]["search"] == "/api/search"
+    assert 'id="gba-explore"' not in client.get("/embed?controls=0").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading"), [("en", "On the map"), ("zh-Hans", "地图上的项目"), ("zh-Hant", "地圖上的項目")]
+)
+def test_the_panel_speaks_the_page_language(client, lang, heading):
+    html = client.get(f"/?lang={lang}").get_data(as_text=True)
+    assert f'<h2 id="gba-list-heading" class="gba-h2">{heading}</h2>' in html
+    assert get_config(client, f"/?lang={lang}")["text"]["list"] == heading
 
 
 # ---- bad input: 400 or 404 as JSON, never a 500 ----
@@ -223,8 +293,20 @@ BAD_QUERIES = [
     ("controls=2", 400, "controls"),
     ("controls=yes", 400, "controls"),
     ("colour=red", 400, "unknown parameter"),
-    ("focus=no-such-feature", 404, "no feature has this id"),
-    ("focus=%3Cscript%3E", 404, "no feature has this id"),
+    ("focus=no-such-feature", 404, "no feature or link has this id"),
+    ("focus=%3Cscript%3E", 404, "no feature or link has this id"),
+    ("select=no-such-feature", 404, "select='no-such-feature': no feature or link has this id"),
+    ("select=hkpc&select=hkpc", 400, "given 2 times"),
+    ("focus=FOCUS&select=hkpc", 400, "give focus or select, not both"),
+    ("category=park", 400, "category='park' is not known"),
+    ("jurisdiction=Atlantis", 400, "jurisdiction='Atlantis' is not known"),
+    ("status=closed", 400, "status='closed' is not known"),
+    ("link_type=friendship", 400, "link_type='friendship' is not known"),
+    ("cross_border=maybe", 400, "cross_border='maybe': expected true or false"),
+    ("year=1990", 400, "the timeline runs from 2019"),
+    ("year=2031", 400, "to 2030 (the latest target year)"),
+    ("year=2020.5", 400, "expected a whole year"),
+    ("year=soon", 400, "expected a whole year"),
 ]
 
 
@@ -278,7 +360,7 @@ def test_no_cdn_url_and_only_local_assets(client, path):
     for forbidden in ("jquery", "bootstrap", "font-awesome", "awesome-markers"):
         assert forbidden not in html.lower()
     links = asset_links(html)
-    assert len(links) == 6  # Leaflet js+css, MarkerCluster js+css, ours js+css
+    assert len(links) == 7  # Leaflet js+css, MarkerCluster js+css, ours: map js, explore js, css
     assert all(url.startswith("/assets/") for url in links)
 
 
@@ -312,6 +394,46 @@ def test_no_cdn_url_anywhere_in_the_webapp_package():
 
 def test_every_embed_parameter_is_documented():
     docs = (REPO / "docs" / "embed.md").read_text(encoding="utf-8")
-    documented = set(re.findall(r"^\| `([a-z]+)` \|", docs, flags=re.M))
+    documented = set(re.findall(r"^\| `([a-z_]+)` \|", docs, flags=re.M))
     missing = [name for name in EMBED_PARAMS if name not in documented]
     assert not missing, f"docs/embed.md has no table row for {missing}"
+
+
+# ---- the download URL the map's button builds: layers, filters and the year ----
+
+
+def as_of(props: dict, year: int) -> bool:
+    return props["year"] is None or props["year"] <= year
+
+
+@pytest.mark.parametrize("year", [2019, 2020, 2021])
+def test_downloads_take_the_timeline_year_undated_records_included(client, year):
+    body = client.get(f"/download/all.geojson?year={year}").get_json(force=True)
+    everything = [f for layer in LAYERS for f in shipped(layer)]
+    assert {f["id"] for f in body["features"]} == {f["id"] for f in everything if as_of(f["properties"], year)}
+
+
+def test_the_year_combines_with_layers_and_filters(client):
+    body = client.get("/download/all.geojson?layers=links,agencies&status=planned&year=2019").get_json(force=True)
+    wanted = {
+        f["id"]
+        for layer in ("links", "agencies")
+        for f in shipped(layer)
+        if f["properties"]["status"] == "planned" and as_of(f["properties"], 2019)
+    }
+    assert {f["id"] for f in body["features"]} == wanted
+    one_layer = client.get("/download/links.geojson?year=2019").get_json(force=True)
+    assert {f["id"] for f in one_layer["features"]} == {
+        f["id"] for f in shipped("links") if as_of(f["properties"], 2019)
+    }
+    assert (
+        client.get("/download/all.geojson?year=2019").headers["ETag"]
+        != client.get("/download/all.geojson").headers["ETag"]
+    )
+
+
+@pytest.mark.parametrize("year", ["soon", "20.5", "99999"])
+def test_a_bad_download_year_is_a_json_error(client, year):
+    response = client.get(f"/download/all.geojson?year={year}")
+    assert response.status_code == 400
+    assert "year=" in response.get_json()["description"]
