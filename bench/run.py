@@ -313,6 +313,10 @@ def run_size(n: int, args, servers: Servers, peer_env: peer.PeerEnv | None, resu
         ours_result = measure(ours, paths["ours"][name], name, args.duration, args, progress)
         peer_result = measure(theirs, paths["peer"][name], name, args.duration, args, progress) if theirs else None
         results["runs"].append(_row(n, name, ours_result, peer_result))
+        if peer_result and peer_result["features"] != ours_result["features"]:
+            results["notes"].append(
+                f"{n} {name}: ours returned {ours_result['features']} features, pygeoapi {peer_result['features']}"
+            )
     # The same small box from a single connection: latency without a queue of 8 in front of it.
     single = argparse.Namespace(**{**vars(args), "connections": 1})
     name = "small bbox, 1 connection"
