@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import urljoin
 
 from playwright.sync_api import Frame, Page
 
 # Features of an overlay that are on the map: a path added to the map, or a marker
-# represented by a visible cluster bubble.  Arrowheads (markers) are not counted.
+# represented by a visible cluster bubble (or highlighted, out of the clusters, while
+# something is selected).  Arrowheads (markers) are not counted.
 DRAWN_JS = """
 (name) => {
   const inst = GBAMap.instance, map = inst.map, group = inst.groups[name];
   const out = {points: 0, polygons: 0, lines: 0};
   if (!map.hasLayer(group)) return out;
-  group.eachLayer((layer) => {
+  const count = (layer, owner) => {
     if (!(layer instanceof L.Path)) return;
-    const parent = group.getVisibleParent ? group.getVisibleParent(layer) : null;
+    const parent = owner.getVisibleParent ? owner.getVisibleParent(layer) : null;
     if (!map.hasLayer(layer) && !(parent && map.hasLayer(parent))) return;
     if (layer instanceof L.CircleMarker) out.points++;
     else if (layer instanceof L.Polygon) out.polygons++;
     else if (layer instanceof L.Polyline) out.lines++;
-  });
+  };
+  group.eachLayer((layer) => count(layer, group));
+  const spotlight = inst.spotlights[name];
+  if (spotlight) spotlight.eachLayer((layer) => count(layer, spotlight));
   return out;
 }
 """
@@ -89,6 +94,46 @@ def settle(page: Page) -> None:
 
 def popup(page: Page | Frame):
     return page.locator(".leaflet-popup-content .gba-popup")
+
+
+def list_ids(page: Page | Frame) -> list[str]:
+    """The ids in the list view, in its order (every item: the list is never cut in these tests)."""
+    return page.eval_on_selector_all("#gba-list-body button[data-id]", "(items) => items.map((b) => b.dataset.id)")
+
+
+def fetch_json(page: Page | Frame, url: str):
+    """GET ``url`` (relative to the page) outside the page, as a reader's download would."""
+    client = page.page.request if isinstance(page, Frame) else page.request
+    response = client.get(urljoin(page.url, url))
+    assert response.ok, (url, response.status, response.text())
+    return response.json()
+
+
+def download_url(page: Page | Frame) -> str:
+    """The download URL the page builds (the full page has a button; the embed builds the same URL)."""
+    return page.evaluate("GBAMap.instance.downloadUrl()")
+
+
+def download_ids(page: Page | Frame) -> list[str]:
+    """The ids in the file the download URL gives for the current state."""
+    href = download_url(page)
+    return [f["properties"]["id"] for f in fetch_json(page, href)["features"]] if href else []
+
+
+def state(page: Page | Frame) -> dict:
+    """The map's state as a reader would describe it: filters, year, selection, layers, basemap, view."""
+    return page.evaluate(
+        """() => { const i = GBAMap.instance, c = i.map.getCenter();
+                   return {filters: i.state.filters, year: i.state.year, selected: i.state.selected,
+                           layers: i.visibleOverlays(), basemap: i.basemap, lang: i.config.urlLang,
+                           lat: c.lat, lon: c.lng, zoom: i.map.getZoom()}; }"""
+    )
+
+
+def wait_for_url(page: Page | Frame, fragment: str) -> str:
+    """The address bar once it carries ``fragment`` (the map writes it a moment after a change)."""
+    page.wait_for_function("(part) => window.location.href.includes(part)", arg=fragment)
+    return page.evaluate("window.location.href")
 
 
 def features(data_dir: Path, layer: str) -> list[dict]:

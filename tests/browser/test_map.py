@@ -167,13 +167,13 @@ def test_share_panel_follows_the_view_layers_basemap_and_language(page, live_ser
     assert "lang=en" in english and "zoom=12" in english and "basemap=positron" in english
 
 
-def test_share_panel_focuses_the_open_popup(page, live_server):
+def test_share_panel_carries_the_open_popup_as_the_selection(page, live_server):
     feature_id = features(DATA_DIR, "zones")[0]["properties"]["id"]
     open_map(page, live_server.url + "/")
     page.evaluate("(id) => GBAMap.instance.focus(id)", feature_id)
     popup(page).wait_for()
-    assert f"focus={feature_id}" in page.locator("#gba-share-link").input_value()
-    assert f"focus={feature_id}" in page.locator("#gba-share-iframe").input_value()
+    assert f"select={feature_id}" in page.locator("#gba-share-link").input_value()
+    assert f"select={feature_id}" in page.locator("#gba-share-iframe").input_value()
 
 
 def test_download_button_gives_the_visible_layers(page, live_server):
@@ -183,6 +183,9 @@ def test_download_button_gives_the_visible_layers(page, live_server):
 
     open_map(page, live_server.url + "/?layers=zones")
     assert button.get_attribute("href") == "/download/zones.geojson"
+
+    open_map(page, live_server.url + "/?layers=zones,hospitals,links")
+    assert button.get_attribute("href") == "/download/all.geojson?layers=zones%2Chospitals%2Clinks"
 
     open_map(page, live_server.url + "/?layers=zones,hospitals,links")
     with page.expect_download() as download:

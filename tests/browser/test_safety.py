@@ -56,7 +56,15 @@ def test_markup_in_the_data_is_shown_as_text_and_never_runs(page, xss_server, tr
     assert link_popup.inner_text().count(XSS) >= 4  # type, both ends, description, source
     page.evaluate("() => { GBAMap.instance.index['xss-link'].layer.openTooltip(); }")
     assert XSS in page.locator(".leaflet-tooltip").inner_text()
-    assert XSS in page.locator(".gba-legend").inner_text()  # the unknown category, as text
+    assert XSS in page.locator(".gba-legend").text_content()  # the unknown category, as text
+    # the explore panel: list, partners, filters and search results show markup as text too
+    assert XSS in page.locator('#gba-list-body button[data-id="xss-point"]').inner_text()
+    assert XSS in page.get_attribute('#gba-list-body button[data-id="xss-link"]', "aria-label")
+    assert XSS in page.locator("#gba-filter-body").text_content()
+    assert XSS in page.locator("#gba-selection-body").inner_text()  # the link's ends, its source
+    page.fill("#gba-search-input", "img")
+    page.locator('#gba-search-results [data-id="xss-point"]').wait_for()
+    assert XSS in page.locator('#gba-search-results [data-id="xss-point"]').inner_text()
     assert page.locator("img[src='x']").count() == 0
     page.wait_for_timeout(200)
     assert traffic.dialogs == []

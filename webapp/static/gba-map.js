@@ -230,6 +230,9 @@
     map.on("moveend", function () {
       self.changed("view");
     });
+    map.on("zoomend", function () {
+      if (self.contextShapes) self.styleContext();
+    });
     map.on("popupopen", function (event) {
       self.popupOpened(event);
     });
@@ -884,14 +887,18 @@
 
   CooperationMap.prototype.styleContext = function () {
     // The jurisdictions chosen in the filter are tinted: they are what the filter matches.
+    // SAR borders are the thickest lines, less so zoomed out, where Hong Kong's many
+    // islands would otherwise merge into one dark patch.
     var chosen = this.filterSets.jurisdiction;
+    var zoom = this.map.getZoom();
+    var sarWeight = zoom >= 10 ? 3.2 : zoom >= 9 ? 2.4 : 1.8;
     (this.contextShapes || []).forEach(function (shape) {
       var p = shape.p;
       var district = p.level === "district";
       var picked = !district && chosen && chosen[p.jurisdiction] === true;
       shape.layer.setStyle({
         color: shape.sar ? "#22313f" : "#6b7a8f",
-        weight: district ? 0.6 : shape.sar ? 3.2 : 1.2,
+        weight: district ? 0.6 : shape.sar ? sarWeight : 1.2,
         dashArray: district ? "2 3" : null,
         fillColor: picked ? "#ffe9a8" : shape.sar ? "#eef2f6" : "#f4f1ea",
         fillOpacity: district ? 0 : picked ? 0.75 : 0.55,
