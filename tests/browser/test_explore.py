@@ -264,8 +264,9 @@ def test_selecting_pingshan_zone_in_the_list_lists_its_partners(page, live_serve
     # the screenshot for the docs: the partners of the Pingshan zone
     page.locator(f'#gba-list-body button[data-id="{zone}"]').click()
     page.locator(f'.leaflet-popup-content .gba-popup[data-feature-id="{zone}"]').wait_for()
-    page.evaluate("() => GBAMap.instance.map.closePopup()")
-    page.evaluate(f"() => GBAMap.instance.select('{zone}', {{popup: false}})")
+    page.evaluate("() => { GBAMap.instance.map.closePopup(); }")  # which ends the selection
+    page.wait_for_function("GBAMap.instance.state.selected === null")
+    page.evaluate("(id) => { GBAMap.instance.select(id, {popup: false}); }", zone)
     page.evaluate(
         """(id) => { const i = GBAMap.instance, b = L.latLngBounds([]);
                      Object.keys(i.highlight).forEach((k) => { const l = i.index[k] && i.index[k].layer;
@@ -290,7 +291,7 @@ def pair_counts(links: list[dict]) -> dict[str, int]:
 
 
 def test_cross_border_pairs_are_counted_from_the_data_and_follow_the_filters(page, live_server):
-    open_map(page, live_server.url + "/")
+    open_map(page, live_server.url + "/?lang=zh-Hans")
     rows = page.locator("#gba-pairs-body tbody tr")
 
     def shown() -> dict[str, int]:
@@ -301,7 +302,7 @@ def test_cross_border_pairs_are_counted_from_the_data_and_follow_the_filters(pag
 
     assert shown() == pair_counts(LINKS)
     assert shown()["Hong Kong|Shenzhen"] > 0
-    assert "香港特別行政區 ↔ 深圳市" in page.locator("#gba-pairs-body").inner_text()
+    assert "香港特别行政区 ↔ 深圳市" in page.locator("#gba-pairs-body").inner_text()
     open_filters(page)
     tick(page, "link_type", "research")
     assert shown() == pair_counts([p for p in LINKS if p["link_type"] == "research"])
@@ -336,11 +337,27 @@ def test_timeline_at_2019_shows_records_of_2019_and_undated_ones_and_draws_plans
     planned_link = next(p["id"] for p in LINKS if p["status"] == "planned" and (p["year"] or 0) <= 2019)
     assert page.evaluate(f"GBAMap.instance.index['{planned_link}'].layer.options.dashArray") == "8 6"
 
+    # a filter that hides the selection ends it
+    page.locator(f'#gba-list-body button[data-id="{planned_link}"]').click()
+    page.locator(f'.leaflet-popup-content .gba-popup[data-feature-id="{planned_link}"]').wait_for()
+    open_filters(page)
+    tick(page, "status", "operating")
+    assert state(page)["selected"] is None and page.locator("#gba-selection").is_hidden()
+    page.click("#gba-clear-filters")
+
     slider.press("End")  # the latest: everything, drawn as its status says
     page.wait_for_function("GBAMap.instance.state.year === null")
     assert len(list_ids(page)) == len(RECORDS)
     assert page.evaluate(f"GBAMap.instance.index['{zone}'].layer.options.dashArray") == "6 4"  # approximate
     assert "2030" in page.locator("#gba-year-output").inner_text()
+
+    # playback starts from the first year and can be paused
+    play = page.locator("#gba-play")
+    play.click()
+    assert play.get_attribute("aria-pressed") == "true" and play.inner_text() == "暂停"
+    assert state(page)["year"] == 2019
+    play.click()
+    assert play.get_attribute("aria-pressed") == "false" and play.inner_text() == "逐年播放"
 
 
 # ---- permalinks ----
@@ -357,6 +374,7 @@ def test_the_url_carries_the_whole_state_and_reproduces_it_on_the_page_and_in_th
     page.keyboard.press("ArrowRight")
     page.wait_for_function("GBAMap.instance.state.year === 2021")
     page.locator(".leaflet-control-layers-base label", has_text="CartoDB").locator("input").check()
+    assert page.locator('.gba-layer-count[data-layer="links"]').inner_text().startswith(" (")  # kept
     page.locator(".leaflet-control-layers-overlays label", has_text="Enterprises").locator("input").uncheck()
     page.locator('#gba-list-body button[data-id="hkpc"]').click()
     popup(page).wait_for()
@@ -407,19 +425,19 @@ def test_the_url_carries_the_whole_state_and_reproduces_it_on_the_page_and_in_th
 
 
 def test_the_list_is_a_labelled_region_navigable_with_the_keyboard(page, live_server):
-    open_map(page, live_server.url + "/")
-    region = page.get_by_role("region", name="地圖上的項目")
+    open_map(page, live_server.url + "/?lang=en")
+    region = page.get_by_role("region", name="On the map")
     assert region.count() == 1
     assert page.locator("#gba-list-status").get_attribute("role") == "status"
     features_count = len(RECORDS) - len(LINKS)
-    assert page.locator("#gba-list-status").inner_text() == f"顯示 {features_count} 個地點及 {len(LINKS)} 項合作關係"
+    assert page.locator("#gba-list-status").inner_text() == f"Showing {features_count} places and {len(LINKS)} links"
     assert region.locator("ul > li > button").count() == len(RECORDS)
 
-    # every link reads "A ↔ B：type，status" in the page's language
+    # every link reads "A ↔ B: type, status" in the page's language
     for p in LINKS:
         label = page.get_attribute(f'#gba-list-body button[data-id="{p["id"]}"]', "aria-label")
-        type_, status = LINK_TYPES[p["link_type"]]["zh_hant"], STATUS_LABELS[p["status"]]["zh_hant"]
-        assert label == f"{p['from_name_zh_hant']} ↔ {p['to_name_zh_hant']}：{type_}，{status}"
+        type_, status = LINK_TYPES[p["link_type"]]["en"], STATUS_LABELS[p["status"]]["en"]
+        assert label == f"{p['from_name_en']} ↔ {p['to_name_en']}: {type_}, {status}"
 
     # Tab reaches the list once (one item is in the tab order), arrows move, Enter selects
     page.locator("#gba-year").focus()

@@ -752,11 +752,10 @@
     if (!body.contains(document.activeElement)) this.rove(button);
     if (scroll) {
       // Scroll the list alone (the panel stays where the reader is), just enough to show it.
-      var top = button.offsetTop - body.offsetTop;
-      if (top < body.scrollTop) body.scrollTop = top;
-      else if (top + button.offsetHeight > body.scrollTop + body.clientHeight) {
-        body.scrollTop = top + button.offsetHeight - body.clientHeight;
-      }
+      var box = body.getBoundingClientRect();
+      var item = button.getBoundingClientRect();
+      if (item.top < box.top) body.scrollTop -= box.top - item.top;
+      else if (item.bottom > box.bottom) body.scrollTop += item.bottom - box.bottom;
     }
   };
 

@@ -507,6 +507,9 @@
     this.records.forEach(function (record) {
       record.passes = self.passes(record);
     });
+    // A selection the filters or the year now hide ends (its popup goes with its layer).
+    var selected = this.index[this.state.selected];
+    if (this.state.selected !== null && !(selected && selected.passes)) this.state.selected = null;
     var highlight = this.highlightSet();
     this.highlight = highlight;
     var moves = {}; // per container: its members after the move, what leaves and what arrives
@@ -1443,7 +1446,9 @@
   CooperationMap.prototype.changed = function (kind, detail) {
     if (!this.loaded) return;
     var self = this;
-    if (kind !== "view") this.updateCounts();
+    // The layer control redraws its labels (and drops their counts) whenever a layer,
+    // even a basemap, is added or removed: fill them in after every change.
+    this.updateCounts();
     this.listeners.forEach(function (listener) {
       listener(kind, detail || {});
     });
