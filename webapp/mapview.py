@@ -5,6 +5,12 @@ folium builds the Leaflet map and the basemap tile layers; one small plugin
 ``geo.schema``, initial view) to ``webapp/static/gba-map.js``, which fetches the
 layers from ``/download/<layer>.geojson`` and draws them.  No data is ever
 inlined into the HTML.
+
+A map URL carries the whole state a reader sees (view, layers, language,
+basemap, the downloads' filters, the timeline year and the selection);
+``parse_view`` checks every part, so a permalink either reproduces the map or
+is refused with a message.  ``webapp/static/gba-explore.js`` builds the panel
+(search, filters, timeline, partners, list) over that state.
 """
 
 from __future__ import annotations
@@ -178,7 +184,7 @@ UI_TEXT = {
     "explore_toggle": {"en": "Search, filters and list", "zh_hant": "搜尋、篩選及列表", "zh_hans": "搜索、筛选及列表"},
     "search": {"en": "Search", "zh_hant": "搜尋", "zh_hans": "搜索"},
     "search_placeholder": {
-        "en": "A name in Chinese, English or pinyin",
+        "en": "Chinese, English or pinyin",
         "zh_hant": "中文、英文或拼音名稱",
         "zh_hans": "中文、英文或拼音名称",
     },
