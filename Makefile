@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install browser data validate run serve test test-fast bench lint format boundaries clean
+.PHONY: help install browser data validate run serve test test-fast screenshots bench lint format boundaries clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ serve: install ## production serving with gunicorn (WORKERS=2)
 
 test: install browser ## run the whole test suite (unit, API, GIS clients, real browser)
 	$(PY) -m pytest
+
+screenshots: install browser ## run the browser tests and refresh docs/screenshots/ for the README
+	GBA_UPDATE_SCREENSHOTS=1 $(PY) -m pytest -m browser -q
 
 test-fast: install ## the tests without the browser
 	$(PY) -m pytest -m "not browser"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import html
 import json
+import os
 import shutil
 import threading
 from collections.abc import Iterator
@@ -203,3 +204,13 @@ def page(browser: Browser, traffic: Traffic) -> Iterator[Page]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+def publish_screenshot(name: str) -> None:
+    """Copy an artifact screenshot to docs/screenshots/ for the README.
+
+    Only when GBA_UPDATE_SCREENSHOTS=1 (``make screenshots``): an ordinary test run
+    keeps its pictures in tests/artifacts/ and leaves the work tree clean.
+    """
+    if os.environ.get("GBA_UPDATE_SCREENSHOTS") == "1":
+        shutil.copyfile(ARTIFACTS / name, REPO / "docs" / "screenshots" / name)

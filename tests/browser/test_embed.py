@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 from urllib.parse import quote, urlsplit
 
 import pytest
 
 from geo.schema import LAYERS, LINK_LAYER
+from tests.browser.conftest import publish_screenshot
 from tests.browser.mapdriver import drawn, features, open_map, popup, settle, show_all
-from tests.conftest import DATA_DIR, REPO
+from tests.conftest import DATA_DIR
 
 pytestmark = pytest.mark.browser
 
@@ -40,7 +40,7 @@ def test_embed_screenshot_in_english(page, live_server, artifacts):
     assert popup(page).locator("h3").inner_text() == props["name_en"]
     settle(page)
     page.screenshot(path=artifacts / "embed.png")
-    shutil.copyfile(artifacts / "embed.png", REPO / "docs" / "screenshots" / "embed.png")
+    publish_screenshot("embed.png")
 
 
 def test_parameters_choose_layers_basemap_view_and_controls(page, live_server):

@@ -7,7 +7,6 @@ the records of the download URL the page builds for the same state.
 from __future__ import annotations
 
 import html
-import shutil
 from collections import Counter
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -15,7 +14,7 @@ import pytest
 
 from bench.synthetic import write_data_dir
 from geo.schema import GBA_JURISDICTIONS, LAYERS, LINK_LAYER, LINK_TYPES, STATUS_LABELS
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import LiveServer, publish_screenshot
 from tests.browser.mapdriver import (
     download_ids,
     download_url,
@@ -31,7 +30,7 @@ from tests.browser.mapdriver import (
     state,
     wait_for_url,
 )
-from tests.conftest import DATA_DIR, REPO
+from tests.conftest import DATA_DIR
 from webapp import create_app
 
 pytestmark = pytest.mark.browser
@@ -277,7 +276,7 @@ def test_selecting_pingshan_zone_in_the_list_lists_its_partners(page, live_serve
     page.evaluate("() => { document.getElementById('gba-explore').scrollTop = 0; }")
     settle(page)
     page.screenshot(path=artifacts / "explore.png")
-    shutil.copyfile(artifacts / "explore.png", REPO / "docs" / "screenshots" / "explore.png")
+    publish_screenshot("explore.png")
 
 
 def pair_counts(links: list[dict]) -> dict[str, int]:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import html
 import json
-import shutil
 
 import pytest
 from shapely.geometry import shape
 
 from geo.schema import FEATURE_LAYERS, LAYER_LABELS, LAYERS, LINK_LAYER
+from tests.browser.conftest import publish_screenshot
 from tests.browser.mapdriver import drawn, expose, features, open_map, popup, settle, show_all
-from tests.conftest import DATA_DIR, REPO
+from tests.conftest import DATA_DIR
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +36,7 @@ def test_every_marker_polygon_and_link_is_drawn(page, live_server, traffic, arti
     open_map(page, live_server.url + "/")
     settle(page)
     page.screenshot(path=artifacts / "map.png")
-    shutil.copyfile(artifacts / "map.png", REPO / "docs" / "screenshots" / "map.png")
+    publish_screenshot("map.png")
     show_all(page)
     for layer in LAYERS:
         assert drawn(page, layer) == expected_counts(layer), layer
