@@ -55,7 +55,7 @@ def _ms(text: str) -> float:
     match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip())
     if not match:
         raise ValueError(f"cannot read wrk latency {text!r}")
-    return float(match.group(1)) * _UNITS[match.group(2)]
+    return round(float(match.group(1)) * _UNITS[match.group(2)], 3)
 
 
 def parse_wrk(output: str, url: str, duration_s: float, connections: int) -> LoadResult:

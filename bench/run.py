@@ -310,8 +310,7 @@ def run_size(n: int, args, servers: Servers, peer_env: peer.PeerEnv | None, resu
     if peer_env is not None:
         theirs = choose_peer(n, geojson, paths["peer"], args, servers, peer_env, results, progress)
     for name in REQUESTS:
-        ours_result = measure(ours, paths["ours"][name], name, args.duration, args, progress)
-        peer_result = measure(theirs, paths["peer"][name], name, args.duration, args, progress) if theirs else None
+        ours_result, peer_result = measure_pair(ours, theirs, paths, name, args, progress)
         results["runs"].append(_row(n, name, ours_result, peer_result))
         if peer_result and peer_result["features"] != ours_result["features"]:
             results["notes"].append(
@@ -331,6 +330,35 @@ def run_size(n: int, args, servers: Servers, peer_env: peer.PeerEnv | None, resu
             wait_idle(server)
             memory[label] = [memory_of(pid) for pid in server.worker_pids()]
             servers.stop(server)
+
+
+def measure_pair(
+    ours: Server, theirs: Server | None, paths: dict[str, dict[str, str]], name: str, args, progress
+) -> tuple[dict, dict | None]:
+    """Ours then pygeoapi on one request; once more if other work was busy before either.
+
+    When the wait for a quiet machine timed out, the pair is measured again and
+    the pair that saw less background work is kept (both are summed up in the JSON).
+    """
+    pairs = []
+    for attempt in range(2):
+        ours_result = measure(ours, paths["ours"][name], name, args.duration, args, progress)
+        peer_result = measure(theirs, paths["peer"][name], name, args.duration, args, progress) if theirs else None
+        busy = max(r["background_cpu_share"] for r in (ours_result, peer_result) if r)
+        pairs.append((busy, attempt, ours_result, peer_result))
+        if busy < args.quiet_below or attempt == 1:
+            break
+        progress(f"{name}: other work used {busy:.0%} of the CPU before this pair; measuring it again")
+    _busy, _attempt, ours_result, peer_result = min(pairs, key=lambda pair: pair[:2])
+    if len(pairs) > 1:
+        for side, result in ((2, ours_result), (3, peer_result)):
+            if result:
+                result["attempts"] = [_summary(pair[side]) for pair in pairs]
+    return ours_result, peer_result
+
+
+def _summary(result: dict) -> dict:
+    return {key: result[key] for key in ("ok_per_s", "p50_ms", "p99_ms", "background_cpu_share")}
 
 
 def _row(n: int, name: str, ours: dict, theirs: dict | None) -> dict:
