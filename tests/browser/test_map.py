@@ -213,3 +213,27 @@ def test_share_links_stay_valid_at_any_zoom_and_basemap(page, live_server):
             for url in (link, embed):
                 response = page.request.get(url)
                 assert response.status == 200, (url, response.text())
+
+
+def test_a_zone_inside_a_larger_zone_stays_clickable(page, live_server):
+    # The Nanshan park lies inside the Shenzhen National High-tech Zone's outline: a click on
+    # the park must open the park, not the larger zone drawn around it.
+    park = next(f for f in features(DATA_DIR, "zones") if f["id"] == "nanshan-park")
+    larger = next(f for f in features(DATA_DIR, "zones") if f["id"] == "shenzhen-national-high-tech-zone")
+    inside = shape(park["geometry"]).representative_point()
+    assert shape(larger["geometry"]).contains(inside)
+    open_map(page, live_server.url + "/?layers=zones")
+    x, y = page.evaluate(
+        """([lon, lat]) => {
+            const map = GBAMap.instance.map;
+            map.setView([lat, lon], 13, {animate: false});
+            const p = map.latLngToContainerPoint([lat, lon]);
+            const box = map.getContainer().getBoundingClientRect();
+            return [box.left + p.x, box.top + p.y];
+        }""",
+        [inside.x, inside.y],
+    )
+    settle(page)
+    page.mouse.click(x, y)
+    popup(page).wait_for()
+    assert popup(page).get_attribute("data-feature-id") == "nanshan-park"

@@ -331,7 +331,15 @@
   // ---- records: one per feature or link, made once ----
   CooperationMap.prototype.addRecords = function (overlay, collection) {
     var self = this;
-    collection.features.forEach(function (feature) {
+    var features = collection.features;
+    if (overlay.kind === "polygon") {
+      // Larger zones first, so a zone inside another (a park of a national zone) is drawn
+      // above it and stays clickable.
+      features = features.slice().sort(function (a, b) {
+        return ((b.properties || {}).area_km2 || 0) - ((a.properties || {}).area_km2 || 0);
+      });
+    }
+    features.forEach(function (feature) {
       var p = feature.properties || {};
       if (!p.id || self.index[p.id]) return;
       var record = {
