@@ -39,7 +39,7 @@ run: install ## serve the map at http://$(HOST):$(PORT) (builds the data first i
 	$(VENV)/bin/flask --app webapp run --host $(HOST) --port $(PORT)
 
 serve: install ## production serving with gunicorn (WORKERS=2)
-	$(VENV)/bin/gunicorn --workers $${WORKERS:-2} --bind $(HOST):$(PORT) 'webapp:create_app()'
+	GLIBC_TUNABLES=glibc.malloc.hugetlb=1 $(VENV)/bin/gunicorn --preload --workers $${WORKERS:-2} --bind $(HOST):$(PORT) 'webapp:create_app()'
 
 test: install browser ## run the whole test suite (unit, API, GIS clients, real browser)
 	$(PY) -m pytest

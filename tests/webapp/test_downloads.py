@@ -166,3 +166,16 @@ def test_all_download_can_be_narrowed_to_some_layers(client):
 def test_bad_layers_parameter(client, url, message):
     response = client.get(url)
     assert response.status_code == 400 and message in response.get_json()["description"]
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_assembled_collections_are_valid_json(count):
+    from webapp.http import assemble_collection
+
+    items = [json.dumps({"type": "Feature", "id": i}).encode() for i in range(count)]
+    body = json.loads(assemble_collection(items, b',"name":"x"'))
+    assert body == {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "id": i} for i in range(count)],
+        "name": "x",
+    }

@@ -203,6 +203,9 @@
       var group =
         overlay.kind === "point"
           ? L.markerClusterGroup({
+              // Big layers are clustered in slices of 200 ms so the page keeps answering;
+              // a small layer still finishes within the first slice, synchronously.
+              chunkedLoading: true,
               maxClusterRadius: 36,
               showCoverageOnHover: false,
               spiderfyDistanceMultiplier: 1.6,
