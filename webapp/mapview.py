@@ -309,6 +309,7 @@ class PageUrls:
     download_layer: str  # with the placeholder LAYER_PLACEHOLDER for the layer name
     context: str | None = None  # jurisdiction outlines drawn under the data, when built
     search: str | None = None
+    parse_worker_js: str | None = None  # parses big layers off the main thread
 
 
 LAYER_PLACEHOLDER = "__layer__"
@@ -512,6 +513,7 @@ def map_config(
             "layerPlaceholder": LAYER_PLACEHOLDER,
             "context": urls.context,
             "search": urls.search,
+            "parseWorker": urls.parse_worker_js,
         },
     }
 

@@ -62,6 +62,7 @@ def page_urls() -> mapview.PageUrls:
         download_layer=url_for("downloads.download", name=mapview.LAYER_PLACEHOLDER),
         context=url_for("downloads.context", name="jurisdictions") if has_outlines else None,
         search=url_for("search.search_route"),
+        parse_worker_js=asset_url("gba", "gba-parse-worker.js"),
     )
 
 

@@ -645,9 +645,8 @@
     });
   };
 
-  Explore.prototype.sortedRecords = function () {
-    // Layer order, then names in the page's language; records never change, so sort once.
-    if (this.sorted) return this.sorted;
+  Explore.prototype.listOrder = function () {
+    // Layer order, then names in the page's language.
     var core = this.core;
     var collator = new Intl.Collator(this.config.urlLang);
     var rank = {};
@@ -658,10 +657,92 @@
     core.records.forEach(function (record) {
       names[record.id] = core.recordName(record);
     });
-    this.sorted = core.records.slice().sort(function (a, b) {
+    return function (a, b) {
       return rank[a.overlay] - rank[b.overlay] || collator.compare(names[a.id], names[b.id]);
-    });
+    };
+  };
+
+  Explore.prototype.sortedRecords = function () {
+    // Records never change once loaded, so sort once.
+    if (!this.sorted) this.sorted = this.core.records.slice().sort(this.listOrder());
     return this.sorted;
+  };
+
+  // Sorting a 100k layer by name takes half a second: done ahead, in slices, when there is that much.
+  var SLICED_SORT_MIN = 5000;
+  var SORT_RUN = 1024; // records sorted at once before the merges
+  var SLICE_MS = 40;
+
+  function sortInSlices(items, compare, done) {
+    // A bottom-up merge sort that yields to the page every SLICE_MS.  Stable, like
+    // Array.prototype.sort, so it gives the same order with the same comparison.
+    var n = items.length;
+    var src = items.slice();
+    var dst = new Array(n);
+    var sortedUpTo = 0;
+    var width = SORT_RUN;
+    var lo = 0;
+    var mid = 0;
+    var hi = 0;
+    var i = 0;
+    var j = 0;
+    var k = 0;
+    var merging = false;
+    var work = function () {
+      var deadline = Date.now() + SLICE_MS;
+      for (;;) {
+        if (sortedUpTo < n) {
+          var end = Math.min(sortedUpTo + SORT_RUN, n);
+          var run = src.slice(sortedUpTo, end).sort(compare);
+          for (var r = 0; r < run.length; r++) src[sortedUpTo + r] = run[r];
+          sortedUpTo = end;
+        } else if (width >= n) {
+          return done(src);
+        } else {
+          if (!merging) {
+            mid = Math.min(lo + width, n);
+            hi = Math.min(lo + 2 * width, n);
+            i = lo;
+            j = mid;
+            k = lo;
+            merging = true;
+          }
+          var stop = Math.min(k + 2048, hi);
+          while (k < stop) {
+            // Ties keep the left (earlier) record first.
+            if (i < mid && (j >= hi || compare(src[i], src[j]) <= 0)) dst[k++] = src[i++];
+            else dst[k++] = src[j++];
+          }
+          if (k === hi) {
+            merging = false;
+            lo = hi;
+            if (lo >= n) {
+              var swap = src;
+              src = dst;
+              dst = swap;
+              lo = 0;
+              width *= 2;
+            }
+          }
+        }
+        if (Date.now() >= deadline) return setTimeout(work, 0);
+      }
+    };
+    setTimeout(work, 0); // not in the task that placed the records
+  }
+
+  Explore.prototype.prepare = function () {
+    // Called once every layer is loaded, before the panel first shows them: a big
+    // dataset's list order is worked out here without freezing the page.
+    var self = this;
+    var records = this.core.records;
+    if (!this.panel || records.length < SLICED_SORT_MIN) return null;
+    return new Promise(function (resolve) {
+      sortInSlices(records, self.listOrder(), function (sorted) {
+        self.sorted = sorted;
+        resolve();
+      });
+    });
   };
 
   Explore.prototype.listItem = function (record) {

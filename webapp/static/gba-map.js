@@ -203,9 +203,10 @@
       var group =
         overlay.kind === "point"
           ? L.markerClusterGroup({
-              // Big layers are clustered in slices of 200 ms so the page keeps answering;
+              // Big layers are clustered in slices of 100 ms so the page keeps answering;
               // a small layer still finishes within the first slice, synchronously.
               chunkedLoading: true,
+              chunkInterval: 100,
               maxClusterRadius: 36,
               showCoverageOnHover: false,
               spiderfyDistanceMultiplier: 1.6,
@@ -306,12 +307,10 @@
       return fetch(overlay.url, { credentials: "same-origin" })
         .then(function (response) {
           if (!response.ok) throw new Error("HTTP " + response.status);
-          return response.json();
+          return response.arrayBuffer();
         })
-        .then(function (collection) {
-          self.collections[overlay.name] = collection;
-          self.addRecords(overlay, collection);
-          self.refresh();
+        .then(function (bytes) {
+          return self.takeIn(overlay, bytes);
         })
         .catch(function (error) {
           self.failed.push(overlay.name);
@@ -319,22 +318,81 @@
         });
     });
     if (this.config.urls.context) jobs.push(this.loadContext(this.config.urls.context));
-    return Promise.all(jobs).then(function () {
-      self.loaded = true;
-      if (self.config.controls) self.addLegend();
-      if (self.explorer) self.explorer.dataReady();
-      if (self.config.focus) self.focus(self.config.focus, self.config.focusZoom);
-      else if (self.config.select) self.select(self.config.select, { autoPan: false });
-      self.changed("shown");
-      self.writeUrl();
-      return { failed: self.failed.slice() };
+    return Promise.all(jobs)
+      .then(function () {
+        return self.explorer && self.explorer.prepare();
+      })
+      .then(function () {
+        self.loaded = true;
+        if (self.config.controls) self.addLegend();
+        if (self.explorer) self.explorer.dataReady();
+        if (self.config.focus) self.focus(self.config.focus, self.config.focusZoom);
+        else if (self.config.select) self.select(self.config.select, { autoPan: false });
+        self.changed("shown");
+        self.writeUrl();
+        return { failed: self.failed.slice() };
+      });
+  };
+
+  // A layer file this big (100k points are ~150 MB) is parsed in a worker and taken in
+  // batch by batch: one JSON.parse of it would freeze the page for seconds.
+  var WORKER_MIN_BYTES = 4 * 1024 * 1024;
+
+  CooperationMap.prototype.takeIn = function (overlay, bytes) {
+    // Makes the layer's records and places them; a promise when the layer comes in batches.
+    var self = this;
+    var workerUrl = this.config.urls.parseWorker;
+    var worker = null;
+    if (bytes.byteLength >= WORKER_MIN_BYTES && workerUrl && window.Worker && window.TextDecoder) {
+      try {
+        worker = new Worker(workerUrl);
+      } catch (error) {
+        worker = null; // e.g. workers forbidden by the embedding page: parse here
+      }
+    }
+    if (!worker) {
+      var collection = JSON.parse(new TextDecoder().decode(bytes));
+      this.collections[overlay.name] = collection;
+      this.addRecords(overlay, collection.features);
+      this.refresh();
+      return null;
+    }
+    return new Promise(function (resolve, reject) {
+      var features = [];
+      var fail = function (message) {
+        worker.terminate();
+        reject(new Error(message));
+      };
+      worker.onmessage = function (event) {
+        var data = event.data;
+        if (data.error) return fail(data.error);
+        if (data.features) {
+          // Each batch is one short task: its records are made and styled now, and
+          // placed with the rest at the end (one batch into the cluster group).
+          Array.prototype.push.apply(features, data.features);
+          if (overlay.kind !== "polygon") self.styleRecords(self.addRecords(overlay, data.features));
+          return;
+        }
+        worker.terminate();
+        self.collections[overlay.name] = { type: "FeatureCollection", features: features };
+        // Polygons are ordered by area over the whole layer, so they wait for all of it.
+        if (overlay.kind === "polygon") self.addRecords(overlay, features);
+        self.refresh();
+        resolve();
+      };
+      worker.onerror = function (event) {
+        event.preventDefault();
+        fail(event.message || "cannot parse the layer");
+      };
+      worker.postMessage({ bytes: bytes }, [bytes]);
     });
   };
 
   // ---- records: one per feature or link, made once ----
-  CooperationMap.prototype.addRecords = function (overlay, collection) {
+  CooperationMap.prototype.addRecords = function (overlay, features) {
+    // Returns the records made (a feature without id, or with one already taken, makes none).
     var self = this;
-    var features = collection.features;
+    var added = [];
     if (overlay.kind === "polygon") {
       // Larger zones first, so a zone inside another (a park of a national zone) is drawn
       // above it and stays clickable.
@@ -359,6 +417,7 @@
       };
       if (!self.makeLayers(record)) return;
       self.records.push(record);
+      added.push(record);
       self.index[p.id] = record;
       self.learnJurisdictions(p);
       if (overlay.name === self.config.linkLayer) {
@@ -368,6 +427,7 @@
         });
       }
     });
+    return added;
   };
 
   CooperationMap.prototype.learnJurisdictions = function (p) {
@@ -544,16 +604,7 @@
         if (target && record.kind !== "point") restack = true;
         record.container = target;
       }
-      var planned = self.isPlannedAt(record.p, year);
-      var dim = Boolean(highlight) && !role;
-      var key = (planned ? "p" : "") + (dim ? "d" : "") + (role || "");
-      if (key !== record.styleKey) {
-        record.styleKey = key;
-        record.planned = planned;
-        record.layer.setStyle(self.styleFor(record, planned, role, dim));
-        if (record.arrow) record.arrow.setOpacity(dim ? 0.2 : 1);
-        if (role && record.kind !== "point") restack = true;
-      }
+      if (self.styleRecord(record, highlight, role, year)) restack = true;
     });
     this.quiet += 1;
     try {
@@ -568,6 +619,30 @@
     else container.classList.remove("gba-dimmed");
     if (restack || highlight) this.restack();
     if (this.contextGroup) this.styleContext();
+  };
+
+  CooperationMap.prototype.styleRecord = function (record, highlight, role, year) {
+    // Restyles the record when its look changed; true when the canvas needs restacking.
+    var planned = this.isPlannedAt(record.p, year);
+    var dim = Boolean(highlight) && !role;
+    var key = (planned ? "p" : "") + (dim ? "d" : "") + (role || "");
+    if (key === record.styleKey) return false;
+    record.styleKey = key;
+    record.planned = planned;
+    record.layer.setStyle(this.styleFor(record, planned, role, dim));
+    if (record.arrow) record.arrow.setOpacity(dim ? 0.2 : 1);
+    return Boolean(role) && record.kind !== "point";
+  };
+
+  CooperationMap.prototype.styleRecords = function (records) {
+    // Styles new records ahead of refresh (which then finds them styled): a big layer's
+    // batches share out the work that would otherwise fall on one refresh.
+    var self = this;
+    var highlight = this.highlight;
+    var year = this.state.year;
+    records.forEach(function (record) {
+      self.styleRecord(record, highlight, highlight ? highlight[record.id] || null : null, year);
+    });
   };
 
   function layersOf(records) {
