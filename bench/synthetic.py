@@ -108,6 +108,8 @@ PRECISION_PLAN = (("building", 0.55), ("street", 0.35), ("campus", 0.10))
 SOURCE_TITLE = "合成名錄（基準測試用，非真實資料）"
 SOURCE_PUBLISHER = "GBA Cooperation Map benchmark generator (bench/synthetic.py)"
 COORD_SOURCE = "synthetic: seeded random position inside the district boundary (bench/synthetic.py)"
+COORD_SOURCE_ZH_HANT = "合成資料：在區界內按種子隨機產生的位置（bench/synthetic.py）"
+COORD_SOURCE_ZH_HANS = "合成资料：在区界内按种子随机产生的位置（bench/synthetic.py）"
 
 
 @dataclass(frozen=True)
@@ -293,6 +295,7 @@ def _feature(layer: str, number: int, n: int, lon: float, lat: float, unit: Admi
         "layer": layer,
         "category": category,
         **names,
+        "aliases": [],
         **descriptions,
         "jurisdiction": unit.jurisdiction,
         "jurisdiction_zh_hant": unit.jurisdiction_zh_hant,
@@ -318,6 +321,8 @@ def _feature(layer: str, number: int, n: int, lon: float, lat: float, unit: Admi
         "coord_precision": precision,
         "approximate": COORD_PRECISIONS[precision]["approximate"],
         "coord_source": COORD_SOURCE,
+        "coord_source_zh_hant": COORD_SOURCE_ZH_HANT,
+        "coord_source_zh_hans": COORD_SOURCE_ZH_HANS,
         "outside_gba": False,
     }
     return {

@@ -188,18 +188,27 @@ class Boundaries:
         """Units called ``name`` (zh-Hans, zh-Hant or English, case-insensitive)."""
         return self._by_name.get(name, []) or self._by_name.get(name.lower(), [])
 
-    def jurisdiction_geometry(self, jurisdiction_or_name: str):
-        """The union of a jurisdiction's units, by English name or by a city/SAR's Chinese name."""
+    def _jurisdiction_unit(self, jurisdiction_or_name: str) -> AdminUnit | None:
+        """A unit of the jurisdiction named ``jurisdiction_or_name`` (English, or a city/SAR's Chinese name)."""
         wanted = _short(jurisdiction_or_name)
-        units = None
         for unit in self.units:
             forms = (unit.jurisdiction, unit.jurisdiction_zh_hans, unit.jurisdiction_zh_hant)
             if wanted in {_short(form) for form in forms}:
-                units = self._jurisdictions[unit.jurisdiction]
-                break
+                return unit
+        return None
+
+    def jurisdiction_geometry(self, jurisdiction_or_name: str):
+        """The union of a jurisdiction's units, by English name or by a city/SAR's Chinese name."""
+        unit = self._jurisdiction_unit(jurisdiction_or_name)
+        units = self._jurisdictions[unit.jurisdiction] if unit is not None else None
         if not units:
             return None
         return shapely.union_all([u.geometry for u in units])
+
+    def jurisdiction_name_zh_hant(self, jurisdiction_or_name: str) -> str:
+        """The Traditional Chinese name of a jurisdiction (the name given back when it is unknown)."""
+        unit = self._jurisdiction_unit(jurisdiction_or_name)
+        return unit.jurisdiction_zh_hant if unit is not None else jurisdiction_or_name
 
     def clip_geometry(self, names: list[str]):
         """The union of the named units (districts or whole jurisdictions) to clip an outline to."""

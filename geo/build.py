@@ -29,6 +29,7 @@ from geo.schema import (
     FIGURE_KINDS,
     LANGS,
     LAYER_CATEGORIES,
+    LINK_COORD_SOURCE,
     LINK_LAYER,
     LINK_TYPES,
     STATUSES,
@@ -43,6 +44,8 @@ OUTLINE_DECIMALS = 5  # an approximated outline is not known to better than a me
 DISC_VERTICES = 96
 AREA_TOLERANCE = 0.001  # the solver stops within 0.1 % of the published area
 PRECISION_ORDER = list(COORD_PRECISIONS)
+# Added to a placement note when the build moved the given position to WGS-84.
+CONVERSION_NOTE = {"en": " (converted from {datum} to WGS-84)", "zh_hant": "（由{datum}轉換為WGS-84）"}
 
 Progress = Callable[[str], None]
 
@@ -252,8 +255,10 @@ class _Compiler:
                     f"precision {precision!r} claims more than the geocoder's {found.precision!r} for {place!r}",
                 )
                 return None
-            source = location.get("source") or found.source
-            return Point(found.lon, found.lat), precision, str(source)
+            notes = self._placement_notes(record, "location", location, found)
+            if notes is None:
+                return None
+            return Point(found.lon, found.lat), precision, notes
         lon, lat = location.get("lon"), location.get("lat")
         if (
             isinstance(lon, bool)
@@ -271,14 +276,13 @@ class _Compiler:
         if precision not in COORD_PRECISIONS:
             self.problem(record, f"location precision {precision!r} is not one of {', '.join(COORD_PRECISIONS)}")
             return None
-        source = location.get("source")
-        if not isinstance(source, str) or not source.strip():
-            self.problem(record, "location source is missing: say where the position comes from")
+        notes = self._placement_notes(record, "location", location)
+        if notes is None:
             return None
         wlon, wlat = datum.to_wgs84(float(lon), float(lat), given)
         if given != "wgs84":
-            source = f"{source} (converted from {given.upper()} to WGS-84)"
-        return Point(round(wlon, 6), round(wlat, 6)), precision, source.strip()
+            notes = {lang: note + CONVERSION_NOTE[lang].format(datum=given.upper()) for lang, note in notes.items()}
+        return Point(round(wlon, 6), round(wlat, 6)), precision, notes
 
     def _outline(self, record: SourceRecord):
         outline = record.data.get("outline")
@@ -289,9 +293,8 @@ class _Compiler:
         if precision not in COORD_PRECISIONS:
             self.problem(record, f"outline precision {precision!r} is not one of {', '.join(COORD_PRECISIONS)}")
             return None
-        source = outline.get("source")
-        if not isinstance(source, str) or not source.strip():
-            self.problem(record, "outline source is missing: say where the outline comes from")
+        notes = self._placement_notes(record, "outline", outline)
+        if notes is None:
             return None
         if "file" in outline:
             path = Path(self.tables.directory) / str(outline["file"])
@@ -304,7 +307,7 @@ class _Compiler:
                 self.problem(record, f"outline file {outline['file']!r} cannot be read as GeoJSON: {exc}")
                 return None
             geom = shapely.union_all(geometries)
-            return shapely.orient_polygons(shapely.set_precision(geom, 1e-7)), precision, source.strip()
+            return shapely.orient_polygons(shapely.set_precision(geom, 1e-7)), precision, notes
         approx = outline.get("approximate")
         if not isinstance(approx, dict) or not isinstance(approx.get("parts"), list) or not approx["parts"]:
             self.problem(record, "outline needs 'file' or 'approximate: {parts: [...]}'")
@@ -337,7 +340,36 @@ class _Compiler:
                 return None
         geom = shapely.union_all(pieces)
         geom = shapely.set_precision(geom, 10**-OUTLINE_DECIMALS)
-        return shapely.orient_polygons(geom), precision, source.strip()
+        return shapely.orient_polygons(geom), precision, notes
+
+    def _placement_notes(self, record: SourceRecord, key: str, placement: dict, found=None) -> dict | None:
+        """The placement note in English and Traditional Chinese: the record's own, else the geocoder's.
+
+        A record that writes its own English note writes its Chinese one too, so the two say the same.
+        """
+        notes = {"en": placement.get("source"), "zh_hant": placement.get("source_zh_hant")}
+        if found is not None and notes["en"] is None and notes["zh_hant"] is None:
+            notes = {"en": found.source, "zh_hant": found.source_zh_hant or None}
+        if not isinstance(notes["en"], str) or not notes["en"].strip():
+            self.problem(record, f"{key} source is missing: say where the position comes from")
+            return None
+        if not isinstance(notes["zh_hant"], str) or not notes["zh_hant"].strip():
+            self.problem(record, f"{key} source_zh_hant is missing: give the placement note in Traditional Chinese")
+            return None
+        return {lang: note.strip() for lang, note in notes.items()}
+
+    def _aliases(self, record: SourceRecord) -> list[str] | None:
+        aliases = record.data.get("aliases", [])
+        if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
+            self.problem(record, "aliases must be a list of names (non-empty strings), e.g. [HKPC, 生產力局]")
+            return None
+        seen = set()
+        for alias in aliases:
+            if alias.strip() in seen:
+                self.problem(record, f"alias {alias.strip()!r} is listed twice")
+                return None
+            seen.add(alias.strip())
+        return [alias.strip() for alias in aliases]
 
     # -- records ---------------------------------------------------------
 
@@ -396,6 +428,7 @@ class _Compiler:
             )
             return
         names = self._names(record, "name")
+        aliases = self._aliases(record)
         descriptions = self._names(record, "description")
         status = self._status_years(record)
         sources = self._sources(record)
@@ -409,9 +442,9 @@ class _Compiler:
             placed = self._outline(record)
         else:
             placed = self._point(record)
-        if None in (names, descriptions, status, sources, figures, people, placed):
+        if None in (names, aliases, descriptions, status, sources, figures, people, placed):
             return
-        geometry, precision, coord_source = placed
+        geometry, precision, notes = placed
         if geometry.is_empty:
             self.problem(record, "geometry is empty")
             return
@@ -431,6 +464,7 @@ class _Compiler:
             "layer": record.layer,
             "category": category,
             **names,
+            "aliases": aliases,
             **descriptions,
             "jurisdiction": unit.jurisdiction,
             "jurisdiction_zh_hant": unit.jurisdiction_zh_hant,
@@ -446,7 +480,7 @@ class _Compiler:
             "sources": sources,
             "coord_precision": precision,
             "approximate": COORD_PRECISIONS[precision]["approximate"],
-            "coord_source": coord_source,
+            **coord_sources(notes["en"], notes["zh_hant"]),
             "outside_gba": outside,
         }
         if record.layer == "zones":
@@ -507,7 +541,7 @@ class _Compiler:
             "sources": sources,
             "coord_precision": worst,
             "approximate": any(end["properties"]["approximate"] for end in ends),
-            "coord_source": "straight line between the endpoints' representative points",
+            **coord_sources(LINK_COORD_SOURCE["en"], LINK_COORD_SOURCE["zh_hant"]),
             "outside_gba": fp["outside_gba"] or tp["outside_gba"],
         }
         return {
@@ -543,6 +577,11 @@ class _Compiler:
             layers[layer] = collection(layer, members)
         layers[LINK_LAYER] = collection(LINK_LAYER, sorted(links, key=lambda f: f["id"]))
         return Compiled(layers, {"jurisdictions": jurisdiction_outlines(self.boundaries)})
+
+
+def coord_sources(en: str, zh_hant: str) -> dict[str, str]:
+    """The placement note's three properties; Simplified is derived from Traditional with OpenCC."""
+    return {"coord_source": en, "coord_source_zh_hant": zh_hant, "coord_source_zh_hans": to_simplified(zh_hant)}
 
 
 def collection(layer: str, features: list[dict]) -> dict:

@@ -33,6 +33,8 @@ class GeocodeResult:
     lat: float
     precision: str
     source: str
+    # The same note in Traditional Chinese ("" when the source of the answer gives none).
+    source_zh_hant: str = ""
 
 
 class Geocoder(Protocol):
@@ -67,20 +69,26 @@ class OfflineGeocoder:
                 round(point.y, 5),
                 precision,
                 f"representative point of {unit.name_en} ({unit.name_zh_hans}), boundary data",
+                f"{unit.name_zh_hant}的代表點（邊界資料）",
             )
         if len(units) > 1:
             return None  # ambiguous (e.g. two districts of one name): never guess
         whole = self.boundaries.jurisdiction_geometry(query.strip())
         if whole is not None:
             point = whole.representative_point()
+            name_zh_hant = self.boundaries.jurisdiction_name_zh_hant(query.strip())
             return GeocodeResult(
-                round(point.x, 5), round(point.y, 5), "city", f"representative point of {query.strip()}, boundary data"
+                round(point.x, 5),
+                round(point.y, 5),
+                "city",
+                f"representative point of {query.strip()}, boundary data",
+                f"{name_zh_hant}的代表點（邊界資料）",
             )
         return None
 
 
 def read_gazetteer(path: Path) -> dict[str, GeocodeResult]:
-    """Read ``name,lon,lat,datum,precision,source`` rows, converting positions to WGS-84."""
+    """Read ``name,lon,lat,datum,precision,source[,source_zh_hant]`` rows, converting positions to WGS-84."""
     entries: dict[str, GeocodeResult] = {}
     with open(path, encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
@@ -98,7 +106,7 @@ def read_gazetteer(path: Path) -> dict[str, GeocodeResult]:
                 raise GazetteerError(f"{path}:{number}: precision {row['precision']!r} is not known")
             lon, lat = datum.to_wgs84(lon, lat, row["datum"])
             entries[normalise_query(row["name"])] = GeocodeResult(
-                round(lon, 6), round(lat, 6), row["precision"], row["source"]
+                round(lon, 6), round(lat, 6), row["precision"], row["source"], (row.get("source_zh_hant") or "").strip()
             )
     return entries
 
@@ -150,6 +158,7 @@ class NominatimGeocoder:
                 round(location.latitude, 6),
                 "street",  # a geocoder's hit is never taken as building-exact
                 f"OpenStreetMap Nominatim for {query!r}",
+                f"OpenStreetMap Nominatim 對「{query}」的查詢結果",
             )
         self.cache[key] = asdict(result) if result else None
         io.write_json_atomic(self.cache_path, self.cache)

@@ -265,6 +265,7 @@ FEATURE_PROPERTIES = {
     "name_zh_hant": (STR,),
     "name_zh_hans": (STR,),
     "name_en": (STR,),
+    "aliases": (LIST,),
     "description_zh_hant": (STR,),
     "description_zh_hans": (STR,),
     "description_en": (STR,),
@@ -284,6 +285,8 @@ FEATURE_PROPERTIES = {
     "coord_precision": (STR,),
     "approximate": (BOOL,),
     "coord_source": (STR,),
+    "coord_source_zh_hant": (STR,),
+    "coord_source_zh_hans": (STR,),
     "outside_gba": (BOOL,),
 }
 
@@ -314,7 +317,16 @@ LINK_PROPERTIES = {
     "coord_precision": (STR,),
     "approximate": (BOOL,),
     "coord_source": (STR,),
+    "coord_source_zh_hant": (STR,),
+    "coord_source_zh_hans": (STR,),
     "outside_gba": (BOOL,),
+}
+
+# The placement note of every link (its position is derived, never typed).
+LINK_COORD_SOURCE = {
+    "en": "straight line between the endpoints' representative points",
+    "zh_hant": "兩端代表點之間的直線",
+    "zh_hans": "两端代表点之间的直线",
 }
 
 SOURCE_PROPERTIES = {"title": (STR,), "publisher": (STR,), "date": (STR,), "quote": (STR,)}

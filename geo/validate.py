@@ -183,6 +183,16 @@ def check_feature(feature, layer: str, file: str) -> list[Problem]:
             value = props.get(f"{prefix}_{lang}")
             if isinstance(value, str) and not value.strip():
                 report(f"{prefix}_{lang} is empty: all three forms (zh_hant, zh_hans, en) are needed")
+    for key in ("coord_source", "coord_source_zh_hant", "coord_source_zh_hans"):
+        if isinstance(props.get(key), str) and not props[key].strip():
+            report(f"{key} is empty: every position says where it comes from, in all three languages")
+    aliases = props.get("aliases")
+    if isinstance(aliases, list):
+        if not all(isinstance(a, str) and a.strip() for a in aliases):
+            report(f"aliases must be non-empty strings, not {aliases!r}")
+        else:
+            for alias in {a for a in aliases if aliases.count(a) > 1}:
+                report(f"alias {alias!r} is listed twice")
     if props.get("status") is not None and props.get("status") not in STATUSES:
         report(f"status {props.get('status')!r} is not one of {', '.join(STATUSES)}")
     precision = props.get("coord_precision")

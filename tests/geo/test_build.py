@@ -55,6 +55,34 @@ def test_build_derives_jurisdiction_names_and_link_facts(data_dir):
     assert clinic["coord_precision"] == "district" and clinic["approximate"] is True
 
 
+def test_aliases_are_built_as_a_list_on_every_feature(data_dir):
+    geo.build(data_dir)
+    agencies = features(data_dir, "agencies")
+    assert agencies["hkpc"]["properties"]["aliases"] == ["HKPC", "生產力局"]
+    assert agencies["shenzhen-gov"]["properties"]["aliases"] == []
+
+
+def test_placement_notes_come_in_three_languages(data_dir):
+    geo.build(data_dir)
+    hkpc = features(data_dir, "agencies")["hkpc"]["properties"]
+    assert (hkpc["coord_source"], hkpc["coord_source_zh_hant"]) == ("test fixture", "測試資料")
+    assert hkpc["coord_source_zh_hans"] == "测试资料"  # derived with OpenCC
+    gov = features(data_dir, "agencies")["shenzhen-gov"]["properties"]
+    assert "converted from GCJ02" in gov["coord_source"]
+    assert "由GCJ02轉換為WGS-84" in gov["coord_source_zh_hant"]
+    assert "由GCJ02转换为WGS-84" in gov["coord_source_zh_hans"]
+    zone = features(data_dir, "zones")["pingshan-zone"]["properties"]
+    assert zone["coord_source_zh_hant"].startswith("以坪山區裁切")
+    # A place without a note of its own takes the geocoder's note, in both languages.
+    clinic = features(data_dir, "hospitals")["clinic"]["properties"]
+    assert "Pingshan" in clinic["coord_source"] and "坪山區" in clinic["coord_source_zh_hant"]
+    assert "坪山区" in clinic["coord_source_zh_hans"]
+    link = features(data_dir, "links")["hkpc-pingshan"]["properties"]
+    assert link["coord_source"] == "straight line between the endpoints' representative points"
+    assert link["coord_source_zh_hant"] == "兩端代表點之間的直線"
+    assert link["coord_source_zh_hans"] == "两端代表点之间的直线"
+
+
 def test_approximated_zone_matches_published_area_and_is_flagged(data_dir):
     geo.build(data_dir)
     zone = features(data_dir, "zones")["pingshan-zone"]
@@ -145,11 +173,25 @@ def test_stale_detects_edited_sources(data_dir):
         (
             "agencies",
             lambda r: r[0].update(
-                location={"lon": 22.3361, "lat": 114.1786, "datum": "wgs84", "precision": "campus", "source": "x"}
+                location={
+                    "lon": 22.3361,
+                    "lat": 114.1786,
+                    "datum": "wgs84",
+                    "precision": "campus",
+                    "source": "x",
+                    "source_zh_hant": "甲",
+                }
             ),
             "outside every boundary unit",
         ),
         ("agencies", lambda r: r[0]["location"].update(datum="utm"), "datum 'utm' must be one of"),
+        ("agencies", lambda r: r[0]["location"].pop("source_zh_hant"), "location source_zh_hant is missing"),
+        ("agencies", lambda r: r[0]["location"].update(source_zh_hant=" "), "location source_zh_hant is missing"),
+        ("zones", lambda r: r[0]["outline"].pop("source_zh_hant"), "outline source_zh_hant is missing"),
+        ("agencies", lambda r: r[0].update(aliases="HKPC"), "aliases must be a list of names"),
+        ("agencies", lambda r: r[0].update(aliases=["HKPC", ""]), "aliases must be a list of names"),
+        ("agencies", lambda r: r[0].update(aliases=["HKPC", 7]), "aliases must be a list of names"),
+        ("agencies", lambda r: r[0].update(aliases=["HKPC", " HKPC"]), "alias 'HKPC' is listed twice"),
         ("links", lambda r: r[0].update(to="nowhere"), "link endpoint to: 'nowhere' is not a record id"),
         ("links", lambda r: r[0].update(link_type="friendship"), "link_type 'friendship' is not one of"),
         (

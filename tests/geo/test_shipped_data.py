@@ -3,9 +3,11 @@
 import json
 
 import pytest
+import yaml
 
 import geo
 from geo.schema import LAYERS
+from geo.text import has_han, to_simplified
 from tests.conftest import DATA_DIR
 
 ARTICLE = (DATA_DIR / "sources" / "articles" / "takungpao-2021-pingshan-hengqin.txt").read_text(encoding="utf-8")
@@ -109,3 +111,28 @@ def test_approximate_positions_are_labelled(layers):
                 published = [f["value"] for f in props["figures"] if f["key"] == "area_km2"]
                 if published:
                     assert abs(props["area_km2"] - published[0]) / published[0] <= 0.10
+
+
+def test_every_placement_note_is_in_three_languages(layers):
+    for fc in layers.values():
+        for feature in fc["features"]:
+            props = feature["properties"]
+            assert props["coord_source"].strip() and props["coord_source"] != props["coord_source_zh_hant"]
+            assert has_han(props["coord_source_zh_hant"]), feature["id"]
+            assert props["coord_source_zh_hans"] == to_simplified(props["coord_source_zh_hant"]), feature["id"]
+
+
+def test_every_source_record_carries_its_own_translated_placement_note():
+    for table in ("zones", "hospitals", "computing_centres", "universities", "agencies", "enterprises"):
+        for record in yaml.safe_load((DATA_DIR / "sources" / f"{table}.yaml").read_text(encoding="utf-8")):
+            placement = record.get("location") or record.get("outline")
+            assert has_han(placement.get("source_zh_hant", "")), record["id"]
+
+
+@pytest.mark.parametrize(
+    ("record", "alias"),
+    [("hkpc", "HKPC"), ("cuhk", "港中大"), ("cuhk", "CUHK"), ("chinese-academy-of-sciences", "中科院")],
+)
+def test_well_known_short_forms_are_aliases(layers, record, alias):
+    by_id = {f["id"]: f["properties"] for fc in layers.values() for f in fc["features"]}
+    assert alias in by_id[record]["aliases"]

@@ -14,7 +14,7 @@ def test_reads_every_layer_with_file_and_line():
         "shenzhen-gov": "agencies",
     }
     second = next(r for r in tables.records if r.id == "shenzhen-gov")
-    assert second.file.endswith("agencies.yaml") and second.line == 12
+    assert second.file.endswith("agencies.yaml") and second.line == 13
     assert [link.id for link in tables.links] == ["hkpc-pingshan", "gov-pingshan"]
     assert tables.citations["article"]["publisher"] == "大公報 (Ta Kung Pao)"
 

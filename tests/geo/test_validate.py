@@ -86,6 +86,26 @@ BAD = [
     ("crs member", "hospitals", lambda f: f.update(crs={"type": "name"}), "'crs' member: RFC 7946 forbids it"),
     ("unknown status", "hospitals", lambda f: f["properties"].update(status="open"), "status 'open' is not one of"),
     ("wrong geometry type", "hospitals", bow_tie, "geometry type Polygon is not allowed in hospitals"),
+    (
+        "aliases not a list",
+        "agencies",
+        lambda f: f["properties"].update(aliases="HKPC"),
+        "property 'aliases' is 'HKPC': expected list",
+    ),
+    ("empty alias", "agencies", lambda f: f["properties"].update(aliases=["HKPC", ""]), "aliases must be non-empty"),
+    ("duplicate alias", "agencies", lambda f: f["properties"].update(aliases=["HKPC", "HKPC"]), "listed twice"),
+    (
+        "missing placement note",
+        "hospitals",
+        lambda f: f["properties"].pop("coord_source_zh_hant"),
+        "required property 'coord_source_zh_hant' is missing",
+    ),
+    (
+        "empty placement note",
+        "links",
+        lambda f: f["properties"].update(coord_source_zh_hans=""),
+        "coord_source_zh_hans is empty",
+    ),
 ]
 
 
