@@ -7,8 +7,6 @@ from pathlib import Path
 
 from flask import Flask
 
-from geo.schema import GBA_JURISDICTIONS
-
 REPO_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 # Every setting, its default and its environment variable (documented in README.md;
@@ -34,14 +32,22 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
-    from webapp import downloads, errors, http, ogcapi, search, views
+    from webapp import downloads, errors, http, ogcapi, queryables, search, views
     from webapp.providers import load_provider
 
-    provider = load_provider(app.config["FEATURE_PROVIDER"], data_dir=app.config["DATA_DIR"])
+    # The parameter tables; a test may pass its own (e.g. with one more queryable).
+    tables = app.config.get("QUERYABLE_TABLES") or queryables.TABLES
+    provider = load_provider(
+        app.config["FEATURE_PROVIDER"], data_dir=app.config["DATA_DIR"], queryables=tables.queryables
+    )
     app.extensions["gba_provider"] = provider
     app.extensions["gba_context"] = downloads.load_context(app.config["DATA_DIR"])
-    found = {j for layer in provider.layers() for j in provider.jurisdictions(layer)}
-    app.config["KNOWN_JURISDICTIONS"] = tuple(sorted(set(GBA_JURISDICTIONS) | found))
+    # Jurisdictions outside the GBA that the data names (Beijing) are valid filter values too.
+    found = {j for layer in provider.layers() for j in provider.values(layer, "jurisdiction")}
+    app.extensions["gba_tables"] = tables.resolved(provider.layers(), found)
+    # Indexes built here, with the data, so `gunicorn --preload` builds them once before forking.
+    app.extensions["gba_timeline"] = provider.year_span()
+    app.extensions["gba_search"] = search.build_index(provider)
 
     errors.register(app)
     http.register(app)

@@ -2,8 +2,10 @@
 
 Leaflet and Leaflet.markercluster come from their PyPI ``xstatic`` packages and
 our own JS/CSS from ``webapp/static``.  Every URL carries a version (the
-package version, or a digest of our file), so responses can be cached for a
-year; the bytes and their gzip form are kept in memory after the first request.
+package version, or one digest of our whole static tree), so responses can be
+cached for a year; the bytes and their gzip form are kept in memory after the
+first request.  One version for the whole tree keeps ES modules cache-safe: a
+module's relative imports (``./store.js``) resolve under the same version.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ class AssetPackage:
     """A directory of files served under ``/assets/<name>/<version>/``."""
 
     directory: Path
-    version: str | None  # None: each file is versioned by its own content digest
+    version: str | None  # None: versioned by a digest of the directory's whole tree
 
 
 PACKAGES = {
@@ -84,15 +86,30 @@ def load_asset(package: str, filename: str) -> LoadedAsset | None:
     return _load(found[1], stat.st_mtime_ns, stat.st_size)
 
 
+@lru_cache(maxsize=8)
+def _tree_digest(directory: Path, signature: tuple) -> str:
+    # ``signature`` (paths, mtimes, sizes) is the cache key: an edited file changes the version.
+    digest = hashlib.sha256()
+    for relative, _mtime, _size in signature:
+        digest.update(relative.encode() + b"\0" + (directory / relative).read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+def tree_version(directory: Path) -> str:
+    """One digest of every file under ``directory``."""
+    files = sorted(path for path in directory.rglob("*") if path.is_file())
+    signature = tuple(
+        (path.relative_to(directory).as_posix(), path.stat().st_mtime_ns, path.stat().st_size) for path in files
+    )
+    return _tree_digest(directory, signature)
+
+
 def asset_version(package: str, filename: str) -> str:
     """The version segment of the file's URL."""
     pkg = PACKAGES[package]
-    if pkg.version is not None:
-        return pkg.version
-    asset = load_asset(package, filename)
-    if asset is None:
+    if load_asset(package, filename) is None:
         raise LookupError(f"no asset {package}/{filename}")
-    return asset.digest
+    return pkg.version if pkg.version is not None else tree_version(pkg.directory)
 
 
 def asset_url(package: str, filename: str) -> str:

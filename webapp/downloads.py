@@ -1,7 +1,8 @@
 """GeoJSON downloads: ``/download/all.geojson`` and ``/download/<layer>.geojson``.
 
-A thin route over ``collect``: filters and bbox come from ``webapp.params``, the
-features from the configured provider (the same one the map and the API use).
+A thin route over ``collect``: bbox and filters are parsed with the tables of
+``webapp.queryables`` (the same as the map's and the OGC API's), the features come
+from the configured provider.
 """
 
 from __future__ import annotations
@@ -9,18 +10,14 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import orjson
 from flask import Blueprint, Response, current_app, request
 
-from webapp import params
+from webapp import queryables
 from webapp.errors import NotFound
 from webapp.http import GEOJSON, assemble_collection, make_etag, not_modified
 from webapp.providers.base import FeatureProvider, Filters
 
 bp = Blueprint("downloads", __name__)
-
-DOWNLOAD_PARAMS = ("bbox", "year", *params.FILTER_PARAMS)
-ALL_PARAMS = ("layers", *DOWNLOAD_PARAMS)  # all.geojson may be narrowed to some layers
 
 
 def provider() -> FeatureProvider:
@@ -33,12 +30,6 @@ def collect(source: FeatureProvider, layers: list[str], bbox, filters: Filters) 
     for layer in layers:
         items.extend(source.query(layer, bbox=bbox, filters=filters).items)
     return items
-
-
-def as_of(properties: dict, year: int) -> bool:
-    """On the map's timeline at ``year``: started or announced by then, or undated (shown at every year)."""
-    started = properties.get("year")
-    return not isinstance(started, int) or started <= year
 
 
 def load_context(data_dir: str) -> dict[str, tuple[bytes, str]]:
@@ -56,7 +47,7 @@ def context(name: str):
     layers = current_app.extensions["gba_context"]
     if name not in layers:
         raise NotFound(f"no context layer {name!r}; available: {', '.join(layers) or 'none (run make data)'}")
-    params.reject_unknown(request.args, ())
+    queryables.reject_unknown(request.args, ())
     body, etag = layers[name]
     cached = not_modified(etag)
     if cached is not None:
@@ -71,26 +62,25 @@ def context(name: str):
 @bp.get("/download/<name>.geojson")
 def download(name: str):
     source = provider()
+    tables: queryables.Tables = current_app.extensions["gba_tables"]
+    accepted = (tables.param("bbox"), *tables.queryables)
     if name == "all":
-        params.reject_unknown(request.args, ALL_PARAMS)
-        layers = params.parse_layers(params.single(request.args, "layers"), source.layers()) or source.layers()
+        # all.geojson may be narrowed with the map's own "layers" (absent: every layer; empty: none).
+        parsed = queryables.parse_query(request.args, (tables.param("layers"), *accepted), strict=True)
+        layers = parsed.get("layers", source.layers())
     elif name in source.layers():
-        params.reject_unknown(request.args, DOWNLOAD_PARAMS)
+        parsed = queryables.parse_query(request.args, accepted, strict=True)
         layers = [name]
     else:
         raise NotFound(f"no layer {name!r}; downloadable: all, {', '.join(source.layers())}")
-    bbox = params.parse_bbox(params.single(request.args, "bbox"))
-    filters = params.parse_filters(request.args, current_app.config["KNOWN_JURISDICTIONS"])
-    # year=: what the map's timeline shows at that year, so the map's download button is one URL.
-    year = params.parse_int(params.single(request.args, "year"), "year", None, 1000, 9999)
-    etag = make_etag("download", source.version(), name, tuple(layers), bbox, filters.key(), year)
+    bbox = tuple(parsed["bbox"]) if "bbox" in parsed else None
+    filters = queryables.filters_from(parsed, tables)
+    etag = make_etag("download", source.version(), name, tuple(layers), bbox, filters.key())
     cached = not_modified(etag)
     if cached is not None:
         cached.headers["Access-Control-Allow-Origin"] = "*"
         return cached
     items = collect(source, layers, bbox, filters)
-    if year is not None:
-        items = [item for item in items if as_of(orjson.loads(item)["properties"], year)]
     body = assemble_collection(items, b',"name":"' + name.encode() + b'"')
     response = Response(body, mimetype=GEOJSON)
     response.set_etag(etag)

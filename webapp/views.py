@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import re
 
-import orjson
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 
 from geo.schema import URL_LANGS
-from webapp import assets, mapview
+from webapp import assets, mapview, queryables
 from webapp.assets import asset_url
 from webapp.providers.base import FeatureProvider
 
@@ -53,8 +52,7 @@ def page_urls() -> mapview.PageUrls:
         leaflet_css=asset_url("leaflet", "leaflet.css"),
         markercluster_js=asset_url("markercluster", "leaflet.markercluster.js"),
         markercluster_css=asset_url("markercluster", "MarkerCluster.css"),
-        map_js=asset_url("gba", "gba-map.js"),
-        explore_js=asset_url("gba", "gba-explore.js"),
+        main_js=asset_url("gba", "js/main.js"),
         map_css=asset_url("gba", "gba-map.css"),
         page=url_for("views.index"),
         embed=url_for("views.embed"),
@@ -66,37 +64,28 @@ def page_urls() -> mapview.PageUrls:
     )
 
 
-def year_range(source: FeatureProvider) -> tuple[int, int] | None:
-    """The timeline's span: the earliest ``year`` to the latest ``target_year`` (or year) in the data."""
-    years: set[int] = set()
-    for layer in source.layers():
-        for blob in source.query(layer).items:
-            props = orjson.loads(blob)["properties"]
-            years.update(value for value in (props.get("year"), props.get("target_year")) if isinstance(value, int))
-    return (min(years), max(years)) if years else None
-
-
-def timeline() -> tuple[int, int] | None:
-    # Read once per app (the data is loaded once): the first page pays for it.
-    app = current_app
-    if "gba_timeline" not in app.extensions:
-        app.extensions["gba_timeline"] = year_range(app.extensions["gba_provider"])
-    return app.extensions["gba_timeline"]
+def page_lang(requested: str | None) -> str:
+    """The URL's language if the map has it, else the browser's first that it has, else DEFAULT_LANG."""
+    if requested:
+        return requested
+    for tag, _quality in request.accept_languages:
+        mapped = queryables.lang_tag(tag)
+        if mapped:
+            return mapped
+    return current_app.config["DEFAULT_LANG"]
 
 
 def render_map(embed: bool) -> Response:
     source: FeatureProvider = current_app.extensions["gba_provider"]
-    years = timeline()
-    view = mapview.parse_view(
-        request.args,
-        source,
-        current_app.config["DEFAULT_LANG"],
-        jurisdictions=current_app.config["KNOWN_JURISDICTIONS"],
-        timeline=years,
-    )
-    page = mapview.map_page(view, tuple(source.layers()), page_urls(), embed=embed, timeline=years)
+    tables: queryables.Tables = current_app.extensions["gba_tables"]
+    years = current_app.extensions["gba_timeline"]
+    requested = queryables.lang_tag(queryables.single(request.args, "lang"))
+    view = mapview.parse_view(request.args, source, page_lang(requested), tables)
+    page = mapview.map_page(view, tuple(source.layers()), page_urls(), embed, years, tables)
     response = Response(render_template("map.html", page=page), mimetype="text/html")
     response.headers["Content-Language"] = view.lang
+    if requested is None:
+        response.vary.add("Accept-Language")
     return response
 
 

@@ -43,7 +43,7 @@ def test_collection_items_with_a_bbox_and_a_filter(api, served_app):
     box = jurisdiction_bbox("Shenzhen")
     page = api.collection_items("enterprises", bbox=list(box), limit=1000, status="operating")
     expected = served_app.extensions["gba_provider"].query(
-        "enterprises", bbox=box, filters=Filters(status=("operating",)), limit=1000
+        "enterprises", bbox=box, filters=Filters.of(status=("operating",)), limit=1000
     )
     assert page["numberMatched"] == expected.number_matched > 0
     assert [f["id"] for f in page["features"]] == expected.ids
@@ -58,6 +58,7 @@ def test_one_item_and_the_queryables(api, served_app):
         "status",
         "link_type",
         "cross_border",
+        "year",
     }
 
 

@@ -9,23 +9,15 @@ look-up plus concatenation, never a GeoJSON parse or re-serialisation.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
 import orjson
 
-from geo.schema import (
-    CATEGORIES,
-    CRS_URI,
-    LAYER_CATEGORIES,
-    LAYER_LABELS,
-    LINK_LAYER,
-    LINK_TYPES,
-    STATUSES,
-)
-from webapp import params
+from geo.schema import CRS_URI, LAYER_LABELS
+from webapp import params, queryables
 from webapp.errors import InvalidParameter, NotFound
 from webapp.http import GEOJSON, assemble_collection
 from webapp.providers.base import FeatureProvider, Filters, Page
@@ -64,18 +56,8 @@ MAX_LIMIT = 10_000
 _MAX_DIGITS = 18
 _DIGITS = re.compile(r"[0-9]+")
 
-# Which equality filters each collection answers (its queryables, Part 3 style).
-FEATURE_QUERYABLES = ("category", "jurisdiction", "status")
-LINK_QUERYABLES = ("jurisdiction", "status", "link_type", "cross_border")
+# The queryables (filters) come from the one table, webapp.queryables; these are the API's own.
 PAGING_PARAMS = ("f", "bbox", "limit", "offset", "datetime")
-
-QUERYABLE_TITLES = {
-    "category": "Category",
-    "jurisdiction": "Jurisdiction",
-    "status": "Status",
-    "link_type": "Type of link",
-    "cross_border": "Cross-border",
-}
 
 
 # --- content negotiation -------------------------------------------------------------------
@@ -99,14 +81,17 @@ def negotiate(f: str | None, accept, json_type: str = JSON) -> str:
 # --- collections ---------------------------------------------------------------------------
 
 
-def queryables_of(layer: str) -> tuple[str, ...]:
-    """The equality filters ``layer`` answers: links have types and ends, places have categories."""
-    return LINK_QUERYABLES if layer == LINK_LAYER else FEATURE_QUERYABLES
+def queryables_of(layer: str, tables: queryables.Tables = queryables.TABLES) -> tuple[str, ...]:
+    """The queryables whose properties ``layer``'s records carry (what its queryables document lists)."""
+    return tuple(q.name for q in tables.queryables_of(layer))
 
 
-def items_params(layer: str) -> tuple[str, ...]:
-    """Every query parameter ``/collections/{layer}/items`` accepts."""
-    return PAGING_PARAMS + queryables_of(layer)
+def items_params(tables: queryables.Tables = queryables.TABLES) -> tuple[str, ...]:
+    """Every query parameter ``/collections/{layer}/items`` accepts: paging, and every queryable.
+
+    A queryable that a collection's records do not carry is accepted and matches none of
+    them, as on the downloads and the map (one rule on every route)."""
+    return PAGING_PARAMS + tuple(q.name for q in tables.queryables)
 
 
 def require_collection(provider: FeatureProvider, layer: str) -> None:
@@ -119,10 +104,10 @@ def layer_title(layer: str) -> str:
     return labels["en"] if labels else layer
 
 
-def layer_description(layer: str, count: int) -> str:
+def layer_description(layer: str, count: int, tables: queryables.Tables = queryables.TABLES) -> str:
     labels = LAYER_LABELS.get(layer, {})
     chinese = " / ".join(labels[key] for key in ("zh_hant", "zh_hans") if key in labels)
-    filters = ", ".join(queryables_of(layer))
+    filters = ", ".join(queryables_of(layer, tables))
     return (
         f"{layer_title(layer)} ({chinese}): {count} features. "
         f"Filter items by bbox and by equality on {filters} (see the queryables link)."
@@ -153,7 +138,13 @@ def conformance_document() -> dict:
     return {"conformsTo": list(CONFORMANCE_CLASSES)}
 
 
-def collection_document(base: str, provider: FeatureProvider, layer: str, self_links: bool = True) -> dict:
+def collection_document(
+    base: str,
+    provider: FeatureProvider,
+    layer: str,
+    self_links: bool = True,
+    tables: queryables.Tables = queryables.TABLES,
+) -> dict:
     """One collection: title, extent, CRS and links to its items and queryables."""
     info = provider.layer_info(layer)
     href = f"{base}/collections/{layer}"
@@ -171,7 +162,7 @@ def collection_document(base: str, provider: FeatureProvider, layer: str, self_l
     document = {
         "id": layer,
         "title": layer_title(layer),
-        "description": layer_description(layer, info["count"]),
+        "description": layer_description(layer, info["count"], tables),
         "itemType": "feature",
         "links": links,
     }
@@ -180,48 +171,37 @@ def collection_document(base: str, provider: FeatureProvider, layer: str, self_l
     return document
 
 
-def collections_document(base: str, provider: FeatureProvider) -> dict:
+def collections_document(base: str, provider: FeatureProvider, tables: queryables.Tables = queryables.TABLES) -> dict:
     return {
         "links": [
             _link(f"{base}/collections?f=json", "self", JSON, "The collections"),
             _link(f"{base}/collections?f=html", "alternate", HTML, "The collections as HTML"),
         ],
-        "collections": [collection_document(base, provider, layer, self_links=False) for layer in provider.layers()],
+        "collections": [
+            collection_document(base, provider, layer, self_links=False, tables=tables) for layer in provider.layers()
+        ],
     }
 
 
-def queryable_schemas(layer: str, jurisdictions: Iterable[str]) -> dict[str, dict]:
+def queryable_schema(param: queryables.Param, layer: str | None = None) -> dict:
+    """JSON Schema of one queryable (its values narrowed to ``layer``'s group where it has one)."""
+    schema: dict = {"title": param.label["en"], "description": param.description["en"]}
+    if param.kind == queryables.BOOLEAN:
+        schema["type"] = "boolean"
+    elif param.kind == queryables.YEAR:
+        schema.update(type="integer", minimum=int(param.minimum), maximum=int(param.maximum))
+    else:
+        values = dict(param.groups).get(layer, param.values)
+        schema.update(type="string", enum=list(values))
+    return schema
+
+
+def queryable_schemas(layer: str, tables: queryables.Tables = queryables.TABLES) -> dict[str, dict]:
     """JSON Schema of each queryable of ``layer`` (also used by the OpenAPI document)."""
-    vocabularies = {
-        "category": list(LAYER_CATEGORIES.get(layer, CATEGORIES)),
-        "jurisdiction": list(jurisdictions),
-        "status": list(STATUSES),
-        "link_type": list(LINK_TYPES),
-    }
-    descriptions = {
-        "category": "What kind of place it is.",
-        "jurisdiction": (
-            "The city or SAR at either end of the link."
-            if layer == LINK_LAYER
-            else "The city or SAR it lies in (any of them, for a feature spanning several)."
-        ),
-        "status": "Operating, under construction, planned or proposed.",
-        "link_type": "What the cooperation is about.",
-        "cross_border": "Whether the link joins two customs territories (Hong Kong, Macau, the mainland).",
-    }
-    schemas = {}
-    for name in queryables_of(layer):
-        schema: dict = {"title": QUERYABLE_TITLES[name], "description": descriptions[name]}
-        if name == "cross_border":
-            schema["type"] = "boolean"
-        else:
-            schema["type"] = "string"
-            schema["enum"] = vocabularies[name]
-        schemas[name] = schema
-    return schemas
+    return {param.name: queryable_schema(param, layer) for param in tables.queryables_of(layer)}
 
 
-def queryables_document(base: str, layer: str, jurisdictions: Iterable[str]) -> dict:
+def queryables_document(base: str, layer: str, tables: queryables.Tables = queryables.TABLES) -> dict:
     """The queryables as a JSON Schema (OGC API – Features, Part 3 style)."""
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -229,10 +209,10 @@ def queryables_document(base: str, layer: str, jurisdictions: Iterable[str]) -> 
         "type": "object",
         "title": layer_title(layer),
         "description": (
-            "Filter items with ?name=value (equality, case-insensitive); "
-            "a comma-separated list means any of the values."
+            "Filter items with ?name=value (case-insensitive); a comma-separated list means any of the "
+            'values; year means "as of" (that year or earlier, or undated).'
         ),
-        "properties": queryable_schemas(layer, jurisdictions),
+        "properties": queryable_schemas(layer, tables),
         "additionalProperties": False,
     }
 
@@ -273,7 +253,7 @@ def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
 
     The features are 2D, so the heights of a 3D box are checked and then ignored.
     """
-    if value is None:
+    if value is None or value == "":
         return None
     parts = value.split(",")
     if len(parts) not in (4, 6):
@@ -282,7 +262,7 @@ def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
             "(e.g. 114.2,22.6,114.5,22.8), or 6 with heights"
         )
     if len(parts) == 4:
-        return params.parse_bbox(value)
+        return tuple(params.parse_bbox(value))
     try:
         low, high = float(parts[2]), float(parts[5])
     except ValueError:
@@ -290,7 +270,7 @@ def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
     if not low <= high:
         raise InvalidParameter(f"bbox={value!r}: the minimum height (3rd value) is above the maximum (6th)")
     try:
-        return params.parse_bbox(",".join((parts[0], parts[1], parts[3], parts[4])))
+        return tuple(params.parse_bbox(",".join((parts[0], parts[1], parts[3], parts[4]))))
     except InvalidParameter as exc:
         raise InvalidParameter(f"{exc.message} (read from the 3D bbox {value!r})") from None
 
@@ -330,23 +310,16 @@ def parse_datetime(value: str | None) -> str | None:
     return value
 
 
-def parse_items_query(layer: str, args: Mapping, jurisdictions: Iterable[str]) -> ItemsQuery:
+def parse_items_query(layer: str, args: Mapping, tables: queryables.Tables = queryables.TABLES) -> ItemsQuery:
     """Validate the items parameters of ``layer``; every problem is a 400 with a message."""
-    allowed = items_params(layer)
-    misplaced = sorted(set(args) & (set(params.FILTER_PARAMS) - set(allowed)))
-    if misplaced:
-        raise InvalidParameter(
-            f"{', '.join(misplaced)} cannot filter collection {layer!r}; "
-            f"its queryables are {', '.join(queryables_of(layer))}"
-        )
-    params.reject_unknown(args, allowed)
+    params.reject_unknown(args, items_params(tables))
     limit_requested = parse_count(params.single(args, "limit"), "limit", DEFAULT_LIMIT, 1)
     offset = parse_count(params.single(args, "offset"), "offset", 0, 0)
     parse_datetime(params.single(args, "datetime"))
     return ItemsQuery(
         layer=layer,
         bbox=parse_bbox(params.single(args, "bbox")),
-        filters=params.parse_filters(args, jurisdictions),
+        filters=queryables.parse_filters(args, tables, strict=False),
         limit=min(limit_requested, MAX_LIMIT),
         offset=offset,
         limit_requested=limit_requested,

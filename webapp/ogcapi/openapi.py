@@ -7,8 +7,7 @@ reads the limit maximum from it, and schemathesis tests the API against it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
+from webapp import queryables
 from webapp.http import GEOJSON
 from webapp.ogcapi import core
 from webapp.providers.base import FeatureProvider
@@ -227,20 +226,21 @@ def _get(operation_id: str, summary: str, tag: str, parameters: list, responses:
     }
 
 
-def _collection_paths(layer: str, jurisdictions: Iterable[str]) -> dict:
+def _collection_paths(layer: str, tables: queryables.Tables) -> dict:
     title = core.layer_title(layer)
     f = _ref("parameters", "f")
-    queryables = [
+    filters = [
         {
             "name": name,
             "in": "query",
             "required": False,
-            "description": f"{schema['description']} Case-insensitive; a comma-separated list means any of them.",
-            "schema": {key: value for key, value in schema.items() if key in ("type", "enum")},
+            "description": schema["description"]
+            + (" Case-insensitive; a comma-separated list means any of them." if "enum" in schema else ""),
+            "schema": {key: value for key, value in schema.items() if key in ("type", "enum", "minimum", "maximum")},
             "style": "form",
             "explode": False,
         }
-        for name, schema in core.queryable_schemas(layer, jurisdictions).items()
+        for name, schema in core.queryable_schemas(layer, tables).items()
     ]
     paging = [_ref("parameters", name) for name in ("bbox", "limit", "offset", "datetime")]
     feature_id = {
@@ -263,7 +263,7 @@ def _collection_paths(layer: str, jurisdictions: Iterable[str]) -> dict:
             f"items_{layer}",
             f"{title}: the features",
             layer,
-            [f, *paging, *queryables],
+            [f, *paging, *filters],
             {
                 "200": _ok(f"A page of {title}.", GEOJSON, "featureCollectionGeoJSON"),
                 "304": _ref("responses", "NotModified"),
@@ -290,9 +290,8 @@ def _collection_paths(layer: str, jurisdictions: Iterable[str]) -> dict:
     }
 
 
-def build_openapi(base: str, provider: FeatureProvider, jurisdictions: Iterable[str]) -> dict:
+def build_openapi(base: str, provider: FeatureProvider, tables: queryables.Tables) -> dict:
     """The whole OpenAPI 3.0 document for the API rooted at ``base`` (an absolute URL)."""
-    jurisdictions = tuple(jurisdictions)
     f = _ref("parameters", "f")
     paths = {
         "/": _get(
@@ -334,7 +333,7 @@ def build_openapi(base: str, provider: FeatureProvider, jurisdictions: Iterable[
     }
     layers = provider.layers()
     for layer in layers:
-        paths.update(_collection_paths(layer, jurisdictions))
+        paths.update(_collection_paths(layer, tables))
     return {
         "openapi": OPENAPI_VERSION,
         "info": {

@@ -21,8 +21,9 @@ def _provider() -> FeatureProvider:
     return current_app.extensions["gba_provider"]
 
 
-def _jurisdictions() -> tuple[str, ...]:
-    return current_app.config["KNOWN_JURISDICTIONS"]
+def _tables():
+    """The app's parameter tables (webapp.queryables), with the data's values filled in."""
+    return current_app.extensions["gba_tables"]
 
 
 def _base() -> str:
@@ -81,7 +82,7 @@ def openapi():
     if base not in cache:
         if len(cache) >= OPENAPI_CACHE_SIZE:
             cache.clear()
-        document = build_openapi(base, _provider(), _jurisdictions())
+        document = build_openapi(base, _provider(), _tables())
         cache[base] = (document, orjson.dumps(document))
     document, body = cache[base]
     if fmt == "html":
@@ -92,7 +93,7 @@ def openapi():
 @bp.get("/collections")
 def collections():
     fmt = _format(core.JSON)
-    return _document(fmt, core.collections_document(_base(), _provider()), "ogcapi/collections.html")
+    return _document(fmt, core.collections_document(_base(), _provider(), _tables()), "ogcapi/collections.html")
 
 
 @bp.get("/collections/<collection_id>")
@@ -100,15 +101,15 @@ def collection(collection_id: str):
     source = _provider()
     core.require_collection(source, collection_id)
     fmt = _format(core.JSON)
-    document = core.collection_document(_base(), source, collection_id)
-    return _document(fmt, document, "ogcapi/collection.html", queryables=core.queryables_of(collection_id))
+    document = core.collection_document(_base(), source, collection_id, tables=_tables())
+    return _document(fmt, document, "ogcapi/collection.html", queryables=core.queryables_of(collection_id, _tables()))
 
 
 @bp.get("/collections/<collection_id>/queryables")
 def queryables(collection_id: str):
     core.require_collection(_provider(), collection_id)
     fmt = _format(core.SCHEMA_JSON)
-    document = core.queryables_document(_base(), collection_id, _jurisdictions())
+    document = core.queryables_document(_base(), collection_id, _tables())
     return _document(fmt, document, "ogcapi/queryables.html", json_type=core.SCHEMA_JSON, layer=collection_id)
 
 
@@ -116,7 +117,7 @@ def queryables(collection_id: str):
 def items(collection_id: str):
     source = _provider()
     core.require_collection(source, collection_id)
-    query = core.parse_items_query(collection_id, request.args, _jurisdictions())
+    query = core.parse_items_query(collection_id, request.args, _tables())
     fmt = core.negotiate(params.single(request.args, "f"), request.accept_mimetypes, GEOJSON)
     # Weak: the body's timeStamp changes on every response, the features do not.
     etag = make_etag("ogcapi-items", source.version(), fmt, request.host, request.path, request.query_string)

@@ -12,16 +12,29 @@ class ProviderConfigError(RuntimeError):
 
 @dataclass(frozen=True)
 class Filters:
-    """Equality filters on the queryable properties; None means "any"."""
+    """The queryables of a request: ``(name, wanted values)`` pairs, in the table's order.
 
-    category: tuple[str, ...] | None = None
-    jurisdiction: tuple[str, ...] | None = None
-    status: tuple[str, ...] | None = None
-    link_type: tuple[str, ...] | None = None
-    cross_border: bool | None = None
+    A record matches a term when one of the queryable's properties holds one of the
+    wanted values (a ``year`` term: when its year is that year or earlier, or it has
+    none); a record lacking the properties never matches; terms combine with AND.
+    Which properties each name reads, and its kind, are in ``webapp.queryables``.
+    """
+
+    terms: tuple[tuple[str, tuple], ...] = ()
+
+    @classmethod
+    def of(cls, **wanted) -> Filters:
+        """``Filters.of(status=("operating",), cross_border=True)``: a convenience for callers and tests."""
+        return cls(tuple((name, tuple(v) if isinstance(v, list | tuple) else (v,)) for name, v in wanted.items()))
+
+    def get(self, name: str) -> tuple | None:
+        for term, values in self.terms:
+            if term == name:
+                return values
+        return None
 
     def key(self) -> tuple:
-        return (self.category, self.jurisdiction, self.status, self.link_type, self.cross_border)
+        return self.terms
 
 
 @dataclass
@@ -75,8 +88,12 @@ class FeatureProvider(ABC):
         """(layer, feature) for an id in any layer, or None."""
 
     @abstractmethod
-    def jurisdictions(self, layer: str) -> set[str]:
-        """Every jurisdiction named by the layer's features (links: either end)."""
+    def values(self, layer: str, queryable: str) -> set:
+        """Every value of a queryable found in the layer's records (e.g. the jurisdictions named)."""
+
+    @abstractmethod
+    def year_span(self) -> tuple[int, int] | None:
+        """(earliest ``year``, latest ``year`` or ``target_year``) over every layer: the timeline's span."""
 
     def version(self) -> str:
         """A short string that changes whenever any layer's content changes (for ETags)."""

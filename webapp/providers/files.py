@@ -25,17 +25,48 @@ import shapely
 from shapely.geometry import shape
 from shapely.strtree import STRtree
 
-from geo.schema import LAYERS, LINK_LAYER
+from geo.schema import LAYERS
 from webapp.providers.base import FeatureProvider, Filters, Page, ProviderConfigError
 
-FILTER_PROPERTIES = ("category", "status", "link_type", "cross_border")
+
+def _values_of(props: dict, properties: tuple[str, ...]) -> list:
+    """A record's values for a queryable: each property may hold one value or a list."""
+    found = []
+    for name in properties:
+        value = props.get(name)
+        if isinstance(value, list):
+            found.extend(value)
+        elif value is not None:
+            found.append(value)
+    return found
+
+
+def _year(value) -> float:
+    # bool is an int in Python, but never a year
+    return float(value) if isinstance(value, int) and not isinstance(value, bool) else np.nan
+
+
+class _YearIndex:
+    """ "As of" look-ups on one property: the undated records, and the dated ones sorted by year."""
+
+    def __init__(self, years: np.ndarray):
+        dated = ~np.isnan(years)
+        self.undated = np.flatnonzero(~dated)
+        order = np.flatnonzero(dated)
+        order = order[np.argsort(years[order], kind="stable")]
+        self.sorted_indices = order
+        self.sorted_years = years[order]
+
+    def as_of(self, year: int) -> np.ndarray:
+        stop = int(np.searchsorted(self.sorted_years, year, side="right"))
+        return np.concatenate((self.undated, self.sorted_indices[:stop]))
 
 
 class _Layer:
     """One layer, indexed: features are addressed by their position in id order."""
 
-    def __init__(self, name: str, features: list[dict], etag: str):
-        """Index ``features`` (the list is emptied: the layer keeps bytes, not dicts)."""
+    def __init__(self, name: str, features: list[dict], etag: str, queryables: tuple):
+        """Index ``features`` by every queryable (the list is emptied: the layer keeps bytes, not dicts)."""
         features.sort(key=lambda f: str(f["properties"]["id"]))
         self.name = name
         # Held in numpy until the dicts are gone: a str taken from a parsed dict
@@ -44,18 +75,23 @@ class _Layer:
         self.count = len(features)
         self.etag = etag
         self.property_names = sorted({key for f in features for key in f["properties"]})
-        # value -> sorted index array, for each filterable property
-        self.by_value: dict[str, dict[object, np.ndarray]] = {
-            prop: _group(features, lambda p, prop=prop: [p.get(prop)]) for prop in FILTER_PROPERTIES
-        }
-        if name == LINK_LAYER:
-            self.by_value["jurisdiction"] = _group(
-                features, lambda p: [p.get("from_jurisdiction"), p.get("to_jurisdiction")]
-            )
-        else:
-            self.by_value["jurisdiction"] = _group(
-                features, lambda p: list(p.get("jurisdictions") or [p.get("jurisdiction")])
-            )
+        # value -> sorted index array for each enum or boolean queryable; "as of" indexes for years
+        self.by_value: dict[str, dict[object, np.ndarray]] = {}
+        self.by_year: dict[str, _YearIndex] = {}
+        for q in queryables:
+            if q.kind == "year":
+                years = np.array([_year(f["properties"].get(q.properties[0])) for f in features], dtype=float)
+                self.by_year[q.name] = _YearIndex(years)
+            else:
+                self.by_value[q.name] = _group(features, lambda p, props=q.properties: _values_of(p, props))
+        # The timeline's span: every year and target year the layer names.
+        span = [
+            y
+            for f in features
+            for y in (_year(f["properties"].get("year")), _year(f["properties"].get("target_year")))
+            if not np.isnan(y)
+        ]
+        self.year_span = (int(min(span)), int(max(span))) if span else None
         geometries = _geometries(features)
         self.tree = STRtree(geometries) if len(geometries) else None
         # For points an envelope test is the exact intersects test, so the tree's
@@ -139,7 +175,9 @@ def _group(features, values_of) -> dict[object, np.ndarray]:
 class FileProvider(FeatureProvider):
     """Serve ``<data_dir>/geojson/<layer>.geojson`` for every layer found there."""
 
-    def __init__(self, data_dir: str | Path, layers: tuple[str, ...] = LAYERS):
+    def __init__(self, data_dir: str | Path, layers: tuple[str, ...] = LAYERS, queryables: tuple | None = None):
+        if queryables is None:
+            from webapp.queryables import QUERYABLES as queryables
         directory = Path(data_dir) / "geojson"
         if not directory.is_dir():
             raise ProviderConfigError(f"{directory} does not exist: build the data first (`make data`)")
@@ -149,12 +187,14 @@ class FileProvider(FeatureProvider):
             if not path.exists():
                 continue
             try:
-                self._layers[layer] = _load(layer, path)
+                self._layers[layer] = _load(layer, path, queryables)
             except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
                 raise ProviderConfigError(f"{path}: cannot be served ({exc})") from exc
         if not self._layers:
             raise ProviderConfigError(f"{directory} holds no layer file (*.geojson): run `make data`")
         self._version = "-".join(layer.etag for layer in self._layers.values())
+        spans = [layer.year_span for layer in self._layers.values() if layer.year_span is not None]
+        self._year_span = (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
 
     def layers(self) -> list[str]:
         return list(self._layers)
@@ -172,20 +212,15 @@ class FileProvider(FeatureProvider):
     def _matching(self, data: _Layer, bbox, filters: Filters | None) -> np.ndarray | None:
         """Indices of the matching features in any order, or None for "all of them"."""
         selected: np.ndarray | None = None
-        if filters is not None:
-            for prop, wanted in (
-                ("category", filters.category),
-                ("jurisdiction", filters.jurisdiction),
-                ("status", filters.status),
-                ("link_type", filters.link_type),
-                ("cross_border", None if filters.cross_border is None else (filters.cross_border,)),
-            ):
-                if wanted is None:
-                    continue
-                groups = data.by_value[prop]
+        for name, wanted in filters.terms if filters is not None else ():
+            if name in data.by_year:
+                hit = data.by_year[name].as_of(wanted[0])
+            else:
+                # A queryable this provider was not built with matches nothing (the route checks names).
+                groups = data.by_value.get(name, {})
                 parts = [groups[v] for v in wanted if v in groups]
                 hit = np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
-                selected = hit if selected is None else np.intersect1d(selected, hit, assume_unique=True)
+            selected = hit if selected is None else np.intersect1d(selected, hit, assume_unique=True)
         if bbox is not None:
             if data.tree is None:
                 return np.empty(0, dtype=np.int64)
@@ -219,8 +254,11 @@ class FileProvider(FeatureProvider):
             ids=[ids[i] for i in window],
         )
 
-    def jurisdictions(self, layer):
-        return {str(j) for j in self._layer(layer).by_value["jurisdiction"]}
+    def values(self, layer, queryable):
+        return set(self._layer(layer).by_value.get(queryable, {}))
+
+    def year_span(self):
+        return self._year_span
 
     def get(self, layer, feature_id):
         data = self._layer(layer)
@@ -239,7 +277,7 @@ class FileProvider(FeatureProvider):
         return None
 
 
-def _load(layer: str, path: Path) -> _Layer:
+def _load(layer: str, path: Path, queryables: tuple) -> _Layer:
     """Read and index one layer file; the file's bytes and parsed dicts are freed on the way."""
     raw = path.read_bytes()
     etag = hashlib.sha256(raw).hexdigest()[:16]
@@ -250,4 +288,4 @@ def _load(layer: str, path: Path) -> _Layer:
     # Only ``features`` may hold the parsed list, so that emptying it frees the dicts.
     features = collection.pop("features", None) or []
     del collection
-    return _Layer(layer, features, etag)
+    return _Layer(layer, features, etag, queryables)

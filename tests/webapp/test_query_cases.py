@@ -1,0 +1,104 @@
+"""The shared query cases (tests/cases/query_cases.json) against the server.
+
+The same file runs in the JS unit tests against the browser's parser and matcher
+(tests/js/query.test.js), so the two sides cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qsl
+
+import pytest
+from werkzeug.datastructures import MultiDict
+
+from tests.conftest import REPO
+from webapp import create_app, queryables
+from webapp.errors import InvalidParameter
+from webapp.mapview import fixture_text
+
+CASES = json.loads((REPO / "tests" / "cases" / "query_cases.json").read_text(encoding="utf-8"))
+PARSE = CASES["parse"]
+MATCH = CASES["match"]
+DOWNLOAD_PARAMS = {"layers", "bbox"} | {q.name for q in queryables.QUERYABLES}
+
+
+def _args(query: str) -> MultiDict:
+    return MultiDict(parse_qsl(query, keep_blank_values=True))
+
+
+def _id(case: dict) -> str:
+    return case["query"] or "(empty)"
+
+
+@pytest.mark.parametrize("case", PARSE, ids=_id)
+def test_parse_case(case, app):
+    tables = app.extensions["gba_tables"]
+    if "error" in case:
+        with pytest.raises(InvalidParameter) as raised:
+            queryables.parse_page(_args(case["query"]), tables)
+        assert raised.value.message.startswith(case["error"]), raised.value.message
+    else:
+        assert queryables.parse_page(_args(case["query"]), tables) == case["expect"]
+
+
+@pytest.mark.parametrize("case", PARSE, ids=_id)
+def test_parse_case_on_the_map_page(case, client):
+    """The page answers the map (200) or a JSON 400 naming the parameter; never anything else."""
+    for page in ("/", "/embed"):
+        response = client.get(f"{page}?{case['query']}")
+        if "error" in case:
+            assert response.status_code == 400, (page, response.status_code)
+            assert case["error"] in response.get_json()["error"]
+        else:
+            assert response.status_code == 200, (page, response.get_data(as_text=True)[:300])
+            assert response.mimetype == "text/html"
+
+
+@pytest.mark.parametrize(
+    "case",
+    [c for c in PARSE if c["query"] and {k for k, _ in parse_qsl(c["query"], keep_blank_values=True)} <= DOWNLOAD_PARAMS],
+    ids=_id,
+)
+def test_parse_case_on_the_downloads(case, client):
+    """Where the page's parameters are the downloads' too, the downloads agree with the page."""
+    response = client.get(f"/download/all.geojson?{case['query']}")
+    if "error" in case:
+        assert response.status_code == 400
+        assert case["error"] in response.get_json()["error"]
+    else:
+        assert response.status_code == 200, response.get_json()
+
+
+@pytest.fixture(scope="module")
+def match_app(tmp_path_factory):
+    root = tmp_path_factory.mktemp("match-data")
+    (root / "geojson").mkdir()
+    layers: dict[str, list] = {}
+    for record in MATCH["records"]:
+        layers.setdefault(record["properties"]["layer"], []).append(record)
+    for layer, features in layers.items():
+        collection = {"type": "FeatureCollection", "features": features}
+        (root / "geojson" / f"{layer}.geojson").write_text(json.dumps(collection), encoding="utf-8")
+    return create_app({"TESTING": True, "DATA_DIR": str(root)})
+
+
+@pytest.mark.parametrize("case", MATCH["cases"], ids=_id)
+def test_match_case_on_the_downloads_and_the_ogc_api(case, match_app):
+    client = match_app.test_client()
+    response = client.get(f"/download/all.geojson?{case['query']}")
+    assert response.status_code == 200, response.get_json()
+    assert sorted(f["properties"]["id"] for f in response.get_json()["features"]) == sorted(case["ids"])
+    # The OGC API applies the same rule to each collection (a queryable a layer lacks matches nothing).
+    found = []
+    for layer in match_app.extensions["gba_provider"].layers():
+        page = client.get(f"/ogcapi/collections/{layer}/items?limit=100&{case['query']}")
+        assert page.status_code == 200, page.get_json()
+        found += [f["properties"]["id"] for f in page.get_json()["features"]]
+    assert sorted(found) == sorted(case["ids"])
+
+
+def test_the_js_fixture_is_the_current_page_config():
+    """tests/cases/page_config.json is what the JS unit tests read: rewrite it with
+    `python -m webapp.mapview --fixture` when the tables or the catalogue change."""
+    assert (REPO / "tests" / "cases" / "page_config.json").read_text(encoding="utf-8") == fixture_text()

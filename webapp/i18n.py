@@ -1,0 +1,214 @@
+"""The one translation catalogue: every string the pages show, in zh-Hant, zh-Hans and English.
+
+Keys are flat: the pages' own words (``title``, ``copy``…) and the vocabularies,
+prefixed by kind (``status.operating``, ``category.hospital``, ``link_type.medical``,
+``layer.zones``, ``precision.city``, ``figure.area_km2``, ``unit.RMB bn``,
+``basemap.gaode``, ``queryable.year``).  The vocabularies' labels are defined
+once, beside their values, in ``geo.schema`` (the pipeline writes some of them
+into the data) and in the parameter tables; this module gathers them.  The map
+template and the OGC API's HTML pages use ``text(lang)``; the page hands the same
+dictionary to the JS (``config.text``).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from geo.schema import CATEGORIES, COORD_PRECISIONS, FIGURE_KINDS, LANGS, LAYER_LABELS, LINK_TYPES, STATUS_LABELS
+from webapp.basemaps import BASEMAPS
+from webapp.queryables import TABLES
+
+LANG_NAMES = {"zh-Hant": "繁體中文", "zh-Hans": "简体中文", "en": "English"}
+
+# Units of the figures (geo.schema.FIGURE_KINDS), as shown after a value.
+UNITS = {
+    "km²": {"en": "km²", "zh_hant": "平方公里", "zh_hans": "平方公里"},
+    "RMB bn": {"en": "RMB bn", "zh_hant": "十億元人民幣", "zh_hans": "十亿元人民币"},
+    "EOPS": {"en": "EOPS", "zh_hant": "EOPS（每秒百億億次運算）", "zh_hans": "EOPS（每秒百亿亿次运算）"},
+    "per year": {"en": "per year", "zh_hant": "／年", "zh_hans": "／年"},
+    "%": {"en": "%", "zh_hant": "%", "zh_hans": "%"},
+    "×": {"en": "×", "zh_hant": "倍", "zh_hans": "倍"},
+}
+
+# Words of the pages themselves (the vocabularies' labels come from geo.schema and the tables).
+UI_TEXT = {
+    "title": {"en": "GBA Cooperation Map", "zh_hant": "大灣區合作地圖", "zh_hans": "大湾区合作地图"},
+    "legend": {"en": "Legend", "zh_hant": "圖例", "zh_hans": "图例"},
+    "planned": {
+        "en": "Planned or proposed (dashed)",
+        "zh_hant": "規劃或建議中（虛線）",
+        "zh_hans": "规划或建议中（虚线）",
+    },
+    "directed": {"en": "Direction of the link", "zh_hant": "合作方向", "zh_hans": "合作方向"},
+    "exact": {"en": "Known position", "zh_hant": "已知位置", "zh_hans": "已知位置"},
+    "approximate": {
+        "en": "Approximate position (hollow, dashed)",
+        "zh_hant": "約略位置（空心、虛線）",
+        "zh_hans": "约略位置（空心、虚线）",
+    },
+    "category": {"en": "Category", "zh_hant": "類別", "zh_hans": "类别"},
+    "link_type": {"en": "Type", "zh_hant": "類型", "zh_hans": "类型"},
+    "place": {"en": "Where", "zh_hant": "所在地", "zh_hans": "所在地"},
+    "status": {"en": "Status", "zh_hant": "狀態", "zh_hans": "状态"},
+    "year": {"en": "Year", "zh_hant": "年份", "zh_hans": "年份"},
+    "figures": {"en": "Figures", "zh_hant": "數字", "zh_hans": "数字"},
+    "people": {"en": "People", "zh_hant": "人物", "zh_hans": "人物"},
+    "sources": {"en": "Sources", "zh_hant": "資料來源", "zh_hans": "资料来源"},
+    "position": {"en": "Position", "zh_hant": "位置", "zh_hans": "位置"},
+    "length": {"en": "Length", "zh_hant": "距離", "zh_hans": "距离"},
+    "cross_border": {"en": "Cross-border", "zh_hant": "跨境", "zh_hans": "跨境"},
+    "yes": {"en": "yes", "zh_hant": "是", "zh_hans": "是"},
+    "no": {"en": "no", "zh_hant": "否", "zh_hans": "否"},
+    "share": {"en": "Share / embed", "zh_hant": "分享／嵌入", "zh_hans": "分享／嵌入"},
+    "share_link": {"en": "Link to this view", "zh_hant": "此地圖畫面的連結", "zh_hans": "此地图画面的链接"},
+    "share_iframe": {
+        "en": "Embed code (iframe)",
+        "zh_hant": "嵌入代碼（iframe）",
+        "zh_hans": "嵌入代码（iframe）",
+    },
+    "copy": {"en": "Copy", "zh_hant": "複製", "zh_hans": "复制"},
+    "download": {
+        "en": "Download GeoJSON of what is shown",
+        "zh_hant": "下載顯示中項目的 GeoJSON",
+        "zh_hans": "下载显示中项目的 GeoJSON",
+    },
+    "nothing_visible": {"en": "No layer is visible", "zh_hant": "未有顯示任何圖層", "zh_hans": "未显示任何图层"},
+    "load_error": {"en": "Could not load", "zh_hant": "無法載入", "zh_hans": "无法加载"},
+    "language": {"en": "Language", "zh_hant": "語言", "zh_hans": "语言"},
+    # ---- the explore panel: search, filters, timeline, selection, pairs, list ----
+    "explore": {"en": "Explore", "zh_hant": "探索", "zh_hans": "探索"},
+    "explore_toggle": {"en": "Search, filters and list", "zh_hant": "搜尋、篩選及列表", "zh_hans": "搜索、筛选及列表"},
+    "search": {"en": "Search", "zh_hant": "搜尋", "zh_hans": "搜索"},
+    "search_placeholder": {
+        "en": "Chinese, English or pinyin",
+        "zh_hant": "中文、英文或拼音名稱",
+        "zh_hans": "中文、英文或拼音名称",
+    },
+    "search_results": {"en": "Search results", "zh_hant": "搜尋結果", "zh_hans": "搜索结果"},
+    "search_count": {"en": "{n} results", "zh_hant": "{n} 項結果", "zh_hans": "{n} 项结果"},
+    "search_none": {"en": "No match", "zh_hant": "沒有相符的結果", "zh_hans": "没有相符的结果"},
+    "search_error": {"en": "Search is unavailable", "zh_hant": "暫時無法搜尋", "zh_hans": "暂时无法搜索"},
+    "search_hidden": {"en": "hidden by the filters", "zh_hant": "已被篩選隱藏", "zh_hans": "已被筛选隐藏"},
+    "filters_cleared": {
+        "en": "Filters and year cleared to show {name}",
+        "zh_hant": "已清除篩選及年份，以顯示{name}",
+        "zh_hans": "已清除筛选及年份，以显示{name}",
+    },
+    "filters": {"en": "Filters", "zh_hant": "篩選", "zh_hans": "筛选"},
+    "jurisdiction": {"en": "Jurisdiction", "zh_hant": "地區", "zh_hans": "地区"},
+    "cross_border_only": {"en": "Cross-border links only", "zh_hant": "只顯示跨境合作", "zh_hans": "只显示跨境合作"},
+    "clear_filters": {"en": "Clear filters", "zh_hant": "清除篩選", "zh_hans": "清除筛选"},
+    "timeline": {"en": "As of year", "zh_hant": "截至年份", "zh_hans": "截至年份"},
+    "latest": {"en": "latest", "zh_hant": "最新", "zh_hans": "最新"},
+    "play": {"en": "Play the years", "zh_hant": "逐年播放", "zh_hans": "逐年播放"},
+    "pause": {"en": "Pause", "zh_hant": "暫停", "zh_hans": "暂停"},
+    "timeline_note": {
+        "en": "Records appear from their year. Undated ones ({n}) are shown at every year. "
+        "Planned records are drawn dotted or dashed until their target year.",
+        "zh_hant": "項目自其年份起顯示；未註明年份的項目（{n} 項）在所有年份均會顯示。規劃中的項目在目標年份前以點線或虛線顯示。",
+        "zh_hans": "项目自其年份起显示；未注明年份的项目（{n} 项）在所有年份均会显示。规划中的项目在目标年份前以点线或虚线显示。",
+    },
+    "undated": {"en": "undated", "zh_hant": "年份不詳", "zh_hans": "年份不详"},
+    "partners_of": {"en": "Partners of {name}", "zh_hant": "{name}的合作夥伴", "zh_hans": "{name}的合作伙伴"},
+    "selected_link": {"en": "Selected link", "zh_hant": "選取的合作關係", "zh_hans": "选取的合作关系"},
+    "clear_selection": {"en": "Clear selection", "zh_hant": "取消選取", "zh_hans": "取消选取"},
+    "no_partners": {
+        "en": "No link with the current filters and year.",
+        "zh_hant": "在目前的篩選及年份下沒有合作關係。",
+        "zh_hans": "在目前的筛选及年份下没有合作关系。",
+    },
+    "pairs": {
+        "en": "Cross-border links by pair",
+        "zh_hant": "跨境合作（按地區配對）",
+        "zh_hans": "跨境合作（按地区配对）",
+    },
+    "pairs_pair": {"en": "Jurisdictions", "zh_hant": "地區", "zh_hans": "地区"},
+    "pairs_count": {"en": "Links", "zh_hant": "合作數目", "zh_hans": "合作数目"},
+    "pairs_none": {
+        "en": "No cross-border link with the current filters and year.",
+        "zh_hant": "在目前的篩選及年份下沒有跨境合作。",
+        "zh_hans": "在目前的筛选及年份下没有跨境合作。",
+    },
+    "list": {"en": "On the map", "zh_hant": "地圖上的項目", "zh_hans": "地图上的项目"},
+    "list_more": {"en": "Show {n} more", "zh_hant": "再顯示 {n} 項", "zh_hans": "再显示 {n} 项"},
+    "list_empty": {
+        "en": "Nothing is shown: change the filters, the year or the layers.",
+        "zh_hant": "沒有顯示任何項目：請更改篩選、年份或圖層。",
+        "zh_hans": "没有显示任何项目：请更改筛选、年份或图层。",
+    },
+    "shown_summary": {
+        "en": "Showing {features} places and {links} links",
+        "zh_hant": "顯示 {features} 個地點及 {links} 項合作關係",
+        "zh_hans": "显示 {features} 个地点及 {links} 项合作关系",
+    },
+    "link_label": {
+        "en": "{a} ↔ {b}: {type}, {status}",
+        "zh_hant": "{a} ↔ {b}：{type}，{status}",
+        "zh_hans": "{a} ↔ {b}：{type}，{status}",
+    },
+    "feature_label": {
+        "en": "{name}: {category}, {status}, {place}",
+        "zh_hant": "{name}：{category}，{status}，{place}",
+        "zh_hans": "{name}：{category}，{status}，{place}",
+    },
+    "planned_marker": {
+        "en": "Planned (pale, dotted outline)",
+        "zh_hant": "規劃中（淺色、點線外框）",
+        "zh_hans": "规划中（浅色、点线外框）",
+    },
+    "sar_boundary": {"en": "SAR boundary", "zh_hant": "特別行政區界線", "zh_hans": "特别行政区界线"},
+    "city_boundary": {
+        "en": "City and district boundaries",
+        "zh_hant": "城市及區界",
+        "zh_hans": "城市及区界",
+    },
+    # ---- added with the module front end ----
+    "copied": {"en": "Copied", "zh_hant": "已複製", "zh_hans": "已复制"},
+    "search_count_of": {
+        "en": "{shown} of {total}",
+        "zh_hant": "{total} 項中的 {shown} 項",
+        "zh_hans": "{total} 项中的 {shown} 项",
+    },
+    "search_more": {"en": "Show more", "zh_hant": "顯示更多", "zh_hans": "显示更多"},
+    "any": {"en": "Any", "zh_hant": "不限", "zh_hans": "不限"},
+    "filter_yes": {"en": "Yes", "zh_hant": "是", "zh_hans": "是"},
+    "filter_no": {"en": "No", "zh_hant": "否", "zh_hans": "否"},
+    "leaflet_zoom_in": {"en": "Zoom in", "zh_hant": "放大", "zh_hans": "放大"},
+    "leaflet_zoom_out": {"en": "Zoom out", "zh_hant": "縮小", "zh_hans": "缩小"},
+    "leaflet_close_popup": {"en": "Close popup", "zh_hant": "關閉彈出視窗", "zh_hans": "关闭弹出窗口"},
+    "leaflet_layers": {"en": "Layers", "zh_hant": "圖層", "zh_hans": "图层"},
+}
+
+
+def _vocabularies() -> dict[str, dict[str, str]]:
+    entries: dict[str, dict[str, str]] = {}
+    for prefix, labels in (
+        ("layer", LAYER_LABELS),
+        ("status", STATUS_LABELS),
+        ("category", CATEGORIES),
+        ("link_type", LINK_TYPES),
+        ("precision", COORD_PRECISIONS),
+        ("figure", FIGURE_KINDS),
+        ("unit", UNITS),
+    ):
+        for key, label in labels.items():
+            entries[f"{prefix}.{key}"] = {lang: label[lang] for lang in LANGS}
+    for key, basemap in BASEMAPS.items():
+        entries[f"basemap.{key}"] = dict(basemap.label)
+    for param in (*TABLES.view, *TABLES.queryables):
+        entries[f"queryable.{param.name}"] = dict(param.label)
+    return entries
+
+
+CATALOGUE: dict[str, dict[str, str]] = {**UI_TEXT, **_vocabularies()}
+
+
+@cache
+def text(lang: str) -> dict[str, str]:
+    """Every string of the catalogue in one language (``zh_hant``, ``zh_hans`` or ``en``)."""
+    return {key: labels[lang] for key, labels in CATALOGUE.items()}
+
+
+def label(kind: str, value: object, lang: str) -> str:
+    """The label of a vocabulary value (``label("status", "planned", "en")``); the value itself when unknown."""
+    return text(lang).get(f"{kind}.{value}", str(value))

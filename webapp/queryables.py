@@ -1,0 +1,677 @@
+"""Every URL parameter, defined once: its kind, values, the layers it filters and its text in three languages.
+
+The pages (``/``, ``/embed``), the downloads, the OGC API and search parse their
+query strings with ``parse_query`` over these tables; the OGC API derives its
+queryables and OpenAPI parameters from them; ``docs_table`` writes the
+parameter tables of ``docs/embed.md`` and the README (a test keeps them equal);
+and the page hands ``page_tables`` to the browser, whose parser and matcher
+(``webapp/static/js/query.js``) read the same tables.  ``tests/cases/
+query_cases.json`` holds URL → parse cases that both sides must pass.
+
+Kinds of parameter (one grammar for each, everywhere):
+
+``enum``     comma-separated values ("any of"), trimmed, case-insensitive, canonical spelling kept
+``boolean``  true/false, 1/0, yes/no (case-insensitive)
+``year``     a whole year in [minimum, maximum]; as a filter it means "as of" (undated records always pass)
+``number``   a finite number in [minimum, maximum]; ``round`` makes it the nearest whole number
+``choice``   one value of ``values`` (case-insensitive)
+``lang``     a language tag, mapped to zh-Hant, zh-Hans or en; an unknown tag is ignored
+``layers``   comma-separated layer names; absent = every layer, empty = none
+``bbox``     minLon,minLat,maxLon,maxLat (WGS-84)
+``id``       a record id
+``text``     free text (search)
+
+An empty value (``x=``) is the same as leaving the parameter out, except for
+``layers``. A parameter given twice is an error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from geo.schema import (
+    CATEGORIES,
+    GBA_JURISDICTIONS,
+    LAYER_CATEGORIES,
+    LAYERS,
+    LINK_LAYER,
+    LINK_TYPES,
+    STATUSES,
+    URL_LANGS,
+)
+from webapp.basemaps import BASEMAPS, DEFAULT_BASEMAP, MAX_ZOOM, MIN_ZOOM
+from webapp.errors import InvalidParameter
+from webapp.providers.base import Filters
+
+ENUM, BOOLEAN, YEAR, NUMBER, CHOICE, LANG, LAYERS_KIND, BBOX, ID, TEXT = (
+    "enum",
+    "boolean",
+    "year",
+    "number",
+    "choice",
+    "lang",
+    "layers",
+    "bbox",
+    "id",
+    "text",
+)
+TRUE_WORDS = ("true", "1", "yes")
+FALSE_WORDS = ("false", "0", "no")
+YEAR_RANGE = (1900, 2100)
+
+
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: pages are cached per table
+class Param:
+    """One URL parameter. A parameter with ``properties`` is a queryable: it filters records."""
+
+    name: str
+    kind: str
+    label: Mapping[str, str]  # by language key: en, zh_hant, zh_hans
+    description: Mapping[str, str]
+    default: str = "—"  # for the docs' "default" column
+    values: tuple = ()  # enum and choice (and layers): the allowed values, canonical spelling
+    layers: tuple[str, ...] = ()  # queryables: the layers whose records carry it
+    properties: tuple[str, ...] = ()  # queryables: where a record's values are read (scalar or list)
+    minimum: float | None = None
+    maximum: float | None = None
+    round: bool = False  # number: rounded to the nearest whole number
+    whole: bool = False  # number: must be a whole number
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = ()  # display grouping of the values (by layer)
+    from_data: bool = False  # values completed from the data at start-up (jurisdictions, layers)
+
+    @property
+    def queryable(self) -> bool:
+        return bool(self.properties)
+
+
+def _l(en: str, zh_hant: str, zh_hans: str) -> dict[str, str]:
+    return {"en": en, "zh_hant": zh_hant, "zh_hans": zh_hans}
+
+
+FEATURE_LAYERS = tuple(layer for layer in LAYERS if layer != LINK_LAYER)
+
+# ---- the queryables: what filters records, in the map, the downloads and the OGC API ----
+QUERYABLES: tuple[Param, ...] = (
+    Param(
+        "category",
+        ENUM,
+        _l("Category", "類別", "类别"),
+        _l(
+            "What kind of place it is: show only features of these categories. Links have no category, "
+            "so they are hidden.",
+            "地點的類別：只顯示這些類別的地點。合作關係沒有類別，因此會被隱藏。",
+            "地点的类别：只显示这些类别的地点。合作关系没有类别，因此会被隐藏。",
+        ),
+        default="any",
+        values=tuple(CATEGORIES),
+        layers=FEATURE_LAYERS,
+        properties=("category",),
+        groups=tuple((layer, tuple(keys)) for layer, keys in LAYER_CATEGORIES.items()),
+    ),
+    Param(
+        "jurisdiction",
+        ENUM,
+        _l("Jurisdiction", "地區", "地区"),
+        _l(
+            "The city or SAR: a feature matches any of its `jurisdictions`, a link either of its ends. "
+            "Values: Hong Kong, Macau, the Guangdong cities, or another found in the data (Beijing).",
+            "城市或特別行政區：地點符合其任一所屬地區，合作關係符合其任一端。",
+            "城市或特别行政区：地点符合其任一所属地区，合作关系符合其任一端。",
+        ),
+        default="any",
+        values=GBA_JURISDICTIONS,
+        layers=LAYERS,
+        properties=("jurisdictions", "jurisdiction", "from_jurisdiction", "to_jurisdiction"),
+        from_data=True,
+    ),
+    Param(
+        "status",
+        ENUM,
+        _l("Status", "狀態", "状态"),
+        _l(
+            "Operating, under construction, planned or proposed: show only records with these statuses.",
+            "運作中、建設中、規劃中或建議中：只顯示這些狀態的項目。",
+            "运作中、建设中、规划中或建议中：只显示这些状态的项目。",
+        ),
+        default="any",
+        values=STATUSES,
+        layers=LAYERS,
+        properties=("status",),
+    ),
+    Param(
+        "link_type",
+        ENUM,
+        _l("Type of link", "合作類型", "合作类型"),
+        _l(
+            "What the cooperation is about: show only links of these types (features have no link type, "
+            "so they are hidden).",
+            "合作的範疇：只顯示這些類型的合作關係（地點沒有合作類型，因此會被隱藏）。",
+            "合作的范畴：只显示这些类型的合作关系（地点没有合作类型，因此会被隐藏）。",
+        ),
+        default="any",
+        values=tuple(LINK_TYPES),
+        layers=(LINK_LAYER,),
+        properties=("link_type",),
+    ),
+    Param(
+        "cross_border",
+        BOOLEAN,
+        _l("Cross-border", "跨境", "跨境"),
+        _l(
+            "`true`: only links between different customs territories (Hong Kong, Macau, the mainland); "
+            "`false`: only links within one. Features have no such flag, so they are hidden.",
+            "「是」：只顯示連接不同關稅區（香港、澳門、內地）的合作關係；「否」：只顯示同一關稅區內的。地點沒有此標記，因此會被隱藏。",
+            "「是」：只显示连接不同关税区（香港、澳门、内地）的合作关系；「否」：只显示同一关税区内的。地点没有此标记，因此会被隐藏。",
+        ),
+        default="any",
+        layers=(LINK_LAYER,),
+        properties=("cross_border",),
+    ),
+    Param(
+        "year",
+        YEAR,
+        _l("As of year", "截至年份", "截至年份"),
+        _l(
+            'The timeline\'s "as of" year: records whose `year` is this year or earlier, and every undated '
+            "record. Without it, everything is shown.",
+            "時間軸的「截至」年份：顯示年份為該年或以前的項目，以及所有未註明年份的項目。不指定則顯示全部。",
+            "时间轴的「截至」年份：显示年份为该年或以前的项目，以及所有未注明年份的项目。不指定则显示全部。",
+        ),
+        default="the latest",
+        layers=LAYERS,
+        properties=("year",),
+        minimum=YEAR_RANGE[0],
+        maximum=YEAR_RANGE[1],
+    ),
+)
+
+# ---- the view: what a map URL says besides the filters ----
+VIEW_PARAMS: tuple[Param, ...] = (
+    Param(
+        "layers",
+        LAYERS_KIND,
+        _l("Layers", "圖層", "图层"),
+        _l(
+            "Which overlays are switched on when the map opens (the others can still be switched on in the "
+            "layer control). An empty value (`layers=`) opens with none.",
+            "開啟地圖時顯示的圖層（其他圖層仍可在圖層控制中開啟）。留空（layers=）則不顯示任何圖層。",
+            "打开地图时显示的图层（其他图层仍可在图层控制中打开）。留空（layers=）则不显示任何图层。",
+        ),
+        default="all",
+        values=LAYERS,
+        from_data=True,
+    ),
+    Param(
+        "lang",
+        LANG,
+        _l("Language", "語言", "语言"),
+        _l(
+            "Language of every label, popup, legend entry, control, the search, filters, timeline, partner "
+            "panel and list (including what screen readers are told). Regional tags are mapped "
+            "(`zh-TW`, `zh-HK`, `zh-MO` → `zh-Hant`; `zh`, `zh-CN`, `zh-SG` → `zh-Hans`; `en-GB` → `en`); "
+            "without a known `lang` the browser's `Accept-Language` chooses, then the setting `DEFAULT_LANG`.",
+            "標籤、彈出視窗、圖例、控制項、搜尋、篩選、時間軸及列表所用的語言。",
+            "标签、弹出窗口、图例、控件、搜索、筛选、时间轴及列表所用的语言。",
+        ),
+        default="`Accept-Language`, else `zh-Hant` (setting `DEFAULT_LANG`)",
+        values=tuple(URL_LANGS),
+    ),
+    Param(
+        "bbox",
+        BBOX,
+        _l("Bounding box", "範圍", "范围"),
+        _l(
+            "Fit this box (`minLon,minLat,maxLon,maxLat`, WGS-84 degrees) into the frame: the best choice for "
+            "an iframe, whose size you do not know. Not together with `lat`/`lon`/`zoom`.",
+            "把此範圍（經緯度，WGS-84）放入畫面，最適合大小未知的 iframe。",
+            "把此范围（经纬度，WGS-84）放入画面，最适合大小未知的 iframe。",
+        ),
+        default="the Greater Bay Area",
+    ),
+    Param(
+        "lat",
+        NUMBER,
+        _l("Latitude", "緯度", "纬度"),
+        _l("Latitude (WGS-84) of the centre. Needs `lon`.", "中心點緯度（WGS-84）。", "中心点纬度（WGS-84）。"),
+        minimum=-90,
+        maximum=90,
+    ),
+    Param(
+        "lon",
+        NUMBER,
+        _l("Longitude", "經度", "经度"),
+        _l("Longitude (WGS-84) of the centre. Needs `lat`.", "中心點經度（WGS-84）。", "中心点经度（WGS-84）。"),
+        minimum=-180,
+        maximum=180,
+    ),
+    Param(
+        "zoom",
+        NUMBER,
+        _l("Zoom", "縮放級別", "缩放级别"),
+        _l(
+            "Zoom level, rounded to a whole number; only with `lat`+`lon` or with `focus`.",
+            "縮放級別（取整數）；須與經緯度或 focus 一起使用。",
+            "缩放级别（取整数）；须与经纬度或 focus 一起使用。",
+        ),
+        default="13 with `lat`/`lon`, 14 with `focus`",
+        minimum=MIN_ZOOM,
+        maximum=MAX_ZOOM,
+        round=True,
+    ),
+    Param(
+        "focus",
+        ID,
+        _l("Focus", "聚焦", "聚焦"),
+        _l(
+            "A feature or link id (`properties.id` in the downloads): centre on that record, select it and open "
+            "its popup. Its layer is switched on, and filters or a year that would hide it are dropped. Not "
+            "together with `bbox`/`lat`/`lon`, nor with `select`. Unknown id: 404.",
+            "以該項目為中心並選取它。",
+            "以该项目为中心并选取它。",
+        ),
+    ),
+    Param(
+        "select",
+        ID,
+        _l("Selection", "選取", "选取"),
+        _l(
+            "A feature or link id: select that record without moving the map; it, its links and its partners "
+            "are highlighted and the panel lists its partners. Its layer is switched on. If the filters or "
+            "`year` hide it, nothing is selected. Unknown id: 404.",
+            "選取該項目（不移動地圖），並突出顯示其合作夥伴。",
+            "选取该项目（不移动地图），并突出显示其合作伙伴。",
+        ),
+    ),
+    Param(
+        "basemap",
+        CHOICE,
+        _l("Basemap", "底圖", "底图"),
+        _l(
+            "OpenStreetMap, CartoDB Positron (light), or Gaode/Amap. Gaode's tiles are drawn in GCJ-02, so on "
+            "Gaode mainland features are displayed shifted to match them (Hong Kong and Macau features are "
+            "not); coordinates in URLs and downloads stay WGS-84.",
+            "底圖：OpenStreetMap、CartoDB Positron 或高德地圖（GCJ-02）。",
+            "底图：OpenStreetMap、CartoDB Positron 或高德地图（GCJ-02）。",
+        ),
+        default=f"`{DEFAULT_BASEMAP}`",
+        values=tuple(BASEMAPS),
+    ),
+    Param(
+        "controls",
+        BOOLEAN,
+        _l("Controls", "控制項", "控件"),
+        _l(
+            "`false` hides the zoom buttons, the layer control, the legend and the explore panel (for small or "
+            "decorative embeds). Filters, `year` and `select` still apply. Tile attribution always stays.",
+            "「否」隱藏縮放按鈕、圖層控制、圖例及探索面板。",
+            "「否」隐藏缩放按钮、图层控制、图例及探索面板。",
+        ),
+        default="`true`",
+    ),
+)
+
+# ---- search ----
+SEARCH_PARAMS: tuple[Param, ...] = (
+    Param(
+        "q",
+        TEXT,
+        _l("Search", "搜尋", "搜索"),
+        _l(
+            "A name in Chinese (either script), English or pinyin; every word must match.",
+            "中文（繁或簡）、英文或拼音名稱。",
+            "中文（繁或简）、英文或拼音名称。",
+        ),
+        maximum=200,
+    ),
+    Param(
+        "limit",
+        NUMBER,
+        _l("Results", "結果數目", "结果数目"),
+        _l("How many results to return (1 … 50).", "傳回結果的數目（1 至 50）。", "返回结果的数目（1 至 50）。"),
+        default="50",
+        minimum=1,
+        maximum=50,
+        whole=True,
+    ),
+)
+
+
+@dataclass(frozen=True, eq=False)
+class Tables:
+    """The parameter tables of one app: queryables (filters), the view, and search."""
+
+    queryables: tuple[Param, ...] = QUERYABLES
+    view: tuple[Param, ...] = VIEW_PARAMS
+    search: tuple[Param, ...] = SEARCH_PARAMS
+
+    @property
+    def page(self) -> tuple[Param, ...]:
+        """Everything a map URL may carry: the view, then the filters."""
+        return self.view + self.queryables
+
+    def param(self, name: str) -> Param:
+        for param in self.view + self.queryables + self.search:
+            if param.name == name:
+                return param
+        raise KeyError(name)
+
+    def queryables_of(self, layer: str) -> tuple[Param, ...]:
+        """The queryables whose properties ``layer``'s records carry."""
+        return tuple(q for q in self.queryables if layer in q.layers)
+
+    def resolved(self, layers: Iterable[str], jurisdictions: Iterable[str]) -> Tables:
+        """The tables with the values that come from the data filled in (served layers, jurisdictions)."""
+
+        def fill(param: Param) -> Param:
+            if not param.from_data:
+                return param
+            if param.kind == LAYERS_KIND:
+                return dataclasses.replace(param, values=tuple(layers))
+            known = tuple(dict.fromkeys((*param.values, *sorted(set(jurisdictions) - set(param.values)))))
+            return dataclasses.replace(param, values=known)
+
+        return Tables(
+            queryables=tuple(fill(q) for q in self.queryables),
+            view=tuple(fill(p) for p in self.view),
+            search=self.search,
+        )
+
+
+TABLES = Tables()
+
+
+# ---- parsing -------------------------------------------------------------------------------
+
+
+def reject_unknown(args: Mapping, allowed: Iterable[str]) -> None:
+    allowed = set(allowed)
+    unknown = sorted(set(args) - allowed)
+    if unknown:
+        raise InvalidParameter(f"unknown parameter(s) {', '.join(unknown)}; allowed here: {', '.join(sorted(allowed))}")
+
+
+def single(args: Mapping, name: str) -> str | None:
+    """The one value of ``name``; repeating a parameter is an error, not a silent pick."""
+    values = args.getlist(name) if hasattr(args, "getlist") else ([args[name]] if name in args else [])
+    if len(values) > 1:
+        raise InvalidParameter(f"{name} is given {len(values)} times; give it once")
+    return values[0] if values else None
+
+
+def lang_tag(value: str | None) -> str | None:
+    """zh-Hant, zh-Hans or en for a language tag (regional and script variants mapped); None when unknown."""
+    if not value:
+        return None
+    parts = value.strip().replace("_", "-").lower().split("-")
+    if parts[0] == "en":
+        return "en"
+    if parts[0] != "zh":
+        return None
+    rest = set(parts[1:])
+    if rest & {"hant", "tw", "hk", "mo"}:
+        return "zh-Hant"
+    return "zh-Hans"
+
+
+def _choices(param: Param, value: str) -> list[str]:
+    lookup = {str(v).lower(): v for v in param.values}
+    chosen = []
+    for part in value.split(","):
+        key = part.strip().lower()
+        if not key:
+            continue
+        if key not in lookup:
+            shown = ", ".join(map(str, param.values))
+            raise InvalidParameter(f"{param.name}={part.strip()!r} is not known; expected one of {shown}")
+        chosen.append(lookup[key])
+    return list(dict.fromkeys(chosen))
+
+
+def _number(param: Param, value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or not param.minimum <= number <= param.maximum:
+        whole = "a whole number" if param.kind == YEAR else "a number"
+        raise InvalidParameter(
+            f"{param.name}={value!r}: expected {whole} from {_plain(param.minimum)} to {_plain(param.maximum)}"
+        )
+    return number
+
+
+def _plain(number: float | None) -> str:
+    return str(int(number)) if number is not None and float(number).is_integer() else str(number)
+
+
+def parse_bbox(value: str, name: str = "bbox") -> list[float]:
+    """``minLon,minLat,maxLon,maxLat`` in WGS-84 degrees (OGC API / RFC 7946 order)."""
+    parts = value.split(",")
+    if len(parts) != 4:
+        raise InvalidParameter(
+            f"{name}={value!r}: give four comma-separated numbers minLon,minLat,maxLon,maxLat, e.g. 114.2,22.6,114.5,22.8"
+        )
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        raise InvalidParameter(f"{name}={value!r}: every value must be a number (degrees)") from None
+    if not all(math.isfinite(n) for n in numbers):
+        raise InvalidParameter(f"{name}={value!r}: values must be finite numbers")
+    min_lon, min_lat, max_lon, max_lat = numbers
+    if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180 and -90 <= min_lat <= 90 and -90 <= max_lat <= 90):
+        raise InvalidParameter(f"{name}={value!r}: longitudes must be within ±180 and latitudes within ±90")
+    if min_lat > max_lat:
+        raise InvalidParameter(f"{name}={value!r}: minLat is larger than maxLat (order is minLon,minLat,maxLon,maxLat)")
+    if min_lon > max_lon:
+        raise InvalidParameter(
+            f"{name}={value!r}: minLon is larger than maxLon (boxes across the antimeridian are not supported)"
+        )
+    return numbers
+
+
+def parse_value(param: Param, raw: str | None):
+    """The canonical value of one parameter, or None when it is absent (or empty, or an unknown ``lang``)."""
+    if raw is None:
+        return None
+    if param.kind == LAYERS_KIND:
+        return _choices(param, raw)  # empty: no layer
+    if raw == "":
+        return None
+    if param.kind == ENUM:
+        return _choices(param, raw) or None
+    if param.kind == BOOLEAN:
+        lowered = raw.strip().lower()
+        if lowered in TRUE_WORDS:
+            return True
+        if lowered in FALSE_WORDS:
+            return False
+        raise InvalidParameter(f"{param.name}={raw!r}: expected true or false (or 1/0, yes/no)")
+    if param.kind == YEAR:
+        if not raw.strip().lstrip("-").isdigit():
+            raise InvalidParameter(
+                f"{param.name}={raw!r}: expected a whole year from {_plain(param.minimum)} to {_plain(param.maximum)}"
+            )
+        return int(_number(param, raw.strip()))
+    if param.kind == NUMBER:
+        number = _number(param, raw)
+        if param.round:
+            return math.floor(number + 0.5)  # half up, as JavaScript's Math.round
+        if param.whole:
+            if not number.is_integer():
+                raise InvalidParameter(f"{param.name}={raw!r}: expected a whole number")
+            return int(number)
+        return number
+    if param.kind == CHOICE:
+        lookup = {str(v).lower(): v for v in param.values}
+        if raw.strip().lower() not in lookup:
+            raise InvalidParameter(f"{param.name}={raw!r}: expected one of {', '.join(param.values)}")
+        return lookup[raw.strip().lower()]
+    if param.kind == LANG:
+        return lang_tag(raw)
+    if param.kind == BBOX:
+        return parse_bbox(raw, param.name)
+    if param.kind == TEXT:
+        if param.maximum is not None and len(raw) > param.maximum:
+            raise InvalidParameter(f"{param.name} is longer than {_plain(param.maximum)} characters")
+        return raw
+    return raw  # ID
+
+
+def parse_query(args: Mapping, params: Iterable[Param], strict: bool, also: Iterable[str] = ()) -> dict:
+    """The given parameters of ``params``, parsed; unknown names are an error when ``strict`` (APIs),
+    ignored otherwise (HTML pages: links gain fbclid=, utm_… on social media). ``also`` names
+    parameters the caller parses itself."""
+    params = tuple(params)
+    if strict:
+        reject_unknown(args, {p.name for p in params} | set(also))
+    parsed = {}
+    for param in params:
+        value = parse_value(param, single(args, param.name))
+        if value is not None:
+            parsed[param.name] = value
+    return parsed
+
+
+def check_view(parsed: Mapping) -> None:
+    """The rules between view parameters: one way to say where the map looks."""
+    has = parsed.__contains__
+    if has("lat") != has("lon"):
+        raise InvalidParameter("lat and lon go together: give both (and optionally zoom), or neither")
+    if has("bbox") and (has("lat") or has("zoom")):
+        raise InvalidParameter("bbox: give either bbox or lat,lon,zoom for the initial view, not both")
+    if has("focus") and (has("bbox") or has("lat")):
+        raise InvalidParameter("focus centres the map on its feature: drop bbox/lat/lon (zoom may stay)")
+    if has("focus") and has("select"):
+        raise InvalidParameter("focus already selects its feature: give focus or select, not both")
+    if has("zoom") and not has("lat") and not has("focus"):
+        raise InvalidParameter("zoom needs a centre: add lat and lon, or focus")
+
+
+def parse_page(args: Mapping, tables: Tables = TABLES) -> dict:
+    """A map URL: unknown parameters ignored, every known one checked."""
+    parsed = parse_query(args, tables.page, strict=False)
+    check_view(parsed)
+    return parsed
+
+
+def filters_from(parsed: Mapping, tables: Tables = TABLES) -> Filters:
+    """The queryables of a parsed query as provider filters (booleans and years as one-value tuples)."""
+    terms = []
+    for q in tables.queryables:
+        if q.name in parsed:
+            value = parsed[q.name]
+            terms.append((q.name, tuple(value) if isinstance(value, list) else (value,)))
+    return Filters(tuple(terms))
+
+
+def parse_filters(args: Mapping, tables: Tables = TABLES, strict: bool = True, also: Iterable[str] = ()) -> Filters:
+    """The filters of an API request (unknown parameters are an error unless named in ``also``)."""
+    return filters_from(parse_query(args, tables.queryables, strict=strict, also=also), tables)
+
+
+# ---- what the browser and the docs receive ---------------------------------------------------
+
+
+def param_config(param: Param, lang: str) -> dict:
+    """One parameter as the page's JS reads it (language resolved; lists, not objects keyed by data)."""
+    out: dict = {"name": param.name, "kind": param.kind, "label": param.label[lang]}
+    out["description"] = param.description[lang]
+    if param.values:
+        out["values"] = list(param.values)
+    if param.queryable:
+        out["layers"] = list(param.layers)
+        out["properties"] = list(param.properties)
+    if param.minimum is not None:
+        out["min"] = param.minimum
+        out["max"] = param.maximum
+    if param.round:
+        out["round"] = True
+    if param.groups:
+        out["groups"] = [[group, list(values)] for group, values in param.groups]
+    return out
+
+
+def page_tables(tables: Tables, lang: str) -> dict:
+    return {
+        "queryables": [param_config(q, lang) for q in tables.queryables],
+        "params": [param_config(p, lang) for p in tables.view],
+    }
+
+
+def values_doc(param: Param) -> str:
+    """The "values" column of the docs for ``param``."""
+    listed = ", ".join(f"`{v}`" for v in param.values)
+    return {
+        ENUM: f"comma-separated, any of: {listed}" + (" (and any other found in the data)" if param.from_data else ""),
+        BOOLEAN: "`true`, `false` (also `1`/`0`, `yes`/`no`)",
+        YEAR: f"a whole year, {_plain(param.minimum)} … {_plain(param.maximum)}",
+        NUMBER: f"{_plain(param.minimum)} … {_plain(param.maximum)}" + (" (rounded)" if param.round else ""),
+        CHOICE: f"one of {listed}",
+        LANG: f"{listed} (and regional tags such as `zh-TW`, `zh-CN`, `en-GB`)",
+        LAYERS_KIND: f"comma-separated layers: {listed}",
+        BBOX: "`minLon,minLat,maxLon,maxLat` in WGS-84 degrees",
+        ID: "a feature or link id",
+        TEXT: f"text, at most {_plain(param.maximum)} characters",
+    }[param.kind]
+
+
+def docs_table(params: Iterable[Param]) -> str:
+    """The Markdown table of ``params`` that docs/embed.md and the README carry verbatim."""
+    rows = ["| name | values | default | what it does |", "| --- | --- | --- | --- |"]
+    for p in params:
+        rows.append(f"| `{p.name}` | {values_doc(p)} | {p.default} | {p.description['en']} |")
+    return "\n".join(rows) + "\n"
+
+
+# The generated tables sit between these markers in the docs; ``python -m webapp.queryables`` rewrites them.
+DOCS = {
+    "docs/embed.md": ("page", "<!-- page-params:start -->", "<!-- page-params:end -->"),
+    "README.md": ("queryables", "<!-- queryables:start -->", "<!-- queryables:end -->"),
+}
+
+
+def expected_docs(tables: Tables = TABLES) -> dict[str, tuple[str, str, str]]:
+    """For each doc file: (start marker, table, end marker)."""
+    return {path: (start, docs_table(getattr(tables, part)), end) for path, (part, start, end) in DOCS.items()}
+
+
+def docs_problems(texts: Mapping[str, str], tables: Tables = TABLES) -> list[str]:
+    """What differs between the docs' parameter tables and ``tables`` (empty when they agree)."""
+    problems = []
+    for path, (start, table, end) in expected_docs(tables).items():
+        text = texts[path]
+        if start not in text or end not in text:
+            problems.append(f"{path}: the markers {start} … {end} are missing")
+            continue
+        current = text.split(start, 1)[1].split(end, 1)[0].strip("\n") + "\n"
+        if current != table:
+            problems.append(
+                f"{path}: the parameter table differs from webapp/queryables.py (run python -m webapp.queryables)"
+            )
+    return problems
+
+
+def write_docs(root) -> list[str]:
+    """Rewrite the tables in the docs under ``root``; returns the files changed."""
+    changed = []
+    for path, (start, table, end) in expected_docs().items():
+        file = root / path
+        text = file.read_text(encoding="utf-8")
+        head, rest = text.split(start, 1)
+        _, tail = rest.split(end, 1)
+        new = f"{head}{start}\n{table}{end}{tail}"
+        if new != text:
+            file.write_text(new, encoding="utf-8")
+            changed.append(path)
+    return changed
+
+
+if __name__ == "__main__":  # pragma: no cover - a maintenance command
+    from pathlib import Path
+
+    for name in write_docs(Path(__file__).resolve().parent.parent):
+        print(f"rewrote the parameter table in {name}", file=sys.stderr)
