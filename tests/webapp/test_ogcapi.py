@@ -664,3 +664,11 @@ def test_links_follow_the_host_asked_for_and_the_openapi_cache_stays_small(app):
     assert len(app.extensions["ogcapi_openapi"]) <= 8
     landing = client.get(API, base_url="https://maps.example.org:8443").get_json()
     assert link(landing, "data")["href"] == "https://maps.example.org:8443/ogcapi/collections?f=json"
+
+
+def test_the_html_pages_label_the_vocabularies_from_the_catalogue(client):
+    queryables_page = client.get(f"{API}/collections/hospitals/queryables?f=html").get_data(as_text=True)
+    assert '<span lang="zh-Hant">醫院</span>' in queryables_page
+    assert '<span lang="zh-Hans">诊疗中心</span>' in queryables_page
+    item = client.get(f"{API}/collections/agencies/items/hkpc?f=html").get_data(as_text=True)
+    assert '(Operating · <span lang="zh-Hant">運作中</span>)' in item

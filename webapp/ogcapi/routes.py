@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 from flask import Blueprint, Response, current_app, render_template, request
 
-from webapp import params
+from webapp import i18n, params
 from webapp.errors import NotFound
 from webapp.http import GEOJSON, make_etag, not_modified
 from webapp.ogcapi import core
@@ -48,6 +48,12 @@ def _cached(etag: str, weak: bool) -> Response | None:
     if response is not None:
         response.set_etag(etag, weak=weak)
     return response
+
+
+@bp.app_template_global("vocabulary_label")
+def vocabulary_label(kind: str, value: object, lang: str) -> str:
+    """The catalogue's label of a vocabulary value, for the HTML pages (the value itself when unknown)."""
+    return i18n.label(kind, value, lang)
 
 
 @bp.after_request
