@@ -5,7 +5,7 @@ import gzip
 import pytest
 import xstatic.pkg.leaflet
 
-from webapp.assets import asset_version, load_asset
+from webapp.assets import asset_version, load_asset, tree_version
 
 LEAFLET = f"/assets/leaflet/{xstatic.pkg.leaflet.VERSION}"
 
@@ -28,14 +28,23 @@ def test_vendor_files_are_served_with_a_year_of_caching(client, url, mimetype):
     assert response.headers["ETag"]
 
 
-def test_our_files_are_versioned_by_their_content(client, app):
+def test_our_files_are_versioned_by_one_digest_of_the_static_tree(client, app, tmp_path, monkeypatch):
     with app.test_request_context():
-        version = asset_version("gba", "gba-map.js")
-        body = load_asset("gba", "gba-map.js").body
-    response = client.get(f"/assets/gba/{version}/gba-map.js")
+        version = asset_version("gba", "gba-map.css")
+        body = load_asset("gba", "gba-map.css").body
+        # One version for every file: ES modules import each other by relative URL.
+        assert asset_version("gba", "gba-parse-worker.js") == version
+    response = client.get(f"/assets/gba/{version}/gba-map.css")
     assert response.status_code == 200
     assert response.data == body
-    assert b"GBAMap" in body
+    # Any file of the tree changing changes the version of all of them.
+    tree = tmp_path / "static"
+    tree.mkdir()
+    (tree / "a.js").write_text("export const a = 1;\n")
+    (tree / "b.js").write_text("export const b = 1;\n")
+    before = tree_version(tree)
+    (tree / "b.js").write_text("export const b = 2;\n")
+    assert tree_version(tree) != before
 
 
 def test_text_assets_are_gzipped_when_the_client_accepts_it(client):
@@ -59,7 +68,7 @@ def test_a_cached_copy_is_revalidated_with_304(client):
     "url",
     [
         "/assets/leaflet/0.7.7/leaflet.js",  # a version this app does not serve
-        "/assets/gba/000000000000/gba-map.js",  # a stale digest of our file
+        "/assets/gba/000000000000/gba-map.css",  # a stale digest of our tree
         "/assets/jquery/3.7.1/jquery.js",  # not a package we serve
         f"{LEAFLET}/no-such-file.js",
         f"{LEAFLET}/../../../../../../etc/passwd",
