@@ -261,7 +261,7 @@ def test_a_new_queryable_is_in_the_ogc_api(extended_app):
     openapi = client.get("/ogcapi/openapi?f=json").get_json()
     names = [p.get("name") for p in openapi["paths"]["/collections/hospitals/items"]["get"]["parameters"]]
     assert "coord_precision" in names
-    items = client.get("/ogcapi/collections/hospitals/items?coord_precision=building&limit=100").get_json()
+    items = client.get("/ogcapi/collections/agencies/items?coord_precision=building&limit=100").get_json()
     assert items["features"] and all(f["properties"]["coord_precision"] == "building" for f in items["features"])
 
 
