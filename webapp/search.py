@@ -1,17 +1,26 @@
-"""Search across every layer and link: Traditional = Simplified, English, and Hanyu Pinyin.
+"""Search across every layer and link: Traditional = Simplified, English, Hanyu Pinyin and aliases.
 
 A query is split on white space into terms, and every term must match (AND).
 A term with Chinese characters matches the Chinese names after folding both
 to Simplified script, so 坪山區 finds 坪山区 but 平山 (same sound, other
 characters) finds nothing.  A Latin term matches English names and the
 toneless pinyin of the Chinese names, starting at a syllable boundary, so
-"pingshan", "Ping Shan" (two terms) and "píng shān" all find 坪山.
+"pingshan", "Ping Shan" (two terms) and "píng shān" all find 坪山.  A record's
+``aliases`` (HKPC, 港中大) count as names; a link's endpoints carry theirs.
+
+The index is built once with the data (``build_index``, called by ``create_app``,
+so gunicorn's ``--preload`` builds it before the workers fork and they share it).
+Every distinct text is folded once: a field is stored once however many records
+share it, and a term is first looked up with one substring scan over all the
+distinct texts, so only the fields that contain it are scored.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
+import numpy as np
 from flask import Blueprint, current_app, jsonify, request
 
 from geo.schema import LINK_LAYER
@@ -25,77 +34,127 @@ MAX_RESULTS = 50
 # How much a match in each field counts, and how much an exact or prefix match adds.
 FIELD_WEIGHT = {"name": 10.0, "endpoint": 4.0, "place": 3.0, "description": 1.0}
 QUALITY = {"exact": 3.0, "prefix": 2.0, "inside": 1.0}
+_SEPARATOR = "\x00"  # between the distinct texts of one scan string: no needle holds it
 
 
-@dataclass
-class _Field:
-    kind: str  # a FIELD_WEIGHT key
-    han: str = ""  # Simplified, folded
-    latin: str = ""  # folded English
-    words: frozenset[int] = field(default_factory=frozenset)  # word starts in ``latin``
-    pinyin: str = ""  # joined toneless pinyin
-    boundaries: frozenset[int] = field(default_factory=frozenset)  # syllable starts in ``pinyin``
+@dataclass(frozen=True)
+class Found:
+    """One search: the best ``results`` (cut at the limit) and how many records matched in all."""
+
+    results: list[dict]
+    total: int
 
 
-@dataclass
-class _Entry:
-    layer: str
-    feature_id: str
-    summary: dict
-    fields: list[_Field]
+class _Scan:
+    """Distinct texts joined into one string, with where each starts and which positions start a word."""
+
+    def __init__(self) -> None:
+        self.pieces: list[str] = []
+        self.word_starts: list[int] = []  # positions in the joined string
+        self._length = 0
+
+    def add(self, words: Iterable[str]) -> int:
+        """Append one text given as its words (or syllables); return where it starts."""
+        start = self._length
+        for word in words:
+            self.word_starts.append(self._length)
+            self.pieces.append(word)
+            self._length += len(word)
+        self.pieces.append(_SEPARATOR)
+        self._length += 1
+        return start
+
+    def freeze(self) -> tuple[str, np.ndarray]:
+        text = "".join(self.pieces)
+        starts = np.zeros(len(text) + 1, dtype=bool)
+        starts[np.asarray(self.word_starts, dtype=np.int64)] = True
+        self.pieces, self.word_starts = [], []
+        return text, starts
 
 
-def _joined(pieces: list[str]) -> tuple[str, frozenset[int]]:
-    """Concatenate folded pieces, remembering where each starts."""
-    starts, position = [], 0
-    for piece in pieces:
-        starts.append(position)
-        position += len(piece)
-    return "".join(pieces), frozenset(starts)
+class _Fields:
+    """The distinct fields of the index: (kind, Chinese text, English text), each folded once."""
 
+    def __init__(self) -> None:
+        self._ids: dict[tuple, int] = {}
+        # Folding is the slow part of building (OpenCC, pypinyin): each distinct text and word once.
+        self._folded_words: dict[str, str] = {}
+        self._weights: list[float] = []
+        self._han, self._latin, self._pinyin = _Scan(), _Scan(), _Scan()
+        self._spans: list[tuple[int, int, int]] = []  # start in the han, latin and pinyin scans
 
-def _text_field(kind: str, han_text: str, en_text: str, with_pinyin: bool) -> _Field:
-    latin, words = _joined([w for w in (fold_latin(word) for word in en_text.split()) if w])
-    entry = _Field(kind=kind, han=normalise_query(han_text), latin=latin, words=words)
-    if with_pinyin and entry.han:
-        entry.pinyin, entry.boundaries = _joined(pinyin_syllables(han_text))
-    return entry
-
-
-def _summary(layer: str, feature: dict) -> dict:
-    props = feature["properties"]
-    keys = ["id", "layer", "status", "year"]
-    if layer == LINK_LAYER:
-        keys += ["link_type", "from_id", "to_id", "cross_border"]
-        keys += [f"{end}_name_{lang}" for end in ("from", "to") for lang in ("zh_hant", "zh_hans", "en")]
-    else:
-        keys += ["category", "jurisdiction", "district", "name_zh_hant", "name_zh_hans", "name_en", "approximate"]
-    return {key: props.get(key) for key in keys}
-
-
-def _entry(layer: str, feature: dict) -> _Entry:
-    props = feature["properties"]
-    fields = []
-    if layer == LINK_LAYER:
-        for end in ("from", "to"):
-            fields.append(
-                _text_field("endpoint", props[f"{end}_name_zh_hant"], props[f"{end}_name_en"], with_pinyin=True)
+    def add(self, kind: str, han_text: str, en_text: str = "", with_pinyin: bool = False) -> int:
+        key = (kind, han_text, en_text, with_pinyin)
+        found = self._ids.get(key)
+        if found is not None:
+            return found
+        han = normalise_query(han_text) if han_text else ""
+        self._spans.append(
+            (
+                self._han.add([han] if han else []),
+                self._latin.add(self._latin_words(en_text)),
+                self._pinyin.add(pinyin_syllables(han_text) if with_pinyin and han else ()),
             )
-    else:
-        fields.append(_text_field("name", props["name_zh_hant"], props["name_en"], with_pinyin=True))
-        fields.append(_text_field("name", props["name_zh_hans"], "", with_pinyin=False))
-        place_hant = " ".join(filter(None, [props.get("district_zh_hant"), props.get("jurisdiction_zh_hant")]))
-        place_en = " ".join(filter(None, [props.get("district"), props.get("jurisdiction")]))
-        fields.append(_text_field("place", place_hant, place_en, with_pinyin=True))
-    fields.append(_text_field("description", props["description_zh_hant"], props["description_en"], with_pinyin=False))
-    return _Entry(layer, props["id"], _summary(layer, feature), fields)
+        )
+        self._weights.append(FIELD_WEIGHT[kind])
+        self._ids[key] = len(self._weights) - 1
+        return self._ids[key]
+
+    def _latin_words(self, text: str) -> list[str]:
+        words = []
+        for word in text.split():
+            folded = self._folded_words.get(word)
+            if folded is None:
+                folded = self._folded_words[word] = fold_latin(word)
+            if folded:
+                words.append(folded)
+        return words
+
+    def freeze(self) -> _FrozenFields:
+        spans = np.asarray(self._spans, dtype=np.int64).reshape(-1, 3)
+        frozen = _FrozenFields(
+            weights=np.asarray(self._weights, dtype=np.float64),
+            scans=tuple(scan.freeze() for scan in (self._han, self._latin, self._pinyin)),
+            starts=tuple(np.ascontiguousarray(spans[:, i]) for i in range(3)),
+        )
+        self._ids.clear()
+        self._folded_words.clear()
+        return frozen
 
 
-def _match(haystack: str, needle: str, weight: float, starts: frozenset[int] | None = None) -> float:
+@dataclass
+class _FrozenFields:
+    weights: np.ndarray  # by field id
+    scans: tuple  # (text, word starts) for han, latin, pinyin
+    starts: tuple  # by scan: where each field's text starts, ascending by field id
+
+    def text(self, scan: int, field: int) -> tuple[str, int]:
+        """A field's text in one scan, and where that text starts in the scan's string."""
+        start = int(self.starts[scan][field])
+        text = self.scans[scan][0]
+        return text[start : text.index(_SEPARATOR, start)], start
+
+    def containing(self, scan: int, needle: str) -> list[int]:
+        """Ids of the fields whose text in ``scan`` contains ``needle``: one C-level find per field found."""
+        text = self.scans[scan][0]
+        starts = self.starts[scan]
+        found, position = [], text.find(needle)
+        while position != -1:
+            field = int(np.searchsorted(starts, position, side="right")) - 1
+            found.append(field)
+            following = field + 1
+            if following >= len(starts):
+                break
+            position = text.find(needle, int(starts[following]))
+        return found
+
+
+def _match(haystack: str, needle: str, weight: float, starts=None, offset: int = 0) -> float:
     """The score of ``needle`` in one field: 0 when absent (or, given ``starts``, not at a start).
 
     Exact beats prefix beats inside; within each, covering more of the field scores a little higher,
     so "Hong Kong" ranks "Hong Kong SAR" above "Hong Kong Renowned Doctors Clinic Centre".
+    ``starts`` marks word starts by position in the scan string, ``offset`` being where the field begins.
     """
     if not haystack or not needle:
         return 0.0
@@ -106,60 +165,183 @@ def _match(haystack: str, needle: str, weight: float, starts: frozenset[int] | N
         return weight * QUALITY["prefix"] + coverage
     position = haystack.find(needle)
     while position != -1:
-        if starts is None or position in starts:
+        if starts is None or starts[offset + position]:
             return weight * QUALITY["inside"] + coverage
         position = haystack.find(needle, position + 1)
     return 0.0
 
 
-def _term_score(entry: _Entry, term: str) -> float:
-    if has_han(term):
-        needle = normalise_query(term)
-        return max(_match(f.han, needle, FIELD_WEIGHT[f.kind]) for f in entry.fields)
-    needle = fold_latin(term)
-    return max(
-        max(
-            _match(f.latin, needle, FIELD_WEIGHT[f.kind], f.words),
-            _match(f.pinyin, needle, FIELD_WEIGHT[f.kind], f.boundaries),
-        )
-        for f in entry.fields
-    )
+# -- the index ------------------------------------------------------------------------
+
+
+def _summary(layer: str, props: dict) -> dict:
+    keys = ["id", "layer", "status", "year"]
+    if layer == LINK_LAYER:
+        keys += ["link_type", "from_id", "to_id", "cross_border"]
+        keys += [f"{end}_name_{lang}" for end in ("from", "to") for lang in ("zh_hant", "zh_hans", "en")]
+    else:
+        keys += ["category", "jurisdiction", "district", "name_zh_hant", "name_zh_hans", "name_en", "aliases"]
+        keys.append("approximate")
+    return {key: props.get(key) for key in keys}
+
+
+def _record_fields(fields: _Fields, layer: str, props: dict, aliases_of: dict[str, list]) -> list[int]:
+    out = []
+    if layer == LINK_LAYER:
+        for end in ("from", "to"):
+            out.append(fields.add("endpoint", props[f"{end}_name_zh_hant"], props[f"{end}_name_en"], True))
+            for alias in aliases_of.get(props.get(f"{end}_id"), ()):
+                out.append(fields.add("endpoint", alias, alias, True))
+    else:
+        out.append(fields.add("name", props["name_zh_hant"], props["name_en"], True))
+        out.append(fields.add("name", props["name_zh_hans"]))
+        for alias in props.get("aliases") or ():
+            out.append(fields.add("name", alias, alias, True))
+        place_hant = " ".join(filter(None, [props.get("district_zh_hant"), props.get("jurisdiction_zh_hant")]))
+        place_en = " ".join(filter(None, [props.get("district"), props.get("jurisdiction")]))
+        out.append(fields.add("place", place_hant, place_en, True))
+    out.append(fields.add("description", props["description_zh_hant"], props["description_en"]))
+    return out
 
 
 class SearchIndex:
-    """Every record of every layer, with the folded keys the matcher compares."""
+    """Every record of every layer, with the folded keys the matcher compares.
 
-    def __init__(self, features_by_layer: dict[str, list[dict]]):
-        self.entries = [_entry(layer, f) for layer, features in features_by_layer.items() for f in features]
-        self._order = {layer: i for i, layer in enumerate(features_by_layer)}
+    ``features_by_layer`` maps a layer to its features (GeoJSON dicts); ``summary_of(layer, id)``,
+    when given, returns a record's properties at answer time, so that the index keeps no copy of
+    them (the provider keeps the features); without it the summaries are kept here.
+    """
+
+    def __init__(
+        self,
+        features_by_layer: dict[str, Iterable[dict]],
+        summary_of: Callable[[str, str], dict] | None = None,
+    ):
+        fields = _Fields()
+        self._layers = list(features_by_layer)
+        layer_codes, ids, offsets, flat = [], [], [], []
+        self._summaries: list[dict] | None = None if summary_of else []
+        self._summary_of = summary_of
+        # Endpoint aliases: links come after the layers their endpoints are in.
+        aliases_of: dict[str, list] = {}
+        order = sorted(range(len(self._layers)), key=lambda i: self._layers[i] == LINK_LAYER)
+        collected: dict[int, list] = {}
+        for code in order:
+            layer = self._layers[code]
+            records = []
+            for feature in features_by_layer[layer]:
+                props = feature["properties"]
+                if props.get("aliases"):
+                    aliases_of[props["id"]] = list(props["aliases"])
+                kept = props if self._summaries is not None else None
+                records.append((str(props["id"]), _record_fields(fields, layer, props, aliases_of), kept))
+            records.sort(key=lambda record: record[0])
+            collected[code] = records
+        # Entries in (layer order, id) order: the tie-break of equal scores is then the entry number.
+        for code in range(len(self._layers)):
+            for feature_id, field_ids, props in collected.pop(code):
+                layer_codes.append(code)
+                ids.append(feature_id)
+                offsets.append(len(flat))
+                flat.extend(field_ids)
+                if self._summaries is not None:
+                    self._summaries.append(_summary(self._layers[code], props))
+        self._fields = fields.freeze()
+        self._layer_of = np.asarray(layer_codes, dtype=np.int16)
+        # One numpy buffer, not 100k string objects scattered among the freed parsed dicts.
+        self._ids = np.array(ids, dtype=str)
+        self._offsets = np.asarray(offsets, dtype=np.int64)
+        self._entry_fields = np.asarray(flat, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def _field_scores(self, term: str) -> np.ndarray | None:
+        """Each field's score for one term (None when no field matches)."""
+        fields = self._fields
+        scores: dict[int, float] = {}
+        if has_han(term):
+            needle = normalise_query(term)
+            for field in fields.containing(0, needle):
+                text, _ = fields.text(0, field)
+                scores[field] = _match(text, needle, fields.weights[field])
+        else:
+            needle = fold_latin(term)
+            if not needle:
+                return None
+            for scan in (1, 2):
+                word_starts = fields.scans[scan][1]
+                for field in fields.containing(scan, needle):
+                    text, offset = fields.text(scan, field)
+                    score = _match(text, needle, fields.weights[field], word_starts, offset)
+                    scores[field] = max(scores.get(field, 0.0), score)
+        scores = {field: score for field, score in scores.items() if score > 0}
+        if not scores:
+            return None
+        out = np.zeros(len(fields.weights), dtype=np.float64)
+        out[np.fromiter(scores, dtype=np.int64, count=len(scores))] = list(scores.values())
+        return out
+
+    def _term_scores(self, term: str) -> np.ndarray | None:
+        """Each entry's score for one term: its best field (None when no entry matches)."""
+        field_scores = self._field_scores(term)
+        if field_scores is None or not len(self._ids):
+            return None
+        return np.maximum.reduceat(field_scores[self._entry_fields], self._offsets)
+
+    def find(self, query: str, limit: int = MAX_RESULTS) -> Found:
+        """Records matching every term of ``query``, best first (ties: layer order, then id), and their number."""
+        terms = [t for t in query.split() if normalise_query(t) or fold_latin(t)]
+        if not terms or not len(self._ids):
+            return Found([], 0)
+        total = np.zeros(len(self._ids), dtype=np.float64)
+        every_term = np.ones(len(self._ids), dtype=bool)
+        for term in terms:
+            scores = self._term_scores(term)
+            if scores is None:
+                every_term[:] = False
+                break
+            total += scores
+            every_term &= scores > 0
+            if not every_term.any():
+                break
+        total[~every_term] = 0.0
+        # A spaced Latin phrase ("Ping Shan") also counts as one squashed term ("pingshan").
+        if len(terms) > 1 and not any(has_han(t) for t in terms):
+            joined = self._term_scores("".join(terms))
+            if joined is not None:
+                total = np.maximum(total, joined * len(terms))
+        matched = np.flatnonzero(total > 0)
+        best = matched[np.lexsort((matched, -total[matched]))][:limit]
+        return Found([{**self._summary(int(i)), "score": round(float(total[i]), 2)} for i in best], int(matched.size))
 
     def search(self, query: str, limit: int = MAX_RESULTS) -> list[dict]:
-        """Records matching every term of ``query``, best first (ties: layer order, then id)."""
-        terms = [t for t in query.split() if normalise_query(t) or fold_latin(t)]
-        # A spaced Latin phrase ("Ping Shan") also counts as one squashed term ("pingshan").
-        joined = "".join(terms) if terms and not any(has_han(t) for t in terms) else None
-        scored = []
-        for entry in self.entries:
-            scores = [_term_score(entry, term) for term in terms]
-            total = sum(scores) if scores and all(scores) else 0.0
-            if joined and len(terms) > 1:
-                total = max(total, _term_score(entry, joined) * len(terms))
-            if total > 0:
-                scored.append((-total, self._order[entry.layer], entry.feature_id, entry))
-        scored.sort(key=lambda item: item[:3])
-        return [{**entry.summary, "score": round(-negative, 2)} for negative, _, _, entry in scored[:limit]]
+        """The results of ``find`` alone."""
+        return self.find(query, limit).results
+
+    def _summary(self, entry: int) -> dict:
+        if self._summaries is not None:
+            return self._summaries[entry]
+        layer = self._layers[self._layer_of[entry]]
+        return _summary(layer, self._summary_of(layer, str(self._ids[entry])))
 
 
 def build_index(provider) -> SearchIndex:
+    """The search index of every record the provider serves (call it once, with the data)."""
     import orjson
 
-    features = {}
-    for layer in provider.layers():
-        features[layer] = [orjson.loads(blob) for blob in provider.query(layer).items]
-    return SearchIndex(features)
+    def properties(layer: str):
+        for blob in provider.query(layer).items:
+            yield {"properties": orjson.loads(blob)["properties"]}
+
+    def summary_of(layer: str, feature_id: str) -> dict:
+        return orjson.loads(provider.get(layer, feature_id))["properties"]
+
+    return SearchIndex({layer: properties(layer) for layer in provider.layers()}, summary_of)
 
 
 def index() -> SearchIndex:
+    """The app's index, built by ``create_app``; built here only for an app that did not."""
     app = current_app
     if "gba_search" not in app.extensions:
         app.extensions["gba_search"] = build_index(app.extensions["gba_provider"])
@@ -175,7 +357,7 @@ def search_route():
     if len(query) > 200:
         raise InvalidParameter("q is longer than 200 characters")
     limit = params.parse_int(params.single(request.args, "limit"), "limit", MAX_RESULTS, 1, MAX_RESULTS)
-    results = index().search(query, limit)
-    response = jsonify({"query": query, "count": len(results), "results": results})
+    found = index().find(query, limit)
+    response = jsonify({"query": query, "count": len(found.results), "total": found.total, "results": found.results})
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

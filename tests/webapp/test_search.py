@@ -3,10 +3,11 @@
 import pytest
 
 from geo.text import fold_latin, pinyin_syllables
+from webapp import create_app
 from webapp.search import SearchIndex
 
 
-def feature(fid, hant, hans, en, district_hant="坪山區", district="Pingshan", jurisdiction="Shenzhen"):
+def feature(fid, hant, hans, en, district_hant="坪山區", district="Pingshan", jurisdiction="Shenzhen", aliases=None):
     return {
         "properties": {
             "id": fid,
@@ -14,6 +15,7 @@ def feature(fid, hant, hans, en, district_hant="坪山區", district="Pingshan",
             "name_zh_hant": hant,
             "name_zh_hans": hans,
             "name_en": en,
+            "aliases": aliases or [],
             "district_zh_hant": district_hant,
             "district": district,
             "jurisdiction_zh_hant": "深圳市",
@@ -25,6 +27,9 @@ def feature(fid, hant, hans, en, district_hant="坪山區", district="Pingshan",
     }
 
 
+HK = {"district_hant": "沙田區", "district": "Sha Tin", "jurisdiction": "Hong Kong"}
+
+
 @pytest.fixture(scope="module")
 def index():
     return SearchIndex(
@@ -33,6 +38,23 @@ def index():
                 feature("pingshan-zone", "坪山高新區", "坪山高新区", "Pingshan High-tech Zone"),
                 feature("qianhai", "前海", "前海", "Qianhai", "南山區", "Nanshan"),
                 feature("shanping", "山坪村", "山坪村", "Shanping Village", "南山區", "Nanshan"),
+                feature(
+                    "hkpc",
+                    "香港生產力促進局",
+                    "香港生产力促进局",
+                    "Hong Kong Productivity Council",
+                    **HK,
+                    aliases=["HKPC"],
+                ),
+                feature("hkpc-centre", "生產力局坪山中心", "生产力局坪山中心", "HKPC Pingshan Centre", **HK),
+                feature(
+                    "cuhk",
+                    "香港中文大學",
+                    "香港中文大学",
+                    "The Chinese University of Hong Kong",
+                    **HK,
+                    aliases=["港中大"],
+                ),
             ],
             "links": [
                 {
@@ -88,6 +110,26 @@ def test_name_matches_outrank_place_and_link_matches(index):
     assert scores["pingshan-zone"] > scores.get("qianhai", 0)  # Qianhai's district is not Pingshan
 
 
+def test_an_alias_counts_as_a_name(index):
+    assert ids(index.search("hkpc"))[:2] == ["hkpc", "hkpc-centre"]
+    assert ids(index.search("HKPC"))[0] == "hkpc"
+    assert ids(index.search("港中大")) == ["cuhk"]
+    assert ids(index.search("港中大"))[0] == ids(index.search("香港中文大學"))[0]
+
+
+def test_an_alias_in_pinyin_finds_the_record(index):
+    assert ids(index.search("gangzhongda")) == ["cuhk"]
+
+
+def test_total_counts_every_match_beyond_the_limit(index):
+    everything = index.find("pingshan")
+    assert everything.total == len(everything.results) >= 3
+    first = index.find("pingshan", limit=1)
+    assert (first.total, len(first.results)) == (everything.total, 1)
+    assert first.results == everything.results[:1]
+    assert index.find("平山").total == 0
+
+
 def test_folding_helpers():
     assert fold_latin("Píng-Shān 2") == "pingshan"
     assert pinyin_syllables("坪山區") == ["ping", "shan", "qu"]
@@ -100,6 +142,41 @@ def test_endpoint_finds_pingshan_in_the_shipped_data(client, query):
     assert all("score" in r and "layer" in r for r in body["results"])
     scores = [r["score"] for r in body["results"]]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_endpoint_reports_the_total_beside_the_cut_results(client):
+    body = client.get("/api/search", query_string={"q": "pingshan", "limit": 2}).get_json()
+    assert set(body) == {"query", "count", "total", "results"}
+    assert body["count"] == len(body["results"]) == 2
+    assert body["total"] > 2
+    every = client.get("/api/search", query_string={"q": "pingshan"}).get_json()
+    assert every["total"] == body["total"]
+    assert every["count"] == min(every["total"], 50)
+
+
+def test_endpoint_finds_the_productivity_council_by_its_acronym(client):
+    body = client.get("/api/search", query_string={"q": "hkpc"}).get_json()
+    assert body["results"][0]["id"] == "hkpc"
+    assert body["results"][0]["aliases"] == ["HKPC", "生產力局"]
+    # Its links match through the endpoint's alias too.
+    assert "hkpc-pingshan-zone-cooperation" in [r["id"] for r in body["results"]]
+
+
+@pytest.mark.parametrize("query", ["港中大", "CUHK", "cuhk", "香港中文大学"])
+def test_endpoint_finds_cuhk_by_its_short_forms(client, query):
+    assert client.get("/api/search", query_string={"q": query}).get_json()["results"][0]["id"] == "cuhk"
+
+
+def test_the_index_is_built_with_the_app_not_on_the_first_request(mini_data_dir):
+    app = create_app({"TESTING": True, "DATA_DIR": str(mini_data_dir)})
+    assert isinstance(app.extensions.get("gba_search"), SearchIndex)
+
+
+def test_requests_use_the_index_the_app_holds(mini_data_dir):
+    app = create_app({"TESTING": True, "DATA_DIR": str(mini_data_dir)})
+    app.extensions["gba_search"] = SearchIndex({"zones": [feature("only-one", "獨一", "独一", "Only One")]})
+    body = app.test_client().get("/api/search", query_string={"q": "only"}).get_json()
+    assert [r["id"] for r in body["results"]] == ["only-one"]
 
 
 def test_endpoint_finds_the_hengqin_platform_and_its_links(client):
