@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install browser data validate run serve test test-fast screenshots bench lint format boundaries clean
+.PHONY: help install browser node data validate run serve test test-js test-fast screenshots bench lint format boundaries clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -53,9 +53,20 @@ test-fast: install ## the tests without the browser
 bench: install ## benchmark against pygeoapi side by side (see docs/benchmarks.md)
 	$(PY) -m bench
 
-lint: install ## ruff lint and format check
+lint: install node ## ruff and Biome: lint and format check of the Python and the JS
 	$(VENV)/bin/ruff check geo webapp tests bench
 	$(VENV)/bin/ruff format --check geo webapp tests bench
+	@if [ ! -d node_modules ]; then npm ci --no-audit --no-fund; fi
+	npx --no-install biome check webapp/static tests/js
+
+node: ## install Debian's nodejs (and npm) if node is missing
+	@if ! command -v node >/dev/null; then \
+		echo "installing nodejs (apt-get) for the JS tests and lint"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	fi
+
+test-js: node ## the front end's unit tests (node:test, no browser)
+	node --test tests/js/
 
 format: install ## apply ruff's formatting
 	$(VENV)/bin/ruff format geo webapp tests bench

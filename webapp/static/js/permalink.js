@@ -1,0 +1,100 @@
+/* The state as URLs: the page's permalink, the embed's, the download of what is shown, and
+ * the iframe snippet.  Pure: the state and the page's facts in, strings out.
+ *
+ * ``site`` = {queryables, urls, layers (every layer, in order), defaultBasemap, controls, base}
+ * where ``base`` is the page's own address (relative URLs are resolved against it).
+ */
+
+function round(value, digits) {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+function escapeAttribute(text) {
+  const entities = new Map([
+    ["&", "&amp;"],
+    ["<", "&lt;"],
+    [">", "&gt;"],
+    ['"', "&quot;"],
+    ["'", "&#39;"],
+  ]);
+  return String(text).replace(/[&<>"']/g, (c) => entities.get(c));
+}
+
+/** The filters and the year as the downloads and the pages spell them (comma = any of), in table order. */
+export function filterParams(state, queryables, query = new URLSearchParams()) {
+  for (const queryable of queryables) {
+    const value = queryable.kind === "year" ? state.year : state.filters.get(queryable.name);
+    if (value === undefined || value === null) continue;
+    if (Array.isArray(value)) {
+      if (value.length) query.set(queryable.name, value.join(","));
+    } else {
+      query.set(queryable.name, String(value));
+    }
+  }
+  return query;
+}
+
+/**
+ * The whole state.  kind "link": centre and zoom, exact on a screen like this one;
+ * kind "embed": the bbox, so an iframe of any size shows the same area.
+ */
+export function viewParams(state, site, kind = "link", lang = state.lang) {
+  const query = new URLSearchParams();
+  query.set("lang", lang);
+  if (state.layers.length !== site.layers.length) query.set("layers", state.layers.join(","));
+  if (state.basemap !== site.defaultBasemap) query.set("basemap", state.basemap);
+  if (!state.controls) query.set("controls", "0");
+  filterParams(state, site.queryables, query);
+  if (state.selected !== null) query.set("select", state.selected);
+  const view = state.view;
+  if (!view) return query;
+  if (kind === "embed" && view.bbox) {
+    query.set("bbox", view.bbox.map((v) => round(v, 5)).join(","));
+  } else if (kind !== "embed") {
+    query.set("lat", String(round(view.lat, 5)));
+    query.set("lon", String(round(view.lon, 5)));
+    query.set("zoom", String(Math.round(view.zoom)));
+  }
+  return query;
+}
+
+export function absolute(path, query, base) {
+  const search = query.toString();
+  return new URL(search ? `${path}?${search}` : path, base).toString();
+}
+
+/** The address of this view: on the full page, or inside the embed when that is where we are. */
+export function pageUrl(state, site, { embed = false, lang } = {}) {
+  return absolute(embed ? site.urls.embed : site.urls.page, viewParams(state, site, "link", lang), site.base);
+}
+
+export function embedUrl(state, site) {
+  return absolute(site.urls.embed, viewParams(state, site, "embed"), site.base);
+}
+
+/** The HTML a newsroom pastes: an iframe of the embed URL (escaped, to be shown as text). */
+export function iframeSnippet(url, title) {
+  return (
+    `<iframe src="${escapeAttribute(url)}" width="100%" height="480" style="border:0" loading="lazy" ` +
+    `title="${escapeAttribute(title)}" allowfullscreen></iframe>`
+  );
+}
+
+/**
+ * One URL for what is shown: the visible layers, the filters and the year, as the download
+ * API applies them (so the file holds exactly the records on the map); null when no layer is on.
+ */
+export function downloadUrl(state, site) {
+  const urls = site.urls;
+  if (!state.layers.length) return null;
+  const query = filterParams(state, site.queryables);
+  let path = urls.downloadAll;
+  if (state.layers.length === 1) {
+    path = urls.downloadLayer.replace(urls.layerPlaceholder, state.layers[0]);
+  } else if (state.layers.length !== site.layers.length) {
+    query.set("layers", state.layers.join(","));
+  }
+  const search = query.toString();
+  return search ? `${path}?${search}` : path;
+}
