@@ -1,0 +1,133 @@
+/* Leaflet layers for records: positions (shifted onto GCJ-02 tiles where needed), arrows
+ * of directed links, cluster bubbles.
+ */
+
+import { shiftOf } from "./datum.js";
+import { el } from "./dom.js";
+import { L } from "./leaflet.js";
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+function round(value, digits) {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+function arrowIcon(angleDegrees, colour) {
+  const svg = document.createElementNS(SVG_NS, "svg");
+  svg.setAttribute("viewBox", "-7 -7 14 14");
+  svg.setAttribute("width", "16");
+  svg.setAttribute("height", "16");
+  const path = document.createElementNS(SVG_NS, "path");
+  path.setAttribute("d", "M6,0 L-5,-5 L-2,0 L-5,5 Z");
+  path.setAttribute("fill", colour);
+  path.setAttribute("stroke", "#fff");
+  path.setAttribute("stroke-width", "1");
+  path.setAttribute("transform", `rotate(${angleDegrees})`);
+  svg.appendChild(path);
+  return L.divIcon({ html: svg, className: "gba-arrow", iconSize: [16, 16], iconAnchor: [8, 8] });
+}
+
+export function clusterIcon(colour) {
+  return (cluster) => {
+    const bubble = el("span", "gba-cluster-count", cluster.getChildCount());
+    bubble.style.backgroundColor = colour;
+    return L.divIcon({ html: bubble, className: "gba-cluster", iconSize: [30, 30] });
+  };
+}
+
+/** Positions on the current basemap: WGS-84 as stored, shifted to GCJ-02 on Gaode's tiles (not in the SARs). */
+export function createProjector(config) {
+  const unshifted = new Set(config.unshiftedJurisdictions || []);
+  let datum = "wgs84";
+  const shift = (position, jurisdiction) => shiftOf(position, datum, unshifted.has(jurisdiction));
+  const toLatLng = (position, jurisdiction) => {
+    const d = shift(position, jurisdiction);
+    return L.latLng(position[1] + d[1], position[0] + d[0]);
+  };
+  const rings = (coordinates, depth, jurisdiction) =>
+    depth === 0 ? toLatLng(coordinates, jurisdiction) : coordinates.map((part) => rings(part, depth - 1, jurisdiction));
+  return {
+    get datum() {
+      return datum;
+    },
+    set datum(value) {
+      datum = value;
+    },
+    toLatLng,
+    /** Polygon or MultiPolygon coordinates as Leaflet nests them. */
+    polygon: (geometry, jurisdiction) => rings(geometry.coordinates, geometry.type === "Polygon" ? 2 : 3, jurisdiction),
+    /** Each end of a link moves with its own endpoint; vertices in between take a share of both shifts. */
+    link(coordinates, p) {
+      const last = coordinates.length - 1;
+      const start = shift(coordinates[0], p.from_jurisdiction);
+      const end = shift(coordinates[last], p.to_jurisdiction);
+      return coordinates.map((c, i) => {
+        const f = last > 0 ? i / last : 0;
+        return L.latLng(c[1] + start[1] + (end[1] - start[1]) * f, c[0] + start[0] + (end[0] - start[0]) * f);
+      });
+    },
+  };
+}
+
+/**
+ * The arrowhead of a directed link, 60 % along it.  Web Mercator is conformal and zooming
+ * scales it uniformly, so the angle found at zoom 0 holds at every zoom.
+ */
+export function arrowMarker(map, latlngs, colour) {
+  const points = latlngs.map((ll) => map.project(ll, 0));
+  const lengths = [0];
+  for (let i = 1; i < points.length; i++) lengths.push(lengths[i - 1] + points[i].distanceTo(points[i - 1]));
+  const target = lengths[lengths.length - 1] * 0.6;
+  let j = 1;
+  while (j < points.length - 1 && lengths[j] < target) j++;
+  const a = points[j - 1];
+  const b = points[j];
+  const span = lengths[j] - lengths[j - 1] || 1;
+  const at = a.add(b.subtract(a).multiplyBy((target - lengths[j - 1]) / span));
+  const angle = (Math.atan2(b.y - a.y, b.x - a.x) * 180) / Math.PI;
+  return L.marker(map.unproject(at, 0), {
+    icon: arrowIcon(round(angle, 1), colour),
+    interactive: false,
+    keyboard: false,
+    zIndexOffset: -1000, // under the cluster bubbles, whichever layer loaded first
+  });
+}
+
+/** The Leaflet layer drawing ``record`` (with its tooltip and popup bound), and its arrow. */
+export function makeShape(record, { map, projector, looks, popups }) {
+  const p = record.p;
+  const geometry = record.feature.geometry;
+  let layer;
+  let arrow = null;
+  if (record.kind === "point") {
+    layer = L.circleMarker(projector.toLatLng(geometry.coordinates, p.jurisdiction), { radius: 7 });
+    layer.bindTooltip(() => popups.tooltip(record));
+  } else if (record.kind === "polygon") {
+    layer = L.polygon(projector.polygon(geometry, p.jurisdiction));
+    layer.bindTooltip(() => popups.tooltip(record));
+  } else {
+    const colour = looks.linkColour(p.link_type);
+    const latlngs = projector.link(geometry.coordinates, p);
+    layer = L.polyline(latlngs, { color: colour });
+    layer.bindTooltip(() => popups.tooltip(record), { sticky: true });
+    if (p.directed && latlngs.length > 1) arrow = arrowMarker(map, latlngs, colour);
+  }
+  layer.bindPopup(() => popups.popup(record), { maxWidth: 340 });
+  return { layer, arrow };
+}
+
+/** Moves a shape to its record's position on the current basemap; returns the new arrow, if any. */
+export function placeShape(shape, record, { map, projector, looks }) {
+  const geometry = record.feature.geometry;
+  const p = record.p;
+  if (record.kind === "point") {
+    shape.layer.setLatLng(projector.toLatLng(geometry.coordinates, p.jurisdiction));
+  } else if (record.kind === "polygon") {
+    shape.layer.setLatLngs(projector.polygon(geometry, p.jurisdiction));
+  } else {
+    const latlngs = projector.link(geometry.coordinates, p);
+    shape.layer.setLatLngs(latlngs);
+    if (shape.arrow) shape.arrow = arrowMarker(map, latlngs, looks.linkColour(p.link_type));
+  }
+}

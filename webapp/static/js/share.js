@@ -1,0 +1,72 @@
+/* The share panel (link, iframe snippet), the language links, the download button and the
+ * Copy buttons, all following the state.
+ */
+
+import { byId, el } from "./dom.js";
+import { downloadUrl, embedUrl, iframeSnippet, pageUrl } from "./permalink.js";
+
+const CONFIRM_MS = 2000; // how long a Copy button says "Copied"
+
+export function createShare({ store, i18n }) {
+  const site = store.site;
+  const download = byId("gba-download");
+  const timers = new WeakMap();
+  const status = el("span", "gba-visually-hidden");
+  status.setAttribute("role", "status");
+  status.setAttribute("aria-live", "polite");
+  status.setAttribute("data-copy-status", "");
+
+  function update(state) {
+    const link = byId("gba-share-link");
+    if (link) link.value = pageUrl(state, site);
+    const iframe = byId("gba-share-iframe");
+    if (iframe) iframe.value = iframeSnippet(embedUrl(state, site), i18n.t("title"));
+    for (const anchor of document.querySelectorAll(".gba-langs a[data-lang]")) {
+      anchor.href = pageUrl(state, site, { lang: anchor.getAttribute("data-lang") });
+    }
+    if (download) {
+      const href = downloadUrl(state, site);
+      download.setAttribute("aria-disabled", href ? "false" : "true");
+      download.title = href ? "" : i18n.t("nothing_visible");
+      download.href = href || "#";
+    }
+  }
+
+  function confirmCopy(button) {
+    const original = button.getAttribute("data-label") || button.textContent;
+    button.setAttribute("data-label", original);
+    button.textContent = i18n.t("copied");
+    button.setAttribute("data-copied", "true");
+    status.textContent = "";
+    status.textContent = i18n.t("copied");
+    clearTimeout(timers.get(button));
+    timers.set(
+      button,
+      setTimeout(() => {
+        button.textContent = original;
+        button.removeAttribute("data-copied");
+        if (status.textContent === i18n.t("copied")) status.textContent = "";
+      }, CONFIRM_MS),
+    );
+  }
+
+  if (download) {
+    download.addEventListener("click", (event) => {
+      if (download.getAttribute("aria-disabled") === "true") event.preventDefault();
+    });
+  }
+  const copyButtons = document.querySelectorAll("[data-copy]");
+  if (copyButtons.length) copyButtons[0].closest(".gba-share-panel, body").appendChild(status);
+  for (const button of copyButtons) {
+    button.addEventListener("click", () => {
+      const field = byId(button.getAttribute("data-copy"));
+      field.select();
+      const copied = navigator.clipboard ? navigator.clipboard.writeText(field.value) : Promise.reject();
+      // Confirmed either way: the field's text is selected for Ctrl+C where the clipboard is refused.
+      copied.catch(() => document.execCommand?.("copy")).finally(() => confirmCopy(button));
+    });
+  }
+  store.subscribe((state) => update(state));
+  update(store.state);
+  return { update: () => update(store.state) };
+}
