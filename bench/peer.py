@@ -97,7 +97,11 @@ def _run(argv: list[str], progress: Progress, what: str, timeout: float = 1800) 
 
 
 def _imports(python: Path, code: str) -> bool:
-    return subprocess.run([str(python), "-c", code], capture_output=True, check=False).returncode == 0
+    """True when ``python`` runs ``code`` cleanly (False when there is no such interpreter yet)."""
+    try:
+        return subprocess.run([str(python), "-c", code], capture_output=True, check=False).returncode == 0
+    except OSError:  # a fresh clone: the peer's venv does not exist before the first run
+        return False
 
 
 def ensure_peer_env(work: Path, progress: Progress, want_ogr: bool = True) -> PeerEnv:

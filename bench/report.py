@@ -214,6 +214,20 @@ def page_weight_table(pages: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def search_table(search: dict) -> str:
+    lines = [
+        "| size | app start s | 1st search ms | 10th search ms | 1st / 10th | all ten, ms | matches |",
+        "|---|---:|---:|---:|---:|---|---:|",
+    ]
+    for size, row in search.items():
+        every = ", ".join(_num(ms) for ms in row["latencies_ms"])
+        lines.append(
+            f"| {_size(int(size))} | {_num(row.get('start_s'))} | {_num(row['first_ms'])} | {_num(row['tenth_ms'])} "
+            f"| {_num(row['ratio'], 2)} | {every} | {row.get('total')} |"
+        )
+    return "\n".join(lines)
+
+
 def goals_table(goals: list[dict]) -> str:
     lines = ["| goal | measured | met |", "|---|---|:---:|"]
     for goal in goals:
@@ -253,6 +267,11 @@ def markdown(results: dict) -> str:
         "",
         probe_table(results.get("peer_probes", {})),
         "",
+        "First searches after start-up (`GET /api/search?q=pingshan&limit=10`, one at a time with curl, right "
+        "after the app answered its readiness check; the app's start, index included, is the first column):",
+        "",
+        search_table(results.get("search", {})),
+        "",
         "Memory of the gunicorn workers after the load runs:",
         "",
         memory_table(results.get("memory", {})),
@@ -261,7 +280,7 @@ def markdown(results: dict) -> str:
         "",
         page_weight_table(results.get("page_weight", [])),
         "",
-        "Goals (issue 4):",
+        "Goals (issues 4 and 8):",
         "",
         goals_table(results.get("goals", [])),
     ]
