@@ -90,3 +90,23 @@ def test_default_geocoder_is_offline_and_rejects_unknown_settings(boundaries):
     assert isinstance(default_geocoder(boundaries, DATA_DIR, "offline"), OfflineGeocoder)
     with pytest.raises(ValueError, match="expected 'offline' or 'nominatim'"):
         default_geocoder(boundaries, DATA_DIR, "google")
+
+
+@pytest.mark.parametrize(
+    ("query", "note"), [("坪山区", "坪山區的代表點（邊界資料）"), ("Hong Kong", "香港特別行政區的代表點（邊界資料）")]
+)
+def test_boundary_answers_carry_their_note_in_chinese_too(boundaries, query, note):
+    assert OfflineGeocoder(boundaries).geocode(query).source_zh_hant == note
+
+
+def test_gazetteer_chinese_note_is_an_optional_column(boundaries, tmp_path):
+    path = tmp_path / "gazetteer.csv"
+    path.write_text(
+        "name,lon,lat,datum,precision,source,source_zh_hant\n"
+        "横琴,113.52,22.13,wgs84,district,island centre,島的中心\n"
+        "珠海保税区,113.52,22.17,wgs84,district,rough estimate,\n",
+        encoding="utf-8",
+    )
+    geocoder = OfflineGeocoder(boundaries, path)
+    assert geocoder.geocode("橫琴").source_zh_hant == "島的中心"
+    assert geocoder.geocode("珠海保稅區").source_zh_hant == ""
