@@ -25,12 +25,12 @@ from flask import Blueprint, current_app, jsonify, request
 
 from geo.schema import LINK_LAYER
 from geo.text import fold_latin, has_han, normalise_query, pinyin_syllables
-from webapp import params
+from webapp import queryables
 from webapp.errors import InvalidParameter
 
 bp = Blueprint("search", __name__)
 
-MAX_RESULTS = 50
+MAX_RESULTS = int(queryables.TABLES.param("limit").maximum)  # defined in the one table of parameters
 # How much a match in each field counts, and how much an exact or prefix match adds.
 FIELD_WEIGHT = {"name": 10.0, "endpoint": 4.0, "place": 3.0, "description": 1.0}
 QUALITY = {"exact": 3.0, "prefix": 2.0, "inside": 1.0}
@@ -350,13 +350,12 @@ def index() -> SearchIndex:
 
 @bp.get("/api/search")
 def search_route():
-    params.reject_unknown(request.args, ("q", "limit"))
-    query = (params.single(request.args, "q") or "").strip()
+    # q and limit are defined in the one table of parameters, beside the map's and the downloads'.
+    parsed = queryables.parse_query(request.args, queryables.TABLES.search, strict=True)
+    query = parsed.get("q", "").strip()
     if not query:
         raise InvalidParameter("q is empty: give a name in Chinese (either script), English or pinyin")
-    if len(query) > 200:
-        raise InvalidParameter("q is longer than 200 characters")
-    limit = params.parse_int(params.single(request.args, "limit"), "limit", MAX_RESULTS, 1, MAX_RESULTS)
+    limit = parsed.get("limit", MAX_RESULTS)
     found = index().find(query, limit)
     response = jsonify({"query": query, "count": len(found.results), "total": found.total, "results": found.results})
     response.headers["Access-Control-Allow-Origin"] = "*"
