@@ -41,8 +41,9 @@ run: install ## serve the map at http://$(HOST):$(PORT) (builds the data first i
 serve: install ## production serving with gunicorn (WORKERS=2)
 	GLIBC_TUNABLES=glibc.malloc.hugetlb=1 $(VENV)/bin/gunicorn --preload --workers $${WORKERS:-2} --bind $(HOST):$(PORT) 'webapp:create_app()'
 
-test: install browser ## run the whole test suite (unit, API, GIS clients, real browser)
+test: install browser node ## run the whole test suite (unit, API, GIS clients, real browser, JS unit tests)
 	$(PY) -m pytest
+	node --test tests/js/
 
 screenshots: install browser ## run the browser tests and refresh docs/screenshots/ for the README
 	GBA_UPDATE_SCREENSHOTS=1 $(PY) -m pytest -m browser -q
