@@ -73,7 +73,7 @@ def measure(points: int, seed: int = 0) -> list[dict]:
                     lambda route: route.continue_() if "127.0.0.1" in route.request.url else route.abort(),
                 )
                 page.add_init_script(OBSERVE_JS)
-                done = f"() => window.GBAMap && GBAMap.instance && GBAMap.instance.counts().enterprises === {points}"
+                done = f"() => window.GBAMap && GBAMap.counts && GBAMap.counts().enterprises === {points}"
 
                 def load():
                     page.goto(url)
@@ -84,12 +84,12 @@ def measure(points: int, seed: int = 0) -> list[dict]:
                 def pan_and_zoom():
                     for step in range(12):
                         page.evaluate(
-                            "([dx, dy]) => { GBAMap.instance.map.panBy([dx, dy], {animate: false}); }",
+                            "([dx, dy]) => { GBAMap.map.panBy([dx, dy], {animate: false}); }",
                             [120 if step % 2 else -120, 80],
                         )
                         page.wait_for_timeout(120)
                     for zoom in (11, 13, 10):
-                        page.evaluate(f"() => {{ GBAMap.instance.map.setZoom({zoom}, {{animate: false}}); }}")
+                        page.evaluate(f"() => {{ GBAMap.map.setZoom({zoom}, {{animate: false}}); }}")
                         page.wait_for_timeout(250)
 
                 results.append(_phase(page, "pan and zoom", pan_and_zoom))
@@ -98,7 +98,7 @@ def measure(points: int, seed: int = 0) -> list[dict]:
                     if page.get_attribute("#gba-filters", "open") is None:
                         page.click("#gba-filters summary")
                     page.check('#gba-filter-body input[name="jurisdiction"][value="Hong Kong"]')
-                    page.wait_for_function(f"() => GBAMap.instance.counts().enterprises < {points}")
+                    page.wait_for_function(f"() => GBAMap.counts().enterprises < {points}")
 
                 results.append(_phase(page, "filter to Hong Kong", filter_to_hong_kong))
 
