@@ -17,7 +17,11 @@ export function createSearch({ config, store, dataset, i18n, names, looks, actio
   more.type = "button";
   more.hidden = true;
   more.setAttribute("data-search-more", "");
-  list.after(more);
+  // The dropdown holds the options and the button under them, floating over the panel.
+  const drop = el("div", "gba-search-drop");
+  drop.hidden = true;
+  list.before(drop);
+  drop.append(list, more);
   let results = [];
   let active = -1;
   let limit = FIRST_LIMIT;
@@ -37,6 +41,7 @@ export function createSearch({ config, store, dataset, i18n, names, looks, actio
 
   function open() {
     list.hidden = false;
+    drop.hidden = false;
     more.hidden = !(total > results.length && limit < MAX_LIMIT);
     input.setAttribute("aria-expanded", "true");
   }
@@ -54,6 +59,7 @@ export function createSearch({ config, store, dataset, i18n, names, looks, actio
 
   function close() {
     list.hidden = true;
+    drop.hidden = true;
     more.hidden = true;
     input.setAttribute("aria-expanded", "false");
     setActive(-1);
