@@ -169,7 +169,8 @@ def traffic() -> Traffic:
 @pytest.fixture()
 def page(browser: Browser, traffic: Traffic) -> Iterator[Page]:
     """A fresh page: only 127.0.0.1/localhost is reachable; everything else is recorded and aborted."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    # A Hong Kong reader: with no ?lang= the server picks the language from Accept-Language.
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True, locale="zh-HK")
 
     def gatekeeper(route: Route, request: Request) -> None:
         if urlsplit(request.url).hostname in LOCAL_HOSTS:

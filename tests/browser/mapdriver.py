@@ -1,4 +1,9 @@
-"""Small helpers that read and drive the Leaflet map in a Playwright page or frame."""
+"""Small helpers that read and drive the Leaflet map in a Playwright page or frame.
+
+They go through the page's documented test surface, ``window.GBAMap`` (see the top of
+webapp/static/js/main.js and docs/frontend.md), roles and data-* attributes: never the
+private fields of a module.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from playwright.sync_api import Frame, Page
 # something is selected).  Arrowheads (markers) are not counted.
 DRAWN_JS = """
 (name) => {
-  const inst = GBAMap.instance, map = inst.map, group = inst.groups[name];
+  const map = GBAMap.map, group = GBAMap.group(name);
   const out = {points: 0, polygons: 0, lines: 0};
   if (!map.hasLayer(group)) return out;
   const count = (layer, owner) => {
@@ -25,7 +30,7 @@ DRAWN_JS = """
     else if (layer instanceof L.Polyline) out.lines++;
   };
   group.eachLayer((layer) => count(layer, group));
-  const spotlight = inst.spotlights[name];
+  const spotlight = GBAMap.spotlight(name);
   if (spotlight) spotlight.eachLayer((layer) => count(layer, spotlight));
   return out;
 }
@@ -34,8 +39,7 @@ DRAWN_JS = """
 # Bring a feature's marker out of any cluster, then return its position in the page.
 EXPOSE_JS = """
 async (id) => {
-  const inst = GBAMap.instance, map = inst.map, entry = inst.index[id];
-  const group = inst.groups[entry.overlay], layer = entry.layer;
+  const map = GBAMap.map, group = GBAMap.group(GBAMap.recordLayer(id)), layer = GBAMap.layer(id);
   const at = layer.getLatLng ? layer.getLatLng() : layer.getCenter();
   map.setView(at, 15, {animate: false});
   if (layer.getLatLng && !map.hasLayer(layer)) {
@@ -51,9 +55,12 @@ async (id) => {
 # only draw the markers inside the view.
 SHOW_ALL_JS = """
 () => {
-  const inst = GBAMap.instance, bounds = L.latLngBounds([]);
-  Object.values(inst.groups).forEach((group) => { if (group.getLayers().length) bounds.extend(group.getBounds()); });
-  inst.map.fitBounds(bounds, {animate: false});
+  const bounds = L.latLngBounds([]);
+  GBAMap.state().layers.forEach((name) => {
+    const group = GBAMap.group(name);
+    if (group.getLayers().length) bounds.extend(group.getBounds());
+  });
+  GBAMap.map.fitBounds(bounds, {animate: false});
 }
 """
 
@@ -111,7 +118,7 @@ def fetch_json(page: Page | Frame, url: str):
 
 def download_url(page: Page | Frame) -> str:
     """The download URL the page builds (the full page has a button; the embed builds the same URL)."""
-    return page.evaluate("GBAMap.instance.downloadUrl()")
+    return page.evaluate("GBAMap.downloadUrl()")
 
 
 def download_ids(page: Page | Frame) -> list[str]:
@@ -122,11 +129,40 @@ def download_ids(page: Page | Frame) -> list[str]:
 
 def state(page: Page | Frame) -> dict:
     """The map's state as a reader would describe it: filters, year, selection, layers, basemap, view."""
-    return page.evaluate(
-        """() => { const i = GBAMap.instance, c = i.map.getCenter();
-                   return {filters: i.state.filters, year: i.state.year, selected: i.state.selected,
-                           layers: i.visibleOverlays(), basemap: i.basemap, lang: i.config.urlLang,
-                           lat: c.lat, lon: c.lng, zoom: i.map.getZoom()}; }"""
+    snapshot = page.evaluate("GBAMap.state()")
+    lat, lon = snapshot.pop("center")
+    return {**snapshot, "lat": lat, "lon": lon}
+
+
+def select(page: Page | Frame, feature_id: str, **options) -> bool:
+    """Select a record as a click on the map would (options: reveal, move, popup, autoPan)."""
+    return page.evaluate("([id, options]) => GBAMap.select(id, options)", [feature_id, options])
+
+
+def focus(page: Page | Frame, feature_id: str) -> bool:
+    """Centre on a record and select it, as ?focus= does."""
+    return page.evaluate("(id) => GBAMap.focus(id)", feature_id)
+
+
+def layer_style(page: Page | Frame, feature_id: str, option: str):
+    """An option of the Leaflet layer drawing a record (dashArray, weight, opacity...)."""
+    return page.evaluate("([id, option]) => GBAMap.layer(id).options[option]", [feature_id, option])
+
+
+def on_map(page: Page | Frame, feature_id: str) -> bool:
+    return page.evaluate("(id) => GBAMap.map.hasLayer(GBAMap.layer(id))", feature_id)
+
+
+def container_point(page: Page | Frame, lat: float, lon: float, zoom: int | None = None) -> tuple[float, float]:
+    """Where (lat, lon) is in the page, after centring the map there (at ``zoom`` when given)."""
+    return tuple(
+        page.evaluate(
+            """([lat, lon, zoom]) => { const m = GBAMap.map;
+                   if (zoom !== null) m.setView([lat, lon], zoom, {animate: false});
+                   const p = m.latLngToContainerPoint([lat, lon]), b = m.getContainer().getBoundingClientRect();
+                   return [b.left + p.x, b.top + p.y]; }""",
+            [lat, lon, zoom],
+        )
     )
 
 

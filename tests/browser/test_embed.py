@@ -50,8 +50,8 @@ def test_parameters_choose_layers_basemap_view_and_controls(page, live_server):
     for layer in LAYERS:
         assert (sum(drawn(page, layer).values()) > 0) == (layer in ("zones", LINK_LAYER)), layer
     state = page.evaluate(
-        """() => { const m = GBAMap.instance.map, b = m.getBounds();
-                   return {basemap: GBAMap.instance.basemap, west: b.getWest(), south: b.getSouth(),
+        """() => { const m = GBAMap.map, b = m.getBounds();
+                   return {basemap: GBAMap.state().basemap, west: b.getWest(), south: b.getSouth(),
                            east: b.getEast(), north: b.getNorth()}; }"""
     )
     assert state["basemap"] == "positron"
@@ -65,9 +65,7 @@ def test_parameters_choose_layers_basemap_view_and_controls(page, live_server):
 
 def test_lat_lon_zoom_set_the_view(page, live_server):
     open_map(page, f"{live_server.url}/embed?lat=22.3&lon=114.17&zoom=11")
-    state = page.evaluate(
-        "() => { const c = GBAMap.instance.map.getCenter(); return [c.lat, c.lng, GBAMap.instance.map.getZoom()]; }"
-    )
+    state = page.evaluate("() => { const c = GBAMap.map.getCenter(); return [c.lat, c.lng, GBAMap.map.getZoom()]; }")
     assert abs(state[0] - 22.3) < 1e-6 and abs(state[1] - 114.17) < 1e-6 and state[2] == 11
 
 
@@ -85,7 +83,7 @@ def test_embed_works_inside_an_iframe_of_another_origin(page, live_server, other
     assert inner.evaluate("window.top !== window.self")
     # the popup opens inside the frame
     props = first("hospitals")
-    inner.evaluate("(id) => GBAMap.instance.focus(id)", props["id"])
+    inner.evaluate("(id) => GBAMap.focus(id)", props["id"])
     popup(inner).wait_for()
     assert popup(inner).locator("h3").inner_text() == props["name_en"]
     assert traffic.local_failures == []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 from collections import Counter
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
 
@@ -16,15 +16,19 @@ from bench.synthetic import write_data_dir
 from geo.schema import GBA_JURISDICTIONS, LAYERS, LINK_LAYER, LINK_TYPES, STATUS_LABELS
 from tests.browser.conftest import LiveServer, publish_screenshot
 from tests.browser.mapdriver import (
+    container_point,
     download_ids,
     download_url,
     drawn,
     expose,
     features,
     fetch_json,
+    layer_style,
     list_ids,
+    on_map,
     open_map,
     popup,
+    select,
     settle,
     show_all,
     state,
@@ -44,7 +48,7 @@ def links_of(feature_id: str) -> dict[str, dict]:
 
 
 def layer_of(page, ids: list[str]) -> Counter:
-    return Counter(page.evaluate("(ids) => ids.map((id) => GBAMap.instance.index[id].overlay)", ids))
+    return Counter(page.evaluate("(ids) => ids.map((id) => GBAMap.recordLayer(id))", ids))
 
 
 def open_filters(page) -> None:
@@ -118,7 +122,7 @@ def test_choosing_a_link_result_fits_the_line_and_opens_its_popup(page, live_ser
     assert state(page)["year"] is None
     assert link["from_name_zh_hans"] in page.locator("#gba-announce").inner_text()
     bounds_hold_line = page.evaluate(
-        "(id) => GBAMap.instance.map.getBounds().contains(GBAMap.instance.index[id].layer.getBounds())", link["id"]
+        "(id) => GBAMap.map.getBounds().contains(GBAMap.layer(id).getBounds())", link["id"]
     )
     assert bounds_hold_line
 
@@ -157,7 +161,7 @@ def test_filters_change_map_counts_list_and_download_together(page, live_server)
     assert "jurisdiction=Hong+Kong" in wait_for_url(page, "status=planned")
 
     # "cross-border links only": links alone (features have no cross_border), as on the server
-    page.check("#gba-cross-border")
+    page.check('#gba-filter-body input[name="cross_border"][value="true"]')
     ids = list_ids(page)
     assert ids and all(RECORDS[i][0] == LINK_LAYER and RECORDS[i][1]["cross_border"] for i in ids)
     assert sorted(ids) == sorted(download_ids(page))
@@ -168,7 +172,7 @@ def test_filters_change_map_counts_list_and_download_together(page, live_server)
 
 
 FILTER_CASES = [
-    *({"jurisdiction": [j]} for j in (*GBA_JURISDICTIONS, "Beijing")),
+    *({"jurisdiction": [j]} for j in GBA_JURISDICTIONS),
     *({"status": [s]} for s in STATUS_LABELS),
     {"category": ["hospital", "clinic_centre"]},
     {"category": ["government"], "jurisdiction": ["Hong Kong"]},
@@ -185,13 +189,9 @@ FILTER_CASES = [
 
 def test_the_page_filters_exactly_as_the_download_api(page, live_server):
     open_map(page, live_server.url + "/embed?lang=en&controls=1")
-    empty = {"category": [], "jurisdiction": [], "status": [], "link_type": [], "cross_border": None}
     for case in FILTER_CASES:
-        filters = {**empty, **{k: v for k, v in case.items() if k != "year"}}
-        page.evaluate(
-            "([filters, year]) => { GBAMap.instance.setYear(year); GBAMap.instance.setFilters(filters); }",
-            [filters, case.get("year")],
-        )
+        query = urlencode({k: ",".join(v) if isinstance(v, list) else str(v).lower() for k, v in case.items()})
+        page.evaluate("(query) => GBAMap.filter(query)", query)
         assert sorted(list_ids(page)) == sorted(download_ids(page)), case
 
 
@@ -220,11 +220,12 @@ def test_selecting_hkpc_on_the_map_highlights_its_links_and_partners(page, live_
 
     partners = {p["to_id"] if p["from_id"] == "hkpc" else p["from_id"] for p in expected.values()}
     looks = page.evaluate(
-        """() => { const i = GBAMap.instance, out = {};
-                   i.records.forEach((r) => { out[r.id] = {role: (i.highlight || {})[r.id] || null,
-                       opacity: r.layer.options.opacity, weight: r.layer.options.weight,
-                       onMap: i.map.hasLayer(r.layer)}; });
-                   return out; }"""
+        """(ids) => { const roles = GBAMap.roles() || {}, out = {};
+                      ids.forEach((id) => { const layer = GBAMap.layer(id);
+                          out[id] = {role: roles[id] || null, opacity: layer.options.opacity,
+                                     weight: layer.options.weight, onMap: GBAMap.map.hasLayer(layer)}; });
+                      return out; }""",
+        list(RECORDS),
     )
     assert {fid for fid, look in looks.items() if look["role"]} == {"hkpc", *expected, *partners}
     for fid, look in looks.items():
@@ -239,8 +240,8 @@ def test_selecting_hkpc_on_the_map_highlights_its_links_and_partners(page, live_
 
     page.click("#gba-clear-selection")
     assert page.locator("#gba-selection").is_hidden()
-    assert page.evaluate("GBAMap.instance.highlight") is None
-    assert page.evaluate("GBAMap.instance.records.every((r) => r.layer.options.opacity >= 0.85)")
+    assert page.evaluate("GBAMap.roles()") is None
+    assert page.evaluate("(ids) => ids.every((id) => GBAMap.layer(id).options.opacity >= 0.85)", list(RECORDS))
     popup(page).wait_for(state="detached")  # after its fade
     page.wait_for_function("!window.location.href.includes('select=')")
 
@@ -263,15 +264,14 @@ def test_selecting_pingshan_zone_in_the_list_lists_its_partners(page, live_serve
     # the screenshot for the docs: the partners of the Pingshan zone
     page.locator(f'#gba-list-body button[data-id="{zone}"]').click()
     page.locator(f'.leaflet-popup-content .gba-popup[data-feature-id="{zone}"]').wait_for()
-    page.evaluate("() => { GBAMap.instance.map.closePopup(); }")  # which ends the selection
-    page.wait_for_function("GBAMap.instance.state.selected === null")
-    page.evaluate("(id) => { GBAMap.instance.select(id, {popup: false}); }", zone)
+    page.evaluate("() => { GBAMap.map.closePopup(); }")  # which ends the selection
+    page.wait_for_function("GBAMap.state().selected === null")
+    select(page, zone, popup=False)
     page.evaluate(
-        """(id) => { const i = GBAMap.instance, b = L.latLngBounds([]);
-                     Object.keys(i.highlight).forEach((k) => { const l = i.index[k] && i.index[k].layer;
-                         if (l) b.extend(l.getLatLng ? l.getLatLng() : l.getBounds()); });
-                     i.map.fitBounds(b, {animate: false, padding: [30, 30]}); }""",
-        zone,
+        """() => { const b = L.latLngBounds([]);
+                   Object.keys(GBAMap.roles()).forEach((k) => { const l = GBAMap.layer(k);
+                       if (l) b.extend(l.getLatLng ? l.getLatLng() : l.getBounds()); });
+                   GBAMap.map.fitBounds(b, {animate: false, padding: [30, 30]}); }"""
     )
     page.evaluate("() => { document.getElementById('gba-explore').scrollTop = 0; }")
     settle(page)
@@ -314,12 +314,12 @@ def test_timeline_at_2019_shows_records_of_2019_and_undated_ones_and_draws_plans
     zone = "pingshan-high-tech-zone"  # operating, undated, target year 2030
     assert RECORDS[zone][1]["year"] is None and RECORDS[zone][1]["target_year"] == 2030
     open_map(page, live_server.url + "/?lang=zh-Hans")
-    assert page.evaluate(f"GBAMap.instance.index['{zone}'].layer.options.dashArray") == "6 4"  # approximate
+    assert layer_style(page, zone, "dashArray") == "6 4"  # approximate
     slider = page.locator("#gba-year")
     assert (slider.get_attribute("min"), slider.get_attribute("max")) == ("2019", "2030")
     slider.focus()
     slider.press("Home")
-    page.wait_for_function("GBAMap.instance.state.year === 2019")
+    page.wait_for_function("GBAMap.state().year === 2019")
     assert page.locator("#gba-year-output").inner_text() == "2019"
 
     ids = list_ids(page)
@@ -328,13 +328,13 @@ def test_timeline_at_2019_shows_records_of_2019_and_undated_ones_and_draws_plans
     assert "year=2019" in page.get_attribute("#gba-download", "href")
     assert "year=2019" in wait_for_url(page, "year=2019")
     later = next(fid for fid, (_, p) in RECORDS.items() if (p["year"] or 0) > 2019)
-    assert not page.evaluate("(id) => GBAMap.instance.map.hasLayer(GBAMap.instance.index[id].layer)", later)
+    assert not on_map(page, later)
     # planned until its target year: dotted outline, pale fill; marked in the list
-    assert page.evaluate(f"GBAMap.instance.index['{zone}'].layer.options.dashArray") == "2 5"
+    assert layer_style(page, zone, "dashArray") == "2 5"
     assert "gba-item-planned" in page.get_attribute(f'#gba-list-body button[data-id="{zone}"]', "class")
     assert "年份不详" in page.locator(f'#gba-list-body button[data-id="{zone}"]').inner_text()
     planned_link = next(p["id"] for p in LINKS if p["status"] == "planned" and (p["year"] or 0) <= 2019)
-    assert page.evaluate(f"GBAMap.instance.index['{planned_link}'].layer.options.dashArray") == "8 6"
+    assert layer_style(page, planned_link, "dashArray") == "8 6"
 
     # a filter that hides the selection ends it
     page.locator(f'#gba-list-body button[data-id="{planned_link}"]').click()
@@ -345,9 +345,9 @@ def test_timeline_at_2019_shows_records_of_2019_and_undated_ones_and_draws_plans
     page.click("#gba-clear-filters")
 
     slider.press("End")  # the latest: everything, drawn as its status says
-    page.wait_for_function("GBAMap.instance.state.year === null")
+    page.wait_for_function("GBAMap.state().year === null")
     assert len(list_ids(page)) == len(RECORDS)
-    assert page.evaluate(f"GBAMap.instance.index['{zone}'].layer.options.dashArray") == "6 4"  # approximate
+    assert layer_style(page, zone, "dashArray") == "6 4"  # approximate
     assert "2030" in page.locator("#gba-year-output").inner_text()
 
     # playback starts from the first year and can be paused
@@ -371,14 +371,14 @@ def test_the_url_carries_the_whole_state_and_reproduces_it_on_the_page_and_in_th
     page.keyboard.press("Home")
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
-    page.wait_for_function("GBAMap.instance.state.year === 2021")
+    page.wait_for_function("GBAMap.state().year === 2021")
     page.locator(".leaflet-control-layers-base label", has_text="CartoDB").locator("input").check()
     assert page.locator('.gba-layer-count[data-layer="links"]').inner_text().startswith(" (")  # kept
     page.locator(".leaflet-control-layers-overlays label", has_text="Enterprises").locator("input").uncheck()
     page.locator('#gba-list-body button[data-id="hkpc"]').click()
     popup(page).wait_for()
     page.wait_for_timeout(700)  # the fly to it
-    page.evaluate("() => { GBAMap.instance.map.setView([22.41, 114.12], 11, {animate: false}); }")
+    page.evaluate("() => { GBAMap.map.setView([22.41, 114.12], 11, {animate: false}); }")
     url = wait_for_url(page, "lat=22.41")
     query = parse_qs(urlsplit(url).query)
     assert query == {
@@ -416,7 +416,7 @@ def test_the_url_carries_the_whole_state_and_reproduces_it_on_the_page_and_in_th
         assert framed[key] == before[key], key
     assert sorted(list_ids(page)) == sorted(items)
     west, south, east, north = map(float, parse_qs(urlsplit(embed).query)["bbox"][0].split(","))
-    assert page.evaluate(f"GBAMap.instance.map.getBounds().contains([[{south}, {west}], [{north}, {east}]])")
+    assert page.evaluate(f"GBAMap.map.getBounds().contains([[{south}, {west}], [{north}, {east}]])")
     assert popup(page).get_attribute("data-feature-id") == "hkpc"
 
 
@@ -501,19 +501,13 @@ def test_the_embed_in_a_frame_searches_selects_and_lists_with_the_keyboard(page,
 
 def test_sar_borders_are_drawn_thicker_and_hovering_names_the_jurisdiction(page, live_server):
     open_map(page, live_server.url + "/?lang=en")
-    weights = page.evaluate(
-        "() => GBAMap.instance.contextShapes.map((s) => [s.p.jurisdiction, s.p.level, s.layer.options.weight])"
-    )
+    weights = page.evaluate("() => GBAMap.outlines().map((o) => [o.jurisdiction, o.level, o.weight])")
     sars = {w for j, level, w in weights if level == "jurisdiction" and j in ("Hong Kong", "Macau")}
     others = {w for j, level, w in weights if not (level == "jurisdiction" and j in ("Hong Kong", "Macau"))}
     assert len(sars) == 1 and min(sars) >= 1.5 * max(others)
     # Lantau Island, away from every feature
-    x, y = page.evaluate(
-        """() => { const m = GBAMap.instance.map; m.setView([22.26, 113.92], 12, {animate: false});
-                   const p = m.latLngToContainerPoint([22.26, 113.92]), b = m.getContainer().getBoundingClientRect();
-                   return [b.left + p.x, b.top + p.y]; }"""
-    )
-    assert page.evaluate("GBAMap.instance.contextShapes.find((s) => s.sar).layer.options.weight") >= 3
+    x, y = container_point(page, 22.26, 113.92, 12)
+    assert page.evaluate("GBAMap.outlines().find((o) => o.sar).weight") >= 3
     page.mouse.move(x, y)
     page.mouse.move(x + 3, y + 2)
     tip = page.locator(".gba-context-tip")
@@ -524,7 +518,7 @@ def test_sar_borders_are_drawn_thicker_and_hovering_names_the_jurisdiction(page,
         "香港特别行政区",
     ]
     names = page.evaluate(
-        """() => { const f = GBAMap.instance.contextAt(L.latLng(22.69, 114.40));
+        """() => { const f = GBAMap.contextAt(22.69, 114.40);
                    return [f.district.name_en, f.district.name_zh_hant, f.jurisdiction.name_en]; }"""
     )
     assert names == ["Pingshan", "坪山區", "Shenzhen"]
@@ -560,10 +554,10 @@ def test_ten_thousand_points_load_filter_and_list(page, big_server, traffic):
     page.locator("#gba-year").focus()
     page.keyboard.press("Home")
     page.keyboard.press("PageUp")
-    page.wait_for_function("GBAMap.instance.state.year !== null")
-    assert page.evaluate("GBAMap.instance.counts().enterprises") == len(download_ids(page))
+    page.wait_for_function("GBAMap.state().year !== null")
+    assert page.evaluate("GBAMap.counts().enterprises") == len(download_ids(page))
     page.click("#gba-clear-filters")
     page.locator("#gba-year").press("End")
-    page.wait_for_function("GBAMap.instance.state.year === null")
-    assert page.evaluate("GBAMap.instance.counts().enterprises") == 10_000
+    page.wait_for_function("GBAMap.state().year === null")
+    assert page.evaluate("GBAMap.counts().enterprises") == 10_000
     assert traffic.errors == []

@@ -8,9 +8,20 @@ import json
 import pytest
 from shapely.geometry import shape
 
-from geo.schema import FEATURE_LAYERS, LAYER_LABELS, LAYERS, LINK_LAYER
+from geo.schema import FEATURE_LAYERS, LAYER_LABELS, LAYERS, LINK_LAYER, LINK_TYPES
 from tests.browser.conftest import publish_screenshot
-from tests.browser.mapdriver import drawn, expose, features, open_map, popup, settle, show_all
+from tests.browser.mapdriver import (
+    container_point,
+    drawn,
+    expose,
+    features,
+    focus,
+    open_map,
+    popup,
+    settle,
+    show_all,
+    state,
+)
 from tests.conftest import DATA_DIR
 
 pytestmark = pytest.mark.browser
@@ -103,10 +114,10 @@ def test_hovering_a_link_shows_its_type_and_both_endpoints(page, live_server):
     open_map(page, live_server.url + "/")
     x, y = page.evaluate(
         """(id) => {
-            const inst = GBAMap.instance, line = inst.index[id].layer;
-            inst.map.fitBounds(line.getBounds(), {animate: false, padding: [80, 80]});
-            const p = inst.map.latLngToContainerPoint(line.getCenter());
-            const box = inst.map.getContainer().getBoundingClientRect();
+            const map = GBAMap.map, line = GBAMap.layer(id);
+            map.fitBounds(line.getBounds(), {animate: false, padding: [80, 80]});
+            const p = map.latLngToContainerPoint(line.getCenter());
+            const box = map.getContainer().getBoundingClientRect();
             return [box.left + p.x, box.top + p.y];
         }""",
         props["id"],
@@ -116,8 +127,7 @@ def test_hovering_a_link_shows_its_type_and_both_endpoints(page, live_server):
     tooltip.wait_for()
     text = tooltip.inner_text()
     assert props["from_name_zh_hant"] in text and props["to_name_zh_hant"] in text
-    config_types = page.evaluate("GBAMap.instance.config.linkTypes")
-    assert config_types[props["link_type"]]["label"] in text
+    assert LINK_TYPES[props["link_type"]]["zh_hant"] in text
 
 
 def test_english_switches_labels_legend_controls_and_popups(page, live_server):
@@ -131,7 +141,7 @@ def test_english_switches_labels_legend_controls_and_popups(page, live_server):
     assert page.locator(".gba-legend summary").inner_text() == "Legend"
     assert page.locator("#gba-share summary").inner_text() == "Share / embed"
     props = features(DATA_DIR, "universities")[0]["properties"]
-    page.evaluate("(id) => GBAMap.instance.focus(id)", props["id"])
+    focus(page, props["id"])
     popup(page).wait_for()
     assert popup(page).locator("h3").inner_text() == props["name_en"]
     assert "Sources" in popup(page).inner_text()
@@ -139,7 +149,7 @@ def test_english_switches_labels_legend_controls_and_popups(page, live_server):
 
 def test_share_panel_follows_the_view_layers_basemap_and_language(page, live_server):
     open_map(page, live_server.url + "/?lang=zh-Hans")
-    page.evaluate("() => { GBAMap.instance.map.setView([22.55, 114.1], 12, {animate: false}); }")
+    page.evaluate("() => { GBAMap.map.setView([22.55, 114.1], 12, {animate: false}); }")
     overlay_checkbox(page, "hospitals", "zh_hans").click()
     page.locator(".leaflet-control-layers-base label", has_text="CartoDB").locator("input").click()
     page.locator("#gba-share summary").click()
@@ -154,12 +164,9 @@ def test_share_panel_follows_the_view_layers_basemap_and_language(page, live_ser
 
     # the link reproduces the view
     open_map(page, link)
-    state = page.evaluate(
-        """() => { const m = GBAMap.instance.map, c = m.getCenter();
-                   return {lat: c.lat, lon: c.lng, zoom: m.getZoom(), basemap: GBAMap.instance.basemap}; }"""
-    )
-    assert state["zoom"] == 12 and state["basemap"] == "positron"
-    assert abs(state["lat"] - 22.55) < 1e-4 and abs(state["lon"] - 114.1) < 1e-4
+    now = state(page)
+    assert now["zoom"] == 12 and now["basemap"] == "positron"
+    assert abs(now["lat"] - 22.55) < 1e-4 and abs(now["lon"] - 114.1) < 1e-4
     assert sum(drawn(page, "hospitals").values()) == 0
 
     # the language links keep the view
@@ -170,7 +177,7 @@ def test_share_panel_follows_the_view_layers_basemap_and_language(page, live_ser
 def test_share_panel_carries_the_open_popup_as_the_selection(page, live_server):
     feature_id = features(DATA_DIR, "zones")[0]["properties"]["id"]
     open_map(page, live_server.url + "/")
-    page.evaluate("(id) => GBAMap.instance.focus(id)", feature_id)
+    focus(page, feature_id)
     popup(page).wait_for()
     assert f"select={feature_id}" in page.locator("#gba-share-link").input_value()
     assert f"select={feature_id}" in page.locator("#gba-share-iframe").input_value()
@@ -206,7 +213,7 @@ def test_share_links_stay_valid_at_any_zoom_and_basemap(page, live_server):
     for basemap in ("CartoDB", "Gaode"):
         page.locator(".leaflet-control-layers-base label", has_text=basemap).locator("input").check()
         for zoom in (0, 25):  # past every limit: the map clamps, the links must stay acceptable
-            page.evaluate("(z) => { GBAMap.instance.map.setZoom(z, {animate: false}); }", zoom)
+            page.evaluate("(z) => { GBAMap.map.setZoom(z, {animate: false}); }", zoom)
             link = page.locator("#gba-share-link").input_value()
             snippet = page.locator("#gba-share-iframe").input_value()
             embed = html.unescape(snippet.split('src="')[1].split('"')[0])
@@ -223,16 +230,7 @@ def test_a_zone_inside_a_larger_zone_stays_clickable(page, live_server):
     inside = shape(park["geometry"]).representative_point()
     assert shape(larger["geometry"]).contains(inside)
     open_map(page, live_server.url + "/?layers=zones")
-    x, y = page.evaluate(
-        """([lon, lat]) => {
-            const map = GBAMap.instance.map;
-            map.setView([lat, lon], 13, {animate: false});
-            const p = map.latLngToContainerPoint([lat, lon]);
-            const box = map.getContainer().getBoundingClientRect();
-            return [box.left + p.x, box.top + p.y];
-        }""",
-        [inside.x, inside.y],
-    )
+    x, y = container_point(page, inside.y, inside.x, 13)
     settle(page)
     page.mouse.click(x, y)
     popup(page).wait_for()

@@ -45,16 +45,16 @@ def test_a_layer_that_fails_to_load_is_reported_and_the_rest_drawn(page, live_se
 
 def test_markup_in_the_data_is_shown_as_text_and_never_runs(page, xss_server, traffic):
     open_map(page, xss_server.url + "/?lang=en")
-    page.evaluate("(id) => GBAMap.instance.focus(id)", "xss-point")
+    page.evaluate("(id) => GBAMap.focus(id)", "xss-point")
     content = popup(page)
     content.wait_for()
     assert content.locator("h3").inner_text() == XSS
     assert content.inner_text().count(XSS) >= 8  # name, category, place, figures, description, people, source, quote
-    page.evaluate("(id) => GBAMap.instance.focus(id)", "xss-link")
+    page.evaluate("(id) => GBAMap.focus(id)", "xss-link")
     link_popup = page.locator('.leaflet-popup-content .gba-popup[data-feature-id="xss-link"]')
     link_popup.wait_for()
     assert link_popup.inner_text().count(XSS) >= 4  # type, both ends, description, source
-    page.evaluate("() => { GBAMap.instance.index['xss-link'].layer.openTooltip(); }")
+    page.evaluate("() => { GBAMap.layer('xss-link').openTooltip(); }")
     assert XSS in page.locator(".leaflet-tooltip").inner_text()
     assert XSS in page.locator(".gba-legend").text_content()  # the unknown category, as text
     # the explore panel: list, partners, filters and search results show markup as text too
@@ -73,14 +73,14 @@ def test_markup_in_the_data_is_shown_as_text_and_never_runs(page, xss_server, tr
 
 def marker_position(page, feature_id: str) -> tuple[float, float]:
     lat, lon = page.evaluate(
-        "(id) => { const ll = GBAMap.instance.index[id].layer.getLatLng(); return [ll.lat, ll.lng]; }", feature_id
+        "(id) => { const ll = GBAMap.layer(id).getLatLng(); return [ll.lat, ll.lng]; }", feature_id
     )
     return lon, lat
 
 
 def link_ends(page, feature_id: str) -> list[tuple[float, float]]:
     ends = page.evaluate(
-        "(id) => { const ll = GBAMap.instance.index[id].layer.getLatLngs(); return [ll[0], ll[ll.length - 1]].map((p) => [p.lng, p.lat]); }",
+        "(id) => { const ll = GBAMap.layer(id).getLatLngs(); return [ll[0], ll[ll.length - 1]].map((p) => [p.lng, p.lat]); }",
         feature_id,
     )
     return [tuple(end) for end in ends]
