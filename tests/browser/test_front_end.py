@@ -90,6 +90,7 @@ def test_search_says_how_many_of_how_many_and_shows_more(page, live_server):
     status = page.locator("#gba-search-status")
     assert status.get_attribute("role") == "status"
     assert status.inner_text() == f"10 of {total}"
+    assert page.locator(".gba-search-count").inner_text() == f"10 of {total}"  # in the dropdown too
     more = page.get_by_role("button", name="Show more")
     more.click()
     expected = min(total, 30)
@@ -139,3 +140,14 @@ def test_chinese_view_translates_the_placement_note_and_leafletss_controls(page,
     link_popup.wait_for()
     assert link_popup.locator(".gba-coord-source").inner_text() == link["coord_source_zh_hant"]
     assert "straight line" not in link_popup.inner_text()
+
+
+def test_cross_border_false_from_a_url_shows_in_the_filter_panel(page, live_server):
+    open_map(page, f"{live_server.url}/?lang=en&cross_border=false")
+    assert page.get_attribute("#gba-filters", "open") is not None  # the URL chose a filter
+    group = page.get_by_role("radiogroup", name="Cross-border")
+    assert group.get_by_role("radio", name="No").is_checked()
+    assert page.locator("#gba-filter-summary").inner_text() == "(1)"
+    group.get_by_role("radio", name="Any").check()
+    assert state(page)["filters"] == {}
+    assert "cross_border" not in page.get_attribute("#gba-download", "href")

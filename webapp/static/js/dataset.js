@@ -68,11 +68,12 @@ export function createDataset(config) {
       if (added.length) version += 1;
       return added;
     },
-    /** A jurisdiction's (or any value's) name from the data, e.g. jurisdiction_zh_hant; null when unknown. */
+    /** Record a value's name in the page's language (the first one learned stays). */
     learnName(queryableName, value, name) {
       if (!names.has(queryableName)) names.set(queryableName, new Map());
       if (!names.get(queryableName).has(value)) names.get(queryableName).set(value, name);
     },
+    /** A value's name from the data (e.g. its jurisdiction_zh_hant), or null when none was learned. */
     valueName(queryableName, value) {
       return names.get(queryableName)?.get(value) ?? null;
     },

@@ -11,7 +11,7 @@ export function createFilters({ config, store, dataset, i18n, names, looks }) {
   const queryables = (config.queryables || []).filter((q) => q.kind === "enum" || q.kind === "boolean");
   const overlays = new Map(config.overlays.map((overlay) => [overlay.name, overlay]));
 
-  /** The table's values the data carries (or the URL chose), then values only the data knows. */
+  /** The table's values the data carries (or the URL chose), then values only the data knows (disabled). */
   function shownValues(queryable) {
     const present = new Set();
     for (const property of queryable.properties || [queryable.name]) {
@@ -38,6 +38,9 @@ export function createFilters({ config, store, dataset, i18n, names, looks }) {
     box.type = "checkbox";
     box.name = queryable.name;
     box.value = value;
+    // A value only the data knows is shown but cannot be chosen: the URL grammar (and the
+    // download) would refuse it.
+    if (!(queryable.values || []).includes(value)) box.disabled = true;
     label.appendChild(box);
     if (mark) label.appendChild(mark);
     label.appendChild(el("span", null, names.valueLabel(queryable.name, value)));

@@ -17,11 +17,16 @@ export function createSearch({ config, store, dataset, i18n, names, looks, actio
   more.type = "button";
   more.hidden = true;
   more.setAttribute("data-search-more", "");
-  // The dropdown holds the options and the button under them, floating over the panel.
+  // The dropdown holds the options and, under them, "10 of 50" and the button for more,
+  // floating over the panel (the status line below says the same to screen readers).
   const drop = el("div", "gba-search-drop");
   drop.hidden = true;
+  const foot = el("div", "gba-search-foot");
+  const countLine = el("span", "gba-search-count");
+  countLine.setAttribute("aria-hidden", "true");
+  foot.append(countLine, more);
   list.before(drop);
-  drop.append(list, more);
+  drop.append(list, foot);
   let results = [];
   let active = -1;
   let limit = FIRST_LIMIT;
@@ -73,10 +78,10 @@ export function createSearch({ config, store, dataset, i18n, names, looks, actio
     close();
   }
 
-  function show(found, count) {
+  function show(found, matches) {
     const passes = dataset.evaluate(store.state).passes;
     results = found;
-    total = Math.max(count, found.length);
+    total = Math.max(matches, found.length);
     active = -1;
     list.textContent = "";
     found.forEach((result, i) => {
@@ -101,6 +106,7 @@ export function createSearch({ config, store, dataset, i18n, names, looks, actio
     status.textContent = found.length
       ? i18n.t("search_count_of", { shown: found.length, total })
       : i18n.t("search_none");
+    countLine.textContent = found.length ? status.textContent : "";
     if (found.length) open();
     else close();
   }
