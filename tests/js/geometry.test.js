@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { pointInPolygon } from "../../webapp/static/js/geometry.js";
+import { round } from "../../webapp/static/js/numbers.js";
 import { sortInSlices } from "../../webapp/static/js/slices.js";
 
 const ring = (w, s, e, n) => [
@@ -23,4 +24,9 @@ test("sortInSlices gives Array.prototype.sort's stable order", async () => {
   const compare = (a, b) => a.key - b.key;
   const sorted = await new Promise((resolve) => sortInSlices(items, compare, resolve));
   assert.deepEqual(sorted, items.slice().sort(compare));
+});
+
+test("round keeps the given decimals", () => {
+  assert.equal(round(22.410004, 5), 22.41);
+  assert.equal(round(-113.999996, 5), -114);
 });

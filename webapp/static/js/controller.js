@@ -4,11 +4,7 @@
  */
 
 import { gcj02ToWgs84 } from "./datum.js";
-
-function round(value, digits) {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
-}
+import { round } from "./numbers.js";
 
 export function createController({ map, basemaps, basemapInfo, store, dataset, drawing }) {
   let pendingClear = null;

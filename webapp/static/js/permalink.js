@@ -5,10 +5,7 @@
  * where ``base`` is the page's own address (relative URLs are resolved against it).
  */
 
-function round(value, digits) {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
-}
+import { round } from "./numbers.js";
 
 function escapeAttribute(text) {
   const entities = new Map([

@@ -5,13 +5,9 @@
 import { shiftOf } from "./datum.js";
 import { el } from "./dom.js";
 import { L } from "./leaflet.js";
+import { round } from "./numbers.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
-
-function round(value, digits) {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
-}
 
 function arrowIcon(angleDegrees, colour) {
   const svg = document.createElementNS(SVG_NS, "svg");
