@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -59,6 +60,10 @@ ENUM, BOOLEAN, YEAR, NUMBER, CHOICE, LANG, LAYERS_KIND, BBOX, ID, TEXT = (
     "id",
     "text",
 )
+# Numbers in ASCII decimal notation only (float() would also take "1_000", "inf" or non-ASCII
+# digits); the browser's parser (js/query.js) uses the same two patterns.
+DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+WHOLE = re.compile(r"[+-]?[0-9]+")
 TRUE_WORDS = ("true", "1", "yes")
 FALSE_WORDS = ("false", "0", "no")
 YEAR_RANGE = (1900, 2100)
@@ -432,10 +437,7 @@ def _choices(param: Param, value: str) -> list[str]:
 
 
 def _number(param: Param, value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        number = math.nan
+    number = float(value.strip()) if DECIMAL.fullmatch(value.strip()) else math.nan
     if not math.isfinite(number) or not param.minimum <= number <= param.maximum:
         whole = "a whole number" if param.kind == YEAR else "a number"
         raise InvalidParameter(
@@ -491,7 +493,7 @@ def parse_value(param: Param, raw: str | None):
             return False
         raise InvalidParameter(f"{param.name}={raw!r}: expected true or false (or 1/0, yes/no)")
     if param.kind == YEAR:
-        if not raw.strip().lstrip("-").isdigit():
+        if not WHOLE.fullmatch(raw.strip()):
             raise InvalidParameter(
                 f"{param.name}={raw!r}: expected a whole year from {_plain(param.minimum)} to {_plain(param.maximum)}"
             )

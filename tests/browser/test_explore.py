@@ -172,7 +172,7 @@ def test_filters_change_map_counts_list_and_download_together(page, live_server)
 
 
 FILTER_CASES = [
-    *({"jurisdiction": [j]} for j in GBA_JURISDICTIONS),
+    *({"jurisdiction": [j]} for j in (*GBA_JURISDICTIONS, "Beijing")),
     *({"status": [s]} for s in STATUS_LABELS),
     {"category": ["hospital", "clinic_centre"]},
     {"category": ["government"], "jurisdiction": ["Hong Kong"]},

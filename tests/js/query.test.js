@@ -6,7 +6,7 @@ import {
   normaliseLang,
   parseQuery,
   QueryError,
-  roundHalfEven,
+  roundHalfUp,
 } from "../../webapp/static/js/query.js";
 import { queryCases, tables } from "./helpers.js";
 
@@ -73,8 +73,8 @@ describe("helpers", () => {
     assert.equal(normaliseLang("en-US"), "en");
     assert.equal(normaliseLang("ja"), null);
   });
-  test("roundHalfEven rounds halves like Python", () => {
-    assert.deepEqual([10.5, 11.5, 11.075, 12.6].map(roundHalfEven), [10, 12, 11, 13]);
+  test("roundHalfUp rounds halves up, like the server", () => {
+    assert.deepEqual([10.5, 11.5, 12.5, 11.075, 12.6].map(roundHalfUp), [11, 12, 13, 11, 13]);
   });
 });
 

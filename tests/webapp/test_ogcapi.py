@@ -19,8 +19,8 @@ from tests.gis.api_data import XSS_ID, XSS_NAME, write_api_data_dir
 from webapp import create_app
 from webapp.errors import InvalidParameter
 from webapp.ogcapi import core
-from webapp.queryables import TABLES
 from webapp.providers.base import Filters, Page
+from webapp.queryables import TABLES
 
 API = "/ogcapi"
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"

@@ -271,4 +271,3 @@ def test_a_new_queryable_is_missing_from_the_docs_until_they_are_regenerated():
     problems = queryables.docs_problems(texts, tables)
     assert len(problems) == 2 and all("differs" in p for p in problems)
     assert "`coord_precision`" in queryables.docs_table(tables.page)
-

@@ -57,7 +57,11 @@ def test_parse_case_on_the_map_page(case, client):
 
 @pytest.mark.parametrize(
     "case",
-    [c for c in PARSE if c["query"] and {k for k, _ in parse_qsl(c["query"], keep_blank_values=True)} <= DOWNLOAD_PARAMS],
+    [
+        c
+        for c in PARSE
+        if c["query"] and {k for k, _ in parse_qsl(c["query"], keep_blank_values=True)} <= DOWNLOAD_PARAMS
+    ],
     ids=_id,
 )
 def test_parse_case_on_the_downloads(case, client):

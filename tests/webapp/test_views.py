@@ -187,7 +187,9 @@ def test_every_basemap_carries_its_attribution(client):
     assert "AutoNavi" in html
 
 
-@pytest.mark.parametrize(("value", "shown"), [("0", False), ("1", True), ("no", False), ("yes", True), ("FALSE", False)])
+@pytest.mark.parametrize(
+    ("value", "shown"), [("0", False), ("1", True), ("no", False), ("yes", True), ("FALSE", False)]
+)
 def test_controls_hides_or_shows_the_map_controls(client, value, shown):
     html = client.get(f"/embed?controls={value}").get_data(as_text=True)
     assert page_config(html)["controls"] is shown

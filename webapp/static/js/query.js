@@ -49,13 +49,9 @@ export function normaliseLang(value) {
   return null;
 }
 
-/** Python's round(): halves go to the even neighbour (11.5 → 12, 12.5 → 12), as the server rounds. */
-export function roundHalfEven(x) {
-  const floor = Math.floor(x);
-  const diff = x - floor;
-  if (diff > 0.5) return floor + 1;
-  if (diff < 0.5) return floor;
-  return floor % 2 === 0 ? floor : floor + 1;
+/** The nearest whole number, halves up (11.5 → 12, 12.5 → 13), as the server rounds (floor(x + 0.5)). */
+export function roundHalfUp(x) {
+  return Math.floor(x + 0.5);
 }
 
 function choices(spec, raw, values) {
@@ -80,7 +76,7 @@ function number(spec, raw) {
   if (!Number.isFinite(value) || value < min || value > max) {
     throw new QueryError(spec.name, `${raw} is not within ${min}..${max}`);
   }
-  return spec.round ? roundHalfEven(value) : value;
+  return spec.round ? roundHalfUp(value) : value;
 }
 
 function bbox(spec, raw) {
