@@ -1,6 +1,7 @@
 """Front-end assets served by the app: versioned URLs, long caching, gzip, and nothing else."""
 
 import gzip
+from pathlib import Path
 
 import pytest
 import xstatic.pkg.leaflet
@@ -79,3 +80,13 @@ def test_anything_else_is_a_json_404(client, url):
     response = client.get(url)
     assert response.status_code == 404
     assert response.mimetype == "application/json"
+
+
+def test_front_end_modules_stay_small_and_are_modules():
+    """Small files with clear names: no JS file of the front end grows past about 500 lines."""
+    static = Path(__file__).resolve().parents[2] / "webapp" / "static"
+    sizes = {path.name: len(path.read_text(encoding="utf-8").splitlines()) for path in static.rglob("*.js")}
+    assert sizes and max(sizes.values()) <= 500, sizes
+    for path in (static / "js").glob("*.js"):
+        text = path.read_text(encoding="utf-8")
+        assert "import " in text or "export " in text, f"{path.name} is not an ES module"
