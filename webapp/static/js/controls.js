@@ -2,7 +2,8 @@
  * popup's close button, the error box, and the ☰ button of the explore panel.
  */
 
-import { byId, el, escapeHtml } from "./dom.js";
+import { byId, el } from "./dom.js";
+import { escapeHtml } from "./escape.js";
 import { L } from "./leaflet.js";
 
 export function createControls({ map, basemaps, basemapInfo, config, store, dataset, i18n, drawing }) {

@@ -41,15 +41,3 @@ export function sourceList(sources) {
   for (const source of sources || []) list.appendChild(sourceItem(source));
   return list;
 }
-
-/** For our own labels where Leaflet insists on HTML (the layer control's names). */
-export function escapeHtml(text) {
-  const entities = new Map([
-    ["&", "&amp;"],
-    ["<", "&lt;"],
-    [">", "&gt;"],
-    ['"', "&quot;"],
-    ["'", "&#39;"],
-  ]);
-  return String(text).replace(/[&<>"']/g, (c) => entities.get(c));
-}

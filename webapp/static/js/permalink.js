@@ -5,18 +5,8 @@
  * where ``base`` is the page's own address (relative URLs are resolved against it).
  */
 
+import { escapeHtml } from "./escape.js";
 import { round } from "./numbers.js";
-
-function escapeAttribute(text) {
-  const entities = new Map([
-    ["&", "&amp;"],
-    ["<", "&lt;"],
-    [">", "&gt;"],
-    ['"', "&quot;"],
-    ["'", "&#39;"],
-  ]);
-  return String(text).replace(/[&<>"']/g, (c) => entities.get(c));
-}
 
 /** The filters and the year as the downloads and the pages spell them (comma = any of), in table order. */
 export function filterParams(state, queryables, query = new URLSearchParams()) {
@@ -73,8 +63,8 @@ export function embedUrl(state, site) {
 /** The HTML a newsroom pastes: an iframe of the embed URL (escaped, to be shown as text). */
 export function iframeSnippet(url, title) {
   return (
-    `<iframe src="${escapeAttribute(url)}" width="100%" height="480" style="border:0" loading="lazy" ` +
-    `title="${escapeAttribute(title)}" allowfullscreen></iframe>`
+    `<iframe src="${escapeHtml(url)}" width="100%" height="480" style="border:0" loading="lazy" ` +
+    `title="${escapeHtml(title)}" allowfullscreen></iframe>`
   );
 }
 
