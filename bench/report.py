@@ -6,6 +6,7 @@ import datetime as dt
 import importlib.metadata
 import os
 import platform
+import re
 import subprocess
 import urllib.parse
 from html.parser import HTMLParser
@@ -82,11 +83,20 @@ class _Assets(HTMLParser):
             self.styles.append(attributes["href"])
 
 
+_IMPORT = re.compile(r"""(?:\bimport|\bexport)\s[^"';]*?\bfrom\s*["']([^"']+)["']|\bimport\s*["']([^"']+)["']""")
+
+
+def module_imports(source: str) -> list[str]:
+    """The specifiers of an ES module's static imports (``import x from "./y.js"``, ``import "./z.js"``)."""
+    return [a or b for a, b in _IMPORT.findall(source)]
+
+
 def page_weight(base_url: str, path: str) -> dict:
     """Bytes of a page's HTML and of the same-origin JS and CSS it references (tiles excluded).
 
-    Assets on other hosts (CDNs) are listed, not fetched: this machine has no
-    network, and they are not served by the app.
+    ES modules count with every module they import, transitively (the browser fetches
+    them all before the entry runs). Assets on other hosts (CDNs) are listed, not
+    fetched: this machine has no network, and they are not served by the app.
     """
     page = fetch(base_url + path)
     result: dict = {"path": path, "status": page.status, "html_bytes": page.bytes}
@@ -99,22 +109,30 @@ def page_weight(base_url: str, path: str) -> dict:
     totals = {"js": 0, "css": 0}
     external: list[str] = []
     missing: list[str] = []
+    fetched: set[str] = set()
     for kind, urls in (("js", parser.scripts), ("css", parser.styles)):
-        for url in dict.fromkeys(urls):
-            absolute = urllib.parse.urljoin(base_url + path, url)
+        queue = [urllib.parse.urljoin(base_url + path, url) for url in dict.fromkeys(urls)]
+        while queue:
+            absolute = queue.pop(0)
+            if absolute in fetched:
+                continue
+            fetched.add(absolute)
             if urllib.parse.urlsplit(absolute).netloc != own:
-                external.append(url)
+                external.append(absolute)
                 continue
             asset = fetch(absolute)
-            if asset.status == 200:
-                totals[kind] += asset.bytes
-            else:
-                missing.append(f"{url} ({asset.status})")
+            if asset.status != 200:
+                missing.append(f"{absolute} ({asset.status})")
+                continue
+            totals[kind] += asset.bytes
+            if kind == "js":
+                text = asset.body.decode("utf-8", "replace")
+                queue += [urllib.parse.urljoin(absolute, spec) for spec in module_imports(text)]
     result.update(
         js_bytes=totals["js"],
         css_bytes=totals["css"],
         total_bytes=page.bytes + totals["js"] + totals["css"],
-        local_assets=len(set(parser.scripts) | set(parser.styles)) - len(external),
+        local_assets=len(fetched) - len(external),
         external_assets=external,
         missing_assets=missing,
     )
