@@ -104,6 +104,11 @@ def tree_version(directory: Path) -> str:
     return _tree_digest(directory, signature)
 
 
+def module_names() -> list[str]:
+    """The front end's ES modules (``webapp/static/js/*.js``), by name."""
+    return sorted(path.name for path in (OWN_STATIC / "js").glob("*.js"))
+
+
 def asset_version(package: str, filename: str) -> str:
     """The version segment of the file's URL."""
     pkg = PACKAGES[package]

@@ -106,6 +106,7 @@ class PageUrls:
     context: str | None = None  # jurisdiction outlines drawn under the data, when built
     search: str | None = None
     parse_worker_js: str | None = None  # parses big layers off the main thread
+    modules: tuple[str, ...] = ()  # the modules main.js imports, preloaded so the browser fetches them at once
 
 
 LAYER_PLACEHOLDER = "__layer__"
@@ -227,6 +228,18 @@ def script_json(value: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+class ModulePreload(Element):
+    """``<link rel="modulepreload">``: the browser fetches a module the entry will import without
+    waiting for the import chain (main.js → controller.js → …) to reach it."""
+
+    _template = Template('<link rel="modulepreload" href="{{ this.url }}">')
+
+    def __init__(self, url: str):
+        super().__init__()
+        self._name = "ModulePreload"
+        self.url = url
+
+
 class ModuleScript(Element):
     """``<script type="module">`` for an ES module (folium's ``JavascriptLink`` writes classic scripts)."""
 
@@ -264,12 +277,16 @@ class CooperationMap(JSCSSMixin):
         self.basemaps = basemaps
         self.config_json = script_json(config)
         self.main_js = urls.main_js
+        self.modules = urls.modules
         # Instance lists: folium's class-level lists are shared and mutated by add_js_link.
         self.default_js = [("markercluster", urls.markercluster_js)]
         self.default_css = [("markercluster_css", urls.markercluster_css), ("gba_map_css", urls.map_css)]
 
     def render(self, **kwargs):
-        self.get_root().header.add_child(ModuleScript(self.main_js), name="gba_main")
+        header = self.get_root().header
+        header.add_child(ModuleScript(self.main_js), name="gba_main")
+        for index, url in enumerate(self.modules):
+            header.add_child(ModulePreload(url), name=f"gba_module_{index}")
         super().render(**kwargs)
 
 

@@ -53,6 +53,7 @@ def page_urls() -> mapview.PageUrls:
         markercluster_js=asset_url("markercluster", "leaflet.markercluster.js"),
         markercluster_css=asset_url("markercluster", "MarkerCluster.css"),
         main_js=asset_url("gba", "js/main.js"),
+        modules=tuple(asset_url("gba", f"js/{name}") for name in assets.module_names() if name != "main.js"),
         map_css=asset_url("gba", "gba-map.css"),
         page=url_for("views.index"),
         embed=url_for("views.embed"),

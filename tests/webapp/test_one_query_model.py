@@ -202,6 +202,9 @@ def test_every_module_is_served_under_the_one_version_of_the_entry(client):
     root = entry.rsplit("/js/main.js", 1)[0]
     modules = sorted((REPO / "webapp" / "static" / "js").glob("*.js"))
     assert modules
+    # Every other module is preloaded, so the browser does not wait for the import chain.
+    preloaded = set(re.findall(r'<link rel="modulepreload" href="([^"]+)">', html))
+    assert preloaded == {f"{root}/js/{m.name}" for m in modules if m.name != "main.js"}
     for module in modules:
         response = client.get(f"{root}/js/{module.name}")
         assert response.status_code == 200, module.name
