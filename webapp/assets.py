@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import mimetypes
+import stat
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -97,10 +98,8 @@ def _tree_digest(directory: Path, signature: tuple) -> str:
 
 def tree_version(directory: Path) -> str:
     """One digest of every file under ``directory``."""
-    files = sorted(path for path in directory.rglob("*") if path.is_file())
-    signature = tuple(
-        (path.relative_to(directory).as_posix(), path.stat().st_mtime_ns, path.stat().st_size) for path in files
-    )
+    stats = sorted((path.relative_to(directory).as_posix(), path.stat()) for path in directory.rglob("*"))
+    signature = tuple((name, st.st_mtime_ns, st.st_size) for name, st in stats if stat.S_ISREG(st.st_mode))
     return _tree_digest(directory, signature)
 
 
@@ -119,7 +118,17 @@ def asset_version(package: str, filename: str) -> str:
 
 def asset_url(package: str, filename: str) -> str:
     """The app URL of an asset, e.g. ``/assets/leaflet/1.9.3/leaflet.js``."""
-    return url_for("views.assets.asset", package=package, version=asset_version(package, filename), filename=filename)
+    return asset_urls(package, [filename])[0]
+
+
+def asset_urls(package: str, filenames: list[str]) -> list[str]:
+    """The app URLs of several assets of one package; the package's version is worked out once
+    (for our tree that means reading every file's stat, which a page would otherwise do per module)."""
+    version = asset_version(package, filenames[0])
+    for filename in filenames[1:]:
+        if load_asset(package, filename) is None:
+            raise LookupError(f"no asset {package}/{filename}")
+    return [url_for("views.assets.asset", package=package, version=version, filename=name) for name in filenames]
 
 
 @bp.get("/assets/<package>/<version>/<path:filename>")

@@ -13,7 +13,7 @@ from flask.blueprints import BlueprintSetupState
 
 from geo.schema import URL_LANGS
 from webapp import assets, mapview, queryables
-from webapp.assets import asset_url
+from webapp.assets import asset_url, asset_urls
 from webapp.providers.base import FeatureProvider
 
 bp = Blueprint("views", __name__)
@@ -47,21 +47,25 @@ def _check_config(state: BlueprintSetupState) -> None:
 
 def page_urls() -> mapview.PageUrls:
     has_outlines = "jurisdictions" in current_app.extensions.get("gba_context", {})
+    modules = [f"js/{name}" for name in assets.module_names() if name != "main.js"]
+    main_js, map_css, worker_js, *module_urls = asset_urls(
+        "gba", ["js/main.js", "gba-map.css", "gba-parse-worker.js", *modules]
+    )
     return mapview.PageUrls(
         leaflet_js=asset_url("leaflet", "leaflet.js"),
         leaflet_css=asset_url("leaflet", "leaflet.css"),
         markercluster_js=asset_url("markercluster", "leaflet.markercluster.js"),
         markercluster_css=asset_url("markercluster", "MarkerCluster.css"),
-        main_js=asset_url("gba", "js/main.js"),
-        modules=tuple(asset_url("gba", f"js/{name}") for name in assets.module_names() if name != "main.js"),
-        map_css=asset_url("gba", "gba-map.css"),
+        main_js=main_js,
+        modules=tuple(module_urls),
+        map_css=map_css,
         page=url_for("views.index"),
         embed=url_for("views.embed"),
         download_all=url_for("downloads.download", name="all"),
         download_layer=url_for("downloads.download", name=mapview.LAYER_PLACEHOLDER),
         context=url_for("downloads.context", name="jurisdictions") if has_outlines else None,
         search=url_for("search.search_route"),
-        parse_worker_js=asset_url("gba", "gba-parse-worker.js"),
+        parse_worker_js=worker_js,
     )
 
 
