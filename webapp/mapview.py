@@ -228,27 +228,24 @@ def script_json(value: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-class ModulePreload(Element):
-    """``<link rel="modulepreload">``: the browser fetches a module the entry will import without
-    waiting for the import chain (main.js → controller.js → …) to reach it."""
+class ModuleLink(Element):
+    """An ES module in the page header (folium's ``JavascriptLink`` writes classic scripts only).
 
-    _template = Template('<link rel="modulepreload" href="{{ this.url }}">')
+    ``entry``: ``<script type="module">``, run once parsed; otherwise ``<link rel="modulepreload">``,
+    so the browser fetches a module the entry will import without waiting for the import chain
+    (main.js → controller.js → …) to reach it.
+    """
 
-    def __init__(self, url: str):
+    _template = Template(
+        '{% if this.entry %}<script type="module" src="{{ this.url }}"></script>'
+        '{% else %}<link rel="modulepreload" href="{{ this.url }}">{% endif %}'
+    )
+
+    def __init__(self, url: str, entry: bool = False):
         super().__init__()
-        self._name = "ModulePreload"
+        self._name = "ModuleLink"
         self.url = url
-
-
-class ModuleScript(Element):
-    """``<script type="module">`` for an ES module (folium's ``JavascriptLink`` writes classic scripts)."""
-
-    _template = Template('<script type="module" src="{{ this.url }}"></script>')
-
-    def __init__(self, url: str):
-        super().__init__()
-        self._name = "ModuleScript"
-        self.url = url
+        self.entry = entry
 
 
 class CooperationMap(JSCSSMixin):
@@ -284,9 +281,9 @@ class CooperationMap(JSCSSMixin):
 
     def render(self, **kwargs):
         header = self.get_root().header
-        header.add_child(ModuleScript(self.main_js), name="gba_main")
+        header.add_child(ModuleLink(self.main_js, entry=True), name="gba_main")
         for index, url in enumerate(self.modules):
-            header.add_child(ModulePreload(url), name=f"gba_module_{index}")
+            header.add_child(ModuleLink(url), name=f"gba_module_{index}")
         super().render(**kwargs)
 
 

@@ -368,16 +368,16 @@ class Tables:
         """The queryables whose properties ``layer``'s records carry."""
         return tuple(q for q in self.queryables if layer in q.layers)
 
-    def resolved(self, layers: Iterable[str], jurisdictions: Iterable[str]) -> Tables:
-        """The tables with the values that come from the data filled in (served layers, jurisdictions)."""
+    def resolved(self, layers: Iterable[str], found: Iterable[str]) -> Tables:
+        """The tables with the values that come from the data filled in: the served layers, and the
+        jurisdictions ``found`` in the data beside the table's own (Beijing, outside the GBA)."""
 
         def fill(param: Param) -> Param:
             if not param.from_data:
                 return param
             if param.kind == LAYERS_KIND:
                 return dataclasses.replace(param, values=tuple(layers))
-            known = tuple(dict.fromkeys((*param.values, *sorted(set(jurisdictions) - set(param.values)))))
-            return dataclasses.replace(param, values=known)
+            return dataclasses.replace(param, values=(*param.values, *sorted(set(found) - set(param.values))))
 
         return Tables(
             queryables=tuple(fill(q) for q in self.queryables),
