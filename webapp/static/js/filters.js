@@ -31,20 +31,26 @@ export function createFilters({ config, store, dataset, i18n, names, looks }) {
     return linksOnly && looks.hasLinkColour(value) ? icon("link", looks.linkColour(value)) : null;
   }
 
-  function checkbox(queryable, value, mark) {
+  /** One labelled choice (a checkbox of an enum, a radio of a boolean) as a list item. */
+  function choice(type, name, value, text, mark) {
     const item = el("li");
     const label = el("label", "gba-check");
-    const box = el("input");
-    box.type = "checkbox";
-    box.name = queryable.name;
-    box.value = value;
+    const input = el("input");
+    input.type = type;
+    input.name = name;
+    input.value = value;
+    label.appendChild(input);
+    if (mark) label.appendChild(mark);
+    label.appendChild(el("span", null, text));
+    item.appendChild(label);
+    return { item, input };
+  }
+
+  function checkbox(queryable, value, mark) {
+    const { item, input } = choice("checkbox", queryable.name, value, names.valueLabel(queryable.name, value), mark);
     // A value only the data knows is shown but cannot be chosen: the URL grammar (and the
     // download) would refuse it.
-    if (!(queryable.values || []).includes(value)) box.disabled = true;
-    label.appendChild(box);
-    if (mark) label.appendChild(mark);
-    label.appendChild(el("span", null, names.valueLabel(queryable.name, value)));
-    item.appendChild(label);
+    if (!(queryable.values || []).includes(value)) input.disabled = true;
     return item;
   }
 
@@ -105,16 +111,7 @@ export function createFilters({ config, store, dataset, i18n, names, looks }) {
       ["true", "filter_yes"],
       ["false", "filter_no"],
     ]) {
-      const item = el("li");
-      const label = el("label", "gba-check");
-      const radio = el("input");
-      radio.type = "radio";
-      radio.name = queryable.name;
-      radio.value = value;
-      label.appendChild(radio);
-      label.appendChild(el("span", null, i18n.t(key)));
-      item.appendChild(label);
-      list.appendChild(item);
+      list.appendChild(choice("radio", queryable.name, value, i18n.t(key)).item);
     }
     set.appendChild(list);
     return set;
