@@ -457,12 +457,9 @@ def parse_bbox(value: str, name: str = "bbox") -> list[float]:
         raise InvalidParameter(
             f"{name}={value!r}: give four comma-separated numbers minLon,minLat,maxLon,maxLat, e.g. 114.2,22.6,114.5,22.8"
         )
-    try:
-        numbers = [float(p) for p in parts]
-    except ValueError:
-        raise InvalidParameter(f"{name}={value!r}: every value must be a number (degrees)") from None
-    if not all(math.isfinite(n) for n in numbers):
-        raise InvalidParameter(f"{name}={value!r}: values must be finite numbers")
+    if not all(DECIMAL.fullmatch(p.strip()) for p in parts):
+        raise InvalidParameter(f"{name}={value!r}: every value must be a number (finite, in decimal notation, degrees)")
+    numbers = [float(p) for p in parts]
     min_lon, min_lat, max_lon, max_lat = numbers
     if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180 and -90 <= min_lat <= 90 and -90 <= max_lat <= 90):
         raise InvalidParameter(f"{name}={value!r}: longitudes must be within ±180 and latitudes within ±90")
