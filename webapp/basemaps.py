@@ -40,6 +40,19 @@ BASEMAPS = {
         20,
         "wgs84",
     ),
+    # The dark theme's basemap (theme=dark, or auto on a dark system, without a basemap of its own).
+    "dark": Basemap(
+        {
+            "en": "CartoDB Dark Matter (dark)",
+            "zh_hant": "CartoDB Dark Matter（深色）",
+            "zh_hans": "CartoDB Dark Matter（深色）",
+        },
+        "https://{s}.basemaps.cartocdn.com/dark_all/{z}/{x}/{y}{r}.png",
+        OSM_ATTRIBUTION + ' &copy; <a href="https://carto.com/attributions">CARTO</a>',
+        "abcd",
+        20,
+        "wgs84",
+    ),
     # Gaode's tiles are drawn in GCJ-02, so the map shifts mainland features onto them.
     "gaode": Basemap(
         {"en": "Gaode (Amap)", "zh_hant": "高德地圖", "zh_hans": "高德地图"},
@@ -51,6 +64,7 @@ BASEMAPS = {
     ),
 }
 DEFAULT_BASEMAP = "osm"
+DARK_BASEMAP = "dark"  # the default of the dark theme
 
 MIN_ZOOM = 0
 MAX_ZOOM = 18  # Gaode serves tiles up to 18, the lowest maximum of the three basemaps

@@ -39,7 +39,7 @@ from geo.schema import (
     URL_LANGS,
 )
 from webapp import i18n, queryables
-from webapp.basemaps import BASEMAPS, DEFAULT_BASEMAP, MAX_ZOOM
+from webapp.basemaps import BASEMAPS, DARK_BASEMAP, DEFAULT_BASEMAP, MAX_ZOOM
 from webapp.errors import NotFound
 from webapp.providers.base import FeatureProvider
 
@@ -82,6 +82,10 @@ class MapView:
     zoom: int | None = None
     focus: str | None = None
     select: str | None = None  # the selected feature or link (partners highlighted)
+    theme: str = "light"  # light | dark | auto (webapp.queryables.THEMES)
+    plain: bool = False  # no page header
+    static: bool = False  # no interaction
+    basemap_given: bool = False  # the URL chose the basemap (else the theme may choose it)
 
     @property
     def lang_key(self) -> str:
@@ -142,16 +146,22 @@ def parse_view(
         if layer is not None and layer not in layers:
             layers = tuple(name for name in source.layers() if name in layers or name == layer)
     bbox = parsed.get("bbox")
+    theme = parsed.get("theme", "light")
+    default_basemap = DARK_BASEMAP if theme == "dark" else DEFAULT_BASEMAP
     return MapView(
         lang=parsed.get("lang") or default_lang,
         layers=layers,
-        basemap=parsed.get("basemap", DEFAULT_BASEMAP),
+        basemap=parsed.get("basemap", default_basemap),
         controls=parsed.get("controls", True),
         bbox=None if bbox is None else tuple(bbox),
         center=(parsed["lat"], parsed["lon"]) if "lat" in parsed else None,
         zoom=parsed.get("zoom"),
         focus=parsed.get("focus"),
         select=parsed.get("select"),
+        theme=theme,
+        plain=parsed.get("plain", False),
+        static=parsed.get("static", False),
+        basemap_given="basemap" in parsed,
     )
 
 
@@ -197,7 +207,12 @@ def map_config(
         "dashedStatuses": list(DASHED_STATUSES),
         "approximatePrecisions": [key for key, info in COORD_PRECISIONS.items() if info["approximate"]],
         "basemap": view.basemap,
+        "basemapGiven": view.basemap_given,
         "defaultBasemap": DEFAULT_BASEMAP,
+        "darkBasemap": DARK_BASEMAP,
+        "theme": view.theme,
+        "plain": view.plain,
+        "static": view.static,
         "basemaps": [{"name": key, "label": text[f"basemap.{key}"], "datum": b.datum} for key, b in BASEMAPS.items()],
         "unshiftedJurisdictions": list(SAR_JURISDICTIONS),
         "sars": list(SAR_JURISDICTIONS),

@@ -67,6 +67,7 @@ WHOLE = re.compile(r"[+-]?[0-9]+")
 TRUE_WORDS = ("true", "1", "yes")
 FALSE_WORDS = ("false", "0", "no")
 YEAR_RANGE = (1900, 2100)
+THEMES = ("light", "dark", "auto")
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: pages are cached per table
@@ -296,7 +297,7 @@ VIEW_PARAMS: tuple[Param, ...] = (
         CHOICE,
         _l("Basemap", "底圖", "底图"),
         _l(
-            "OpenStreetMap, CartoDB Positron (light), or Gaode/Amap. Gaode's tiles are drawn in GCJ-02, so on "
+            "OpenStreetMap, CartoDB Positron (light), CartoDB Dark Matter (dark), or Gaode/Amap. Gaode's tiles are drawn in GCJ-02, so on "
             "Gaode mainland features are displayed shifted to match them (Hong Kong and Macau features are "
             "not); coordinates in URLs and downloads stay WGS-84.",
             "底圖：OpenStreetMap、CartoDB Positron 或高德地圖（GCJ-02）。",
@@ -316,6 +317,112 @@ VIEW_PARAMS: tuple[Param, ...] = (
             "「否」隐藏缩放按钮、图层控制、图例及探索面板。",
         ),
         default="`true`",
+    ),
+    Param(
+        "theme",
+        CHOICE,
+        _l("Theme", "配色", "配色"),
+        _l(
+            "Colours of the page and its panels: `light`, `dark`, or `auto` (follows the reader's system setting, "
+            "`prefers-color-scheme`). Without a `basemap`, the dark theme uses the dark basemap.",
+            "頁面配色：淺色、深色或自動（跟隨系統設定）。",
+            "页面配色：浅色、深色或自动（跟随系统设置）。",
+        ),
+        default="`light`",
+        values=THEMES,
+    ),
+    Param(
+        "plain",
+        BOOLEAN,
+        _l("Plain", "簡潔", "简洁"),
+        _l(
+            "`true` drops the page header (title, languages, download, share) for embeds inside an article that "
+            "has its own headline.",
+            "「是」不顯示頁首（標題、語言、下載、分享）。",
+            "「是」不显示页首（标题、语言、下载、分享）。",
+        ),
+        default="`false`",
+    ),
+    Param(
+        "static",
+        BOOLEAN,
+        _l("Static", "靜態", "静态"),
+        _l(
+            "`true` freezes the map: no panning, zooming or popups (a picture that stays sharp); links to the "
+            "full map still work.",
+            "「是」固定地圖：不可平移、縮放或開啟彈出視窗。",
+            "「是」固定地图：不可平移、缩放或打开弹出窗口。",
+        ),
+        default="`false`",
+    ),
+)
+
+# ---- the static image (/image.png, /image.svg): the page's parameters plus its size ----
+IMAGE_PARAMS: tuple[Param, ...] = (
+    Param(
+        "width",
+        NUMBER,
+        _l("Width", "闊度", "宽度"),
+        _l("Width of the image in pixels.", "圖片闊度（像素）。", "图片宽度（像素）。"),
+        default="1200",
+        minimum=200,
+        maximum=2400,
+        whole=True,
+    ),
+    Param(
+        "height",
+        NUMBER,
+        _l("Height", "高度", "高度"),
+        _l("Height of the image in pixels.", "圖片高度（像素）。", "图片高度（像素）。"),
+        default="630",
+        minimum=150,
+        maximum=2400,
+        whole=True,
+    ),
+)
+
+# ---- oEmbed (/oembed), as the oEmbed 1.0 spec names them ----
+OEMBED_PARAMS: tuple[Param, ...] = (
+    Param(
+        "url",
+        TEXT,
+        _l("URL", "網址", "网址"),
+        _l(
+            "A map or embed URL of this site (`/` or `/embed`, with any of the page's parameters).",
+            "本網站的地圖網址。",
+            "本网站的地图网址。",
+        ),
+        maximum=4000,
+    ),
+    Param(
+        "maxwidth",
+        NUMBER,
+        _l("Maximum width", "最大闊度", "最大宽度"),
+        _l("The widest iframe the consumer can show, in pixels.", "最大闊度（像素）。", "最大宽度（像素）。"),
+        minimum=1,
+        maximum=10000,
+        whole=True,
+    ),
+    Param(
+        "maxheight",
+        NUMBER,
+        _l("Maximum height", "最大高度", "最大高度"),
+        _l("The tallest iframe the consumer can show, in pixels.", "最大高度（像素）。", "最大高度（像素）。"),
+        minimum=1,
+        maximum=10000,
+        whole=True,
+    ),
+    Param(
+        "format",
+        CHOICE,
+        _l("Format", "格式", "格式"),
+        _l(
+            "`json` (the only format served; `xml` is answered with 501, as the spec says).",
+            "只提供 json。",
+            "只提供 json。",
+        ),
+        default="`json`",
+        values=("json", "xml"),
     ),
 )
 
@@ -352,6 +459,8 @@ class Tables:
     queryables: tuple[Param, ...] = QUERYABLES
     view: tuple[Param, ...] = VIEW_PARAMS
     search: tuple[Param, ...] = SEARCH_PARAMS
+    image: tuple[Param, ...] = IMAGE_PARAMS
+    oembed: tuple[Param, ...] = OEMBED_PARAMS
 
     @property
     def page(self) -> tuple[Param, ...]:
@@ -359,7 +468,7 @@ class Tables:
         return self.view + self.queryables
 
     def param(self, name: str) -> Param:
-        for param in self.view + self.queryables + self.search:
+        for param in self.view + self.queryables + self.search + self.image + self.oembed:
             if param.name == name:
                 return param
         raise KeyError(name)
@@ -383,6 +492,8 @@ class Tables:
             queryables=tuple(fill(q) for q in self.queryables),
             view=tuple(fill(p) for p in self.view),
             search=self.search,
+            image=self.image,
+            oembed=self.oembed,
         )
 
 
@@ -629,6 +740,8 @@ def docs_table(params: Iterable[Param]) -> str:
 # The generated tables sit between these markers in the docs; ``python -m webapp.queryables`` rewrites them.
 DOCS = {
     "docs/embed.md": ("page", "<!-- page-params:start -->", "<!-- page-params:end -->"),
+    "docs/image.md": ("image", "<!-- image-params:start -->", "<!-- image-params:end -->"),
+    "docs/oembed.md": ("oembed", "<!-- oembed-params:start -->", "<!-- oembed-params:end -->"),
     "README.md": ("queryables", "<!-- queryables:start -->", "<!-- queryables:end -->"),
 }
 

@@ -174,15 +174,30 @@ def test_focus_names_a_feature_and_shows_its_layer(client):
 def test_basemap_chooses_the_tile_layer_added_on_load(client, basemap):
     html = client.get(f"/embed?basemap={basemap}").get_data(as_text=True)
     assert page_config(html)["basemap"] == basemap
-    host = {"osm": "tile.openstreetmap.org", "positron": "basemaps.cartocdn.com", "gaode": "is.autonavi.com"}[basemap]
+    host = {
+        "osm": "tile.openstreetmap.org",
+        "positron": "basemaps.cartocdn.com/light_all",
+        "dark": "basemaps.cartocdn.com/dark_all",
+        "gaode": "is.autonavi.com",
+    }[basemap]
     added = re.findall(r"(tile_layer_\w+)\.addTo\(", html)
     assert len(added) == 1
     assert re.search(rf"var {added[0]} = L\.tileLayer\(\s*\"[^\"]*{re.escape(host)}", html)
 
 
+def test_dark_theme_chooses_the_dark_basemap_unless_the_url_names_one(client):
+    assert page_config(client.get("/embed?theme=dark").get_data(as_text=True))["basemap"] == "dark"
+    config = page_config(client.get("/embed?theme=dark&basemap=gaode").get_data(as_text=True))
+    assert (config["basemap"], config["basemapGiven"]) == ("gaode", True)
+    html = client.get("/?theme=auto&plain=1&static=yes").get_data(as_text=True)
+    assert "gba-theme-auto" in html and "gba-plain" in html and "gba-static" in html
+    assert 'class="gba-topbar"' not in html
+    assert client.get("/embed?theme=sepia").status_code == 400
+
+
 def test_every_basemap_carries_its_attribution(client):
     html = client.get("/").get_data(as_text=True)
-    assert html.count("OpenStreetMap\\u003c/a\\u003e contributors") == 2  # OSM and Positron (OSM data)
+    assert html.count("OpenStreetMap\\u003c/a\\u003e contributors") == 3  # OSM, Positron and Dark Matter (OSM data)
     assert "CARTO" in html
     assert "AutoNavi" in html
 
@@ -276,7 +291,10 @@ BAD_QUERIES = [
     ("bbox=114,22,115,23&zoom=5", 400, "either bbox or lat,lon,zoom"),
     ("focus=FOCUS&lat=22.5&lon=114", 400, "focus centres the map"),
     ("focus=FOCUS&bbox=114,22,115,23", 400, "focus centres the map"),
-    ("basemap=google", 400, "osm, positron, gaode"),
+    ("basemap=google", 400, "osm, positron, dark, gaode"),
+    ("theme=sepia", 400, "light, dark, auto"),
+    ("plain=2", 400, "plain"),
+    ("static=maybe", 400, "static"),
     ("controls=2", 400, "controls"),
     ("controls=maybe", 400, "controls"),
     ("focus=no-such-feature", 404, "no feature or link has this id"),
