@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install browser node data validate run serve test test-js test-fast screenshots bench lint format boundaries clean
+.PHONY: help install browser fonts node data validate run serve test test-js test-fast screenshots bench lint format boundaries clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -28,20 +28,26 @@ browser: ## install Debian's chromium (and CJK fonts) for the browser tests, if 
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
 
+fonts: ## install Debian's Noto CJK fonts (for /image.png in Chinese), if no Chinese font is found
+	@if [ -z "$$(fc-list :lang=zh 2>/dev/null)" ]; then \
+		echo "installing fonts-noto-cjk (apt-get) for the static images"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; \
+	fi
+
 data: install ## rebuild data/geojson/*.geojson from data/sources/
 	$(PY) -m geo build
 
 validate: install ## validate the sources and the built GeoJSON
 	$(PY) -m geo validate
 
-run: install ## serve the map at http://$(HOST):$(PORT) (builds the data first if stale)
+run: install fonts ## serve the map at http://$(HOST):$(PORT) (builds the data first if stale)
 	$(PY) -m geo -q build --if-stale
 	$(VENV)/bin/flask --app webapp run --host $(HOST) --port $(PORT)
 
-serve: install ## production serving with gunicorn (WORKERS=2)
+serve: install fonts ## production serving with gunicorn (WORKERS=2)
 	GLIBC_TUNABLES=glibc.malloc.hugetlb=1 $(VENV)/bin/gunicorn --preload --workers $${WORKERS:-2} --bind $(HOST):$(PORT) 'webapp:create_app()'
 
-test: install browser node ## run the whole test suite (unit, API, GIS clients, real browser, JS unit tests)
+test: install browser fonts node ## run the whole test suite (unit, API, GIS clients, real browser, JS unit tests)
 	$(PY) -m pytest
 	node --test tests/js/
 
