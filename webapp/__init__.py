@@ -20,6 +20,11 @@ SETTINGS = {
         "space-separated origins allowed to frame /embed (CSP frame-ancestors); * = any site",
     ),
     "DEFAULT_LANG": ("GBA_DEFAULT_LANG", "zh-Hant", "language when ?lang= is absent: zh-Hant, zh-Hans or en"),
+    "MAP_APPROVAL_NUMBER": (
+        "GBA_MAP_APPROVAL_NUMBER",
+        "",
+        "map approval number (审图号, e.g. GS(2026)1234号) shown in the map's lower-left corner when set",
+    ),
 }
 
 

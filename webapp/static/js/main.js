@@ -29,6 +29,7 @@
 import { createContext } from "./context.js";
 import { createController } from "./controller.js";
 import { createControls } from "./controls.js";
+import { addCredits } from "./credits.js";
 import { createDataset } from "./dataset.js";
 import { gcj02ToWgs84, wgs84ToGcj02 } from "./datum.js";
 import { byId } from "./dom.js";
@@ -84,6 +85,7 @@ function start({ map, basemaps, config }) {
   else map.fitBounds(view.bounds);
   store.setView(controller.currentView(), { source: "map" });
 
+  addCredits(app); // first bottom-left control: the approval number stays in the corner
   const controls = createControls(app);
   const context = config.urls.context ? createContext(app) : null;
   const panel = config.controls && byId("gba-explore");
