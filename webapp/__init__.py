@@ -37,7 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
-    from webapp import downloads, errors, http, image, ogcapi, queryables, search, views
+    from webapp import downloads, errors, http, image, oembed, ogcapi, queryables, search, views
     from webapp.providers import load_provider
 
     # The parameter tables; a test may pass its own (e.g. with one more queryable).
@@ -60,5 +60,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(views.bp)
     app.register_blueprint(ogcapi.bp)
     app.register_blueprint(search.bp)
+    app.register_blueprint(oembed.bp)
     app.register_blueprint(image.bp)
     return app

@@ -77,6 +77,16 @@ UI_TEXT = {
         "zh_hant": "嵌入代碼（iframe）",
         "zh_hans": "嵌入代码（iframe）",
     },
+    "share_responsive": {
+        "en": "Responsive embed code (iframe + script)",
+        "zh_hant": "自適應嵌入代碼（iframe＋script）",
+        "zh_hans": "自适应嵌入代码（iframe＋script）",
+    },
+    "share_responsive_hint": {
+        "en": "The script sets the frame's height to fit the map and its panels; include it once per page.",
+        "zh_hant": "程式會把框架高度調整至地圖及其面板所需；每頁只需加入一次。",
+        "zh_hans": "脚本会把框架高度调整至地图及其面板所需；每页只需加入一次。",
+    },
     "copy": {"en": "Copy", "zh_hant": "複製", "zh_hans": "复制"},
     "download": {
         "en": "Download GeoJSON of what is shown",

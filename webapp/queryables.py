@@ -355,6 +355,34 @@ VIEW_PARAMS: tuple[Param, ...] = (
         ),
         default="`false`",
     ),
+    Param(
+        "autoheight",
+        BOOLEAN,
+        _l("Auto height", "自動高度", "自动高度"),
+        _l(
+            "`true` (in an iframe): the page takes the height of its content (the map's height follows its "
+            "width) and posts it to the host page as Datawrapper's `datawrapper-height` message and ours. "
+            "Not needed with our `embed.js`, which switches it on by itself; for hosts that run Datawrapper's "
+            "listener.",
+            "「是」（在 iframe 內）：頁面採用內容的高度（地圖高度隨闊度而定），並以 Datawrapper 的 "
+            "datawrapper-height 訊息告知宿主頁面。使用本站的 embed.js 時毋須設定。",
+            "「是」（在 iframe 内）：页面采用内容的高度（地图高度随宽度而定），并以 Datawrapper 的 "
+            "datawrapper-height 消息告知宿主页面。使用本站的 embed.js 时无须设置。",
+        ),
+        default="`false`",
+    ),
+    Param(
+        "childId",
+        ID,
+        _l("pym.js child id", "pym.js 子框架編號", "pym.js 子框架编号"),
+        _l(
+            "Added by pym.js's `Parent` (with `initialWidth`, `parentTitle`, `parentUrl`, which are ignored): "
+            "the page takes the height of its content, as with `autoheight`, and also posts pym.js's "
+            "`height` message to this id.",
+            "由 pym.js 的 Parent 加上：頁面採用內容的高度，並向此編號發送 pym.js 的 height 訊息。",
+            "由 pym.js 的 Parent 加上：页面采用内容的高度，并向此编号发送 pym.js 的 height 消息。",
+        ),
+    ),
 )
 
 # ---- the static image (/image.png, /image.svg): the page's parameters plus its size ----

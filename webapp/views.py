@@ -12,8 +12,9 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from flask.blueprints import BlueprintSetupState
 
 from geo.schema import URL_LANGS
-from webapp import assets, mapview, queryables
+from webapp import assets, mapview, oembed, queryables
 from webapp.assets import asset_url, asset_urls
+from webapp.image import social
 from webapp.providers.base import FeatureProvider
 
 bp = Blueprint("views", __name__)
@@ -81,6 +82,20 @@ def page_lang(requested: str | None) -> str:
     return current_app.config["DEFAULT_LANG"]
 
 
+def social_card(view: mapview.MapView, source: FeatureProvider, tables: queryables.Tables) -> social.SocialCard:
+    """The view's social card, image links and print image (per request: it names the host)."""
+    urls = {
+        "root": request.host_url,
+        "page": url_for("views.index"),
+        "png": url_for("image.image", fmt="png"),
+        "svg": url_for("image.image", fmt="svg"),
+        "data": url_for("downloads.download", name="all"),
+        "print_css": asset_url("gba", "gba-print.css"),
+    }
+    context = current_app.extensions.get("gba_context", {})
+    return social.page_card(view, request.args, tables, source.layers(), context, urls)
+
+
 def render_map(embed: bool) -> Response:
     source: FeatureProvider = current_app.extensions["gba_provider"]
     tables: queryables.Tables = current_app.extensions["gba_tables"]
@@ -89,7 +104,10 @@ def render_map(embed: bool) -> Response:
     view = mapview.parse_view(request.args, source, page_lang(requested), tables)
     approval = current_app.config["MAP_APPROVAL_NUMBER"]
     page = mapview.map_page(view, tuple(source.layers()), page_urls(), embed, years, tables, approval)
-    response = Response(render_template("map.html", page=page), mimetype="text/html")
+    oembed_href = oembed.discovery_href(url_for("oembed.answer", _external=True), request.url)
+    response = Response(render_template(
+        "map.html", page=page, oembed_href=oembed_href, social=social_card(view, source, tables)
+    ), mimetype="text/html")
     response.headers["Content-Language"] = view.lang
     if requested is None:
         response.vary.add("Accept-Language")

@@ -295,6 +295,8 @@ BAD_QUERIES = [
     ("theme=sepia", 400, "light, dark, auto"),
     ("plain=2", 400, "plain"),
     ("static=maybe", 400, "static"),
+    ("autoheight=tall", 400, "autoheight='tall': expected true or false"),
+    ("childId=a&childId=b", 400, "childId is given 2 times"),
     ("controls=2", 400, "controls"),
     ("controls=maybe", 400, "controls"),
     ("focus=no-such-feature", 404, "no feature or link has this id"),

@@ -34,21 +34,26 @@ import { createDataset } from "./dataset.js";
 import { gcj02ToWgs84, wgs84ToGcj02 } from "./datum.js";
 import { byId } from "./dom.js";
 import { createFilters } from "./filters.js";
+import { createFrameHeight } from "./frame-height.js";
 import { createI18n } from "./i18n.js";
 import { createDrawing } from "./layers.js";
 import { addLegend } from "./legend.js";
 import { createList } from "./list.js";
 import { loadLayer } from "./loader.js";
+import { addMapExtras } from "./map-extras.js";
 import { createNames } from "./names.js";
 import { createPairsPanel } from "./pairs-panel.js";
 import { createPartners } from "./partners.js";
 import { downloadUrl } from "./permalink.js";
 import { createPopups } from "./popup.js";
+import { fitPopups } from "./popup-fit.js";
 import { parseQuery } from "./query.js";
 import { createSearch } from "./search.js";
 import { createShare } from "./share.js";
+import { createSheets } from "./sheet.js";
 import { createStore, snapshot } from "./store.js";
 import { createLooks } from "./style.js";
+import { followSystemTheme } from "./theme.js";
 import { createTimeline } from "./timeline.js";
 
 function announcer() {
@@ -66,7 +71,21 @@ function start({ map, basemaps, config }) {
   const looks = createLooks(config);
   const popups = createPopups({ config, i18n, names, looks });
   const basemapInfo = new Map((config.basemaps || []).map((basemap) => [basemap.name, basemap]));
-  const app = { map, basemaps, basemapInfo, config, store, dataset, i18n, names, looks, popups, announce: announcer() };
+  const sheets = createSheets(map); // before the popup fit: a popup opening closes the sheets first
+  const app = {
+    map,
+    basemaps,
+    basemapInfo,
+    config,
+    store,
+    dataset,
+    i18n,
+    names,
+    looks,
+    popups,
+    sheets,
+    announce: announcer(),
+  };
   app.drawing = createDrawing(app);
   const controller = createController(app);
   app.actions = controller;
@@ -87,6 +106,8 @@ function start({ map, basemaps, config }) {
 
   addCredits(app); // first bottom-left control: the approval number stays in the corner
   const controls = createControls(app);
+  addMapExtras(app); // fullscreen, scale bar, the static map
+  followSystemTheme(store, config);
   const context = config.urls.context ? createContext(app) : null;
   const panel = config.controls && byId("gba-explore");
   const parts = panel
@@ -101,6 +122,8 @@ function start({ map, basemaps, config }) {
     : {};
   if (panel) controls.addExploreToggle(controls.focusSearch);
   createShare(app);
+  sheets.watchShare(byId("gba-share"));
+  if (config.embed) createFrameHeight({ query: store.query, map }); // auto-height when a host sizes the frame
   store.subscribe((state, previous, change) => {
     if (change.reason !== "selection" || state.selected === null || state.selected === previous.selected) return;
     const record = dataset.get(state.selected);
@@ -128,6 +151,7 @@ function start({ map, basemaps, config }) {
   });
   if (context) jobs.push(context.load(config.urls.context));
 
+  fitPopups(map); // last on popupopen: after the panels and the layer list have closed
   const ready = Promise.all(jobs)
     .then(() => parts.list?.prepare())
     .then(() => {
@@ -141,7 +165,7 @@ function start({ map, basemaps, config }) {
       const focus = query.focus ?? config.focus;
       const select = query.select ?? config.select;
       if (focus) controller.focus(focus, query.zoom ?? config.focusZoom);
-      else if (select) controller.select(select, { autoPan: false });
+      else if (select) controller.select(select); // its popup pans into view, clear of the controls
       store.startUrl();
       return { loaded: config.overlays.map((o) => o.name).filter((name) => loaded.includes(name)), failed };
     });

@@ -60,12 +60,25 @@ export function embedUrl(state, site) {
   return absolute(site.urls.embed, viewParams(state, site, "embed"), site.base);
 }
 
-/** The HTML a newsroom pastes: an iframe of the embed URL (escaped, to be shown as text). */
+/**
+ * The HTML a newsroom pastes: an iframe of the embed URL (escaped, to be shown as text).
+ * ``data-gba-map`` lets embed.js find it wherever the map is served from.
+ */
 export function iframeSnippet(url, title) {
   return (
     `<iframe src="${escapeHtml(url)}" width="100%" height="480" style="border:0" loading="lazy" ` +
-    `title="${escapeHtml(title)}" allowfullscreen></iframe>`
+    `title="${escapeHtml(title)}" allowfullscreen data-gba-map></iframe>`
   );
+}
+
+/** embed.js, the host pages' auto-height script: served beside the embed page, at its path + ".js". */
+export function embedScriptUrl(site) {
+  return absolute(`${site.urls.embed}.js`, new URLSearchParams(), site.base);
+}
+
+/** The responsive snippet: the iframe, then the script that sizes it to its content. */
+export function responsiveSnippet(url, title, scriptUrl) {
+  return `${iframeSnippet(url, title)}\n<script src="${escapeHtml(scriptUrl)}" async></script>`;
 }
 
 /**

@@ -3,7 +3,7 @@
  */
 
 import { byId, el } from "./dom.js";
-import { downloadUrl, embedUrl, iframeSnippet, pageUrl } from "./permalink.js";
+import { downloadUrl, embedScriptUrl, embedUrl, iframeSnippet, pageUrl, responsiveSnippet } from "./permalink.js";
 
 const CONFIRM_MS = 2000; // how long a Copy button says "Copied"
 
@@ -21,6 +21,8 @@ export function createShare({ store, i18n }) {
     if (link) link.value = pageUrl(state, site);
     const iframe = byId("gba-share-iframe");
     if (iframe) iframe.value = iframeSnippet(embedUrl(state, site), i18n.t("title"));
+    const responsive = byId("gba-share-responsive");
+    if (responsive) responsive.value = responsiveSnippet(embedUrl(state, site), i18n.t("title"), embedScriptUrl(site));
     for (const anchor of document.querySelectorAll(".gba-langs a[data-lang]")) {
       anchor.href = pageUrl(state, site, { lang: anchor.getAttribute("data-lang") });
     }

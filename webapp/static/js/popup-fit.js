@@ -1,0 +1,142 @@
+/* Popups are never covered by a control nor cut by the map's (or the frame's) edge.
+ *
+ * When a popup opens, the map pans so that the whole popup (with its tip) lies inside the
+ * visible part of the map and clear of every Leaflet control present at that moment (zoom,
+ * layers, legend, ☰, and any control added later: fullscreen, scale...), taking the smallest
+ * move that does it.  Before that, the popup's height is capped to the room the map has,
+ * so a solution exists.  A popup opened with ``autoPan: false`` stays where it is.
+ * placePopup() is pure: it takes boxes and returns the move.
+ */
+
+const MARGIN = 8; // px between a popup and a control or an edge
+const CHROME = 64; // px of a popup's height that are not its content: padding, close button, tip
+const SIDES = 70; // px of a popup's width that are not its content (content margins, border)
+const WIDEST = 340; // px: the content's widest, as on a desktop
+
+function overlaps(a, b) {
+  return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+}
+
+function moved(box, dx, dy) {
+  return { left: box.left + dx, right: box.right + dx, top: box.top + dy, bottom: box.bottom + dy };
+}
+
+/**
+ * The smallest move [dx, dy] of ``popup`` that puts it inside ``area`` and off every box in
+ * ``obstacles`` (each grown by ``margin``); null when there is none.  Boxes are
+ * {left, top, right, bottom} in one coordinate system.
+ */
+export function placePopup(popup, area, obstacles, margin = MARGIN) {
+  const grown = obstacles.map((o) => ({
+    left: o.left - margin,
+    right: o.right + margin,
+    top: o.top - margin,
+    bottom: o.bottom + margin,
+  }));
+  const width = popup.right - popup.left;
+  const height = popup.bottom - popup.top;
+  const xs = [popup.left, area.left + margin, area.right - margin - width];
+  const ys = [popup.top, area.top + margin, area.bottom - margin - height];
+  for (const o of grown) {
+    xs.push(o.right, o.left - width);
+    ys.push(o.bottom, o.top - height);
+  }
+  const inside = (x, y) =>
+    x >= area.left + margin - 0.5 &&
+    x + width <= area.right - margin + 0.5 &&
+    y >= area.top + margin - 0.5 &&
+    y + height <= area.bottom - margin + 0.5;
+  let best = null;
+  for (const x of xs) {
+    for (const y of ys) {
+      if (!inside(x, y)) continue;
+      const dx = x - popup.left;
+      const dy = y - popup.top;
+      const cost = Math.abs(dx) + Math.abs(dy);
+      if (best && cost >= best.cost) continue;
+      const box = moved(popup, dx, dy);
+      if (grown.some((o) => overlaps(box, o))) continue;
+      best = { cost, dx, dy };
+    }
+  }
+  return best && [best.dx, best.dy];
+}
+
+/** The room for a popup's content: the map's height, less the rows of controls when the
+ * popup is too wide to pass between the columns of controls. */
+export function popupRoom(popupWidth, area, obstacles, margin = MARGIN) {
+  const middle = (area.left + area.right) / 2;
+  const centre = (area.top + area.bottom) / 2;
+  let left = area.left;
+  let right = area.right;
+  let top = area.top;
+  let bottom = area.bottom;
+  for (const o of obstacles) {
+    if (o.right <= middle) left = Math.max(left, o.right);
+    else if (o.left >= middle) right = Math.min(right, o.left);
+    if (o.bottom <= centre) top = Math.max(top, o.bottom);
+    else if (o.top >= centre) bottom = Math.min(bottom, o.top);
+  }
+  const betweenColumns = right - left - 2 * margin >= popupWidth;
+  const height = betweenColumns ? area.bottom - area.top : bottom - top;
+  return Math.max(120, Math.floor(height - 2 * margin - CHROME));
+}
+
+function box(rect) {
+  return { left: rect.left, top: rect.top, right: rect.right, bottom: rect.bottom };
+}
+
+export function fitPopups(map) {
+  const container = map.getContainer();
+
+  /** The map's visible part: its box cut by the window (a page may scroll, a frame may clip). */
+  function visibleArea() {
+    const rect = container.getBoundingClientRect();
+    return {
+      left: Math.max(rect.left, 0),
+      top: Math.max(rect.top, 0),
+      right: Math.min(rect.right, window.innerWidth),
+      bottom: Math.min(rect.bottom, window.innerHeight),
+    };
+  }
+
+  function controlBoxes() {
+    const boxes = [];
+    for (const control of container.querySelectorAll(".leaflet-control")) {
+      const rect = control.getBoundingClientRect();
+      if (rect.width > 0 && rect.height > 0) boxes.push(box(rect));
+    }
+    return boxes;
+  }
+
+  /** The popup's box with its tip (Leaflet keeps the tip in the popup's bottom margin). */
+  function popupBox(element) {
+    const rect = box(element.getBoundingClientRect());
+    rect.bottom += Number.parseFloat(getComputedStyle(element).marginBottom) || 0;
+    return rect;
+  }
+
+  function fit(popup) {
+    const element = popup.getElement();
+    if (!element || !popup.options.autoPan) return;
+    const area = visibleArea();
+    const obstacles = controlBoxes();
+    // Narrower than the map, and no taller than the room it has: then a place exists.
+    const maxWidth = Math.max(160, Math.min(WIDEST, Math.floor(area.right - area.left - 2 * MARGIN - SIDES)));
+    const room = popupRoom(Math.min(element.offsetWidth, maxWidth + SIDES), area, obstacles);
+    const roomValue = `${room}px`;
+    if (popup.options.maxWidth !== maxWidth || container.style.getPropertyValue("--gba-popup-room") !== roomValue) {
+      popup.options.maxWidth = maxWidth;
+      container.style.setProperty("--gba-popup-room", roomValue);
+      popup.update(); // lays it out again (Leaflet's own pan restarts; ours replaces it below)
+    }
+    const move = placePopup(popupBox(element), area, obstacles);
+    if (!move) return;
+    const [dx, dy] = move.map(Math.round);
+    // Replaces the pan Leaflet has just started (PosAnimation.run stops the running one).
+    if (dx || dy) map.panBy([-dx, -dy]);
+  }
+
+  map.on("popupopen", (event) => fit(event.popup));
+  return { fit };
+}
