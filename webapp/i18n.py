@@ -198,6 +198,17 @@ UI_TEXT = {
     "leaflet_zoom_out": {"en": "Zoom out", "zh_hant": "縮小", "zh_hans": "缩小"},
     "leaflet_close_popup": {"en": "Close popup", "zh_hant": "關閉彈出視窗", "zh_hans": "关闭弹出窗口"},
     "leaflet_layers": {"en": "Layers", "zh_hant": "圖層", "zh_hans": "图层"},
+    # issue 9: fullscreen, scale bar, same-point chooser, stubs of links leaving the region
+    "fullscreen_enter": {"en": "Full screen", "zh_hant": "全螢幕", "zh_hans": "全屏"},
+    "fullscreen_exit": {"en": "Exit full screen", "zh_hant": "退出全螢幕", "zh_hans": "退出全屏"},
+    "scale_m": {"en": "m", "zh_hant": "米", "zh_hans": "米"},
+    "scale_km": {"en": "km", "zh_hant": "公里", "zh_hans": "公里"},
+    "same_point_heading": {
+        "en": "{count} records at this point",
+        "zh_hant": "此位置有 {count} 項",
+        "zh_hans": "此位置有 {count} 项",
+    },
+    "outside_stub": {"en": "→ {place}: {name}", "zh_hant": "→ {place}：{name}", "zh_hans": "→ {place}：{name}"},
 }
 
 

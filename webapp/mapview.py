@@ -247,6 +247,7 @@ def map_config(
         "unshiftedJurisdictions": list(SAR_JURISDICTIONS),
         "sars": list(SAR_JURISDICTIONS),
         "view": initial,
+        "gbaBounds": list(GBA_BOUNDS),  # min lon, min lat, max lon, max lat: where a link end counts as inside
         "maxZoom": MAX_ZOOM,
         "focus": view.focus,
         "focusZoom": view.zoom if view.focus is not None else None,

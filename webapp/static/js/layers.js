@@ -6,7 +6,8 @@
  */
 
 import { L } from "./leaflet.js";
-import { clusterIcon, createProjector, makeShape, placeShape } from "./shapes.js";
+import { createChooser } from "./same-point.js";
+import { clusterIcon, createProjector, makeShape, placeShape, placeStub } from "./shapes.js";
 import { lookKey, styleFor } from "./style.js";
 
 // Draw order on the one canvas, back to front: the topmost feature under the pointer gets
@@ -18,11 +19,13 @@ function layersOf(shapes) {
   for (const shape of shapes) {
     layers.push(shape.layer);
     if (shape.arrow) layers.push(shape.arrow);
+    if (shape.label) layers.push(shape.label);
   }
   return layers;
 }
 
-export function createDrawing({ map, config, basemapInfo, store, dataset, looks, popups }) {
+export function createDrawing(app) {
+  const { map, config, basemapInfo, store, dataset, looks, popups, names, i18n } = app;
   // One canvas for every feature (stacked canvases would hide the lower ones from the
   // pointer); lines are thin, so the hit area is widened.
   map.options.renderer = L.canvas({ padding: 0.5, tolerance: 6 });
@@ -34,7 +37,13 @@ export function createDrawing({ map, config, basemapInfo, store, dataset, looks,
   const shapes = new Map(); // record id → {layer, arrow, container, styleKey, planned}
   const idOfLayer = new WeakMap();
   const stale = new WeakSet(); // cluster groups to refill in one batch when shown
-  const context = { map, projector, looks, popups };
+  const chooser = createChooser(app);
+  const stubText = (record, end) =>
+    i18n.t("outside_stub", {
+      place: names.valueLabel("jurisdiction", record.p[`${end}_jurisdiction`]),
+      name: names.name(record.p, `${end}_name`),
+    });
+  const context = { map, projector, looks, popups, config, stubText, pickPoint: chooser.pickPoint };
   let highlight = null;
   let shownLayers = new Set();
   let quiet = 0; // > 0 while we move layers ourselves: their popup events are not the reader's
@@ -50,11 +59,29 @@ export function createDrawing({ map, config, basemapInfo, store, dataset, looks,
             showCoverageOnHover: false,
             spiderfyDistanceMultiplier: 1.6,
             iconCreateFunction: clusterIcon(overlay.colour),
+            // Clicks are ours: a bubble whose markers share one spot opens the chooser.
+            zoomToBoundsOnClick: false,
+            spiderfyOnMaxZoom: false,
           })
         : L.featureGroup();
     groups.set(overlay.name, group);
+    if (overlay.kind === "point" && !config.static) group.on("clusterclick", clusterClick);
     if (overlay.kind === "point") spotlights.set(overlay.name, L.featureGroup());
   }
+
+  function clusterClick(event) {
+    const cluster = event.layer;
+    if (chooser.pickCluster(cluster, (marker) => idOfLayer.get(marker) ?? null)) return;
+    if (map.getZoom() >= map.getMaxZoom()) cluster.spiderfy();
+    else cluster.zoomToBounds({ padding: [20, 20] });
+  }
+
+  /** Stubs of links leaving the region keep their screen length: redrawn at every zoom. */
+  const stubbed = []; // records drawn as stubs
+  function placeStubs() {
+    for (const record of stubbed) placeStub(shapes.get(record.id), record, context);
+  }
+  map.on("zoomend", placeStubs);
 
   function silently(work) {
     quiet += 1;
@@ -139,6 +166,7 @@ export function createDrawing({ map, config, basemapInfo, store, dataset, looks,
     const approximate = looks.isApproximate(record.p, popups.knownPrecision(record.p));
     shape.layer.setStyle(styleFor({ kind: record.kind, colour, planned, approximate, role, dim }));
     if (shape.arrow) shape.arrow.setOpacity(dim ? 0.2 : 1);
+    if (shape.label) shape.label.setOpacity(dim ? 0.35 : 1);
     return Boolean(role) && record.kind !== "point";
   }
 
@@ -199,6 +227,7 @@ export function createDrawing({ map, config, basemapInfo, store, dataset, looks,
       for (const move of moves.values()) addFor(move);
     });
     map.getContainer().classList.toggle("gba-dimmed", Boolean(highlight));
+    placeStubs(); // their labels name the far end from the data loaded so far
     if (needsRestack || highlight) restack();
   }
 
@@ -268,10 +297,12 @@ export function createDrawing({ map, config, basemapInfo, store, dataset, looks,
     /** Shapes for new records, styled ahead of refresh (a big layer's batches share out the work). */
     add(records) {
       const year = store.state.year;
+      chooser.add(records);
       for (const record of records) {
         const shape = { ...makeShape(record, context), container: null, styleKey: null, planned: false };
         shapes.set(record.id, shape);
         idOfLayer.set(shape.layer, record.id);
+        if (shape.stub) stubbed.push(record);
         style(record, shape, highlight?.get(record.id) || null, year);
       }
     },

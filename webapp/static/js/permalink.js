@@ -30,8 +30,13 @@ export function viewParams(state, site, kind = "link", lang = state.lang) {
   const query = new URLSearchParams();
   query.set("lang", lang);
   if (state.layers.length !== site.layers.length) query.set("layers", state.layers.join(","));
-  if (state.basemap !== site.defaultBasemap) query.set("basemap", state.basemap);
+  // The basemap the theme picks on loading is left out (state.themeBasemap null: always written).
+  const implied = state.themeBasemap === undefined ? site.defaultBasemap : state.themeBasemap;
+  if (state.basemap !== implied) query.set("basemap", state.basemap);
   if (!state.controls) query.set("controls", "0");
+  if (state.theme && state.theme !== "light") query.set("theme", state.theme);
+  if (state.plain) query.set("plain", "1");
+  if (state.static) query.set("static", "1");
   filterParams(state, site.queryables, query);
   if (state.selected !== null) query.set("select", state.selected);
   const view = state.view;

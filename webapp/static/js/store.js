@@ -7,13 +7,15 @@
  *   layers    the visible layers, in the config's order
  *   basemap   the basemap's key
  *   view      {lat, lon, zoom, bbox} in WGS-84, as the map last reported it (null before)
- *   lang, controls   fixed for the page
+ *   themeBasemap the basemap the theme picks (a permalink leaves it out), or null (always written)
+ *   lang, controls, theme, plain, static   fixed for the page
  * UI modules render from the state (subscribe) and change it through the intents below;
  * each change carries a ``change`` object ({reason, ...}) that tells subscribers why.
  */
 
 import { pageUrl } from "./permalink.js";
 import { parseQuery, QueryError } from "./query.js";
+import { impliedBasemap, systemPrefersDark, themeBasemap } from "./theme.js";
 
 const URL_DELAY = 120; // ms: the address bar follows a moving map without a write per frame
 
@@ -56,7 +58,10 @@ function inOrder(names, order) {
   return order.filter((name) => wanted.has(name));
 }
 
-export function createStore(config, { location = globalThis.location, history = globalThis.history } = {}) {
+export function createStore(
+  config,
+  { location = globalThis.location, history = globalThis.history, systemDark = systemPrefersDark() } = {},
+) {
   const tables = { queryables: config.queryables || [], params: config.params || [] };
   const layerOrder = config.overlays.map((overlay) => overlay.name);
   const yearQueryable = tables.queryables.find((q) => q.kind === "year");
@@ -70,10 +75,16 @@ export function createStore(config, { location = globalThis.location, history = 
     year: yearQueryable && Object.hasOwn(query, yearQueryable.name) ? query[yearQueryable.name] : null,
     selected: null,
     layers: query.layers ? inOrder(query.layers, layerOrder) : layerOrder.slice(),
-    basemap: query.basemap || config.basemap || config.defaultBasemap,
+    // Without a basemap in the URL, the theme picks one (the dark one on a dark page).
+    basemap:
+      query.basemap || (config.theme ? themeBasemap(config, systemDark) : config.basemap) || config.defaultBasemap,
+    themeBasemap: config.theme ? impliedBasemap(config, systemDark) : config.defaultBasemap,
     view: null,
     lang: config.urlLang,
     controls: config.controls !== false,
+    theme: config.theme || "light",
+    plain: Boolean(config.plain),
+    static: Boolean(config.static),
   });
 
   const listeners = new Set();
