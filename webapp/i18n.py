@@ -93,6 +93,27 @@ UI_TEXT = {
         "zh_hant": "下載顯示中項目的 GeoJSON",
         "zh_hans": "下载显示中项目的 GeoJSON",
     },
+    # ---- the static image: Download image, social cards, no-JS fallback, print ----
+    "download_image": {"en": "Download image", "zh_hant": "下載圖片", "zh_hans": "下载图片"},
+    "image_png": {"en": "PNG (picture)", "zh_hant": "PNG（圖片）", "zh_hans": "PNG（图片）"},
+    "image_svg": {"en": "SVG (editable)", "zh_hant": "SVG（可編輯）", "zh_hans": "SVG（可编辑）"},
+    "image_alt": {
+        "en": "Map of cross-border cooperation in the Greater Bay Area: the current view",
+        "zh_hant": "大灣區跨境合作地圖：目前的畫面",
+        "zh_hans": "大湾区跨境合作地图：当前的画面",
+    },
+    "og_description": {
+        "en": "Zones, hospitals, computing centres, universities, public bodies and companies of the "
+        "Guangdong–Hong Kong–Macau Greater Bay Area, and the cooperation links between them.",
+        "zh_hant": "粵港澳大灣區的園區、醫院、計算中心、大學、政府機構及企業，以及它們之間的合作關係。",
+        "zh_hans": "粤港澳大湾区的园区、医院、计算中心、大学、政府机构及企业，以及它们之间的合作关系。",
+    },
+    "noscript": {
+        "en": "The interactive map needs JavaScript. This is a picture of the same view.",
+        "zh_hant": "互動地圖需要 JavaScript。以下是同一畫面的圖片。",
+        "zh_hans": "交互地图需要 JavaScript。以下是同一画面的图片。",
+    },
+    "print_source": {"en": "Interactive map", "zh_hant": "互動地圖", "zh_hans": "交互地图"},
     "nothing_visible": {"en": "No layer is visible", "zh_hant": "未有顯示任何圖層", "zh_hans": "未显示任何图层"},
     "load_error": {"en": "Could not load", "zh_hant": "無法載入", "zh_hans": "无法加载"},
     "language": {"en": "Language", "zh_hant": "語言", "zh_hans": "语言"},

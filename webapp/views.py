@@ -105,9 +105,10 @@ def render_map(embed: bool) -> Response:
     approval = current_app.config["MAP_APPROVAL_NUMBER"]
     page = mapview.map_page(view, tuple(source.layers()), page_urls(), embed, years, tables, approval)
     oembed_href = oembed.discovery_href(url_for("oembed.answer", _external=True), request.url)
-    response = Response(render_template(
-        "map.html", page=page, oembed_href=oembed_href, social=social_card(view, source, tables)
-    ), mimetype="text/html")
+    card = social_card(view, source, tables)
+    response = Response(
+        render_template("map.html", page=page, oembed_href=oembed_href, social=card), mimetype="text/html"
+    )
     response.headers["Content-Language"] = view.lang
     if requested is None:
         response.vary.add("Accept-Language")

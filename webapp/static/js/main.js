@@ -36,6 +36,7 @@ import { byId } from "./dom.js";
 import { createFilters } from "./filters.js";
 import { createFrameHeight } from "./frame-height.js";
 import { createI18n } from "./i18n.js";
+import { createImageLinks } from "./image-links.js";
 import { createDrawing } from "./layers.js";
 import { addLegend } from "./legend.js";
 import { createList } from "./list.js";
@@ -122,6 +123,7 @@ function start({ map, basemaps, config }) {
     : {};
   if (panel) controls.addExploreToggle(controls.focusSearch);
   createShare(app);
+  createImageLinks(app);
   sheets.watchShare(byId("gba-share"));
   if (config.embed) createFrameHeight({ query: store.query, map }); // auto-height when a host sizes the frame
   store.subscribe((state, previous, change) => {
