@@ -19,7 +19,7 @@ from shapely.geometry import LineString, MultiPolygon, Point, Polygon, mapping, 
 
 from geo import datum, io
 from geo.boundaries import Boundaries
-from geo.context import jurisdiction_outlines
+from geo.context import outline_levels
 from geo.geocode import Geocoder
 from geo.problems import Problem
 from geo.schema import (
@@ -576,7 +576,7 @@ class _Compiler:
             )
             layers[layer] = collection(layer, members)
         layers[LINK_LAYER] = collection(LINK_LAYER, sorted(links, key=lambda f: f["id"]))
-        return Compiled(layers, {"jurisdictions": jurisdiction_outlines(self.boundaries)})
+        return Compiled(layers, outline_levels(self.boundaries))
 
 
 def coord_sources(en: str, zh_hant: str) -> dict[str, str]:

