@@ -366,7 +366,7 @@ def test_no_cdn_url_and_only_local_assets(client, path):
     for forbidden in ("jquery", "bootstrap", "font-awesome", "awesome-markers"):
         assert forbidden not in html.lower()
     links = asset_links(html)
-    assert len(links) == 6  # Leaflet js+css, MarkerCluster js+css, ours: the entry module and the css
+    assert len(links) == 7  # Leaflet js+css, MarkerCluster js+css, ours: the entry module, the css, the print css
     assert all(url.startswith("/assets/") for url in links)
 
 
