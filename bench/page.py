@@ -1,5 +1,9 @@
 """``python -m bench.page``: how the map page copes with a big layer, in headless Chromium.
 
+``python -m bench.page --weight`` instead weighs the first load of ``/`` and ``/embed`` on the
+shipped data: every response the browser receives, as sent and decoded, by kind of file
+(``first_load``), next to the same count worked out without a browser (``bench.report``).
+
 Serves a synthetic layer of N points (default 100k) and measures, with the
 browser's Long Tasks API, how long the page is unresponsive while it loads,
 while it is panned and zoomed, and while a filter is applied and cleared.  A
@@ -17,6 +21,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 from werkzeug.serving import make_server
 
@@ -24,6 +29,7 @@ from bench.synthetic import write_data_dir
 from webapp import create_app
 
 CHROMIUM = "/usr/bin/chromium"
+SHIPPED_DATA = Path(__file__).resolve().parent.parent / "data"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 # Collects long tasks from page start; ``window.gbaTasks`` is read and cleared per phase.
@@ -33,6 +39,109 @@ new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) window.gbaTasks.push(entry.duration);
 }).observe({type: "longtask", buffered: true});
 """
+
+
+# Everything the page asks for on load has arrived: the layers, the outlines and the panels.
+LOADED_JS = "() => window.GBAMap && GBAMap.ready && GBAMap.outlines().length > 0"
+WEIGHT_VIEWPORT = {"width": 1280, "height": 800}
+
+
+def chromium_missing() -> str | None:
+    """Why the browser measurement cannot run here, or None."""
+    if not Path(CHROMIUM).exists():
+        return f"{CHROMIUM} is missing (as root: `apt-get install -y chromium`, or `make browser`)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is missing (`.venv/bin/pip install -r requirements.txt`)"
+    return None
+
+
+def _category(request, page_url: str, data_urls: set[str]) -> str:
+    url = request.url.split("#")[0]
+    path = urlsplit(url).path
+    if url == page_url:
+        return "html"
+    if path.startswith("/context/"):
+        return "outlines"
+    if url in data_urls:
+        return "data"
+    kind = request.resource_type
+    if kind == "script" or path.endswith(".js"):
+        return "js"
+    if kind == "stylesheet":
+        return "css"
+    if kind == "image":
+        return "images"
+    return "other"
+
+
+def record_first_load(browser, base_url: str, path: str, viewport: dict = WEIGHT_VIEWPORT) -> dict:
+    """Load ``base_url + path`` in a fresh context of ``browser`` and weigh every response it receives.
+
+    Other hosts (the basemap tiles) are blocked and counted apart; ``sent`` is the body as it
+    crossed the wire (Chromium's encoded body size), ``raw`` the decoded body.
+    """
+    from bench.report import Transfer, page_config, summarise
+
+    own = urlsplit(base_url).netloc
+    page_url = base_url + path
+    context = browser.new_context(viewport=viewport)
+    blocked: list[str] = []
+
+    def gatekeeper(route):
+        if urlsplit(route.request.url).netloc == own:
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    finished = []
+    context.route("**/*", gatekeeper)
+    context.on("requestfinished", lambda request: finished.append(request))
+    try:
+        page = context.new_page()
+        page.goto(page_url)
+        page.wait_for_function(LOADED_JS, timeout=60_000)
+        page.evaluate("() => GBAMap.ready")
+        page.wait_for_load_state("networkidle")
+        config = page_config(page.content()) or {}
+        data_urls = {urljoin(page_url, overlay["url"]) for overlay in config.get("overlays", [])}
+        transfers = []
+        for request in finished:
+            response = request.response()
+            if response is None:
+                continue
+            sizes = request.sizes()
+            body = response.body() if response.status == 200 else b""
+            transfers.append(
+                Transfer(
+                    request.url,
+                    _category(request, page_url, data_urls),
+                    response.status,
+                    len(body),
+                    sizes["responseBodySize"],
+                )
+            )
+        headers = sum(request.sizes()["responseHeadersSize"] for request in finished)
+    finally:
+        context.close()
+    return summarise(path, "browser", transfers, status=200, blocked=len(blocked), headers_bytes=headers)
+
+
+def first_load(base_url: str, path: str, viewport: dict = WEIGHT_VIEWPORT) -> dict:
+    """``record_first_load`` in a browser of its own; a row with a note when Chromium cannot run."""
+    missing = chromium_missing()
+    if missing:
+        return {"path": path, "method": "browser", "note": f"not measured: {missing}"}
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            return record_first_load(browser, base_url, path, viewport)
+        finally:
+            browser.close()
 
 
 def _phase(page, name: str, action) -> dict:
@@ -113,11 +222,33 @@ def measure(points: int, seed: int = 0) -> list[dict]:
     return results
 
 
+def weigh_shipped_pages(paths: tuple[str, ...] = ("/", "/embed")) -> list[dict]:
+    """The first-load weight of ``paths`` served by the app over the repository's own data."""
+    from bench.report import first_load_weights
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = make_server("127.0.0.1", 0, create_app({"DATA_DIR": str(SHIPPED_DATA)}), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        return first_load_weights(f"http://127.0.0.1:{server.server_port}", paths)
+    finally:
+        server.shutdown()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.page", description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=100_000, help="synthetic points (default 100000)")
+    parser.add_argument("--weight", action="store_true", help="weigh the first load of / and /embed instead")
     parser.add_argument("--out", type=Path, default=None, help="also write the results here as JSON")
     args = parser.parse_args(argv)
+    if args.weight:
+        from bench.report import page_weight_table
+
+        weights = weigh_shipped_pages()
+        print(page_weight_table(weights))
+        if args.out:
+            args.out.write_text(json.dumps(weights, indent=1), encoding="utf-8")
+        return 0
     results = measure(args.points)
     print(f"\n| phase ({args.points:,} points) | seconds | long tasks | longest ms | blocked ms |")
     print("|---|---:|---:|---:|---:|")

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import importlib.metadata
+import json
 import os
 import platform
 import re
 import subprocess
+import urllib.error
 import urllib.parse
+import urllib.request
+from dataclasses import asdict, dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-
-from bench.load import fetch
 
 OUR_PACKAGES = ("Flask", "Werkzeug", "gunicorn", "shapely", "orjson", "numpy")
 
@@ -67,8 +70,14 @@ def our_versions() -> dict:
     return versions
 
 
+# The first-load transfer by kind of file, in the order the tables show them.
+CATEGORIES = ("html", "js", "css", "data", "outlines", "images", "other")
+_CONFIG = re.compile(r"window\.GBA_BOOT = \{map: .*?config: (\{.*\})\};\s*$", re.S | re.M)
+_CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+)['"]?\s*\)""")
+
+
 class _Assets(HTMLParser):
-    """Collect the script and stylesheet URLs a page references."""
+    """Collect the script, module preload and stylesheet URLs a page references."""
 
     def __init__(self):
         super().__init__()
@@ -77,9 +86,12 @@ class _Assets(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
+        rel = (attributes.get("rel") or "").lower().split()
         if tag == "script" and attributes.get("src"):
             self.scripts.append(attributes["src"])
-        elif tag == "link" and "stylesheet" in (attributes.get("rel") or "").lower() and attributes.get("href"):
+        elif tag == "link" and "modulepreload" in rel and attributes.get("href"):
+            self.scripts.append(attributes["href"])
+        elif tag == "link" and "stylesheet" in rel and attributes.get("href"):
             self.styles.append(attributes["href"])
 
 
@@ -91,52 +103,126 @@ def module_imports(source: str) -> list[str]:
     return [a or b for a, b in _IMPORT.findall(source)]
 
 
-def page_weight(base_url: str, path: str) -> dict:
-    """Bytes of a page's HTML and of the same-origin JS and CSS it references (tiles excluded).
+def page_config(html: str) -> dict | None:
+    """The config the map page hands to its front end (``window.GBA_BOOT.config``), or None."""
+    match = _CONFIG.search(html)
+    return json.loads(match.group(1)) if match else None
 
-    ES modules count with every module they import, transitively (the browser fetches
-    them all before the entry runs). Assets on other hosts (CDNs) are listed, not
-    fetched: this machine has no network, and they are not served by the app.
+
+@dataclass
+class Transfer:
+    """One response of a page load: its URL, kind, status, and body size decoded (raw) and as sent."""
+
+    url: str
+    category: str
+    status: int
+    raw: int
+    sent: int  # the encoded body as it crossed the wire (gzip when the server compressed it)
+
+
+def get(url: str) -> tuple[int, bytes, int]:
+    """GET ``url`` asking for gzip, as a browser does: (status, decoded body, bytes sent)."""
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            status, body, encoding = response.status, response.read(), response.headers.get("Content-Encoding")
+    except urllib.error.HTTPError as error:
+        status, body, encoding = error.code, error.read(), error.headers.get("Content-Encoding")
+    return status, (gzip.decompress(body) if encoding == "gzip" else body), len(body)
+
+
+def summarise(path: str, method: str, transfers: list[Transfer], **extra) -> dict:
+    """Totals per category (raw and as sent) and overall, with the responses themselves."""
+    categories = {name: {"files": 0, "raw": 0, "sent": 0} for name in CATEGORIES}
+    for transfer in transfers:
+        row = categories[transfer.category]
+        row["files"] += 1
+        row["raw"] += transfer.raw
+        row["sent"] += transfer.sent
+    return {
+        "path": path,
+        "method": method,
+        "categories": categories,
+        "raw": sum(t.raw for t in transfers),
+        "sent": sum(t.sent for t in transfers),
+        "files": len(transfers),
+        "responses": [asdict(t) for t in transfers],
+        **extra,
+    }
+
+
+def page_weight(base_url: str, path: str) -> dict:
+    """What a page's first load transfers, worked out without a browser (tiles excluded).
+
+    The HTML; every same-origin script, module preload and stylesheet it references,
+    with every ES module they import, transitively; what the stylesheets pull in; the
+    data files of ``config.overlays`` and the coarsest level of the context outlines
+    (what the page fetches at its first zoom). Each is fetched once asking for gzip,
+    so ``sent`` is what the app puts on the wire. Assets on other hosts are listed,
+    not fetched. The parse worker is fetched only for big layers and is not counted
+    here; the browser measurement (``bench.page.first_load``) sees it when it is.
     """
-    page = fetch(base_url + path)
-    result: dict = {"path": path, "status": page.status, "html_bytes": page.bytes}
-    if page.status != 200:
-        result["note"] = f"{path} answered {page.status}: the page is not there yet"
-        return result
+    page_url = base_url + path
+    status, body, sent = get(page_url)
+    if status != 200:
+        return {"path": path, "method": "static", "status": status, "note": f"{path} answered {status}"}
+    html = body.decode("utf-8", "replace")
+    transfers = [Transfer(page_url, "html", status, len(body), sent)]
     parser = _Assets()
-    parser.feed(page.body.decode("utf-8", "replace"))
+    parser.feed(html)
     own = urllib.parse.urlsplit(base_url).netloc
-    totals = {"js": 0, "css": 0}
     external: list[str] = []
     missing: list[str] = []
-    fetched: set[str] = set()
-    for kind, urls in (("js", parser.scripts), ("css", parser.styles)):
-        queue = [urllib.parse.urljoin(base_url + path, url) for url in dict.fromkeys(urls)]
-        while queue:
-            absolute = queue.pop(0)
-            if absolute in fetched:
-                continue
-            fetched.add(absolute)
-            if urllib.parse.urlsplit(absolute).netloc != own:
-                external.append(absolute)
-                continue
-            asset = fetch(absolute)
-            if asset.status != 200:
-                missing.append(f"{absolute} ({asset.status})")
-                continue
-            totals[kind] += asset.bytes
-            if kind == "js":
-                text = asset.body.decode("utf-8", "replace")
-                queue += [urllib.parse.urljoin(absolute, spec) for spec in module_imports(text)]
-    result.update(
-        js_bytes=totals["js"],
-        css_bytes=totals["css"],
-        total_bytes=page.bytes + totals["js"] + totals["css"],
-        local_assets=len(fetched) - len(external),
+    fetched = {page_url}
+    config = page_config(html) or {}
+    urls = config.get("urls") or {}
+    levels = urls.get("contextLevels") or ([{"url": urls["context"]}] if urls.get("context") else [])
+    queue = [(urllib.parse.urljoin(page_url, u), "js") for u in parser.scripts]
+    queue += [(urllib.parse.urljoin(page_url, u), "css") for u in parser.styles]
+    queue += [(urllib.parse.urljoin(page_url, o["url"]), "data") for o in config.get("overlays", [])]
+    queue += [(urllib.parse.urljoin(page_url, level["url"]), "outlines") for level in levels[:1]]
+    while queue:
+        absolute, category = queue.pop(0)
+        if absolute in fetched:
+            continue
+        fetched.add(absolute)
+        if urllib.parse.urlsplit(absolute).netloc != own:
+            external.append(absolute)
+            continue
+        status, body, sent = get(absolute)
+        if status != 200:
+            missing.append(f"{absolute} ({status})")
+            continue
+        transfers.append(Transfer(absolute, category, status, len(body), sent))
+        text = body.decode("utf-8", "replace") if category in ("js", "css") else ""
+        if category == "js":
+            queue += [(urllib.parse.urljoin(absolute, spec), "js") for spec in module_imports(text)]
+        elif category == "css":
+            refs = [ref for ref in _CSS_URL.findall(text) if not ref.startswith("data:")]
+            queue += [(urllib.parse.urljoin(absolute, ref), "images") for ref in refs]
+    # Stylesheet images are fetched only when a rule using them applies: count them apart.
+    images = [t for t in transfers if t.category == "images"]
+    counted = [t for t in transfers if t.category != "images"]
+    return summarise(
+        path,
+        "static",
+        counted,
+        status=200,
         external_assets=external,
         missing_assets=missing,
+        stylesheet_images={"files": len(images), "sent": sum(t.sent for t in images)},
     )
-    return result
+
+
+def first_load_weights(base_url: str, paths: tuple[str, ...] = ("/", "/embed")) -> list[dict]:
+    """Each page measured in the browser (when chromium is there) and by ``page_weight``."""
+    from bench.page import first_load
+
+    rows = []
+    for path in paths:
+        rows.append(first_load(base_url, path))
+        rows.append(page_weight(base_url, path))
+    return rows
 
 
 def _num(value: float | None, digits: int = 1) -> str:
@@ -217,17 +303,34 @@ def memory_table(memory: dict) -> str:
     return "\n".join(lines)
 
 
+def _kb(value: int | None) -> str:
+    return "–" if value is None else f"{value / 1000:.1f}"
+
+
 def page_weight_table(pages: list[dict]) -> str:
-    lines = ["| page | status | HTML | JS | CSS | total | note |", "|---|---:|---:|---:|---:|---:|---|"]
+    """kB as sent (gzip where the app compresses) and, in brackets, decoded; one row per page and method."""
+    head = " | ".join(CATEGORIES)
+    lines = [
+        f"| page | measured by | {head} | total sent | total raw | files | note |",
+        "|---|---|" + "---:|" * (len(CATEGORIES) + 3) + "---|",
+    ]
     for page in pages:
         note = page.get("note", "")
         if page.get("external_assets"):
             note = (note + " " if note else "") + f"{len(page['external_assets'])} external asset(s) not counted"
         if page.get("missing_assets"):
             note = (note + " " if note else "") + "missing: " + ", ".join(page["missing_assets"])
+        categories = page.get("categories")
+        if not categories:
+            lines.append(f"| `{page['path']}` | {page['method']} |" + " |" * (len(CATEGORIES) + 3) + f" {note} |")
+            continue
+        cells = " | ".join(
+            f"{_kb(categories[name]['sent'])} ({_kb(categories[name]['raw'])})" if categories[name]["files"] else "–"
+            for name in CATEGORIES
+        )
         lines.append(
-            f"| `{page['path']}` | {page['status']} | {_bytes(page.get('html_bytes'))} | {_bytes(page.get('js_bytes'))} "
-            f"| {_bytes(page.get('css_bytes'))} | {_bytes(page.get('total_bytes'))} | {note} |"
+            f"| `{page['path']}` | {page['method']} | {cells} | **{_kb(page['sent'])}** | {_kb(page['raw'])} "
+            f"| {page['files']} | {note} |"
         )
     return "\n".join(lines)
 
@@ -294,7 +397,8 @@ def markdown(results: dict) -> str:
         "",
         memory_table(results.get("memory", {})),
         "",
-        "Page weight (HTML + same-origin JS + CSS, identity encoding, tiles excluded):",
+        "First-load transfer of the map pages on the shipped data (every response but basemap tiles; "
+        "kB sent, gzip where the app compresses, and decoded in brackets):",
         "",
         page_weight_table(results.get("page_weight", [])),
         "",

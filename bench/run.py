@@ -22,7 +22,7 @@ from pathlib import Path
 
 import orjson
 
-from bench import peer, report
+from bench import page, peer, report
 from bench.load import LoadResult, fetch, run_wrk, wrk_path
 from bench.servers import Server, Servers, free_port, gunicorn_argv, memory_of, wait_idle, wait_quiet
 from bench.synthetic import jurisdiction_bbox, pingshan_bbox, synthetic_id, write_data_dir
@@ -356,8 +356,6 @@ def run_size(n: int, args, servers: Servers, peer_env: peer.PeerEnv | None, resu
     if not has_ogcapi:
         results["notes"].append("/ogcapi was not there: bbox and item requests went to /download?bbox= (no limit)")
     paths = request_paths(n, has_ogcapi)
-    if not results["page_weight"]:
-        results["page_weight"] = [report.page_weight(ours.base_url, path) for path in ("/", "/embed")]
     theirs = None
     if peer_env is not None:
         theirs = choose_peer(n, geojson, paths["peer"], args, servers, peer_env, results, progress)
@@ -521,6 +519,8 @@ def main(argv: list[str] | None = None) -> int:
             run_size(n, args, servers, peer_env, results, progress)
         if str(SEARCH_SIZE) not in results["search"]:
             search_startup(SEARCH_SIZE, args, servers, results, progress)
+        progress("page weight: the first load of / and /embed on the shipped data, in chromium and without")
+        results["page_weight"] = page.weigh_shipped_pages()
         results["goals"] = evaluate_goals(results)
         results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     finally:

@@ -8,11 +8,13 @@ from the configured provider.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 
 import orjson
 from flask import Blueprint, Response, current_app, request
 
+from geo.context import OUTLINE_LEVELS
 from geo.schema import BOUNDARY_ATTRIBUTION, DATA_ATTRIBUTION, DATA_LICENCE
 from webapp import queryables
 from webapp.errors import NotFound
@@ -52,6 +54,16 @@ def load_context(data_dir: str) -> dict[str, tuple[bytes, str]]:
         body = path.read_bytes()
         loaded[path.stem] = (body, hashlib.sha256(body).hexdigest()[:24])
     return loaded
+
+
+def context_levels(loaded: Mapping[str, object]) -> list[tuple[str, int]]:
+    """The outlines' levels of detail that were built, coarse to fine: (file stem, zoom the map draws it from).
+
+    The coarsest one present is drawn from zoom 0, so a data directory with only the
+    full-detail file still shows outlines at every zoom.
+    """
+    levels = [(level.name, level.min_zoom) for level in OUTLINE_LEVELS if level.name in loaded]
+    return [(name, 0 if index == 0 else zoom) for index, (name, zoom) in enumerate(levels)]
 
 
 @bp.get("/context/<name>.geojson")

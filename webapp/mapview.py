@@ -29,6 +29,7 @@ from branca.element import Element, Figure
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
+from geo.context import OUTLINE_LEVELS
 from geo.schema import (
     BOUNDARY_URL,
     COORD_PRECISIONS,
@@ -109,7 +110,9 @@ class PageUrls:
     embed: str
     download_all: str
     download_layer: str  # with the placeholder LAYER_PLACEHOLDER for the layer name
-    context: str | None = None  # jurisdiction outlines drawn under the data, when built
+    context: str | None = None  # jurisdiction outlines drawn under the data, when built (full detail)
+    # The outlines' levels of detail, coarse to fine: (url, zoom from which the map draws it).
+    context_levels: tuple[tuple[str, int], ...] = ()
     search: str | None = None
     parse_worker_js: str | None = None  # parses big layers off the main thread
     modules: tuple[str, ...] = ()  # the modules main.js imports, preloaded so the browser fetches them at once
@@ -263,6 +266,7 @@ def map_config(
             "downloadLayer": urls.download_layer,
             "layerPlaceholder": LAYER_PLACEHOLDER,
             "context": urls.context,
+            "contextLevels": [{"url": url, "minZoom": zoom} for url, zoom in urls.context_levels],
             "search": urls.search,
             "parseWorker": urls.parse_worker_js,
         },
@@ -442,6 +446,7 @@ def fixture_config() -> dict:
         download_all="/download/all.geojson",
         download_layer=f"/download/{LAYER_PLACEHOLDER}.geojson",
         context="/context/jurisdictions.geojson",
+        context_levels=tuple((f"/context/{level.name}.geojson", level.min_zoom) for level in OUTLINE_LEVELS),
         search="/api/search",
         parse_worker_js="/assets/gba-parse-worker.js",
     )

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from flask.blueprints import BlueprintSetupState
 
 from geo.schema import URL_LANGS
-from webapp import assets, mapview, oembed, queryables
+from webapp import assets, downloads, mapview, oembed, queryables
 from webapp.assets import asset_url, asset_urls
 from webapp.image import social
 from webapp.providers.base import FeatureProvider
@@ -66,6 +66,10 @@ def page_urls() -> mapview.PageUrls:
         download_all=url_for("downloads.download", name="all"),
         download_layer=url_for("downloads.download", name=mapview.LAYER_PLACEHOLDER),
         context=url_for("downloads.context", name="jurisdictions") if has_outlines else None,
+        context_levels=tuple(
+            (url_for("downloads.context", name=name), zoom)
+            for name, zoom in downloads.context_levels(current_app.extensions.get("gba_context", {}))
+        ),
         search=url_for("search.search_route"),
         parse_worker_js=worker_js,
     )

@@ -1,12 +1,16 @@
-"""The page weight counts every ES module the entry imports, not only the <script> tags."""
+"""The page weight counts the whole first load: every module, the data and the outlines."""
 
 from __future__ import annotations
 
+import gzip
+import json
 import threading
 
+import pytest
 from werkzeug.serving import make_server
 
-from bench.report import module_imports, page_weight
+from bench.report import CATEGORIES, module_imports, page_weight, page_weight_table
+from geo.context import OUTLINE_LEVELS
 from tests.conftest import DATA_DIR, REPO
 from webapp import create_app
 
@@ -16,15 +20,59 @@ def test_module_imports_finds_static_imports():
     assert module_imports(source) == ["./a.js", "./side.js", "./b.js"]
 
 
-def test_the_page_weight_includes_every_imported_module():
+@pytest.fixture(scope="module")
+def shipped_server():
     server = make_server("127.0.0.1", 0, create_app({"TESTING": True, "DATA_DIR": str(DATA_DIR)}), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        weight = page_weight(f"http://127.0.0.1:{server.server_port}", "/embed")
-    finally:
-        server.shutdown()
-    ours = sum(path.stat().st_size for path in (REPO / "webapp" / "static" / "js").glob("*.js"))
-    assert weight["missing_assets"] == [] and weight["external_assets"] == []
-    # Leaflet and MarkerCluster plus every module main.js reaches (all of js/ is reached).
-    assert weight["js_bytes"] > ours
-    assert weight["local_assets"] >= len(list((REPO / "webapp" / "static" / "js").glob("*.js")))
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def embed_weight(shipped_server):
+    return page_weight(shipped_server, "/embed")
+
+
+def responses(weight: dict, category: str) -> list[dict]:
+    return [r for r in weight["responses"] if r["category"] == category]
+
+
+def test_the_page_weight_includes_every_imported_module(embed_weight):
+    js = REPO / "webapp" / "static" / "js"
+    assert embed_weight["missing_assets"] == [] and embed_weight["external_assets"] == []
+    ours = {path.name for path in js.glob("*.js")}
+    fetched = {r["url"].rsplit("/", 1)[-1] for r in responses(embed_weight, "js")}
+    assert ours <= fetched and {"leaflet.js", "leaflet.markercluster.js"} <= fetched
+    assert embed_weight["categories"]["js"]["raw"] > sum(path.stat().st_size for path in js.glob("*.js"))
+
+
+def test_the_page_weight_counts_every_data_file_and_the_coarse_outlines(embed_weight):
+    layers = sorted(path.stem for path in (DATA_DIR / "geojson").glob("*.geojson"))
+    data = responses(embed_weight, "data")
+    assert sorted(r["url"].rsplit("/", 1)[-1].removesuffix(".geojson") for r in data) == layers
+    # the data are sent compressed: what is counted is what crossed the wire
+    assert all(r["sent"] < r["raw"] / 2 for r in data)
+
+    (outlines,) = responses(embed_weight, "outlines")
+    coarse = DATA_DIR / "geojson" / "context" / f"{OUTLINE_LEVELS[0].name}.geojson"
+    assert outlines["url"].endswith(f"/context/{coarse.name}")
+    assert outlines["raw"] == coarse.stat().st_size
+    assert abs(outlines["sent"] - len(gzip.compress(coarse.read_bytes(), 5))) < 100
+
+
+def test_the_totals_add_up_per_category(embed_weight):
+    categories = embed_weight["categories"]
+    assert set(categories) == set(CATEGORIES)
+    assert embed_weight["sent"] == sum(c["sent"] for c in categories.values())
+    assert embed_weight["raw"] == sum(c["raw"] for c in categories.values())
+    assert categories["html"]["files"] == 1 and categories["css"]["files"] >= 3
+    json.dumps(embed_weight)  # the bench writes it to results.json
+
+
+def test_the_table_shows_each_category_and_notes_a_page_not_measured(embed_weight):
+    unmeasured = {"path": "/embed", "method": "browser", "note": "not measured: /usr/bin/chromium is missing"}
+    table = page_weight_table([embed_weight, unmeasured])
+    header, _rule, measured, missing = table.splitlines()
+    assert all(name in header for name in CATEGORIES)
+    assert f"**{embed_weight['sent'] / 1000:.1f}**" in measured
+    assert "chromium is missing" in missing

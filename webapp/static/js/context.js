@@ -1,5 +1,11 @@
 /* The context layer: jurisdiction and district outlines under the data (the map stays
  * readable when tiles are blocked), chosen jurisdictions tinted, names on hover.
+ *
+ * The outlines come at a few levels of detail (config.urls.contextLevels, coarse to fine,
+ * each with the zoom from which it is drawn): the page fetches the one its zoom needs,
+ * the coarse one on a first load, and a finer one only when the reader zooms in past its
+ * threshold. The finest level fetched so far is the one drawn and the one hover and
+ * contextAt answer from.
  */
 
 import { el } from "./dom.js";
@@ -11,6 +17,9 @@ export function createContext({ map, config, store, dataset, drawing }) {
   const sars = new Set(config.sars || []);
   const jurisdiction = (config.queryables || []).find((q) => (q.properties || []).includes("jurisdiction"));
   let collection = null;
+  let levels = [];
+  let drawnLevel = -1; // index in levels of the collection drawn
+  const requested = new Set(); // indexes of levels fetched or being fetched
   let shapes = [];
   let group = null;
   let renderer = null;
@@ -136,37 +145,72 @@ export function createContext({ map, config, store, dataset, drawing }) {
     else if (state.filters !== previous.filters) style();
   });
 
+  /** The finest level whose threshold the zoom has passed (the coarsest whatever the zoom). */
+  function levelFor(zoom) {
+    let wanted = 0;
+    levels.forEach((level, index) => {
+      if (zoom >= level.minZoom) wanted = index;
+    });
+    return wanted;
+  }
+
+  function fetchLevel(index) {
+    requested.add(index);
+    const { url } = levels[index];
+    return fetch(url, { credentials: "same-origin" })
+      .then((response) => {
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        return response.json();
+      })
+      .then((body) => {
+        if (index <= drawnLevel) return; // a finer level arrived first
+        if (!collection) learnNames(body);
+        collection = body;
+        drawnLevel = index;
+        draw();
+      })
+      .catch((error) => {
+        requested.delete(index);
+        console.error("GBA map: cannot load", url, error);
+      });
+  }
+
+  function learnNames(body) {
+    // Names of jurisdictions the features only give in short form come from here.
+    for (const feature of body.features) {
+      const p = feature.properties || {};
+      if (p.level !== "jurisdiction" || !p.jurisdiction || !jurisdiction) continue;
+      const name = p[`name_${config.lang}`];
+      if (name) dataset.learnName(jurisdiction.name, p.jurisdiction, name);
+    }
+  }
+
+  function refine() {
+    if (!levels.length) return;
+    const wanted = levelFor(map.getZoom());
+    if (wanted > drawnLevel && !requested.has(wanted)) fetchLevel(wanted);
+  }
+
+  map.on("zoomend", refine);
+
   return {
-    /** Fetch and draw the outlines; names of jurisdictions the features only give in short form come from here. */
-    load(url) {
-      return fetch(url, { credentials: "same-origin" })
-        .then((response) => {
-          if (!response.ok) throw new Error(`HTTP ${response.status}`);
-          return response.json();
-        })
-        .then((body) => {
-          collection = body;
-          for (const feature of body.features) {
-            const p = feature.properties || {};
-            if (p.level !== "jurisdiction" || !p.jurisdiction || !jurisdiction) continue;
-            const name = p[`name_${config.lang}`];
-            if (name) dataset.learnName(jurisdiction.name, p.jurisdiction, name);
-          }
-          draw();
-        })
-        .catch((error) => console.error("GBA map: cannot load", url, error));
+    /** Fetch and draw the level of detail the current zoom needs ([{url, minZoom}], coarse to fine). */
+    load(detailLevels) {
+      levels = detailLevels;
+      return fetchLevel(levelFor(map.getZoom()));
     },
     get loaded() {
       return Boolean(collection);
     },
     at,
-    /** The outlines as drawn: [{jurisdiction, level, sar, weight}] (for tests and the console). */
+    /** The outlines as drawn: [{jurisdiction, level, sar, weight, detail}] (for tests and the console). */
     outlines: () =>
       shapes.map((shape) => ({
         jurisdiction: shape.p.jurisdiction,
         level: shape.p.level,
         sar: shape.sar,
         weight: shape.layer.options.weight,
+        detail: collection.name,
       })),
   };
 }

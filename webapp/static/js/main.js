@@ -20,7 +20,8 @@
  *   select(id, {reveal, move: "fly", popup, autoPan}) → bool;  focus(id, zoom) → bool;  clearSelection()
  *   filter(query)    set the filters and the year from a query string ("status=planned&year=2019")
  *   setYear(year)
- *   outlines()       the context outlines as drawn [{jurisdiction, level, sar, weight}]
+ *   outlines()       the context outlines as drawn [{jurisdiction, level, sar, weight, detail}] (detail:
+ *                    the file stem of the level of detail drawn, e.g. "jurisdictions-low")
  *   contextAt(lat, lon) → {district, jurisdiction} properties under a point
  *   wgs84ToGcj02(lon, lat), gcj02ToWgs84(lon, lat)
  * docs/frontend.md has the module map.
@@ -109,7 +110,7 @@ function start({ map, basemaps, config }) {
   const controls = createControls(app);
   addMapExtras(app); // fullscreen, scale bar, the static map
   followSystemTheme(store, config);
-  const context = config.urls.context ? createContext(app) : null;
+  const context = config.urls.contextLevels?.length ? createContext(app) : null;
   const panel = config.controls && byId("gba-explore");
   const parts = panel
     ? {
@@ -151,7 +152,7 @@ function start({ map, basemaps, config }) {
         controls.showError(overlay.label);
       });
   });
-  if (context) jobs.push(context.load(config.urls.context));
+  if (context) jobs.push(context.load(config.urls.contextLevels));
 
   fitPopups(map); // last on popupopen: after the panels and the layer list have closed
   const ready = Promise.all(jobs)
