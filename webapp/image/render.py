@@ -17,6 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 
@@ -146,6 +147,7 @@ def _draw_labels(ax, scene: Scene, palette: dict, family: list[str]) -> None:
             textcoords="offset points",
             ha="left" if record else "center",
             va="center",
+            multialignment="left" if record else "center",
             fontsize=size * (1.15 if record else 0.9 if place else 1.0),
             fontweight="bold" if record else "normal",
             color=palette["muted"] if place else palette["text"],
@@ -154,6 +156,47 @@ def _draw_labels(ax, scene: Scene, palette: dict, family: list[str]) -> None:
             annotation_clip=False,
             zorder=8 if record else 7,
         )
+
+
+LEGEND_MIN_SIZE = (520, 360)  # smaller pictures keep all their room for the map
+LEGEND_ONE_COLUMN = 8  # entries; more go in two columns, so the key stays short
+
+
+def _draw_legend(ax, scene: Scene, palette: dict, family: list[str]) -> None:
+    layout = scene.layout
+    if not scene.legend or layout.width < LEGEND_MIN_SIZE[0] or layout.height < LEGEND_MIN_SIZE[1]:
+        return
+    handles = []
+    for entry in scene.legend:
+        if entry.kind == "line":
+            handle = Line2D([], [], color=entry.colour, linewidth=2, linestyle="--" if entry.dashed else "-")
+        else:
+            handle = Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker="s" if entry.kind == "polygon" else "o",
+                markersize=layout.label_size * 0.75,
+                markerfacecolor=palette["paper"]
+                if entry.hollow
+                else to_rgba(entry.colour, 0.5 if entry.kind == "polygon" else 1),
+                markeredgecolor=entry.colour,
+            )
+        handles.append(handle)
+    legend = ax.legend(
+        handles,
+        [entry.label for entry in scene.legend],
+        loc="upper right",
+        ncols=2 if len(handles) > LEGEND_ONE_COLUMN else 1,
+        prop={"family": family, "size": layout.credit_size},
+        labelcolor=palette["text"],
+        facecolor=palette["paper"],
+        edgecolor=palette["edge"],
+        framealpha=0.85,
+        borderpad=0.6,
+        handlelength=1.8,
+    )
+    legend.set_zorder(10)
 
 
 def draw(scene: Scene, fmt: str) -> bytes:
@@ -172,6 +215,7 @@ def draw(scene: Scene, fmt: str) -> bytes:
     _draw_links(ax, scene)
     _draw_points(ax, scene, palette, size=9 * layout.scale)
     _draw_labels(ax, scene, palette, family)
+    _draw_legend(ax, scene, palette, family)
     min_x, min_y, max_x, max_y = scene.extent
     ax.set_xlim(min_x, max_x)
     ax.set_ylim(min_y, max_y)

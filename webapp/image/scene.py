@@ -9,6 +9,7 @@ away (the Beijing bodies) cannot widen it: lines to it leave the frame at its ed
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -19,6 +20,7 @@ from shapely.geometry import shape
 from geo.schema import COORD_PRECISIONS, GBA_BOUNDS, LINK_LAYER
 from webapp import i18n, mapview
 from webapp.image.state import ImageState
+from webapp.mapview import DASHED_STATUSES, LAYER_COLOURS, LINK_TYPE_COLOURS
 from webapp.providers.base import FeatureProvider
 
 WGS84 = "EPSG:4326"
@@ -28,6 +30,7 @@ METRES_PER_PIXEL_Z0 = 2 * math.pi * 6378137 / 256  # Leaflet's 256-pixel tiles a
 FOCUS_ZOOM = 14  # the map's zoom for a focused point, and the closest it fits a focused shape
 DISTRICT_LABEL_WIDTH_M = 120_000  # district names only in frames narrower than this
 APPROXIMATE = frozenset(key for key, info in COORD_PRECISIONS.items() if info["approximate"])
+LABEL_LINE = {"en": 26, "zh_hant": 12, "zh_hans": 12}  # characters per line of a place's label
 COLUMNS = ("id", "layer", "status", "coord_precision", "link_type", "from_id", "to_id", "name")
 
 
@@ -85,6 +88,15 @@ class Label:
     kind: str  # record | zone | jurisdiction | district
 
 
+@dataclass(frozen=True)
+class LegendEntry:
+    kind: str  # point | polygon | line
+    colour: str
+    label: str
+    dashed: bool = False
+    hollow: bool = False
+
+
 @dataclass
 class Scene:
     lang: str  # schema key
@@ -101,6 +113,7 @@ class Scene:
     credit: str
     empty_note: str | None = None  # said in the frame when no record passes
     labels: list[Label] = field(default_factory=list)
+    legend: list[LegendEntry] = field(default_factory=list)
 
 
 # ---- the frame -------------------------------------------------------------------------------
@@ -257,8 +270,9 @@ def place_labels(candidates: list[Label], extent, size: tuple[float, float], fon
         px = (label.x - min_x) / per_pixel
         py = (max_y - label.y) / per_pixel
         scale = 1.15 if label.kind == "record" else (0.9 if label.kind in ("jurisdiction", "district") else 1.0)
-        width = _text_width(label.text, font_size * scale) + 6
-        height = font_size * scale * 1.4
+        lines = label.text.split("\n")
+        width = max(_text_width(line, font_size * scale) for line in lines) + 6
+        height = font_size * scale * 1.3 * len(lines) + 2
         left = px + font_size * 0.6 if label.kind == "record" else px - width / 2
         box = (left, py - height / 2, left + width, py + height / 2)
         if box[0] < 2 or box[1] < 2 or box[2] > size[0] - 2 or box[3] > size[1] - 2:
@@ -270,12 +284,22 @@ def place_labels(candidates: list[Label], extent, size: tuple[float, float], fon
     return kept
 
 
+def wrap_label(text: str, lang: str) -> str:
+    """A long name on a few lines (Latin text at spaces; Chinese anywhere)."""
+    width = LABEL_LINE[lang]
+    if len(text) <= width:
+        return text
+    if lang == "en":
+        return textwrap.fill(text, width)
+    return "\n".join(text[i : i + width] for i in range(0, len(text), width))
+
+
 def _anchor(geometry) -> tuple[float, float]:
     point = geometry if geometry.geom_type == "Point" else geometry.representative_point()
     return point.x, point.y
 
 
-def label_candidates(scene_parts: dict, highlighted: str | None, extent) -> list[Label]:
+def label_candidates(scene_parts: dict, highlighted: str | None, extent, lang: str) -> list[Label]:
     """The selected or focused record first, then the zones, then the places' names."""
     candidates = []
     for key in ("points", "zones", "links"):
@@ -284,10 +308,10 @@ def label_candidates(scene_parts: dict, highlighted: str | None, extent) -> list
             geometry = row.geometry
             if key == "links":
                 geometry = geometry.interpolate(0.5, normalized=True)
-            candidates.append(Label(*_anchor(geometry), row.name, "record"))
+            candidates.append(Label(*_anchor(geometry), wrap_label(row.name, lang), "record"))
     for row in scene_parts["zones"].itertuples():
         if row.id != highlighted:
-            candidates.append(Label(*_anchor(row.geometry), row.name, "zone"))
+            candidates.append(Label(*_anchor(row.geometry), wrap_label(row.name, lang), "zone"))
     outlines = scene_parts["outlines"]
     narrow = extent[2] - extent[0] < DISTRICT_LABEL_WIDTH_M
     for level in ("district", "jurisdiction") if narrow else ("jurisdiction",):
@@ -297,6 +321,25 @@ def label_candidates(scene_parts: dict, highlighted: str | None, extent) -> list
             if not visible.is_empty:
                 candidates.append(Label(*_anchor(visible), row.name, level))
     return candidates
+
+
+def legend(found: gpd.GeoDataFrame, layer_order: list[str], text: dict) -> list[LegendEntry]:
+    """A key to what the picture holds: its layers, its types of link, dashes and hollow marks."""
+    entries = []
+    present = set(found["layer"])
+    for layer in layer_order:
+        if layer in present and layer != LINK_LAYER:
+            kind = "polygon" if layer == "zones" else "point"
+            entries.append(LegendEntry(kind, LAYER_COLOURS.get(layer, "#555555"), text.get(f"layer.{layer}", layer)))
+    link_types = set(found.loc[found["layer"] == LINK_LAYER, "link_type"])
+    for key, colour in LINK_TYPE_COLOURS.items():
+        if key in link_types:
+            entries.append(LegendEntry("line", colour, text.get(f"link_type.{key}", key)))
+    if found["status"].isin(DASHED_STATUSES).any():
+        entries.append(LegendEntry("line", "#59636e", text["planned"], dashed=True))
+    if found["coord_precision"].isin(APPROXIMATE).any():
+        entries.append(LegendEntry("point", "#59636e", text["approximate"], hollow=True))
+    return entries
 
 
 # ---- all together -------------------------------------------------------------------------------
@@ -335,5 +378,7 @@ def build_scene(state: ImageState, source: FeatureProvider, context: dict, appro
         credit=credit_line(lang, approval_number),
         empty_note=text["list_empty"] if found.empty else None,
     )
-    scene.labels = place_labels(label_candidates(parts, state.highlighted, extent), extent, size, layout.label_size)
+    candidates = label_candidates(parts, state.highlighted, extent, lang)
+    scene.labels = place_labels(candidates, extent, size, layout.label_size)
+    scene.legend = legend(found, source.layers(), text)
     return scene
