@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import html
 import re
 import struct
@@ -296,3 +297,18 @@ def test_the_print_stylesheet_is_linked_and_served(client):
     response = client.get(href)
     assert response.status_code == 200
     assert ".gba-print-figure" in response.get_data(as_text=True)
+
+
+def test_svg_is_sent_gzipped_to_clients_that_accept_it(client):
+    plain = client.get("/image.svg?lang=en&layers=zones")
+    packed = client.get("/image.svg?lang=en&layers=zones", headers={"Accept-Encoding": "gzip, deflate"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    assert gzip.decompress(packed.data) == plain.data
+    assert len(packed.data) < len(plain.data) / 2
+    assert packed.headers["ETag"] != plain.headers["ETag"]
+    again = client.get(
+        "/image.svg?lang=en&layers=zones",
+        headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]},
+    )
+    assert again.status_code == 304

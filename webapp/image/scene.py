@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import textwrap
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import geopandas as gpd
 import orjson
@@ -183,8 +184,12 @@ def to_frame(features: list[dict], lang: str) -> gpd.GeoDataFrame:
 
 
 def outlines_frame(context: dict, lang: str) -> gpd.GeoDataFrame:
-    """The jurisdiction (and Shenzhen district) outlines loaded at start-up, in Web Mercator."""
-    body = context.get("jurisdictions", (None,))[0]
+    """The jurisdiction (and Shenzhen district) outlines loaded at start-up, in Web Mercator (shared: do not modify)."""
+    return _outlines(context.get("jurisdictions", (b"",))[0] or b"", lang)
+
+
+@lru_cache(maxsize=6)
+def _outlines(body: bytes, lang: str) -> gpd.GeoDataFrame:
     rows = []
     if body:
         for feature in orjson.loads(body)["features"]:
@@ -353,6 +358,9 @@ def build_scene(state: ImageState, source: FeatureProvider, context: dict, appro
     layout = Layout(state.width, state.height, has_subtitle=bool(sub))
     size = layout.map_size
     extent = frame(state, source, size)
+    # Detail finer than half a pixel only slows the drawing and swells the SVG.
+    per_pixel = (extent[2] - extent[0]) / size[0]
+    outlines = outlines.set_geometry(outlines.geometry.simplify(per_pixel / 2))
     found = to_frame(records(source, state), lang)
     is_link = found["layer"] == LINK_LAYER
     is_polygon = found.geometry.geom_type.isin(["Polygon", "MultiPolygon"])
