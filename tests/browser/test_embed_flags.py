@@ -4,7 +4,7 @@ control and the scale bar, on / and /embed."""
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
@@ -144,13 +144,13 @@ def test_static_map_has_no_interaction_but_keeps_its_state(page, live_server, pa
 
 def test_fullscreen_button_toggles_and_resizes_the_map(page, live_server):
     open_map(page, f"{live_server.url}/?lang=en")
-    button = page.get_by_role("button", name=UI_TEXT["fullscreen_enter"]["en"])
+    button = page.get_by_role("button", name=UI_TEXT["fullscreen_enter"]["en"], exact=True)
     before = page.evaluate("GBAMap.map.getSize().y")
     assert button.get_attribute("aria-pressed") == "false"
     button.click()
     page.wait_for_function("document.fullscreenElement !== null")
     assert page.evaluate("document.fullscreenElement.contains(GBAMap.map.getContainer())")
-    exit_button = page.get_by_role("button", name=UI_TEXT["fullscreen_exit"]["en"])
+    exit_button = page.get_by_role("button", name=UI_TEXT["fullscreen_exit"]["en"], exact=True)
     assert exit_button.get_attribute("aria-pressed") == "true"
     page.wait_for_function(f"GBAMap.map.getSize().y > {before}")  # the header is gone: the map is taller
     exit_button.click()
@@ -161,10 +161,10 @@ def test_fullscreen_button_toggles_and_resizes_the_map(page, live_server):
 
 def test_fullscreen_is_translated_and_follows_an_exit_by_the_browser(page, live_server):
     open_map(page, f"{live_server.url}/embed?lang=zh-Hant")
-    button = page.get_by_role("button", name=UI_TEXT["fullscreen_enter"]["zh_hant"])
+    button = page.get_by_role("button", name=UI_TEXT["fullscreen_enter"]["zh_hant"], exact=True)
     button.click()
     page.wait_for_function("document.fullscreenElement !== null")
-    assert page.get_by_role("button", name=UI_TEXT["fullscreen_exit"]["zh_hant"]).is_visible()
+    assert page.get_by_role("button", name=UI_TEXT["fullscreen_exit"]["zh_hant"], exact=True).is_visible()
     # Escape is handled by the browser itself (headless Chromium does not route a synthetic
     # key press there): it ends full screen as exitFullscreen() does, and the button follows.
     page.evaluate("document.exitFullscreen()")
@@ -193,3 +193,14 @@ def test_controls_false_hides_scale_and_fullscreen(page, live_server, path):
     open_map(page, f"{live_server.url}{path}?lang=en")
     assert page.locator(".gba-scale").is_visible()
     assert page.locator(".gba-fullscreen").is_visible()
+
+
+def test_fullscreen_is_not_offered_in_a_frame_that_does_not_allow_it(page, live_server, other_origin):
+    embed_url = f"{live_server.url}/embed?lang=en"
+    page.goto(f"{other_origin.url}/article?src={quote(embed_url, safe='')}")  # an iframe without allowfullscreen
+    page.frame_locator("#gba").locator(".leaflet-container").wait_for()
+    inner = next(f for f in page.frames if f.url.startswith(live_server.url))
+    open_map(inner)
+    assert inner.evaluate("document.fullscreenEnabled") is False
+    assert inner.locator(".gba-fullscreen").count() == 0
+    assert inner.locator(".gba-scale").is_visible()

@@ -59,7 +59,8 @@ function addScale(map, i18n) {
       this._updateScale(this._mScale, formatDistance(metres, units), metres / maxMeters);
     },
   });
-  const scale = new Scale({ metric: true, imperial: false, position: "bottomleft" }).addTo(map);
+  // Bottom right, stacked over the attribution: a long attribution line cannot cover it there.
+  const scale = new Scale({ metric: true, imperial: false, position: "bottomright" }).addTo(map);
   scale.getContainer().classList.add("gba-scale");
   return scale;
 }
