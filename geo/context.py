@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import shapely
 from shapely.geometry import mapping
+from shapely.strtree import STRtree
 
 from geo import io
 from geo.boundaries import AdminUnit, Boundaries
@@ -59,21 +60,35 @@ def _context_units(boundaries: Boundaries) -> list[AdminUnit]:
 def simplified_units(units: Sequence[AdminUnit], level: OutlineLevel) -> list:
     """The units' geometries snapped to the level's grid, cleaned into a coverage and simplified together."""
     grid = shapely.set_precision([u.geometry for u in units], 10**-level.decimals)
-    coverage = shapely.coverage_clean(grid, gap_width=GAP_WIDTH, snapping_distance=0)
-    # Visvalingam-Whyatt only removes vertices, so what remains stays on the grid.
-    return list(shapely.coverage_simplify(coverage, level.tolerance))
+    coverage = shapely.coverage_clean(grid, gap_width=GAP_WIDTH)
+    simplified = shapely.coverage_simplify(coverage, level.tolerance)
+    # Cleaning may snap a few vertices off the grid: round them one by one, so that a border
+    # shared by two units (the same vertices in both) stays the same border.
+    return list(shapely.make_valid(shapely.set_precision(simplified, 10**-level.decimals, mode="pointwise")))
 
 
-def _without_small_parts(geom, min_area: float):
+def _without_islets(geometries: list, min_area: float) -> list:
+    """Each unit without its parts smaller than ``min_area`` that touch no other unit.
+
+    Decided per unit, so a district and its city lose the same islets; a small part next
+    to a neighbour stays (dropping it would open a hole between the two).
+    """
     if not min_area:
-        return geom
-    parts = list(shapely.get_parts(geom))
-    kept = [p for p in parts if p.area >= min_area] or [max(parts, key=lambda p: p.area)]
-    return kept[0] if len(kept) == 1 else shapely.MultiPolygon(kept)
+        return geometries
+    tree = STRtree(geometries)
+    kept_units = []
+    for index, geom in enumerate(geometries):
+        parts = list(shapely.get_parts(geom))
+        kept = [
+            part
+            for part in parts
+            if part.area >= min_area or any(int(i) != index for i in tree.query(part, predicate="intersects"))
+        ] or [max(parts, key=lambda p: p.area)]
+        kept_units.append(kept[0] if len(kept) == 1 else shapely.MultiPolygon(kept))
+    return kept_units
 
 
 def _geometry(geom, level: OutlineLevel) -> dict:
-    geom = _without_small_parts(geom, level.min_part_degrees2)
     return io.round_geometry(mapping(shapely.orient_polygons(geom)), level.decimals)
 
 
@@ -84,7 +99,7 @@ def _slug(name: str) -> str:
 def jurisdiction_outlines(boundaries: Boundaries, level: OutlineLevel = OUTLINE_LEVELS[-1]) -> dict:
     """One feature per GBA jurisdiction, plus one per district of ``DISTRICTS_OF``, at ``level``'s detail."""
     units = _context_units(boundaries)
-    simplified = simplified_units(units, level) if units else []
+    simplified = _without_islets(simplified_units(units, level), level.min_part_degrees2) if units else []
     features = []
     for jurisdiction in GBA_JURISDICTIONS:
         parts = [geom for unit, geom in zip(units, simplified, strict=True) if unit.jurisdiction == jurisdiction]
@@ -103,7 +118,7 @@ def jurisdiction_outlines(boundaries: Boundaries, level: OutlineLevel = OUTLINE_
                     "name_zh_hans": first.jurisdiction_zh_hans,
                     "sar": jurisdiction in ("Hong Kong", "Macau"),
                 },
-                "geometry": _geometry(shapely.union_all(parts), level),
+                "geometry": _geometry(shapely.coverage_union_all(parts), level),
             }
         )
     for unit, geom in zip(units, simplified, strict=True):
