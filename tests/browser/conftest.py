@@ -149,10 +149,12 @@ def other_origin() -> Iterator[LiveServer]:
     @site.get("/article")
     def article():
         src = html.escape(flask.request.args["src"])
+        width = flask.request.args.get("width", 800, type=int)
+        height = flask.request.args.get("height", 500, type=int)
         return (
             "<!doctype html><html><head><title>A news article</title></head><body>"
             "<h1>An article about the Greater Bay Area</h1>"
-            f'<iframe id="gba" src="{src}" width="800" height="500" style="border:0"></iframe>'
+            f'<iframe id="gba" src="{src}" width="{width}" height="{height}" style="border:0"></iframe>'
             "</body></html>"
         )
 
@@ -167,10 +169,34 @@ def traffic() -> Traffic:
 
 
 @pytest.fixture()
-def page(browser: Browser, traffic: Traffic) -> Iterator[Page]:
+def page(make_page) -> Page:
     """A fresh page: only 127.0.0.1/localhost is reachable; everything else is recorded and aborted."""
+    return make_page()
+
+
+@pytest.fixture()
+def make_page(browser: Browser, traffic: Traffic) -> Iterator:
+    """``make_page(**context_options)``: a page as ``page`` gives, in a context with other options
+    (a phone: ``viewport=..., has_touch=True, is_mobile=True, device_scale_factor=3``)."""
+    contexts = []
+
+    def make(**options) -> Page:
+        context = _gated_context(browser, traffic, options)
+        contexts.append(context)
+        new_page = context.new_page()
+        new_page.on("dialog", lambda dialog: (traffic.dialogs.append(dialog.message), dialog.dismiss()))
+        new_page.on("pageerror", lambda error: traffic.errors.append(str(error)))
+        return new_page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def _gated_context(browser: Browser, traffic: Traffic, options: dict):
     # A Hong Kong reader: with no ?lang= the server picks the language from Accept-Language.
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True, locale="zh-HK")
+    defaults = {"viewport": {"width": 1280, "height": 800}, "accept_downloads": True, "locale": "zh-HK"}
+    context = browser.new_context(**{**defaults, **options})
 
     def gatekeeper(route: Route, request: Request) -> None:
         if urlsplit(request.url).hostname in LOCAL_HOSTS:
@@ -187,18 +213,10 @@ def page(browser: Browser, traffic: Traffic) -> Iterator[Page]:
         if urlsplit(request.url).hostname in LOCAL_HOSTS:
             traffic.local_failures.append(f"failed {request.url}")
 
-    def on_dialog(dialog) -> None:
-        traffic.dialogs.append(dialog.message)
-        dialog.dismiss()
-
     context.route("**/*", gatekeeper)
     context.on("response", on_response)
     context.on("requestfailed", on_request_failed)
-    new_page = context.new_page()
-    new_page.on("dialog", on_dialog)
-    new_page.on("pageerror", lambda error: traffic.errors.append(str(error)))
-    yield new_page
-    context.close()
+    return context
 
 
 @pytest.fixture(scope="session")

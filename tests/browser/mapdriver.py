@@ -103,6 +103,15 @@ def popup(page: Page | Frame):
     return page.locator(".leaflet-popup-content .gba-popup")
 
 
+def layer_control(page: Page | Frame):
+    """The layer control, opened by its button (it starts collapsed)."""
+    control = page.locator(".leaflet-control-layers")
+    toggle = control.locator(".gba-layers-toggle")
+    if toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    return control
+
+
 def list_ids(page: Page | Frame) -> list[str]:
     """The ids in the list view, in its order (every item: the list is never cut in these tests)."""
     return page.eval_on_selector_all("#gba-list-body button[data-id]", "(items) => items.map((b) => b.dataset.id)")

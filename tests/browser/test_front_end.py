@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from geo.schema import LINK_LAYER
-from tests.browser.mapdriver import features, fetch_json, focus, open_map, popup, state, wait_for_url
+from tests.browser.mapdriver import features, fetch_json, focus, layer_control, open_map, popup, state, wait_for_url
 from tests.conftest import DATA_DIR
 
 pytestmark = pytest.mark.browser
@@ -62,7 +62,7 @@ def test_the_pairs_panel_follows_the_links_layer(page, live_server):
     open_map(page, f"{live_server.url}/?lang=en")
     rows = page.locator("#gba-pairs-body tbody tr")
     assert rows.count() > 0
-    links_label = page.locator(".leaflet-control-layers-overlays label", has_text="Cooperation links")
+    links_label = layer_control(page).locator(".leaflet-control-layers-overlays label", has_text="Cooperation links")
     links_label.locator("input").uncheck()
     assert page.locator("#gba-pairs-body tbody tr").count() == 0
     assert page.locator("#gba-pairs-body .gba-hint").inner_text() == (
@@ -74,7 +74,9 @@ def test_the_pairs_panel_follows_the_links_layer(page, live_server):
 
     # links do not depend on their endpoints' layers: hospitals off, their links stay
     cross = sum(1 for f in features(DATA_DIR, LINK_LAYER) if f["properties"]["cross_border"])
-    page.locator(".leaflet-control-layers-overlays label", has_text="Hospitals").locator("input").uncheck()
+    layer_control(page).locator(".leaflet-control-layers-overlays label", has_text="Hospitals").locator(
+        "input"
+    ).uncheck()
     shown = sum(int(rows.nth(i).locator(".gba-bar-value").inner_text()) for i in range(rows.count()))
     assert shown == cross
     assert page.evaluate("GBAMap.counts().links") == len(features(DATA_DIR, LINK_LAYER))

@@ -16,6 +16,7 @@ from tests.browser.mapdriver import (
     expose,
     features,
     focus,
+    layer_control,
     open_map,
     popup,
     settle,
@@ -39,7 +40,7 @@ def expected_counts(layer: str) -> dict:
 
 
 def overlay_checkbox(page, layer: str, lang: str = "zh_hant"):
-    label = page.locator(".leaflet-control-layers-overlays label", has_text=LAYER_LABELS[layer][lang])
+    label = layer_control(page).locator(".leaflet-control-layers-overlays label", has_text=LAYER_LABELS[layer][lang])
     return label.locator("input")
 
 
@@ -134,11 +135,11 @@ def test_english_switches_labels_legend_controls_and_popups(page, live_server):
     open_map(page, live_server.url + "/?lang=en")
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.title() == "GBA Cooperation Map"
-    controls = page.locator(".leaflet-control-layers").inner_text()
+    controls = layer_control(page).inner_text()
     for layer in LAYERS:
         assert LAYER_LABELS[layer]["en"] in controls
     assert "Gaode (Amap)" in controls
-    assert page.locator(".gba-legend summary").inner_text() == "Legend"
+    assert page.locator(".gba-legend-toggle").inner_text() == "Legend"
     assert page.locator("#gba-share summary").inner_text() == "Share / embed"
     props = features(DATA_DIR, "universities")[0]["properties"]
     focus(page, props["id"])
@@ -151,7 +152,7 @@ def test_share_panel_follows_the_view_layers_basemap_and_language(page, live_ser
     open_map(page, live_server.url + "/?lang=zh-Hans")
     page.evaluate("() => { GBAMap.map.setView([22.55, 114.1], 12, {animate: false}); }")
     overlay_checkbox(page, "hospitals", "zh_hans").click()
-    page.locator(".leaflet-control-layers-base label", has_text="CartoDB").locator("input").click()
+    layer_control(page).locator(".leaflet-control-layers-base label", has_text="CartoDB").locator("input").click()
     page.locator("#gba-share summary").click()
     link = page.locator("#gba-share-link").input_value()
     snippet = page.locator("#gba-share-iframe").input_value()
@@ -211,7 +212,7 @@ def test_share_links_stay_valid_at_any_zoom_and_basemap(page, live_server):
     open_map(page, live_server.url + "/?lang=en")
     page.locator("#gba-share summary").click()
     for basemap in ("CartoDB", "Gaode"):
-        page.locator(".leaflet-control-layers-base label", has_text=basemap).locator("input").check()
+        layer_control(page).locator(".leaflet-control-layers-base label", has_text=basemap).locator("input").check()
         for zoom in (0, 25):  # past every limit: the map clamps, the links must stay acceptable
             page.evaluate("(z) => { GBAMap.map.setZoom(z, {animate: false}); }", zoom)
             link = page.locator("#gba-share-link").input_value()

@@ -8,7 +8,7 @@ import pytest
 
 from geo import datum
 from tests.browser.conftest import XSS
-from tests.browser.mapdriver import drawn, features, open_map, popup
+from tests.browser.mapdriver import drawn, features, layer_control, open_map, popup
 
 pytestmark = pytest.mark.browser
 
@@ -16,7 +16,7 @@ TILE_HOSTS = re.compile(r"^(tile\.openstreetmap\.org|[a-d]\.basemaps\.cartocdn\.
 
 
 def choose_basemap(page, label: str) -> None:
-    page.locator(".leaflet-control-layers-base label", has_text=label).locator("input").check()
+    layer_control(page).locator(".leaflet-control-layers-base label", has_text=label).locator("input").check()
 
 
 def test_nothing_but_the_app_and_map_tiles_is_requested(page, live_server, traffic):

@@ -125,7 +125,7 @@ function start({ map, basemaps, config }) {
   if (panel) controls.addExploreToggle(controls.focusSearch);
   createShare(app);
   createImageLinks(app);
-  sheets.watchShare(byId("gba-share"));
+  sheets.watchTopbar(document.querySelector(".gba-topbar"));
   if (config.embed) createFrameHeight({ query: store.query, map }); // auto-height when a host sizes the frame
   store.subscribe((state, previous, change) => {
     if (change.reason !== "selection" || state.selected === null || state.selected === previous.selected) return;

@@ -116,9 +116,23 @@ export function fitPopups(map) {
     return rect;
   }
 
-  function fit(popup) {
+  let zooming = false;
+  map.on("zoomstart", () => {
+    zooming = true;
+  });
+  map.on("zoomend", () => {
+    zooming = false;
+  });
+
+  /** Fit ``popup``; ``checks`` more times after the pan, should something else move the map. */
+  function fit(popup, checks = 1) {
     const element = popup.getElement();
-    if (!element || !popup.options.autoPan) return;
+    if (!element || !popup.options.autoPan || !map.hasLayer(popup)) return;
+    if (zooming) {
+      // Opened during a zoom animation: its place is known once the zoom ends.
+      map.once("zoomend", () => fit(popup, checks));
+      return;
+    }
     const area = visibleArea();
     const obstacles = controlBoxes();
     // Narrower than the map, and no taller than the room it has: then a place exists.
@@ -134,7 +148,10 @@ export function fitPopups(map) {
     if (!move) return;
     const [dx, dy] = move.map(Math.round);
     // Replaces the pan Leaflet has just started (PosAnimation.run stops the running one).
-    if (dx || dy) map.panBy([-dx, -dy]);
+    if (!dx && !dy) return;
+    map.panBy([-dx, -dy]);
+    // After panBy: stopping the pan it replaces fires a moveend of its own.
+    if (checks > 0) map.once("moveend", () => fit(popup, checks - 1));
   }
 
   map.on("popupopen", (event) => fit(event.popup));

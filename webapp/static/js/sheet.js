@@ -2,8 +2,8 @@
  *
  * Below NARROW the explore panel, the share panel, the legend and the layer list are bottom
  * sheets (gba-map.css): only one is open at a time, and all of them close when a popup
- * opens, so the popup has the map to itself.  At any width, the share panel is moved
- * sideways when it would open past an edge of the window.
+ * opens, so the popup has the map to itself.  At any width, the top bar's panels (share,
+ * image) are moved sideways when they would open past an edge of the window.
  */
 
 export const NARROW = "(max-width: 600px)";
@@ -53,19 +53,23 @@ export function createSheets(map) {
     opened(name) {
       if (isNarrow()) closeAll(name);
     },
-    /** The share panel: a <details> in the top bar (its markup belongs to _share.html). */
-    watchShare(details) {
-      const panel = details?.querySelector(".gba-share-panel");
-      if (!panel) return;
-      sheets.add("share", { isOpen: () => details.open, close: () => details.removeAttribute("open") });
-      details.addEventListener("toggle", () => {
-        if (!details.open) return;
-        sheets.opened("share");
-        keepInWindow(panel);
-      });
-      window.addEventListener("resize", () => {
-        if (details.open) keepInWindow(panel);
-      });
+    /** The top bar's <details> panels (share, image download; their markup is in the
+     * templates): one open at a time on narrow screens, each moved into the window. */
+    watchTopbar(topbar) {
+      for (const details of topbar?.querySelectorAll("details") || []) {
+        const panel = details.querySelector(".gba-share-panel");
+        if (!panel) continue;
+        const name = details.id || `details-${panels.size}`;
+        sheets.add(name, { isOpen: () => details.open, close: () => details.removeAttribute("open") });
+        details.addEventListener("toggle", () => {
+          if (!details.open) return;
+          sheets.opened(name);
+          keepInWindow(panel);
+        });
+        window.addEventListener("resize", () => {
+          if (details.open) keepInWindow(panel);
+        });
+      }
     },
   };
   return sheets;
