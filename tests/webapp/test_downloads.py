@@ -143,6 +143,34 @@ def test_context_layer_is_served_with_jurisdiction_outlines(client):
     assert again.status_code == 304
 
 
+def test_every_level_of_the_outlines_is_served_compressed(client):
+    for name in ("jurisdictions-low", "jurisdictions-medium", "jurisdictions"):
+        response = client.get(f"/context/{name}.geojson", headers={"Accept-Encoding": "gzip"})
+        assert response.status_code == 200 and response.headers["Content-Encoding"] == "gzip", name
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_the_page_draws_the_outline_levels_that_were_built(tmp_path):
+    from geo.context import OUTLINE_LEVELS
+    from webapp import create_app, downloads
+
+    every = {level.name: b"" for level in OUTLINE_LEVELS}
+    assert downloads.context_levels(every) == [(level.name, level.min_zoom) for level in OUTLINE_LEVELS]
+    assert OUTLINE_LEVELS[0].min_zoom == 0 and OUTLINE_LEVELS[-1].name == "jurisdictions"
+    # An older build with the full-detail file only: it is drawn at every zoom.
+    assert downloads.context_levels({"jurisdictions": 0}) == [("jurisdictions", 0)]
+    assert downloads.context_levels({}) == []
+    data = tmp_path / "geojson"
+    (data / "context").mkdir(parents=True)
+    for layer in LAYERS:
+        (data / f"{layer}.geojson").write_bytes((DATA_DIR / "geojson" / f"{layer}.geojson").read_bytes())
+    (data / "context" / "jurisdictions.geojson").write_bytes(
+        (DATA_DIR / "geojson" / "context" / "jurisdictions.geojson").read_bytes()
+    )
+    html = create_app({"TESTING": True, "DATA_DIR": str(tmp_path)}).test_client().get("/embed").get_data(as_text=True)
+    assert '"contextLevels":[{"url":"/context/jurisdictions.geojson","minZoom":0}]' in html
+
+
 def test_unknown_context_layer_is_404_json(client):
     response = client.get("/context/rivers.geojson")
     assert response.status_code == 404 and "no context layer 'rivers'" in response.get_json()["description"]
