@@ -195,6 +195,7 @@ def test_without_the_script_the_iframe_keeps_its_height_and_the_map_fills_it(pag
     assert frame_box_height(page, "#gba") == 480
     box = frame.evaluate("document.querySelector('.leaflet-container').getBoundingClientRect().toJSON()")
     assert box["height"] == 480 and box["top"] == 0
+    assert content_height(frame) == 480  # nothing below the map to scroll to
     assert posted_heights(page, 0) == []
     zoom = frame.evaluate("GBAMap.map.getZoom()")
     frame.evaluate("() => { GBAMap.map.setZoom(GBAMap.map.getZoom() + 1, {animate: false}); }")
