@@ -373,7 +373,7 @@ def test_the_url_carries_the_whole_state_and_reproduces_it_on_the_page_and_in_th
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
     page.wait_for_function("GBAMap.state().year === 2021")
-    layer_control(page).locator(".leaflet-control-layers-base label", has_text="CartoDB").locator("input").check()
+    layer_control(page).locator(".leaflet-control-layers-base label", has_text="Positron").locator("input").check()
     assert page.locator('.gba-layer-count[data-layer="links"]').inner_text().startswith(" (")  # kept
     page.locator(".leaflet-control-layers-overlays label", has_text="Enterprises").locator("input").uncheck()
     page.locator('#gba-list-body button[data-id="hkpc"]').click()

@@ -152,7 +152,7 @@ def test_share_panel_follows_the_view_layers_basemap_and_language(page, live_ser
     open_map(page, live_server.url + "/?lang=zh-Hans")
     page.evaluate("() => { GBAMap.map.setView([22.55, 114.1], 12, {animate: false}); }")
     overlay_checkbox(page, "hospitals", "zh_hans").click()
-    layer_control(page).locator(".leaflet-control-layers-base label", has_text="CartoDB").locator("input").click()
+    layer_control(page).locator(".leaflet-control-layers-base label", has_text="Positron").locator("input").click()
     page.locator("#gba-share summary").click()
     link = page.locator("#gba-share-link").input_value()
     snippet = page.locator("#gba-share-iframe").input_value()
@@ -210,8 +210,9 @@ def test_download_button_gives_the_visible_layers(page, live_server):
 
 def test_share_links_stay_valid_at_any_zoom_and_basemap(page, live_server):
     open_map(page, live_server.url + "/?lang=en")
+    layer_control(page)  # opened first: the share panel drops over the map's corner
     page.locator("#gba-share summary").click()
-    for basemap in ("CartoDB", "Gaode"):
+    for basemap in ("Positron", "Gaode"):
         layer_control(page).locator(".leaflet-control-layers-base label", has_text=basemap).locator("input").check()
         for zoom in (0, 25):  # past every limit: the map clamps, the links must stay acceptable
             page.evaluate("(z) => { GBAMap.map.setZoom(z, {animate: false}); }", zoom)

@@ -21,7 +21,7 @@ def choose_basemap(page, label: str) -> None:
 
 def test_nothing_but_the_app_and_map_tiles_is_requested(page, live_server, traffic):
     open_map(page, live_server.url + "/?lang=en")
-    choose_basemap(page, "CartoDB")
+    choose_basemap(page, "Positron")
     choose_basemap(page, "Gaode")
     page.wait_for_timeout(300)  # let the tile requests go out
     open_map(page, live_server.url + "/embed")
