@@ -76,3 +76,12 @@ def test_the_table_shows_each_category_and_notes_a_page_not_measured(embed_weigh
     assert all(name in header for name in CATEGORIES)
     assert f"**{embed_weight['sent'] / 1000:.1f}**" in measured
     assert "chromium is missing" in missing
+
+
+def test_without_chromium_the_browser_measurement_says_why(monkeypatch, shipped_server):
+    import bench.page
+
+    monkeypatch.setattr(bench.page, "CHROMIUM", "/nonexistent/chromium")
+    row = bench.page.first_load(shipped_server, "/embed")
+    assert row["note"].startswith("not measured: /nonexistent/chromium is missing")
+    assert "chromium is missing" in page_weight_table([row])
