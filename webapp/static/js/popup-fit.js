@@ -11,7 +11,7 @@
 const MARGIN = 8; // px between a popup and a control or an edge
 const CHROME = 64; // px of a popup's height that are not its content: padding, close button, tip
 const SIDES = 70; // px of a popup's width that are not its content (content margins, border)
-const WIDEST = 340; // px: the content's widest, as on a desktop
+const WIDEST = 300; // px: Leaflet's default maxWidth
 
 function overlaps(a, b) {
   return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
@@ -116,6 +116,7 @@ export function fitPopups(map) {
     return rect;
   }
 
+  const widest = new WeakMap(); // popup → the maxWidth it was made with
   let zooming = false;
   map.on("zoomstart", () => {
     zooming = true;
@@ -136,7 +137,9 @@ export function fitPopups(map) {
     const area = visibleArea();
     const obstacles = controlBoxes();
     // Narrower than the map, and no taller than the room it has: then a place exists.
-    const maxWidth = Math.max(160, Math.min(WIDEST, Math.floor(area.right - area.left - 2 * MARGIN - SIDES)));
+    if (!widest.has(popup)) widest.set(popup, popup.options.maxWidth || WIDEST);
+    const fits = Math.floor(area.right - area.left - 2 * MARGIN - SIDES);
+    const maxWidth = Math.max(160, Math.min(widest.get(popup), fits));
     const room = popupRoom(Math.min(element.offsetWidth, maxWidth + SIDES), area, obstacles);
     const roomValue = `${room}px`;
     if (popup.options.maxWidth !== maxWidth || container.style.getPropertyValue("--gba-popup-room") !== roomValue) {
