@@ -20,12 +20,29 @@ SETTINGS = {
         "space-separated origins allowed to frame /embed (CSP frame-ancestors); * = any site",
     ),
     "DEFAULT_LANG": ("GBA_DEFAULT_LANG", "zh-Hant", "language when ?lang= is absent: zh-Hant, zh-Hans or en"),
+    "MINIFY_ASSETS": (
+        "GBA_MINIFY_ASSETS",
+        "true",
+        "serve our JS and CSS without comments and spare whitespace (false: as written, for debugging)",
+    ),
     "MAP_APPROVAL_NUMBER": (
         "GBA_MAP_APPROVAL_NUMBER",
         "",
         "map approval number (审图号, e.g. GS(2026)1234号) shown in the map's lower-left corner when set",
     ),
 }
+
+
+def _flag(name: str, value: object) -> bool:
+    """A true/false setting, read with the URL parameters' boolean grammar."""
+    from webapp.queryables import FALSE_WORDS, TRUE_WORDS
+
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word in TRUE_WORDS or word in FALSE_WORDS:
+        return word in TRUE_WORDS
+    raise ValueError(f"{name}={value!r}: expected one of {', '.join(TRUE_WORDS + FALSE_WORDS)}")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -36,6 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["JSON_SORT_KEYS"] = False
     if test_config:
         app.config.update(test_config)
+    app.config["MINIFY_ASSETS"] = _flag("MINIFY_ASSETS", app.config["MINIFY_ASSETS"])
 
     from webapp import downloads, errors, http, image, oembed, ogcapi, queryables, search, views
     from webapp.providers import load_provider

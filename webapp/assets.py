@@ -4,7 +4,9 @@ Leaflet and Leaflet.markercluster come from their PyPI ``xstatic`` packages and
 our own JS/CSS from ``webapp/static``.  Every URL carries a version (the
 package version, or one digest of our whole static tree), so responses can be
 cached for a year; the bytes and their gzip form are kept in memory after the
-first request.  One version for the whole tree keeps ES modules cache-safe: a
+first request.  Our own JS and CSS are served without comments and spare
+whitespace (rjsmin, rcssmin: a third less to send, and no build step; the
+files on disk stay as written) unless the setting ``MINIFY_ASSETS`` is off.  One version for the whole tree keeps ES modules cache-safe: a
 module's relative imports (``./store.js``) resolve under the same version.
 """
 
@@ -18,9 +20,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import rcssmin
+import rjsmin
 import xstatic.pkg.leaflet
 import xstatic.pkg.leaflet_markercluster
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.security import safe_join
 
 from webapp.errors import NotFound
@@ -38,6 +42,7 @@ class AssetPackage:
 
     directory: Path
     version: str | None  # None: versioned by a digest of the directory's whole tree
+    minify: bool = False  # strip comments and whitespace from .js and .css (our own files)
 
 
 PACKAGES = {
@@ -45,8 +50,9 @@ PACKAGES = {
     "markercluster": AssetPackage(
         Path(xstatic.pkg.leaflet_markercluster.BASE_DIR), xstatic.pkg.leaflet_markercluster.VERSION
     ),
-    "gba": AssetPackage(OWN_STATIC, None),
+    "gba": AssetPackage(OWN_STATIC, None, minify=True),
 }
+MINIFIERS = {".js": rjsmin.jsmin, ".css": rcssmin.cssmin}
 
 
 @dataclass(frozen=True)
@@ -57,10 +63,12 @@ class LoadedAsset:
     digest: str
 
 
-@lru_cache(maxsize=64)
-def _load(path: Path, mtime_ns: int, size: int) -> LoadedAsset:
+@lru_cache(maxsize=128)
+def _load(path: Path, mtime_ns: int, size: int, minify: bool = False) -> LoadedAsset:
     # mtime and size are part of the cache key so an edited file is re-read.
     body = path.read_bytes()
+    if minify and path.suffix in MINIFIERS:
+        body = MINIFIERS[path.suffix](body.decode("utf-8")).encode("utf-8")
     mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     if path.suffix == ".js":
         mimetype = "text/javascript"  # Python 3.11 still guesses application/javascript
@@ -78,13 +86,14 @@ def _file(package: str, filename: str) -> tuple[AssetPackage, Path] | None:
     return pkg, Path(joined)
 
 
-def load_asset(package: str, filename: str) -> LoadedAsset | None:
-    """The asset's bytes, or None when the package or file does not exist."""
+def load_asset(package: str, filename: str, minify: bool = False) -> LoadedAsset | None:
+    """The asset's bytes (minified if ``minify`` and the package allows), or None when the
+    package or file does not exist."""
     found = _file(package, filename)
     if found is None:
         return None
     stat = found[1].stat()
-    return _load(found[1], stat.st_mtime_ns, stat.st_size)
+    return _load(found[1], stat.st_mtime_ns, stat.st_size, minify and found[0].minify)
 
 
 @lru_cache(maxsize=8)
@@ -133,7 +142,7 @@ def asset_urls(package: str, filenames: list[str]) -> list[str]:
 
 @bp.get("/assets/<package>/<version>/<path:filename>")
 def asset(package: str, version: str, filename: str) -> Response:
-    loaded = load_asset(package, filename)
+    loaded = load_asset(package, filename, minify=current_app.config["MINIFY_ASSETS"])
     # A stale version must not be cached for a year under the current bytes.
     if loaded is None or version != asset_version(package, filename):
         raise NotFound(f"no asset {package}/{version}/{filename}; the page links the current versions")

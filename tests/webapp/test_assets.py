@@ -1,12 +1,16 @@
 """Front-end assets served by the app: versioned URLs, long caching, gzip, and nothing else."""
 
 import gzip
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
 import xstatic.pkg.leaflet
 
-from webapp.assets import asset_version, load_asset, tree_version
+from tests.conftest import DATA_DIR
+from webapp import create_app
+from webapp.assets import OWN_STATIC, asset_version, load_asset, tree_version
 
 LEAFLET = f"/assets/leaflet/{xstatic.pkg.leaflet.VERSION}"
 
@@ -32,7 +36,7 @@ def test_vendor_files_are_served_with_a_year_of_caching(client, url, mimetype):
 def test_our_files_are_versioned_by_one_digest_of_the_static_tree(client, app, tmp_path, monkeypatch):
     with app.test_request_context():
         version = asset_version("gba", "gba-map.css")
-        body = load_asset("gba", "gba-map.css").body
+        body = load_asset("gba", "gba-map.css", minify=True).body
         # One version for every file: ES modules import each other by relative URL.
         assert asset_version("gba", "gba-parse-worker.js") == version
     response = client.get(f"/assets/gba/{version}/gba-map.css")
@@ -90,3 +94,39 @@ def test_front_end_modules_stay_small_and_are_modules():
     for path in (static / "js").glob("*.js"):
         text = path.read_text(encoding="utf-8")
         assert "import " in text or "export " in text, f"{path.name} is not an ES module"
+
+
+def _served_modules(client) -> dict[str, bytes]:
+    """Every JS and CSS file of ours that /embed links, as served."""
+    html = client.get("/embed").get_data(as_text=True)
+    urls = re.findall(r'(?:src|href)="(/assets/gba/[^"]+\.(?:js|css))"', html)
+    assert len(urls) > 30
+    return {url: client.get(url).data for url in urls}
+
+
+def test_our_js_and_css_are_served_minified_and_still_parse(client, tmp_path):
+    served = _served_modules(client)
+    for url, body in served.items():
+        name = url.rsplit("/", 1)[1]
+        on_disk = (OWN_STATIC / url.split("/", 4)[4]).read_bytes()
+        assert len(body) < len(on_disk), name
+        if name.endswith(".css"):
+            assert b"/*" not in body, name  # the comments are gone
+        else:
+            (tmp_path / name).write_bytes(body)
+    (tmp_path / "package.json").write_text('{"type": "module"}')
+    for module in sorted(tmp_path.glob("*.js")):
+        checked = subprocess.run(["node", "--check", str(module)], capture_output=True, text=True)
+        assert checked.returncode == 0, f"{module.name} no longer parses once minified: {checked.stderr}"
+
+
+def test_minifying_can_be_turned_off_for_debugging(tmp_path):
+    app = create_app({"TESTING": True, "DATA_DIR": str(DATA_DIR), "MINIFY_ASSETS": "false"})
+    for url, body in _served_modules(app.test_client()).items():
+        assert body == (OWN_STATIC / url.split("/", 4)[4]).read_bytes(), url
+
+
+@pytest.mark.parametrize("bad", ["maybe", "2", ""])
+def test_a_bad_minify_setting_stops_the_app_at_start_up(bad):
+    with pytest.raises(ValueError, match="MINIFY_ASSETS"):
+        create_app({"TESTING": True, "DATA_DIR": str(DATA_DIR), "MINIFY_ASSETS": bad})
