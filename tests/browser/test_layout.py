@@ -157,6 +157,22 @@ def test_a_marker_tapped_in_the_middle_of_the_map_opens_its_popup_in_the_clear(s
     assert_popup_in_the_clear(target)
 
 
+def test_an_open_popup_moves_out_of_the_way_of_the_layer_list_and_the_legend(make_page, live_server):
+    page = make_page(**DESKTOP)
+    open_map(page, f"{live_server.url}/?lang=en&select=pingshan-high-tech-zone")
+    page.locator(".leaflet-popup .gba-popup").wait_for()
+    assert_popup_in_the_clear(page)
+    page.locator(".gba-layers-toggle").click()
+    assert page.locator("#gba-layers-list").is_visible()
+    assert_popup_in_the_clear(page)
+    if page.locator(".gba-legend-toggle").get_attribute("aria-expanded") == "false":
+        page.locator(".gba-legend-toggle").click()
+    assert page.locator("#gba-legend-body").is_visible()
+    assert_popup_in_the_clear(page)
+    page.locator("#gba-explore-toggle").click()  # the map grows: the popup is checked again
+    assert_popup_in_the_clear(page)
+
+
 def test_a_popup_opening_on_a_phone_closes_the_open_sheets(make_page, live_server):
     page = make_page(**PHONE)
     open_map(page, f"{live_server.url}/?lang=en")

@@ -2,12 +2,16 @@
  *
  * When a popup opens, the map pans so that the whole popup (with its tip) lies inside the
  * visible part of the map and clear of every Leaflet control present at that moment (zoom,
- * layers, legend, ☰, and any control added later: fullscreen, scale...), taking the smallest
- * move that does it.  Before that, the popup's height is capped to the room the map has,
+ * layers, legend, ☰, and any control added later: fullscreen, scale...) and of the panels
+ * open over the map, taking the smallest move that does it; again when the map is resized
+ * or a panel opens ("gbapanelopen", fired by sheet.js).  Before that, the popup's height is capped to the room the map has,
  * so a solution exists.  A popup opened with ``autoPan: false`` stays where it is.
  * placePopup() is pure: it takes boxes and returns the move.
  */
 
+// Controls (any, also those added later: fullscreen, scale...) and the panels that open over
+// the map: the layer list, the legend, the explore sheet, the top bar's panels.
+const OVER_MAP = ".leaflet-control, .leaflet-control-layers-list, .gba-legend-body, .gba-explore, .gba-share-panel";
 const MARGIN = 8; // px between a popup and a control or an edge
 const CHROME = 64; // px of a popup's height that are not its content: padding, close button, tip
 const SIDES = 70; // px of a popup's width that are not its content (content margins, border)
@@ -82,6 +86,12 @@ export function popupRoom(popupWidth, area, obstacles, margin = MARGIN) {
   return Math.max(120, Math.floor(height - 2 * margin - CHROME));
 }
 
+/** Rendered and visible (a closed <details> keeps a box for its hidden content). */
+function shown(element) {
+  if (typeof element.checkVisibility === "function") return element.checkVisibility({ visibilityProperty: true });
+  return element.getClientRects().length > 0;
+}
+
 function box(rect) {
   return { left: rect.left, top: rect.top, right: rect.right, bottom: rect.bottom };
 }
@@ -100,11 +110,13 @@ export function fitPopups(map) {
     };
   }
 
-  function controlBoxes() {
+  /** Everything over the map that is shown now: the controls, and the panels that open over it. */
+  function obstacleBoxes(area) {
     const boxes = [];
-    for (const control of container.querySelectorAll(".leaflet-control")) {
-      const rect = control.getBoundingClientRect();
-      if (rect.width > 0 && rect.height > 0) boxes.push(box(rect));
+    for (const element of document.querySelectorAll(OVER_MAP)) {
+      if (!shown(element)) continue;
+      const rect = box(element.getBoundingClientRect());
+      if (overlaps(rect, area)) boxes.push(rect);
     }
     return boxes;
   }
@@ -135,7 +147,7 @@ export function fitPopups(map) {
       return;
     }
     const area = visibleArea();
-    const obstacles = controlBoxes();
+    const obstacles = obstacleBoxes(area);
     // Narrower than the map, and no taller than the room it has: then a place exists.
     if (!widest.has(popup)) widest.set(popup, popup.options.maxWidth || WIDEST);
     const fits = Math.floor(area.right - area.left - 2 * MARGIN - SIDES);
@@ -157,6 +169,17 @@ export function fitPopups(map) {
     if (checks > 0) map.once("moveend", () => fit(popup, checks - 1));
   }
 
-  map.on("popupopen", (event) => fit(event.popup));
+  // The open popup is fitted again when the map's size changes or a panel opens over it.
+  let open = null;
+  map.on("popupopen", (event) => {
+    open = event.popup;
+    fit(open);
+  });
+  map.on("popupclose", (event) => {
+    if (open === event.popup) open = null;
+  });
+  map.on("resize gbapanelopen", () => {
+    if (open) fit(open, 0);
+  });
   return { fit };
 }

@@ -52,6 +52,7 @@ export function createSheets(map) {
     },
     opened(name) {
       if (isNarrow()) closeAll(name);
+      map.fire("gbapanelopen", { name }); // popup-fit.js moves an open popup out of its way
     },
     /** The top bar's <details> panels (share, image download; their markup is in the
      * templates): one open at a time on narrow screens, each moved into the window. */
