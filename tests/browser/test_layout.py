@@ -185,6 +185,23 @@ def test_a_popup_opening_on_a_phone_closes_the_open_sheets(make_page, live_serve
     assert_popup_in_the_clear(page)
 
 
+ON_TOP_JS = """
+(selector) => {
+  const panel = document.querySelector(selector), r = panel.getBoundingClientRect();
+  const points = [[0.5, 0.5], [0.1, 0.1], [0.9, 0.1], [0.1, 0.9], [0.9, 0.9]];
+  return points.every(([fx, fy]) => {
+    const hit = document.elementFromPoint(r.left + fx * r.width, r.top + fy * r.height);
+    return hit !== null && panel.contains(hit);
+  });
+}
+"""
+
+
+def on_top(page: Page, selector: str) -> bool:
+    """Nothing covers the panel: its middle and four points near its corners hit it."""
+    return page.evaluate(ON_TOP_JS, selector)
+
+
 def box_of(page: Page, selector: str) -> dict:
     b = page.locator(selector).bounding_box()
     return {"left": b["x"], "top": b["y"], "right": b["x"] + b["width"], "bottom": b["y"] + b["height"]}
@@ -211,6 +228,7 @@ def test_on_a_phone_the_legend_and_layer_control_start_closed_and_toggle_by_tap(
     assert page.locator(body).is_visible()
     assert inside(box_of(page, body), viewport(page))
     assert overlap(box_of(page, body), box_of(page, toggle)) == 0  # the button stays there to close it
+    assert on_top(page, body)
     button.tap()
     assert button.get_attribute("aria-expanded") == "false"
     assert page.locator(body).is_hidden()
@@ -229,6 +247,7 @@ def test_on_a_phone_the_explore_panel_is_a_sheet_that_the_menu_button_opens_and_
     assert inside(panel, viewport(page))
     assert panel["bottom"] == viewport(page)["bottom"]  # a bottom sheet
     assert overlap(panel, box_of(page, "#gba-explore-toggle")) == 0
+    assert on_top(page, "#gba-explore")
     menu.tap()
     assert page.locator("#gba-explore").is_hidden() and menu.get_attribute("aria-expanded") == "false"
 
@@ -244,6 +263,7 @@ def test_the_share_panel_opens_inside_the_window_and_closes(make_page, live_serv
     assert page.locator("#gba-share .gba-share-panel").is_visible()
     panel = box_of(page, "#gba-share .gba-share-panel")
     assert inside(panel, viewport(page)), panel
+    assert on_top(page, "#gba-share .gba-share-panel")
     summary.tap() if context is PHONE else summary.click()
     assert page.locator("#gba-share .gba-share-panel").is_hidden()
     assert page.get_attribute("#gba-share", "open") is None
