@@ -15,7 +15,7 @@ import orjson
 from flask import Blueprint, Response, current_app, request
 
 from geo.context import OUTLINE_LEVELS
-from geo.schema import BOUNDARY_ATTRIBUTION, DATA_ATTRIBUTION, DATA_LICENCE
+from geo.schema import BOUNDARY_ATTRIBUTION, DATA_ATTRIBUTION, DATA_LICENCE, TRANSLATED_TEXTS, URL_LANGS
 from webapp import queryables
 from webapp.errors import NotFound
 from webapp.http import GEOJSON, assemble_collection, make_etag, not_modified
@@ -44,6 +44,24 @@ def collect(source: FeatureProvider, layers: list[str], bbox, filters: Filters) 
     for layer in layers:
         items.extend(source.query(layer, bbox=bbox, filters=filters).items)
     return items
+
+
+def other_language_texts(lang: str) -> frozenset[str]:
+    """The properties holding the longer texts in the languages other than ``lang`` (a schema key)."""
+    return frozenset(key for forms in TRANSLATED_TEXTS.values() for form, key in forms.items() if form != lang)
+
+
+def texts_in(items: list[bytes], lang: str) -> list[bytes]:
+    """The features with their longer texts in ``lang`` only (names keep all three forms)."""
+    drop = other_language_texts(lang)
+    projected = []
+    for item in items:
+        feature = orjson.loads(item)
+        properties = feature.get("properties") or {}
+        for key in drop & properties.keys():
+            del properties[key]
+        projected.append(orjson.dumps(feature))
+    return projected
 
 
 def load_context(data_dir: str) -> dict[str, tuple[bytes, str]]:
@@ -87,7 +105,7 @@ def context(name: str):
 def download(name: str):
     source = provider()
     tables: queryables.Tables = current_app.extensions["gba_tables"]
-    accepted = (tables.param("bbox"), *tables.queryables)
+    accepted = (tables.param("bbox"), *tables.download, *tables.queryables)
     if name == "all":
         # all.geojson may be narrowed with the map's own "layers" (absent: every layer; empty: none).
         parsed = queryables.parse_query(request.args, (tables.param("layers"), *accepted), strict=True)
@@ -99,12 +117,15 @@ def download(name: str):
         raise NotFound(f"no layer {name!r}; downloadable: all, {', '.join(source.layers())}")
     bbox = tuple(parsed["bbox"]) if "bbox" in parsed else None
     filters = queryables.filters_from(parsed, tables)
-    etag = make_etag("download", source.version(), name, tuple(layers), bbox, filters.key())
+    texts = parsed.get("texts")
+    etag = make_etag("download", source.version(), name, tuple(layers), bbox, filters.key(), texts)
     cached = not_modified(etag)
     if cached is not None:
         cached.headers["Access-Control-Allow-Origin"] = "*"
         return cached
     items = collect(source, layers, bbox, filters)
+    if texts is not None:
+        items = texts_in(items, URL_LANGS[texts])
     body = assemble_collection(items, b',"name":"' + name.encode() + b'"' + _LICENCE_BYTES)
     response = Response(body, mimetype=GEOJSON)
     response.set_etag(etag)

@@ -219,7 +219,8 @@ def map_config(
                 "kind": kind,
                 "colour": LAYER_COLOURS.get(layer, "#555555"),
                 "visible": layer in view.layers,
-                "url": urls.download_layer.replace(LAYER_PLACEHOLDER, layer),
+                # Only the page's language of the longer texts: a third of the bytes.
+                "url": urls.download_layer.replace(LAYER_PLACEHOLDER, layer) + f"?texts={view.lang}",
             }
         )
     if view.center is not None:

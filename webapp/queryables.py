@@ -385,6 +385,23 @@ VIEW_PARAMS: tuple[Param, ...] = (
     ),
 )
 
+# ---- downloads only ----
+DOWNLOAD_PARAMS: tuple[Param, ...] = (
+    Param(
+        "texts",
+        CHOICE,
+        _l("Texts in", "文字語言", "文字语言"),
+        _l(
+            "Keep the longer texts (descriptions, notes on positions) in this language only; names stay in "
+            "all three. The map loads its layers this way: a third of the bytes.",
+            "只保留此語言的較長文字（描述、位置說明）；名稱仍有三種寫法。",
+            "只保留此语言的较长文字（描述、位置说明）；名称仍有三种写法。",
+        ),
+        default="all three",
+        values=tuple(URL_LANGS),
+    ),
+)
+
 # ---- the static image (/image.png, /image.svg): the page's parameters plus its size ----
 IMAGE_PARAMS: tuple[Param, ...] = (
     Param(
@@ -487,6 +504,7 @@ class Tables:
     queryables: tuple[Param, ...] = QUERYABLES
     view: tuple[Param, ...] = VIEW_PARAMS
     search: tuple[Param, ...] = SEARCH_PARAMS
+    download: tuple[Param, ...] = DOWNLOAD_PARAMS
     image: tuple[Param, ...] = IMAGE_PARAMS
     oembed: tuple[Param, ...] = OEMBED_PARAMS
 
@@ -495,8 +513,13 @@ class Tables:
         """Everything a map URL may carry: the view, then the filters."""
         return self.view + self.queryables
 
+    @property
+    def downloads(self) -> tuple[Param, ...]:
+        """What /download/ takes besides bbox and layers: the filters and the download's own."""
+        return self.queryables + self.download
+
     def param(self, name: str) -> Param:
-        for param in self.view + self.queryables + self.search + self.image + self.oembed:
+        for param in self.view + self.queryables + self.search + self.download + self.image + self.oembed:
             if param.name == name:
                 return param
         raise KeyError(name)
@@ -520,6 +543,7 @@ class Tables:
             queryables=tuple(fill(q) for q in self.queryables),
             view=tuple(fill(p) for p in self.view),
             search=self.search,
+            download=self.download,
             image=self.image,
             oembed=self.oembed,
         )
@@ -770,7 +794,7 @@ DOCS = {
     "docs/embed.md": ("page", "<!-- page-params:start -->", "<!-- page-params:end -->"),
     "docs/image.md": ("image", "<!-- image-params:start -->", "<!-- image-params:end -->"),
     "docs/oembed.md": ("oembed", "<!-- oembed-params:start -->", "<!-- oembed-params:end -->"),
-    "README.md": ("queryables", "<!-- queryables:start -->", "<!-- queryables:end -->"),
+    "README.md": ("downloads", "<!-- queryables:start -->", "<!-- queryables:end -->"),
 }
 
 

@@ -6,7 +6,7 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from geo.schema import LAYERS
+from geo.schema import LAYERS, TRANSLATED_TEXTS
 from geo.validate import check_files
 from tests.conftest import DATA_DIR
 
@@ -207,3 +207,34 @@ def test_assembled_collections_are_valid_json(count):
         "features": [{"type": "Feature", "id": i} for i in range(count)],
         "name": "x",
     }
+
+
+@pytest.mark.parametrize(
+    ("texts", "kept", "dropped"),
+    [
+        ("en", {"description_en", "coord_source"}, {"description_zh_hant", "coord_source_zh_hans"}),
+        ("zh-Hant", {"description_zh_hant", "coord_source_zh_hant"}, {"description_en", "coord_source"}),
+        ("zh-hans", {"description_zh_hans", "coord_source_zh_hans"}, {"description_zh_hant", "coord_source_zh_hant"}),
+    ],
+)
+def test_texts_keeps_the_longer_texts_in_one_language_and_every_name(client, texts, kept, dropped):
+    full = client.get("/download/all.geojson?status=operating").get_json()["features"]
+    slim = client.get(f"/download/all.geojson?status=operating&texts={texts}").get_json()["features"]
+    assert [f["id"] for f in slim] == [f["id"] for f in full]
+    for whole, projected in zip(full, slim, strict=True):
+        assert projected["geometry"] == whole["geometry"]
+        texts = {key for forms in TRANSLATED_TEXTS.values() for key in forms.values()}
+        assert projected["properties"] == {k: v for k, v in whole["properties"].items() if k not in texts or k in kept}
+        assert not dropped & projected["properties"].keys()
+        if "name_en" in whole["properties"]:
+            assert {"name_en", "name_zh_hant", "name_zh_hans"} <= projected["properties"].keys()
+
+
+def test_texts_is_checked_and_empty_means_every_language(client):
+    response = client.get("/download/zones.geojson?texts=fr")
+    assert response.status_code == 400
+    assert "zh-Hant, zh-Hans, en" in response.get_json()["description"]
+    assert client.get("/download/zones.geojson?texts=").data == client.get("/download/zones.geojson").data
+    one = client.get("/download/zones.geojson?texts=en")
+    assert one.headers["ETag"] != client.get("/download/zones.geojson").headers["ETag"]
+    assert len(one.data) < 0.85 * len(client.get("/download/zones.geojson").data)  # zones: geometry-heavy

@@ -83,7 +83,8 @@ def test_page_is_html_in_traditional_chinese_by_default(client, path):
 def test_layers_are_fetched_from_the_downloads_never_inlined(client, path):
     html = client.get(path).get_data(as_text=True)
     config = page_config(html)
-    assert {o["url"] for o in config["overlays"]} == {f"/download/{layer}.geojson" for layer in LAYERS}
+    # the downloads, with the longer texts in the page's language only
+    assert {o["url"] for o in config["overlays"]} == {f"/download/{layer}.geojson?texts=zh-Hant" for layer in LAYERS}
     for layer in LAYERS:
         name = (
             shipped(layer)[0]["properties"].get("name_zh_hant") or shipped(layer)[0]["properties"]["from_name_zh_hant"]
