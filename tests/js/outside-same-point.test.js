@@ -23,8 +23,9 @@ test("a stub is a fixed screen length towards the far end, never past it", () =>
   const short = stubEnd({ x: 0, y: 0 }, { x: 30, y: 40 }, 64);
   assert.deepEqual([short.x, short.y], [30, 40]);
   assert.deepEqual(stubEnd({ x: 5, y: 5 }, { x: 5, y: 5 }, 64), { x: 5, y: 5, angle: 0 });
-  assert.deepEqual(labelSide(-90), { h: "right", v: "above" });
-  assert.deepEqual(labelSide(135), { h: "left", v: "below" });
+  assert.deepEqual(labelSide(-90), { h: "centre", v: "above" }); // north: centred above the end
+  assert.deepEqual(labelSide(-20), { h: "right", v: "above" });
+  assert.deepEqual(labelSide(160), { h: "left", v: "below" });
 });
 
 const point = (id, layer, coordinates, name = id) => ({

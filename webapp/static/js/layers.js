@@ -43,7 +43,11 @@ export function createDrawing(app) {
       place: names.valueLabel("jurisdiction", record.p[`${end}_jurisdiction`]),
       name: names.name(record.p, `${end}_name`),
     });
-  const context = { map, projector, looks, popups, config, stubText, pickPoint: chooser.pickPoint };
+  // A marker drawn away from its place (spiderfied) is already told apart: it opens its own popup.
+  const pickPoint = (record, latlng) =>
+    latlng.equals(projector.toLatLng(record.feature.geometry.coordinates, record.p.jurisdiction)) &&
+    chooser.pickPoint(record, latlng);
+  const context = { map, projector, looks, popups, config, stubText, pickPoint };
   let highlight = null;
   let shownLayers = new Set();
   let quiet = 0; // > 0 while we move layers ourselves: their popup events are not the reader's

@@ -36,8 +36,13 @@ export function stubEnd(inside, outside, length) {
   return { x: inside.x + dx * f, y: inside.y + dy * f, angle };
 }
 
-/** Where the label sits against the stub's end: to the right or left, above or below. */
+/**
+ * Where the label sits against the stub's end, carrying on in the stub's direction: centred
+ * beyond it when the stub runs mostly up or down, else to its right or left; above or below.
+ */
 export function labelSide(angle) {
   const radians = (angle * Math.PI) / 180;
-  return { h: Math.cos(radians) >= 0 ? "right" : "left", v: Math.sin(radians) < 0 ? "above" : "below" };
+  const cos = Math.cos(radians);
+  const h = Math.abs(cos) < 0.5 ? "centre" : cos > 0 ? "right" : "left";
+  return { h, v: Math.sin(radians) < 0 ? "above" : "below" };
 }
