@@ -60,8 +60,8 @@ def test_print_shows_the_image_of_the_view_instead_of_the_map(page, live_server)
     assert not page.locator(".gba-topbar").is_visible()  # the image carries the title
     image = page.locator("#gba-print-image")
     assert query_of(image.get_attribute("src"))["select"] == ["hkpc"]
-    # The lazily loaded image is fetched once printing shows it.
-    page.wait_for_function("document.getElementById('gba-print-image').complete")
+    # The lazily loaded image is fetched once printing shows it (drawn on the server: allow for a busy one).
+    page.wait_for_function("document.getElementById('gba-print-image').naturalWidth > 0", timeout=120_000)
     size = page.evaluate(
         "[document.getElementById('gba-print-image').naturalWidth, document.getElementById('gba-print-image').naturalHeight]"
     )
