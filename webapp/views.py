@@ -86,18 +86,21 @@ def page_lang(requested: str | None) -> str:
     return current_app.config["DEFAULT_LANG"]
 
 
-def social_card(view: mapview.MapView, source: FeatureProvider, tables: queryables.Tables) -> social.SocialCard:
+def social_card(
+    view: mapview.MapView, source: FeatureProvider, tables: queryables.Tables, urls: mapview.PageUrls
+) -> social.SocialCard:
     """The view's social card, image links and print image (per request: it names the host)."""
-    urls = {
+    links = {
         "root": request.host_url,
         "page": url_for("views.index"),
         "png": url_for("image.image", fmt="png"),
         "svg": url_for("image.image", fmt="svg"),
         "data": url_for("downloads.download", name="all"),
-        "print_css": asset_url("gba", "gba-print.css"),
+        # Beside the map's stylesheet, under the same tree version (no second walk of the tree).
+        "print_css": urls.map_css.rsplit("/", 1)[0] + "/gba-print.css",
     }
     context = current_app.extensions.get("gba_context", {})
-    return social.page_card(view, request.args, tables, source.layers(), context, urls)
+    return social.page_card(view, request.args, tables, source.layers(), context, links)
 
 
 def render_map(embed: bool) -> Response:
@@ -107,9 +110,10 @@ def render_map(embed: bool) -> Response:
     requested = queryables.lang_tag(queryables.single(request.args, "lang"))
     view = mapview.parse_view(request.args, source, page_lang(requested), tables)
     approval = current_app.config["MAP_APPROVAL_NUMBER"]
-    page = mapview.map_page(view, tuple(source.layers()), page_urls(), embed, years, tables, approval)
+    urls = page_urls()
+    page = mapview.map_page(view, tuple(source.layers()), urls, embed, years, tables, approval)
     oembed_href = oembed.discovery_href(url_for("oembed.answer", _external=True), request.url)
-    card = social_card(view, source, tables)
+    card = social_card(view, source, tables, urls)
     response = Response(
         render_template("map.html", page=page, oembed_href=oembed_href, social=card), mimetype="text/html"
     )
