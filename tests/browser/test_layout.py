@@ -142,6 +142,13 @@ def test_the_selection_from_the_url_opens_its_popup_in_the_clear(setup, selected
     assert close["width"] > 0 and close["height"] > 0
 
 
+def test_the_embed_on_a_phone_opens_the_selection_in_the_clear(make_page, live_server):
+    page = make_page(**PHONE)
+    open_map(page, f"{live_server.url}/embed?lang=en&select=pingshan-high-tech-zone&bbox=113.8,22.4,114.5,22.8")
+    page.locator('.leaflet-popup .gba-popup[data-feature-id="pingshan-high-tech-zone"]').wait_for()
+    assert_popup_in_the_clear(page)
+
+
 def test_a_marker_tapped_in_the_middle_of_the_map_opens_its_popup_in_the_clear(setup):
     target = setup.open("lang=en")
     x, y = target.evaluate(EXPOSE_JS, "hkpc")
