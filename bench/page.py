@@ -82,11 +82,11 @@ def record_first_load(browser, base_url: str, path: str, viewport: dict = WEIGHT
     Other hosts (the basemap tiles) are blocked and counted apart; ``sent`` is the body as it
     crossed the wire (Chromium's encoded body size), ``raw`` the decoded body.
     """
-    from bench.report import Transfer, page_config, summarise
+    from bench.report import READER_LOCALE, Transfer, page_config, summarise
 
     own = urlsplit(base_url).netloc
     page_url = base_url + path
-    context = browser.new_context(viewport=viewport)
+    context = browser.new_context(viewport=viewport, locale=READER_LOCALE)
     blocked: list[str] = []
 
     def gatekeeper(route):

@@ -47,7 +47,9 @@ class OutlineLevel:
 
 # Coarse to fine.  A pixel at latitude 22.5° is about 0.0027° at zoom 9, 0.0007° at zoom 11.
 OUTLINE_LEVELS = (
-    OutlineLevel("jurisdictions-low", min_zoom=0, tolerance=0.007, decimals=3, min_part_degrees2=4e-5),
+    # The whole Bay Area in one view (zoom 7-8, what the map opens with): about 2 px at zoom 8.
+    OutlineLevel("jurisdictions-overview", min_zoom=0, tolerance=0.010, decimals=3, min_part_degrees2=1e-4),
+    OutlineLevel("jurisdictions-low", min_zoom=9, tolerance=0.007, decimals=3, min_part_degrees2=4e-5),
     OutlineLevel("jurisdictions-medium", min_zoom=10, tolerance=0.002, decimals=4),
     OutlineLevel(NAME, min_zoom=12, tolerance=0.0008, decimals=5),
 )

@@ -62,11 +62,14 @@ LAYER_LABELS = {
 
 # The three name/description forms every record carries.
 LANGS = ("zh_hant", "zh_hans", "en")
-# Longer texts a record carries once per language, and the property holding each form; a reader
-# needs only the page's language (the map fetches its layers with ?texts=<lang>).
+# Texts a record carries once per language, and the property holding each form; a reader needs
+# only the page's language (the map fetches its layers with ?texts=<lang>).
 TRANSLATED_TEXTS = {
     "description": {"zh_hant": "description_zh_hant", "zh_hans": "description_zh_hans", "en": "description_en"},
     "coord_source": {"zh_hant": "coord_source_zh_hant", "zh_hans": "coord_source_zh_hans", "en": "coord_source"},
+    # a link's copies of its ends' names (the records themselves keep all three)
+    "from_name": {"zh_hant": "from_name_zh_hant", "zh_hans": "from_name_zh_hans", "en": "from_name_en"},
+    "to_name": {"zh_hant": "to_name_zh_hant", "zh_hans": "to_name_zh_hans", "en": "to_name_en"},
 }
 # URL spelling of the same languages (BCP 47).
 URL_LANGS = {"zh-Hant": "zh_hant", "zh-Hans": "zh_hans", "en": "en"}

@@ -42,15 +42,16 @@ class AssetPackage:
 
     directory: Path
     version: str | None  # None: versioned by a digest of the directory's whole tree
-    minify: bool = False  # strip comments and whitespace from .js and .css (our own files)
+    minify: tuple[str, ...] = ()  # suffixes served without comments and spare whitespace
 
 
 PACKAGES = {
-    "leaflet": AssetPackage(Path(xstatic.pkg.leaflet.BASE_DIR), xstatic.pkg.leaflet.VERSION),
+    # Their JS comes minified by its authors; their CSS does not.
+    "leaflet": AssetPackage(Path(xstatic.pkg.leaflet.BASE_DIR), xstatic.pkg.leaflet.VERSION, minify=(".css",)),
     "markercluster": AssetPackage(
-        Path(xstatic.pkg.leaflet_markercluster.BASE_DIR), xstatic.pkg.leaflet_markercluster.VERSION
+        Path(xstatic.pkg.leaflet_markercluster.BASE_DIR), xstatic.pkg.leaflet_markercluster.VERSION, minify=(".css",)
     ),
-    "gba": AssetPackage(OWN_STATIC, None, minify=True),
+    "gba": AssetPackage(OWN_STATIC, None, minify=(".js", ".css")),
 }
 MINIFIERS = {".js": rjsmin.jsmin, ".css": rcssmin.cssmin}
 
@@ -67,7 +68,7 @@ class LoadedAsset:
 def _load(path: Path, mtime_ns: int, size: int, minify: bool = False) -> LoadedAsset:
     # mtime and size are part of the cache key so an edited file is re-read.
     body = path.read_bytes()
-    if minify and path.suffix in MINIFIERS:
+    if minify:
         body = MINIFIERS[path.suffix](body.decode("utf-8")).encode("utf-8")
     mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     if path.suffix == ".js":
@@ -93,7 +94,7 @@ def load_asset(package: str, filename: str, minify: bool = False) -> LoadedAsset
     if found is None:
         return None
     stat = found[1].stat()
-    return _load(found[1], stat.st_mtime_ns, stat.st_size, minify and found[0].minify)
+    return _load(found[1], stat.st_mtime_ns, stat.st_size, minify and found[1].suffix in found[0].minify)
 
 
 @lru_cache(maxsize=8)

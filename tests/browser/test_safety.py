@@ -34,7 +34,7 @@ def test_nothing_but_the_app_and_map_tiles_is_requested(page, live_server, traff
 
 
 def test_a_layer_that_fails_to_load_is_reported_and_the_rest_drawn(page, live_server):
-    page.route("**/download/zones.geojson", lambda route: route.fulfill(status=503, body="unavailable"))
+    page.route("**/download/zones.geojson?*", lambda route: route.fulfill(status=503, body="unavailable"))
     page.goto(live_server.url + "/?lang=en")
     result = page.evaluate("() => GBAMap.ready")
     assert result["failed"] == ["zones"]

