@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+from webapp.assets import dynamic_imports, module_imports
+
 OUR_PACKAGES = ("Flask", "Werkzeug", "gunicorn", "shapely", "orjson", "numpy")
 
 
@@ -95,14 +97,6 @@ class _Assets(HTMLParser):
             self.styles.append(attributes["href"])
 
 
-_IMPORT = re.compile(r"""(?:\bimport|\bexport)\s[^"';]*?\bfrom\s*["']([^"']+)["']|\bimport\s*["']([^"']+)["']""")
-
-
-def module_imports(source: str) -> list[str]:
-    """The specifiers of an ES module's static imports (``import x from "./y.js"``, ``import "./z.js"``)."""
-    return [a or b for a, b in _IMPORT.findall(source)]
-
-
 def page_config(html: str) -> dict | None:
     """The config the map page hands to its front end (``window.GBA_BOOT.config``), or None."""
     match = _CONFIG.search(html)
@@ -159,7 +153,9 @@ def page_weight(base_url: str, path: str) -> dict:
     """What a page's first load transfers, worked out without a browser (tiles excluded).
 
     The HTML; every same-origin script, module preload and stylesheet it references,
-    with every ES module they import, transitively; what the stylesheets pull in; the
+    with every ES module they import, transitively (``import()`` included: the count is
+    that of a frame wide enough to open the explore panel at once, whose modules a narrow
+    frame leaves until the panel is opened); what the stylesheets pull in; the
     data files of ``config.overlays`` and the coarsest level of the context outlines
     (what the page fetches at its first zoom). Each is fetched once asking for gzip,
     so ``sent`` is what the app puts on the wire. Assets on other hosts are listed,
@@ -200,7 +196,9 @@ def page_weight(base_url: str, path: str) -> dict:
         transfers.append(Transfer(absolute, category, status, len(body), sent))
         text = body.decode("utf-8", "replace") if category in ("js", "css") else ""
         if category == "js":
-            queue += [(urllib.parse.urljoin(absolute, spec), "js") for spec in module_imports(text)]
+            # import()ed modules too: a frame wide enough opens the explore panel, and loads them, at once
+            specs = module_imports(text) + dynamic_imports(text)
+            queue += [(urllib.parse.urljoin(absolute, spec), "js") for spec in specs]
         elif category == "css":
             refs = [ref for ref in _CSS_URL.findall(text) if not ref.startswith("data:")]
             queue += [(urllib.parse.urljoin(absolute, ref), "images") for ref in refs]

@@ -15,6 +15,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import mimetypes
+import posixpath
+import re
 import stat
 from dataclasses import dataclass
 from functools import lru_cache
@@ -116,6 +118,45 @@ def tree_version(directory: Path) -> str:
 def module_names() -> list[str]:
     """The front end's ES modules (``webapp/static/js/*.js``), by name."""
     return sorted(path.name for path in (OWN_STATIC / "js").glob("*.js"))
+
+
+# A static import or re-export (``import x from "./y.js"``, ``export {x} from "./y.js"``,
+# ``import "./z.js"``); ``import("./w.js")``, a dynamic import, is not one.
+# Minified sources too (``import{a}from"./y.js"``).
+_IMPORT = re.compile(r"""(?:\bimport|\bexport)\b[^"';(]*?\bfrom\s*["']([^"']+)["']|\bimport\s*["']([^"']+)["']""")
+
+
+def module_imports(source: str) -> list[str]:
+    """The specifiers of an ES module's static imports, in order."""
+    return [a or b for a, b in _IMPORT.findall(source)]
+
+
+_DYNAMIC_IMPORT = re.compile(r"""\bimport\(\s*["']([^"']+)["']\s*\)""")
+
+
+def dynamic_imports(source: str) -> list[str]:
+    """The specifiers of an ES module's ``import("./x.js")`` calls (modules loaded when needed)."""
+    return _DYNAMIC_IMPORT.findall(source)
+
+
+def static_imports(entry: str, read=None) -> list[str]:
+    """Every module ``entry`` (a path under webapp/static, e.g. ``js/main.js``) imports statically,
+    directly or not, in the order first met: what the browser fetches before the entry runs,
+    and so what the page preloads. Modules imported only with ``import()`` are left to load
+    when needed."""
+    read = read or (lambda name: (OWN_STATIC / name).read_text(encoding="utf-8"))
+    found: list[str] = []
+    queue = [entry]
+    while queue:
+        current = queue.pop(0)
+        for specifier in module_imports(read(current)):
+            if not specifier.startswith("."):
+                continue  # only our own relative modules
+            name = posixpath.normpath(posixpath.join(posixpath.dirname(current), specifier))
+            if name != entry and name not in found:
+                found.append(name)
+                queue.append(name)
+    return found
 
 
 def asset_version(package: str, filename: str) -> str:

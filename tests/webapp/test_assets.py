@@ -10,7 +10,7 @@ import xstatic.pkg.leaflet
 
 from tests.conftest import DATA_DIR
 from webapp import create_app
-from webapp.assets import OWN_STATIC, asset_version, load_asset, tree_version
+from webapp.assets import OWN_STATIC, asset_version, load_asset, static_imports, tree_version
 
 LEAFLET = f"/assets/leaflet/{xstatic.pkg.leaflet.VERSION}"
 
@@ -130,3 +130,29 @@ def test_minifying_can_be_turned_off_for_debugging(tmp_path):
 def test_a_bad_minify_setting_stops_the_app_at_start_up(bad):
     with pytest.raises(ValueError, match="MINIFY_ASSETS"):
         create_app({"TESTING": True, "DATA_DIR": str(DATA_DIR), "MINIFY_ASSETS": bad})
+
+
+def test_static_imports_follow_import_and_export_from_but_not_import_calls():
+    files = {
+        "js/main.js": 'import { a } from "./a.js";\nimport "./side.js";\nconst later = () => import("./lazy.js");\n',
+        "js/a.js": 'export { b } from "./b.js";\nimport {\n  c,\n} from "./sub/c.js";\n',
+        "js/b.js": 'export const b = 1;import{x as y}from"./min.js";\n',
+        "js/min.js": "",
+        "js/sub/c.js": 'import { a } from "../a.js";\nexport const c = 2;\n',
+        "js/side.js": "",
+        "js/lazy.js": 'import { b } from "./b.js";\n',
+    }
+    assert static_imports("js/main.js", files.__getitem__) == [
+        "js/a.js",
+        "js/side.js",
+        "js/b.js",
+        "js/sub/c.js",
+        "js/min.js",
+    ]
+
+
+def test_the_page_preloads_what_main_imports_and_leaves_the_panels_modules_for_later(client):
+    html = client.get("/embed").get_data(as_text=True)
+    preloaded = set(re.findall(r'<link rel="modulepreload" href="/assets/gba/[^/]+/(js/[^"]+)">', html))
+    assert preloaded == set(static_imports("js/main.js"))
+    assert {"js/search.js", "js/list.js", "js/filters.js", "js/share.js"}.isdisjoint(preloaded)

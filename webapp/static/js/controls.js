@@ -80,10 +80,12 @@ export function createControls({ map, basemaps, basemapInfo, config, store, data
     makeLayerToggle();
   }
 
-  function addExploreToggle(focusSearch) {
+  /** ☰: opens and closes the explore panel; ``onOpen`` runs each time it opens (and now, if it starts open). */
+  function addExploreToggle(focusSearch, onOpen) {
     const body = document.body;
     const wide = window.innerWidth >= (config.embed ? 900 : 760);
     if (!wide) body.classList.add("gba-explore-closed");
+    else onOpen?.();
     const Toggle = L.Control.extend({
       options: { position: "topleft" },
       onAdd() {
@@ -109,6 +111,7 @@ export function createControls({ map, basemaps, basemapInfo, config, store, data
       button.setAttribute("aria-expanded", String(open));
       map.invalidateSize();
       if (!open) return;
+      onOpen?.();
       sheets.opened("explore");
       // On touch screens, focusing the search would pop up the keyboard over the sheet.
       if (isTouchFirst()) panel.focus({ preventScroll: true });

@@ -34,29 +34,22 @@ import { addCredits } from "./credits.js";
 import { createDataset } from "./dataset.js";
 import { gcj02ToWgs84, wgs84ToGcj02 } from "./datum.js";
 import { byId } from "./dom.js";
-import { createFilters } from "./filters.js";
+import { loadExplore, loadHeader, showExplore } from "./explore.js";
 import { createFrameHeight } from "./frame-height.js";
 import { createI18n } from "./i18n.js";
-import { createImageLinks } from "./image-links.js";
 import { createDrawing } from "./layers.js";
 import { addLegend } from "./legend.js";
-import { createList } from "./list.js";
 import { loadLayer } from "./loader.js";
 import { addMapExtras } from "./map-extras.js";
 import { createNames } from "./names.js";
-import { createPairsPanel } from "./pairs-panel.js";
-import { createPartners } from "./partners.js";
 import { downloadUrl } from "./permalink.js";
 import { createPopups } from "./popup.js";
 import { fitPopups } from "./popup-fit.js";
 import { parseQuery } from "./query.js";
-import { createSearch } from "./search.js";
-import { createShare } from "./share.js";
 import { createSheets } from "./sheet.js";
 import { createStore, snapshot } from "./store.js";
 import { createLooks } from "./style.js";
 import { followSystemTheme } from "./theme.js";
-import { createTimeline } from "./timeline.js";
 
 function announcer() {
   const region = byId("gba-announce");
@@ -112,20 +105,9 @@ function start({ map, basemaps, config }) {
   followSystemTheme(store, config);
   const context = config.urls.contextLevels?.length ? createContext(app) : null;
   const panel = config.controls && byId("gba-explore");
-  const parts = panel
-    ? {
-        search: createSearch(app),
-        filters: createFilters(app),
-        timeline: createTimeline(app),
-        partners: createPartners(app),
-        pairs: createPairsPanel(app),
-        list: createList(app),
-      }
-    : {};
-  if (panel) controls.addExploreToggle(controls.focusSearch);
-  createShare(app);
-  createImageLinks(app);
-  sheets.watchTopbar(document.querySelector(".gba-topbar"));
+  const topbar = document.querySelector(".gba-topbar");
+  if (topbar) loadHeader(app).catch((error) => console.error("GBA map: cannot load the header's parts", error));
+  sheets.watchTopbar(topbar);
   if (config.embed) createFrameHeight({ query: store.query, map }); // auto-height when a host sizes the frame
   store.subscribe((state, previous, change) => {
     if (change.reason !== "selection" || state.selected === null || state.selected === previous.selected) return;
@@ -155,14 +137,22 @@ function start({ map, basemaps, config }) {
   if (context) jobs.push(context.load(config.urls.contextLevels));
 
   fitPopups(map); // last on popupopen: after the panels and the layer list have closed
-  const ready = Promise.all(jobs)
-    .then(() => parts.list?.prepare())
+  const dataLoaded = Promise.all(jobs);
+  // The explore panel's modules are fetched when it is first open (at once if it starts open).
+  let explore = null;
+  const openExplore = () => {
+    explore ??= loadExplore(app).then(async (parts) => {
+      await dataLoaded;
+      await showExplore(parts);
+      return parts;
+    });
+    return explore;
+  };
+  if (panel) controls.addExploreToggle(controls.focusSearch, openExplore);
+  const ready = dataLoaded
+    .then(() => explore) // a panel open from the start is filled before the selection is made
     .then(() => {
       if (config.controls) addLegend({ ...app, hasContext: Boolean(context?.loaded) });
-      parts.filters?.build();
-      parts.timeline?.sync();
-      parts.list?.render();
-      parts.pairs?.render();
       controls.updateCounts();
       const query = store.query;
       const focus = query.focus ?? config.focus;
