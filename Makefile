@@ -31,7 +31,8 @@ browser: ## install Debian's chromium (and CJK fonts) for the browser tests, if 
 fonts: ## install Debian's Noto CJK fonts (for /image.png in Chinese), if no Chinese font is found
 	@if [ -z "$$(fc-list :lang=zh 2>/dev/null)" ]; then \
 		echo "installing fonts-noto-cjk (apt-get) for the static images"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null) || \
+		echo "warning: could not install fonts-noto-cjk (not root?): static images in Chinese will answer 503 until it is installed" >&2; \
 	fi
 
 data: install ## rebuild data/geojson/*.geojson from data/sources/

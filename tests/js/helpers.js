@@ -10,6 +10,17 @@ export const pageConfig = read("../cases/page_config.json");
 export const queryCases = read("../cases/query_cases.json");
 export const tables = { queryables: pageConfig.queryables, params: pageConfig.params };
 
+/** The site description permalink.js builds URLs from (the store's ``site``), at ``base``. */
+export function testSite(base) {
+  return {
+    queryables: pageConfig.queryables,
+    urls: pageConfig.urls,
+    layers: pageConfig.overlays.map((overlay) => overlay.name),
+    defaultBasemap: pageConfig.defaultBasemap,
+    base,
+  };
+}
+
 /** A fake location/history pair for the store. */
 export function fakeWindow(search = "") {
   const location = { href: `http://example.test/${search}`, search };

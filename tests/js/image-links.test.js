@@ -1,16 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { imageHref } from "../../webapp/static/js/image-links.js";
-import { pageConfig } from "./helpers.js";
+import { pageConfig, testSite } from "./helpers.js";
 
 const layers = pageConfig.overlays.map((overlay) => overlay.name);
-const site = {
-  queryables: pageConfig.queryables,
-  urls: pageConfig.urls,
-  layers,
-  defaultBasemap: pageConfig.defaultBasemap,
-  base: "http://example.test/",
-};
+const site = testSite("http://example.test/");
 const state = (patch = {}) => ({
   filters: new Map(),
   year: null,

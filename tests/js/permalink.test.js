@@ -2,16 +2,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { downloadUrl, embedUrl, iframeSnippet, pageUrl, viewParams } from "../../webapp/static/js/permalink.js";
 import { parseQuery } from "../../webapp/static/js/query.js";
-import { pageConfig, tables } from "./helpers.js";
+import { pageConfig, tables, testSite } from "./helpers.js";
 
 const layers = pageConfig.overlays.map((overlay) => overlay.name);
-const site = {
-  queryables: pageConfig.queryables,
-  urls: pageConfig.urls,
-  layers,
-  defaultBasemap: pageConfig.defaultBasemap,
-  base: "http://example.test/?fbclid=abc",
-};
+const site = testSite("http://example.test/?fbclid=abc");
 const state = (patch = {}) => ({
   filters: new Map(),
   year: null,
