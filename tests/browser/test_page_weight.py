@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
+import pytest
 from shapely.geometry import Point, shape
 
 from bench.page import record_first_load
@@ -44,8 +45,9 @@ def context_files(transfers: list[tuple[str, int]]) -> list[str]:
     return [path.rsplit("/", 1)[-1].removesuffix(".geojson") for path, _ in transfers if path.startswith("/context/")]
 
 
-def test_the_embed_first_load_stays_within_its_budget(page, live_server, traffic):
-    transfers = record_load(page, live_server.url + "/embed")
+@pytest.mark.parametrize("query", ["", "?lang=en", "?lang=zh-Hans"])  # the texts differ in length
+def test_the_embed_first_load_stays_within_its_budget(page, live_server, traffic, query):
+    transfers = record_load(page, live_server.url + "/embed" + query)
     total = sum(sent for _, sent in transfers)
     outlines = sum(sent for path, sent in transfers if path.startswith("/context/"))
     by_size = sorted(transfers, key=lambda t: -t[1])[:5]
@@ -108,12 +110,17 @@ def test_the_bench_browser_count_matches_the_count_without_a_browser(browser, li
     computed = page_weight(live_server.url, "/embed")
     for category in ("css", "data", "outlines"):
         assert measured["categories"][category] == computed["categories"][category], category
-    # the count without a browser follows every import(), the page header's too (/embed has none)
+    # the count without a browser follows every import(): the page header's too (/embed has none),
+    # and the search box's (fetched when it is first used)
     js = {
         name: {urlsplit(r["url"]).path.rsplit("/", 1)[-1] for r in weight["responses"] if r["category"] == "js"}
         for name, weight in (("measured", measured), ("computed", computed))
     }
-    assert js["measured"] <= js["computed"] and js["computed"] - js["measured"] <= {"share.js", "image-links.js"}
+    assert js["measured"] <= js["computed"] and js["computed"] - js["measured"] <= {
+        "share.js",
+        "image-links.js",
+        "search.js",
+    }
     assert 0 <= computed["sent"] - measured["sent"] < 3_000
     assert measured["blocked"] > 0  # the tiles were asked for and refused
 
@@ -130,3 +137,13 @@ def test_a_closed_explore_panel_costs_nothing_until_it_is_opened(make_page, live
     page.locator("#gba-list-body li").first.wait_for()
     page.get_by_role("combobox").fill("pingshan")
     page.locator("#gba-search-results [role=option]").first.wait_for()
+
+
+def test_the_search_code_comes_on_first_use_and_searches_what_was_typed(page, live_server):
+    transfers = record_load(page, live_server.url + "/embed?lang=en")  # wide: the panel starts open
+    fetched = {path.rsplit("/", 1)[-1] for path, _ in transfers}
+    assert "list.js" in fetched and "search.js" not in fetched
+    page.get_by_role("combobox").fill("pingshan")  # typed before the module is in
+    options = page.locator("#gba-search-results [role=option]")
+    options.first.wait_for()
+    assert "Pingshan" in options.first.inner_text()

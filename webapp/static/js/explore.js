@@ -1,14 +1,33 @@
 /* Parts of the page fetched with import() only when they are needed, so a reader who never
- * uses them never downloads them: the explore panel's (search, filters, timeline, partners,
- * pairs, list), loaded when the panel is first open, and the page header's (share panel,
- * image links), loaded when the page has a header (not in /embed).  The server preloads only
- * the modules main.js imports statically (webapp/assets.py `static_imports`).
+ * uses them never downloads them: the explore panel's (filters, timeline, partners, pairs,
+ * list), loaded when the panel is first open; its search, when the search box is first
+ * focused; and the page header's (share panel, image links), loaded when the page has a
+ * header (not in /embed).  The server preloads only the modules main.js imports statically
+ * (webapp/assets.py `static_imports`).
  */
+
+/** The search box's code, fetched on its first focus or keystroke; what was typed meanwhile is searched. */
+function searchOnFirstUse(app) {
+  const input = document.getElementById("gba-search-input");
+  let loading = null;
+  const load = () => {
+    loading ??= import("./search.js").then(({ createSearch }) => {
+      const search = createSearch(app);
+      if (input.value.trim()) search.search(input.value);
+      return search;
+    });
+    return loading;
+  };
+  if (input) {
+    input.addEventListener("focus", load, { once: true });
+    input.addEventListener("input", load, { once: true });
+  }
+  return { load };
+}
 
 /** Create the explore panel's parts; they read the state on their first render. */
 export async function loadExplore(app) {
-  const [search, filters, timeline, partners, pairs, list] = await Promise.all([
-    import("./search.js"),
+  const [filters, timeline, partners, pairs, list] = await Promise.all([
     import("./filters.js"),
     import("./timeline.js"),
     import("./partners.js"),
@@ -16,7 +35,7 @@ export async function loadExplore(app) {
     import("./list.js"),
   ]);
   return {
-    search: search.createSearch(app),
+    search: searchOnFirstUse(app),
     filters: filters.createFilters(app),
     timeline: timeline.createTimeline(app),
     partners: partners.createPartners(app),
