@@ -6,8 +6,11 @@
  * (webapp/assets.py `static_imports`).
  */
 
-/** The search box's code, fetched on its first focus or keystroke; what was typed meanwhile is searched. */
-function searchOnFirstUse(app) {
+/**
+ * The search box's code, fetched on its first focus or keystroke (listening from the start, so
+ * no keystroke comes before the listener); what was typed meanwhile is searched.
+ */
+export function searchOnFirstUse(app) {
   const input = document.getElementById("gba-search-input");
   let loading = null;
   const load = () => {
@@ -21,6 +24,7 @@ function searchOnFirstUse(app) {
   if (input) {
     input.addEventListener("focus", load, { once: true });
     input.addEventListener("input", load, { once: true });
+    if (document.activeElement === input || input.value) load();
   }
   return { load };
 }
@@ -35,7 +39,6 @@ export async function loadExplore(app) {
     import("./list.js"),
   ]);
   return {
-    search: searchOnFirstUse(app),
     filters: filters.createFilters(app),
     timeline: timeline.createTimeline(app),
     partners: partners.createPartners(app),

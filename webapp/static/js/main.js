@@ -34,7 +34,7 @@ import { addCredits } from "./credits.js";
 import { createDataset } from "./dataset.js";
 import { gcj02ToWgs84, wgs84ToGcj02 } from "./datum.js";
 import { byId } from "./dom.js";
-import { loadExplore, loadHeader, showExplore } from "./explore.js";
+import { loadExplore, loadHeader, searchOnFirstUse, showExplore } from "./explore.js";
 import { createFrameHeight } from "./frame-height.js";
 import { createI18n } from "./i18n.js";
 import { createDrawing } from "./layers.js";
@@ -148,7 +148,10 @@ function start({ map, basemaps, config }) {
     });
     return explore;
   };
-  if (panel) controls.addExploreToggle(controls.focusSearch, openExplore);
+  if (panel) {
+    searchOnFirstUse(app);
+    controls.addExploreToggle(controls.focusSearch, openExplore);
+  }
   const ready = dataLoaded
     .then(() => explore) // a panel open from the start is filled before the selection is made
     .then(() => {
