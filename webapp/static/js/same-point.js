@@ -58,7 +58,7 @@ export function createChooser(app) {
   }
 
   function item(record) {
-    const button = el("button", "gba-chooser-item");
+    const button = el("button", "gba-item gba-chooser-item");
     button.type = "button";
     button.setAttribute("data-id", record.id);
     const swatch = el("span", "gba-swatch gba-swatch-point");
