@@ -139,6 +139,17 @@ def dynamic_imports(source: str) -> list[str]:
     return _DYNAMIC_IMPORT.findall(source)
 
 
+@lru_cache(maxsize=8)
+def _preloads(entry: str, version: str) -> tuple[str, ...]:
+    # ``version`` (the tree's digest) is the cache key: an edited module is parsed again.
+    return tuple(static_imports(entry))
+
+
+def module_preloads(entry: str = "js/main.js") -> list[str]:
+    """``static_imports(entry)``, worked out once per version of the static tree (pages ask on every request)."""
+    return list(_preloads(entry, tree_version(OWN_STATIC)))
+
+
 def static_imports(entry: str, read=None) -> list[str]:
     """Every module ``entry`` (a path under webapp/static, e.g. ``js/main.js``) imports statically,
     directly or not, in the order first met: what the browser fetches before the entry runs,

@@ -49,7 +49,7 @@ def _check_config(state: BlueprintSetupState) -> None:
 
 def page_urls() -> mapview.PageUrls:
     has_outlines = "jurisdictions" in current_app.extensions.get("gba_context", {})
-    modules = assets.static_imports("js/main.js")  # preloaded; import()ed ones load when needed
+    modules = assets.module_preloads("js/main.js")  # preloaded; import()ed ones load when needed
     main_js, map_css, worker_js, *module_urls = asset_urls(
         "gba", ["js/main.js", "gba-map.css", "gba-parse-worker.js", *modules]
     )
