@@ -213,11 +213,14 @@ def test_bad_source_rows_fail_the_build_by_name(data_dir, table, change, message
 
 
 def test_quote_must_appear_verbatim_in_the_cited_article(data_dir):
-    (data_dir / "sources" / "article.txt").write_text("深圳市政府發布了第三個\n區域發展支持意見。", encoding="utf-8")
+    (data_dir / "sources" / "articles").mkdir()
+    (data_dir / "sources" / "articles" / "article.txt").write_text(
+        "深圳市政府發布了第三個\n區域發展支持意見。", encoding="utf-8"
+    )
     citations = data_dir / "sources" / "citations.yaml"
-    citations.write_text(citations.read_text(encoding="utf-8") + "  file: article.txt\n", encoding="utf-8")
+    citations.write_text(citations.read_text(encoding="utf-8") + "  file: articles/article.txt\n", encoding="utf-8")
     with pytest.raises(geo.PipelineError) as caught:
         geo.build(data_dir)
     # The quote that spans a line break in the article matches; the others are reported.
     assert "[shenzhen-gov]" not in str(caught.value)
-    assert "is not in article.txt: copy it verbatim" in str(caught.value)
+    assert "is not in articles/article.txt: copy it verbatim" in str(caught.value)
