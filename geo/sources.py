@@ -3,6 +3,11 @@
 Reading never raises on bad content: every problem (unparsable YAML, a record
 that is not a mapping, a missing file) is returned with its file and line, so
 that ``validate`` can report all of them at once.
+
+Reading is strict where YAML is lenient, because a lenient reading changes the
+published data silently: duplicate keys, fields the build does not know, empty
+layer files, cited files outside ``articles/``, aliases beyond a small bound and
+deep nesting are all problems.
 """
 
 from __future__ import annotations

@@ -169,6 +169,21 @@ def test_stale_detects_edited_sources(data_dir):
         ("hospitals", lambda r: r[0].update(sources=[]), "sources is missing"),
         ("hospitals", lambda r: r[0]["sources"][0].update(citation="nope"), "unknown citation 'nope'"),
         ("hospitals", lambda r: r[0].update(figures={"height_m": 3}), "unknown figure 'height_m'"),
+        (
+            "hospitals",
+            lambda r: r[0].update(figures={"area_km": 3}),
+            "unknown figure 'area_km' (did you mean 'area_km2'?",
+        ),
+        (
+            "zones",
+            lambda r: r[0]["outline"].update(file="/etc/hostname"),
+            "outline file '/etc/hostname' must lie inside",
+        ),
+        (
+            "zones",
+            lambda r: r[0]["outline"].update(file="../zones.yaml"),
+            "outline file '../zones.yaml' must lie inside",
+        ),
         ("hospitals", lambda r: r[0].update(id="Bad ID"), "id 'Bad ID' must be lower-case"),
         ("hospitals", lambda r: r[0].update(id="hkpc"), "duplicate id"),
         (
