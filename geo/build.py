@@ -326,7 +326,7 @@ class _Compiler:
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
                 geometries = [shape(f["geometry"]) for f in data.get("features", [])] or [shape(data)]
-            except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
                 self.problem(record, f"outline file {outline['file']!r} cannot be read as GeoJSON: {exc}")
                 return None
             geom = shapely.union_all(geometries)

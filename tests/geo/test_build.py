@@ -239,3 +239,12 @@ def test_quote_must_appear_verbatim_in_the_cited_article(data_dir):
     # The quote that spans a line break in the article matches; the others are reported.
     assert "[shenzhen-gov]" not in str(caught.value)
     assert "is not in articles/article.txt: copy it verbatim" in str(caught.value)
+
+
+def test_outline_file_nested_too_deeply_is_a_problem_not_a_traceback(data_dir):
+    (data_dir / "sources" / "outlines").mkdir()
+    (data_dir / "sources" / "outlines" / "deep.geojson").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    edit(data_dir, "zones", lambda r: r[0]["outline"].update(file="outlines/deep.geojson"))
+    with pytest.raises(geo.PipelineError) as caught:
+        geo.build(data_dir)
+    assert "zones.yaml:1 [pingshan-zone]: outline file 'outlines/deep.geojson' cannot be read" in str(caught.value)
