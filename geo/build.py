@@ -7,8 +7,9 @@ validates, and then replaces the layer files atomically and deterministically.
 
 from __future__ import annotations
 
+import difflib
+import json
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from geo.context import outline_levels
 from geo.geocode import Geocoder
 from geo.problems import Problem
 from geo.schema import (
+    ARTICLES_DIR,
     COORD_PRECISIONS,
     DATUMS,
     FEATURE_LAYERS,
@@ -32,14 +34,16 @@ from geo.schema import (
     LINK_COORD_SOURCE,
     LINK_LAYER,
     LINK_TYPES,
+    OUTLINES_DIR,
     STATUSES,
+    id_problem,
     is_cross_border,
+    is_outlined,
 )
-from geo.sources import SourceRecord, SourceTables
+from geo.sources import SourceRecord, SourceTables, inside
 from geo.text import to_simplified
 
 GEOD = Geod(ellps="WGS84")
-ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 OUTLINE_DECIMALS = 5  # an approximated outline is not known to better than a metre
 DISC_VERTICES = 96
 AREA_TOLERANCE = 0.001  # the solver stops within 0.1 % of the published area
@@ -113,6 +117,18 @@ def area_matched_outline(lon: float, lat: float, area_km2: float, clip) -> Polyg
     if best.geom_type == "GeometryCollection":
         best = shapely.union_all([g for g in best.geoms if g.geom_type in ("Polygon", "MultiPolygon")])
     return best
+
+
+def _not_finite_number(value) -> str | None:
+    """Why ``value`` is not a usable number (of degrees, km², ...), or None.
+
+    YAML reads ``.nan`` and ``.inf`` as floats; they would slip through every comparison.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"{value!r} is not a number"
+    if not math.isfinite(value):
+        return f"{value!r} is not a finite number"
+    return None
 
 
 class _Compiler:
@@ -192,7 +208,11 @@ class _Compiler:
         if not citation.get("file"):
             return None
         if citation_id not in self._articles:
-            path = Path(self.tables.directory) / str(citation["file"])
+            try:
+                path = inside(Path(self.tables.directory), ARTICLES_DIR, citation["file"])
+            except ValueError:  # reported with its line when citations.yaml was read
+                self._articles[citation_id] = None
+                return None
             try:
                 self._articles[citation_id] = _squash(path.read_text(encoding="utf-8"))
             except OSError:
@@ -221,8 +241,9 @@ class _Compiler:
 
     def _check_id(self, record: SourceRecord, seen: dict[str, SourceRecord]) -> bool:
         rid = record.data.get("id")
-        if not isinstance(rid, str) or not ID_PATTERN.match(rid):
-            self.problem(record, f"id {rid!r} must be lower-case letters, digits and single hyphens")
+        problem = id_problem(rid)
+        if problem:
+            self.problem(record, problem)
             return False
         if rid in seen:
             first = seen[rid]
@@ -260,14 +281,14 @@ class _Compiler:
                 return None
             return Point(found.lon, found.lat), precision, notes
         lon, lat = location.get("lon"), location.get("lat")
-        if (
-            isinstance(lon, bool)
-            or isinstance(lat, bool)
-            or not isinstance(lon, (int, float))
-            or not isinstance(lat, (int, float))
-        ):
+        if lon is None or lat is None:
             self.problem(record, "location needs numeric lon and lat (or a place)")
             return None
+        for key, value in (("lon", lon), ("lat", lat)):
+            problem = _not_finite_number(value)
+            if problem:
+                self.problem(record, f"location {key} {problem}")
+                return None
         given = location.get("datum")
         if given not in DATUMS:
             self.problem(record, f"location datum {given!r} must be one of {', '.join(DATUMS)}")
@@ -297,13 +318,15 @@ class _Compiler:
         if notes is None:
             return None
         if "file" in outline:
-            path = Path(self.tables.directory) / str(outline["file"])
             try:
-                import json
-
+                path = inside(Path(self.tables.directory), OUTLINES_DIR, outline["file"])
+            except ValueError as exc:
+                self.problem(record, f"outline file {outline['file']!r} {exc}")
+                return None
+            try:
                 data = json.loads(path.read_text(encoding="utf-8"))
                 geometries = [shape(f["geometry"]) for f in data.get("features", [])] or [shape(data)]
-            except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
                 self.problem(record, f"outline file {outline['file']!r} cannot be read as GeoJSON: {exc}")
                 return None
             geom = shapely.union_all(geometries)
@@ -319,8 +342,17 @@ class _Compiler:
         for number, part in enumerate(approx["parts"], start=1):
             try:
                 centre = part["centre"]
+                for key in ("lon", "lat"):
+                    problem = _not_finite_number(centre[key])
+                    if problem:
+                        self.problem(record, f"outline part {number} centre {key} {problem}")
+                        return None
+                area = part["area_km2"]
+                if _not_finite_number(area) or area <= 0:
+                    self.problem(record, f"outline part {number} area_km2 {area!r} is not a positive finite number")
+                    return None
                 lon, lat = datum.to_wgs84(float(centre["lon"]), float(centre["lat"]), centre.get("datum", "wgs84"))
-                area = float(part["area_km2"])
+                area = float(area)
                 within = part["within"]
                 if isinstance(within, str):
                     within = [within]
@@ -382,10 +414,12 @@ class _Compiler:
         for key in sorted(figures):
             value = figures[key]
             if key not in FIGURE_KINDS:
-                self.problem(record, f"unknown figure {key!r}: known figures are listed in geo/schema.py FIGURE_KINDS")
+                close = difflib.get_close_matches(str(key), list(FIGURE_KINDS), n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                self.problem(record, f"unknown figure {key!r} ({hint}known figures are in geo/schema.py FIGURE_KINDS)")
                 return None
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                self.problem(record, f"figure {key!r} must be a number, not {value!r}")
+            if _not_finite_number(value):
+                self.problem(record, f"figure {key!r} must be a finite number, not {value!r}")
                 return None
             kind = FIGURE_KINDS[key]
             out.append(
@@ -438,7 +472,7 @@ class _Compiler:
         if not isinstance(outside, bool):
             self.problem(record, "outside_gba must be true or false")
             return
-        if record.layer == "zones":
+        if is_outlined(record.layer):
             placed = self._outline(record)
         else:
             placed = self._point(record)

@@ -5,6 +5,8 @@ Everything that validates, builds or serves the data agrees with this module.
 
 from __future__ import annotations
 
+import re
+
 # Storage and downloads are RFC 7946: WGS-84 longitude/latitude, no ``crs`` member.
 CRS_URI = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 COORD_DECIMALS = 7
@@ -359,3 +361,109 @@ def border_side(jurisdiction: str) -> str:
 def is_cross_border(jurisdiction_a: str, jurisdiction_b: str) -> bool:
     """True when a link joins two different customs territories (HK, Macau, mainland)."""
     return border_side(jurisdiction_a) != border_side(jurisdiction_b)
+
+
+# -- ids ------------------------------------------------------------------------
+# A record id is lower-case ASCII words joined by single hyphens.  It is also a key in the
+# browser and in JSON, so names that every JavaScript object already has (``constructor``,
+# ``__proto__``, ``toString`` ...) or that JavaScript makes of missing values (``undefined``)
+# are refused, whatever their case: a lookup by such an id finds the language's member instead.
+ID_WORDS = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+RESERVED_IDS = (
+    # Object.prototype and Function members
+    "constructor",
+    "prototype",
+    "__proto__",
+    "__definegetter__",
+    "__definesetter__",
+    "__lookupgetter__",
+    "__lookupsetter__",
+    "hasownproperty",
+    "isprototypeof",
+    "propertyisenumerable",
+    "tolocalestring",
+    "tostring",
+    "valueof",
+    # what String() makes of values that are not ids
+    "undefined",
+    "null",
+    "nan",
+    "infinity",
+    "true",
+    "false",
+)
+# The same rule as one regular expression (Python and ECMA-262 alike), for JSON Schema and OpenAPI.
+ID_PATTERN = (
+    "^(?!(?:" + "|".join(word for word in RESERVED_IDS if re.fullmatch(ID_WORDS, word)) + ")$)" + ID_WORDS + "$"
+)
+
+
+def id_problem(value) -> str | None:
+    """Why ``value`` cannot be a record id, or None when it can."""
+    if isinstance(value, str) and value.lower() in RESERVED_IDS:
+        return f"id {value!r} is reserved: JavaScript objects already have a member of that name; choose another"
+    if not isinstance(value, str) or not re.fullmatch(ID_WORDS, value):
+        return f"id {value!r} must be lower-case letters, digits and single hyphens"
+    return None
+
+
+# -- the source tables ------------------------------------------------------------
+# The fields an editor may write in data/sources/*.yaml, by table.  A field maps to None (a
+# value), to a dict (a mapping with those fields) or to a one-item list (a list of such
+# mappings).  Anything else is a misspelling the build would ignore, so the build refuses it.
+# ``figures`` keys are FIGURE_KINDS, checked by the build.
+CITATION_FIELDS = {"title": None, "publisher": None, "date": None, "author": None, "file": None}
+_SOURCE_ITEM = {"citation": None, "quote": None}
+_PLACEMENT = {"precision": None, "source": None, "source_zh_hant": None}
+_DEGREES = {"lon": None, "lat": None, "datum": None}
+LOCATION_FIELDS = {**_DEGREES, "place": None, **_PLACEMENT}
+OUTLINE_FIELDS = {
+    "file": None,
+    "approximate": {"parts": [{"centre": _DEGREES, "area_km2": None, "within": None}]},
+    **_PLACEMENT,
+}
+_TEXTS = {f"{prefix}_{lang}": None for prefix in ("name", "description") for lang in LANGS}
+RECORD_FIELDS = {
+    "id": None,
+    "category": None,
+    **_TEXTS,
+    "aliases": None,
+    "status": None,
+    "year": None,
+    "target_year": None,
+    "figures": None,
+    "people": [{f"{prefix}_{lang}": None for prefix in ("name", "role") for lang in LANGS}],
+    "sources": [_SOURCE_ITEM],
+    "outside_gba": None,
+}
+LINK_FIELDS = {
+    "id": None,
+    "from": None,
+    "to": None,
+    "link_type": None,
+    "status": None,
+    "year": None,
+    "target_year": None,
+    "directed": None,
+    **{f"description_{lang}": None for lang in LANGS},
+    "sources": [_SOURCE_ITEM],
+}
+
+
+def is_outlined(layer: str) -> bool:
+    """True for a layer of polygons: its records give an ``outline``, the others a ``location``."""
+    return "Polygon" in LAYER_GEOMETRY[layer]
+
+
+SOURCE_FIELDS = {
+    **{
+        layer: {**RECORD_FIELDS, "outline": OUTLINE_FIELDS}
+        if is_outlined(layer)
+        else {**RECORD_FIELDS, "location": LOCATION_FIELDS}
+        for layer in FEATURE_LAYERS
+    },
+    LINK_LAYER: LINK_FIELDS,
+}
+# Where cited article texts and zone outline files may live, inside the sources directory.
+ARTICLES_DIR = "articles"
+OUTLINES_DIR = "outlines"

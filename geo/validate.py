@@ -7,6 +7,7 @@ prints or exits; the CLI decides what to do with them.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from shapely.geometry import shape
@@ -29,6 +30,7 @@ from geo.schema import (
     LINK_TYPES,
     SOURCE_PROPERTIES,
     STATUSES,
+    id_problem,
     is_cross_border,
 )
 
@@ -100,6 +102,9 @@ def check_geometry(geometry, layer: str, file: str, fid: str | None, outside_gba
             report(f"position {position!r} is not [lon, lat]")
             return problems
         lon, lat = position[0], position[1]
+        if not all(math.isfinite(c) for c in position):
+            report(f"position {position!r} has a coordinate that is not a finite number")
+            return problems
         if any(round(c, COORD_DECIMALS) != c for c in (lon, lat)):
             report(
                 f"position {position!r} has more than {COORD_DECIMALS} decimals (RFC 7946 advises against false precision)"
@@ -165,6 +170,8 @@ def check_feature(feature, layer: str, file: str) -> list[Problem]:
 
     if fid is None:
         report("properties.id is missing: every feature needs a stable id")
+    elif id_problem(fid):
+        report(id_problem(fid))
     elif feature.get("id") not in (None, fid):
         report(f"feature id {feature.get('id')!r} differs from properties.id {fid!r}")
     if "crs" in feature:
@@ -305,6 +312,9 @@ def check_files(paths: list[Path]) -> list[Problem]:
             continue
         except json.JSONDecodeError as exc:
             problems.append(Problem(name, None, f"not valid JSON: {exc.msg}", exc.lineno))
+            continue
+        except RecursionError:
+            problems.append(Problem(name, None, "nested too deeply to be GeoJSON"))
             continue
         layer = layer_of_file(path, collection)
         if layer is None:

@@ -169,6 +169,21 @@ def test_stale_detects_edited_sources(data_dir):
         ("hospitals", lambda r: r[0].update(sources=[]), "sources is missing"),
         ("hospitals", lambda r: r[0]["sources"][0].update(citation="nope"), "unknown citation 'nope'"),
         ("hospitals", lambda r: r[0].update(figures={"height_m": 3}), "unknown figure 'height_m'"),
+        (
+            "hospitals",
+            lambda r: r[0].update(figures={"area_km": 3}),
+            "unknown figure 'area_km' (did you mean 'area_km2'?",
+        ),
+        (
+            "zones",
+            lambda r: r[0]["outline"].update(file="/etc/hostname"),
+            "outline file '/etc/hostname' must lie inside",
+        ),
+        (
+            "zones",
+            lambda r: r[0]["outline"].update(file="../zones.yaml"),
+            "outline file '../zones.yaml' must lie inside",
+        ),
         ("hospitals", lambda r: r[0].update(id="Bad ID"), "id 'Bad ID' must be lower-case"),
         ("hospitals", lambda r: r[0].update(id="hkpc"), "duplicate id"),
         (
@@ -213,11 +228,23 @@ def test_bad_source_rows_fail_the_build_by_name(data_dir, table, change, message
 
 
 def test_quote_must_appear_verbatim_in_the_cited_article(data_dir):
-    (data_dir / "sources" / "article.txt").write_text("深圳市政府發布了第三個\n區域發展支持意見。", encoding="utf-8")
+    (data_dir / "sources" / "articles").mkdir()
+    (data_dir / "sources" / "articles" / "article.txt").write_text(
+        "深圳市政府發布了第三個\n區域發展支持意見。", encoding="utf-8"
+    )
     citations = data_dir / "sources" / "citations.yaml"
-    citations.write_text(citations.read_text(encoding="utf-8") + "  file: article.txt\n", encoding="utf-8")
+    citations.write_text(citations.read_text(encoding="utf-8") + "  file: articles/article.txt\n", encoding="utf-8")
     with pytest.raises(geo.PipelineError) as caught:
         geo.build(data_dir)
     # The quote that spans a line break in the article matches; the others are reported.
     assert "[shenzhen-gov]" not in str(caught.value)
-    assert "is not in article.txt: copy it verbatim" in str(caught.value)
+    assert "is not in articles/article.txt: copy it verbatim" in str(caught.value)
+
+
+def test_outline_file_nested_too_deeply_is_a_problem_not_a_traceback(data_dir):
+    (data_dir / "sources" / "outlines").mkdir()
+    (data_dir / "sources" / "outlines" / "deep.geojson").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    edit(data_dir, "zones", lambda r: r[0]["outline"].update(file="outlines/deep.geojson"))
+    with pytest.raises(geo.PipelineError) as caught:
+        geo.build(data_dir)
+    assert "zones.yaml:1 [pingshan-zone]: outline file 'outlines/deep.geojson' cannot be read" in str(caught.value)
