@@ -482,10 +482,13 @@ SEARCH_PARAMS: tuple[Param, ...] = (
         TEXT,
         _l("Search", "搜尋", "搜索"),
         _l(
-            f"A name in Chinese (either script), English or pinyin; every word must match. At most "
-            f"{SEARCH_MAX_TERMS} different words (a repeated word counts once); more is an error.",
-            f"中文（繁或簡）、英文或拼音名稱；每個詞都須相符。最多 {SEARCH_MAX_TERMS} 個不同的詞（重複的詞只算一次）。",
-            f"中文（繁或简）、英文或拼音名称；每个词都须相符。最多 {SEARCH_MAX_TERMS} 个不同的词（重复的词只算一次）。",
+            f"A name in Chinese (either script), English or pinyin; every word must match. Only the first "
+            f"{SEARCH_MAX_TERMS} different words are searched (a repeated word counts once); the answer "
+            "lists the others under `ignored`.",
+            f"中文（繁或簡）、英文或拼音名稱；每個詞都須相符。只搜尋首 {SEARCH_MAX_TERMS} 個不同的詞"
+            "（重複的詞只算一次），其餘的列於回應的 `ignored`。",
+            f"中文（繁或简）、英文或拼音名称；每个词都须相符。只搜索前 {SEARCH_MAX_TERMS} 个不同的词"
+            "（重复的词只算一次），其余的列于响应的 `ignored`。",
         ),
         maximum=200,
         max_terms=SEARCH_MAX_TERMS,

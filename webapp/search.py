@@ -15,9 +15,10 @@ share it.  Each script's texts are joined into one string, and the positions a
 term may start at (word starts; any character for Chinese) are sorted by their
 first two characters, so a term's candidates are one slice found by binary
 search, narrowed and scored with whole-array passes: no Python step per field or
-per match.  Repeated terms count once and a query holds at most ``MAX_TERMS``
-distinct terms (more is a 400), so what one request can cost is bounded
-(tests/webapp/test_search_cost.py: the worst query within 5x of ``pingshan``).
+per match.  Repeated terms count once and only the first ``MAX_TERMS`` distinct
+terms are searched (the answer names the ones left out), so what one request can
+cost is bounded (tests/webapp/test_search_cost.py: the worst query within 5x of
+``pingshan``).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class Found:
     results: list[dict]
     total: int
     work: int = 0  # candidate positions the matcher visited: what the search cost, counted
+    ignored: tuple[str, ...] = ()  # distinct terms beyond MAX_TERMS, left out of the search
 
 
 class _Scan:
@@ -254,6 +256,25 @@ def _record_fields(fields: _Fields, layer: str, props: dict, aliases_of: dict[st
     return out
 
 
+def _field_ranks(offsets: list[int], flat: list[int]) -> list[tuple[np.ndarray | None, np.ndarray]]:
+    """For each rank r, the entries with an r-th field (None: every entry) and those fields.
+
+    ``flat`` holds every entry's fields one entry after another, entry i's from ``offsets[i]``;
+    every entry has at least one field (a record has a name or ends, and a description).
+    """
+    flat_fields = np.asarray(flat, dtype=np.int64)
+    starts = np.asarray(offsets, dtype=np.int64)
+    sizes = np.diff(np.append(starts, len(flat_fields)))
+    entry = np.repeat(np.arange(len(starts)), sizes)
+    rank = np.arange(len(flat_fields)) - np.repeat(starts, sizes)
+    ranks = []
+    for r in range(int(sizes.max()) if len(sizes) else 0):
+        at = rank == r
+        entries = entry[at]
+        ranks.append((None if len(entries) == len(starts) else entries, flat_fields[at]))
+    return ranks
+
+
 class SearchIndex:
     """Every record of every layer, with the folded keys the matcher compares.
 
@@ -300,8 +321,7 @@ class SearchIndex:
         self._layer_of = np.asarray(layer_codes, dtype=np.int16)
         # One numpy buffer, not 100k string objects scattered among the freed parsed dicts.
         self._ids = np.array(ids, dtype=str)
-        self._offsets = np.asarray(offsets, dtype=np.int64)
-        self._entry_fields = np.asarray(flat, dtype=np.int64)
+        self._field_ranks = _field_ranks(offsets, flat)
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -326,16 +346,26 @@ class SearchIndex:
         field_scores = self._field_scores(term, work)
         if field_scores is None or not len(self._ids):
             return None
-        return np.maximum.reduceat(field_scores[self._entry_fields], self._offsets)
+        # An entry's score is its best field's: one whole-array max per rank of field in the
+        # entries (first field, second, ...), not one reduction per entry.
+        ranks = iter(self._field_ranks)
+        _, first = next(ranks)
+        scores = field_scores[first]
+        for entries, fields in ranks:
+            if entries is None:
+                np.maximum(scores, field_scores[fields], out=scores)
+            else:
+                scores[entries] = np.maximum(scores[entries], field_scores[fields])
+        return scores
 
     def find(self, query: str, limit: int = MAX_RESULTS) -> Found:
         """Records matching every term of ``query``, best first (ties: layer order, then id), and their number.
 
-        Raises ``InvalidParameter`` when ``query`` holds more than ``MAX_TERMS`` distinct terms.
+        Only the first ``MAX_TERMS`` distinct terms are searched; ``Found.ignored`` names the others.
         """
-        terms = query_terms(query)
+        terms, ignored = query_terms(query)
         if not terms or not len(self._ids):
-            return Found([], 0)
+            return Found([], 0, 0, ignored)
         work = [0]
         total = np.zeros(len(self._ids), dtype=np.float64)
         every_term = np.ones(len(self._ids), dtype=bool)
@@ -357,7 +387,7 @@ class SearchIndex:
         matched = np.flatnonzero(total > 0)
         best = matched[np.lexsort((matched, -total[matched]))][:limit]
         results = [{**self._summary(int(i)), "score": round(float(total[i]), 2)} for i in best]
-        return Found(results, int(matched.size), work[0])
+        return Found(results, int(matched.size), work[0], ignored)
 
     def search(self, query: str, limit: int = MAX_RESULTS) -> list[dict]:
         """The results of ``find`` alone."""
@@ -370,11 +400,13 @@ class SearchIndex:
         return _summary(layer, self._summary_of(layer, str(self._ids[entry])))
 
 
-def query_terms(query: str) -> list[str]:
-    """The distinct terms of a query, in order: a repeated term ("a a", "Ping ping", "坪山 坪山") counts once.
+def query_terms(query: str) -> tuple[list[str], tuple[str, ...]]:
+    """The distinct terms of a query to search, in order, and the distinct terms beyond ``MAX_TERMS``.
 
-    Raises ``InvalidParameter`` beyond ``MAX_TERMS`` distinct terms: each term is a pass over the
-    index, so the limit bounds what one request can cost.
+    A repeated term ("a a", "Ping ping", "坪山 坪山") counts once.  Each term is a pass over
+    the index, so the limit bounds what one request can cost; the terms beyond it are left
+    out rather than refused, as the search box sends what a reader types or pastes (our own
+    longest names have ten words) and the first eight words already single out a record.
     """
     terms, seen = [], set()
     for term in query.split():
@@ -382,12 +414,7 @@ def query_terms(query: str) -> list[str]:
         if key and key not in seen:
             seen.add(key)
             terms.append(term)
-    if len(terms) > MAX_TERMS:
-        raise InvalidParameter(
-            f"q has {len(terms)} different words; give at most {MAX_TERMS} (every word must match, "
-            "so a few distinctive ones find the same records)"
-        )
-    return terms
+    return terms[:MAX_TERMS], tuple(terms[MAX_TERMS:])
 
 
 def build_index(provider) -> SearchIndex:
@@ -421,6 +448,14 @@ def search_route():
         raise InvalidParameter("q is empty: give a name in Chinese (either script), English or pinyin")
     limit = parsed.get("limit", MAX_RESULTS)
     found = index().find(query, limit)
-    response = jsonify({"query": query, "count": len(found.results), "total": found.total, "results": found.results})
+    response = jsonify(
+        {
+            "query": query,
+            "count": len(found.results),
+            "total": found.total,
+            "ignored": list(found.ignored),  # words beyond the limit, not searched
+            "results": found.results,
+        }
+    )
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
