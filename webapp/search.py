@@ -42,7 +42,7 @@ FIELD_WEIGHT = {"name": 10.0, "endpoint": 4.0, "place": 3.0, "description": 1.0}
 QUALITY = {"exact": 3.0, "prefix": 2.0, "inside": 1.0}
 _SEPARATOR = "\x00"  # between the distinct texts of one scan string: no needle holds it
 _CODE_BITS = 21  # a Unicode code point fits in 21 bits: two make one sort key
-# At most this many distinct words in one query (defined in the one table of parameters).
+# Only this many distinct words of a query are searched (defined in the one table of parameters).
 MAX_TERMS = queryables.TABLES.param("q").max_terms
 
 
@@ -79,13 +79,13 @@ class _Scan:
 
     def freeze(self, field_starts: np.ndarray) -> _FrozenScan:
         text = "".join(self.pieces)
-        codes = np.frombuffer((text + _SEPARATOR).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        codes = np.frombuffer((text + _SEPARATOR).encode("utf-32-le"), dtype=np.uint32)
         if self.anywhere:
             positions = np.flatnonzero(codes[:-1])
         else:
             positions = np.unique(np.asarray(self.word_starts, dtype=np.int64))
             positions = positions[codes[positions] != 0]  # an empty word starts nothing
-        keys = (codes[positions] << _CODE_BITS) | codes[positions + 1]
+        keys = (codes[positions].astype(np.int64) << _CODE_BITS) | codes[positions + 1]
         order = np.argsort(keys, kind="stable")
         ends = np.append(field_starts[1:], len(text))
         self.pieces, self.word_starts = [], []
