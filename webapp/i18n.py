@@ -212,6 +212,12 @@ UI_TEXT = {
         "zh_hans": "{total} 项中的 {shown} 项",
     },
     "search_more": {"en": "Show more", "zh_hant": "顯示更多", "zh_hans": "显示更多"},
+    # The words beyond the search's limit of different words (webapp/search.py), not searched.
+    "search_ignored": {
+        "en": "not searched: {words}",
+        "zh_hant": "未搜尋：{words}",
+        "zh_hans": "未搜索：{words}",
+    },
     "any": {"en": "Any", "zh_hant": "不限", "zh_hans": "不限"},
     "filter_yes": {"en": "Yes", "zh_hant": "是", "zh_hans": "是"},
     "filter_no": {"en": "No", "zh_hant": "否", "zh_hans": "否"},

@@ -88,6 +88,7 @@ class Param:
     whole: bool = False  # number: must be a whole number
     groups: tuple[tuple[str, tuple[str, ...]], ...] = ()  # display grouping of the values (by layer)
     from_data: bool = False  # values completed from the data at start-up (jurisdictions, layers)
+    max_terms: int | None = None  # text: at most this many distinct words (a repeated word counts once)
 
     @property
     def queryable(self) -> bool:
@@ -473,17 +474,24 @@ OEMBED_PARAMS: tuple[Param, ...] = (
 )
 
 # ---- search ----
+# Each distinct word is one pass over the index: this bounds what one query can cost.
+SEARCH_MAX_TERMS = 8
 SEARCH_PARAMS: tuple[Param, ...] = (
     Param(
         "q",
         TEXT,
         _l("Search", "搜尋", "搜索"),
         _l(
-            "A name in Chinese (either script), English or pinyin; every word must match.",
-            "中文（繁或簡）、英文或拼音名稱。",
-            "中文（繁或简）、英文或拼音名称。",
+            f"A name in Chinese (either script), English or pinyin; every word must match. Only the first "
+            f"{SEARCH_MAX_TERMS} different words are searched (a repeated word counts once); the answer "
+            "lists the others under `ignored`.",
+            f"中文（繁或簡）、英文或拼音名稱；每個詞都須相符。只搜尋首 {SEARCH_MAX_TERMS} 個不同的詞"
+            "（重複的詞只算一次），其餘的列於回應的 `ignored`。",
+            f"中文（繁或简）、英文或拼音名称；每个词都须相符。只搜索前 {SEARCH_MAX_TERMS} 个不同的词"
+            "（重复的词只算一次），其余的列于响应的 `ignored`。",
         ),
         maximum=200,
+        max_terms=SEARCH_MAX_TERMS,
     ),
     Param(
         "limit",

@@ -11,8 +11,14 @@ toneless pinyin of the Chinese names, starting at a syllable boundary, so
 The index is built once with the data (``build_index``, called by ``create_app``,
 so gunicorn's ``--preload`` builds it before the workers fork and they share it).
 Every distinct text is folded once: a field is stored once however many records
-share it, and a term is first looked up with one substring scan over all the
-distinct texts, so only the fields that contain it are scored.
+share it.  Each script's texts are joined into one string, and the positions a
+term may start at (word starts; any character for Chinese) are sorted by their
+first two characters, so a term's candidates are one slice found by binary
+search, narrowed and scored with whole-array passes: no Python step per field or
+per match.  Repeated terms count once and only the first ``MAX_TERMS`` distinct
+terms are searched (the answer names the ones left out), so what one request can
+cost is bounded (tests/webapp/test_search_cost.py: the worst query within 5x of
+``pingshan``).
 """
 
 from __future__ import annotations
@@ -35,6 +41,9 @@ MAX_RESULTS = int(queryables.TABLES.param("limit").maximum)  # defined in the on
 FIELD_WEIGHT = {"name": 10.0, "endpoint": 4.0, "place": 3.0, "description": 1.0}
 QUALITY = {"exact": 3.0, "prefix": 2.0, "inside": 1.0}
 _SEPARATOR = "\x00"  # between the distinct texts of one scan string: no needle holds it
+_CODE_BITS = 21  # a Unicode code point fits in 21 bits: two make one sort key
+# Only this many distinct words of a query are searched (defined in the one table of parameters).
+MAX_TERMS = queryables.TABLES.param("q").max_terms
 
 
 @dataclass(frozen=True)
@@ -43,12 +52,16 @@ class Found:
 
     results: list[dict]
     total: int
+    work: int = 0  # candidate positions the matcher visited: what the search cost, counted
+    ignored: tuple[str, ...] = ()  # distinct terms beyond MAX_TERMS, left out of the search
 
 
 class _Scan:
     """Distinct texts joined into one string, with where each starts and which positions start a word."""
 
-    def __init__(self) -> None:
+    def __init__(self, anywhere: bool = False) -> None:
+        # ``anywhere``: a needle may match at any position (Chinese), not only at a word start.
+        self.anywhere = anywhere
         self.pieces: list[str] = []
         self.word_starts: list[int] = []  # positions in the joined string
         self._length = 0
@@ -64,12 +77,94 @@ class _Scan:
         self._length += 1
         return start
 
-    def freeze(self) -> tuple[str, np.ndarray]:
+    def freeze(self, field_starts: np.ndarray) -> _FrozenScan:
         text = "".join(self.pieces)
-        starts = np.zeros(len(text) + 1, dtype=bool)
-        starts[np.asarray(self.word_starts, dtype=np.int64)] = True
+        codes = np.frombuffer((text + _SEPARATOR).encode("utf-32-le"), dtype=np.uint32)
+        if self.anywhere:
+            positions = np.flatnonzero(codes[:-1])
+        else:
+            positions = np.unique(np.asarray(self.word_starts, dtype=np.int64))
+            positions = positions[codes[positions] != 0]  # an empty word starts nothing
+        keys = (codes[positions].astype(np.int64) << _CODE_BITS) | codes[positions + 1]
+        order = np.argsort(keys, kind="stable")
+        ends = np.append(field_starts[1:], len(text))
         self.pieces, self.word_starts = [], []
-        return text, starts
+        return _FrozenScan(
+            anywhere=self.anywhere,
+            codes=codes,
+            keys=keys[order],
+            positions=positions[order],
+            field_starts=field_starts,
+            field_lengths=ends - field_starts - 1,
+        )
+
+
+@dataclass
+class _FrozenScan:
+    """One scan, searchable: every position a needle may start at, sorted by the two characters there.
+
+    A needle's candidates are then one slice of ``positions`` (found by two binary searches on
+    ``keys``), narrowed character by character with whole-array comparisons: the work of a term
+    is a few numpy passes over the candidates, never a Python step per field or per match.
+    """
+
+    anywhere: bool
+    codes: np.ndarray  # the text's code points, then one separator
+    keys: np.ndarray  # (code at p) << 21 | (code at p + 1), ascending
+    positions: np.ndarray  # the positions p, in the order of ``keys``
+    field_starts: np.ndarray  # where each field's text starts, ascending by field id
+    field_lengths: np.ndarray  # each field's text length (0 for an empty text)
+
+    def _candidates(self, needle: np.ndarray, at: int) -> np.ndarray:
+        """Positions whose characters ``at`` and ``at + 1`` (or just ``at``, for the last) are the needle's."""
+        first = int(needle[at]) << _CODE_BITS
+        if at + 1 < len(needle):
+            low, high = first | int(needle[at + 1]), (first | int(needle[at + 1])) + 1
+        else:
+            low, high = first, first + (1 << _CODE_BITS)
+        return self.positions[np.searchsorted(self.keys, low) : np.searchsorted(self.keys, high)]
+
+    def occurrences(self, needle: str, work: list[int]) -> np.ndarray:
+        """Where ``needle`` starts (at word starts only, unless ``anywhere``); adds the positions visited to work."""
+        codes = np.frombuffer(needle.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        if not len(codes) or not codes.all():  # a separator in the needle would match across fields
+            return np.empty(0, dtype=np.int64)
+        at = 0
+        if self.anywhere and len(codes) > 1:
+            # Start from the needle's rarest pair of characters.
+            sizes = [len(self._candidates(codes, i)) for i in range(len(codes) - 1)]
+            at = int(np.argmin(sizes))
+        found = self._candidates(codes, at) - at
+        work[0] += len(found)
+        found = found[found >= 0]
+        last = len(self.codes) - 1  # the final separator: past it nothing matches
+        for i in range(len(codes)):
+            if i in (at, at + 1) or not len(found):
+                continue
+            found = found[self.codes[np.minimum(found + i, last)] == codes[i]]
+            work[0] += len(found)
+        return found
+
+    def field_scores(self, needle: str, weights: np.ndarray, work: list[int]) -> np.ndarray:
+        """Each field's score for ``needle`` (0 when absent): exact beats prefix beats inside.
+
+        Within each quality, covering more of the field scores a little higher, so "Hong Kong"
+        ranks "Hong Kong SAR" above "Hong Kong Renowned Doctors Clinic Centre".
+        """
+        out = np.zeros(len(weights), dtype=np.float64)
+        found = self.occurrences(needle, work)
+        if not len(found):
+            return out
+        field = np.searchsorted(self.field_starts, found, side="right") - 1
+        length = self.field_lengths[field]
+        prefix = found == self.field_starts[field]
+        quality = np.where(
+            prefix & (length == len(needle)),
+            QUALITY["exact"],
+            np.where(prefix, QUALITY["prefix"], QUALITY["inside"]),
+        )
+        np.maximum.at(out, field, weights[field] * quality + len(needle) / length)
+        return out
 
 
 class _Fields:
@@ -80,7 +175,7 @@ class _Fields:
         # Folding is the slow part of building (OpenCC, pypinyin): each distinct text and word once.
         self._folded_words: dict[str, str] = {}
         self._weights: list[float] = []
-        self._han, self._latin, self._pinyin = _Scan(), _Scan(), _Scan()
+        self._han, self._latin, self._pinyin = _Scan(anywhere=True), _Scan(), _Scan()
         self._spans: list[tuple[int, int, int]] = []  # start in the han, latin and pinyin scans
 
     def add(self, kind: str, han_text: str, en_text: str = "", with_pinyin: bool = False) -> int:
@@ -112,10 +207,10 @@ class _Fields:
 
     def freeze(self) -> _FrozenFields:
         spans = np.asarray(self._spans, dtype=np.int64).reshape(-1, 3)
+        scans = (self._han, self._latin, self._pinyin)
         frozen = _FrozenFields(
             weights=np.asarray(self._weights, dtype=np.float64),
-            scans=tuple(scan.freeze() for scan in (self._han, self._latin, self._pinyin)),
-            starts=tuple(np.ascontiguousarray(spans[:, i]) for i in range(3)),
+            scans=tuple(scan.freeze(np.ascontiguousarray(spans[:, i])) for i, scan in enumerate(scans)),
         )
         self._ids.clear()
         self._folded_words.clear()
@@ -125,50 +220,7 @@ class _Fields:
 @dataclass
 class _FrozenFields:
     weights: np.ndarray  # by field id
-    scans: tuple  # (text, word starts) for han, latin, pinyin
-    starts: tuple  # by scan: where each field's text starts, ascending by field id
-
-    def text(self, scan: int, field: int) -> tuple[str, int]:
-        """A field's text in one scan, and where that text starts in the scan's string."""
-        start = int(self.starts[scan][field])
-        text = self.scans[scan][0]
-        return text[start : text.index(_SEPARATOR, start)], start
-
-    def containing(self, scan: int, needle: str) -> list[int]:
-        """Ids of the fields whose text in ``scan`` contains ``needle``: one C-level find per field found."""
-        text = self.scans[scan][0]
-        starts = self.starts[scan]
-        found, position = [], text.find(needle)
-        while position != -1:
-            field = int(np.searchsorted(starts, position, side="right")) - 1
-            found.append(field)
-            following = field + 1
-            if following >= len(starts):
-                break
-            position = text.find(needle, int(starts[following]))
-        return found
-
-
-def _match(haystack: str, needle: str, weight: float, starts=None, offset: int = 0) -> float:
-    """The score of ``needle`` in one field: 0 when absent (or, given ``starts``, not at a start).
-
-    Exact beats prefix beats inside; within each, covering more of the field scores a little higher,
-    so "Hong Kong" ranks "Hong Kong SAR" above "Hong Kong Renowned Doctors Clinic Centre".
-    ``starts`` marks word starts by position in the scan string, ``offset`` being where the field begins.
-    """
-    if not haystack or not needle:
-        return 0.0
-    coverage = len(needle) / len(haystack)
-    if haystack == needle:
-        return weight * QUALITY["exact"] + coverage
-    if haystack.startswith(needle):
-        return weight * QUALITY["prefix"] + coverage
-    position = haystack.find(needle)
-    while position != -1:
-        if starts is None or starts[offset + position]:
-            return weight * QUALITY["inside"] + coverage
-        position = haystack.find(needle, position + 1)
-    return 0.0
+    scans: tuple[_FrozenScan, _FrozenScan, _FrozenScan]  # han, latin, pinyin
 
 
 # -- the index ------------------------------------------------------------------------
@@ -202,6 +254,25 @@ def _record_fields(fields: _Fields, layer: str, props: dict, aliases_of: dict[st
         out.append(fields.add("place", place_hant, place_en, True))
     out.append(fields.add("description", props["description_zh_hant"], props["description_en"]))
     return out
+
+
+def _field_ranks(offsets: list[int], flat: list[int]) -> list[tuple[np.ndarray | None, np.ndarray]]:
+    """For each rank r, the entries with an r-th field (None: every entry) and those fields.
+
+    ``flat`` holds every entry's fields one entry after another, entry i's from ``offsets[i]``;
+    every entry has at least one field (a record has a name or ends, and a description).
+    """
+    flat_fields = np.asarray(flat, dtype=np.int64)
+    starts = np.asarray(offsets, dtype=np.int64)
+    sizes = np.diff(np.append(starts, len(flat_fields)))
+    entry = np.repeat(np.arange(len(starts)), sizes)
+    rank = np.arange(len(flat_fields)) - np.repeat(starts, sizes)
+    ranks = []
+    for r in range(int(sizes.max()) if len(sizes) else 0):
+        at = rank == r
+        entries = entry[at]
+        ranks.append((None if len(entries) == len(starts) else entries, flat_fields[at]))
+    return ranks
 
 
 class SearchIndex:
@@ -250,54 +321,56 @@ class SearchIndex:
         self._layer_of = np.asarray(layer_codes, dtype=np.int16)
         # One numpy buffer, not 100k string objects scattered among the freed parsed dicts.
         self._ids = np.array(ids, dtype=str)
-        self._offsets = np.asarray(offsets, dtype=np.int64)
-        self._entry_fields = np.asarray(flat, dtype=np.int64)
+        self._field_ranks = _field_ranks(offsets, flat)
 
     def __len__(self) -> int:
         return len(self._ids)
 
-    def _field_scores(self, term: str) -> np.ndarray | None:
+    def _field_scores(self, term: str, work: list[int]) -> np.ndarray | None:
         """Each field's score for one term (None when no field matches)."""
         fields = self._fields
-        scores: dict[int, float] = {}
+        han, latin, pinyin = fields.scans
         if has_han(term):
-            needle = normalise_query(term)
-            for field in fields.containing(0, needle):
-                text, _ = fields.text(0, field)
-                scores[field] = _match(text, needle, fields.weights[field])
+            out = han.field_scores(normalise_query(term), fields.weights, work)
         else:
             needle = fold_latin(term)
             if not needle:
                 return None
-            for scan in (1, 2):
-                word_starts = fields.scans[scan][1]
-                for field in fields.containing(scan, needle):
-                    text, offset = fields.text(scan, field)
-                    score = _match(text, needle, fields.weights[field], word_starts, offset)
-                    scores[field] = max(scores.get(field, 0.0), score)
-        scores = {field: score for field, score in scores.items() if score > 0}
-        if not scores:
-            return None
-        out = np.zeros(len(fields.weights), dtype=np.float64)
-        out[np.fromiter(scores, dtype=np.int64, count=len(scores))] = list(scores.values())
-        return out
+            out = np.maximum(
+                latin.field_scores(needle, fields.weights, work), pinyin.field_scores(needle, fields.weights, work)
+            )
+        return out if out.any() else None
 
-    def _term_scores(self, term: str) -> np.ndarray | None:
+    def _term_scores(self, term: str, work: list[int]) -> np.ndarray | None:
         """Each entry's score for one term: its best field (None when no entry matches)."""
-        field_scores = self._field_scores(term)
+        field_scores = self._field_scores(term, work)
         if field_scores is None or not len(self._ids):
             return None
-        return np.maximum.reduceat(field_scores[self._entry_fields], self._offsets)
+        # An entry's score is its best field's: one whole-array max per rank of field in the
+        # entries (first field, second, ...), not one reduction per entry.
+        ranks = iter(self._field_ranks)
+        _, first = next(ranks)
+        scores = field_scores[first]
+        for entries, fields in ranks:
+            if entries is None:
+                np.maximum(scores, field_scores[fields], out=scores)
+            else:
+                scores[entries] = np.maximum(scores[entries], field_scores[fields])
+        return scores
 
     def find(self, query: str, limit: int = MAX_RESULTS) -> Found:
-        """Records matching every term of ``query``, best first (ties: layer order, then id), and their number."""
-        terms = [t for t in query.split() if normalise_query(t) or fold_latin(t)]
+        """Records matching every term of ``query``, best first (ties: layer order, then id), and their number.
+
+        Only the first ``MAX_TERMS`` distinct terms are searched; ``Found.ignored`` names the others.
+        """
+        terms, ignored = query_terms(query)
         if not terms or not len(self._ids):
-            return Found([], 0)
+            return Found([], 0, 0, ignored)
+        work = [0]
         total = np.zeros(len(self._ids), dtype=np.float64)
         every_term = np.ones(len(self._ids), dtype=bool)
         for term in terms:
-            scores = self._term_scores(term)
+            scores = self._term_scores(term, work)
             if scores is None:
                 every_term[:] = False
                 break
@@ -308,12 +381,13 @@ class SearchIndex:
         total[~every_term] = 0.0
         # A spaced Latin phrase ("Ping Shan") also counts as one squashed term ("pingshan").
         if len(terms) > 1 and not any(has_han(t) for t in terms):
-            joined = self._term_scores("".join(terms))
+            joined = self._term_scores("".join(terms), work)
             if joined is not None:
                 total = np.maximum(total, joined * len(terms))
         matched = np.flatnonzero(total > 0)
         best = matched[np.lexsort((matched, -total[matched]))][:limit]
-        return Found([{**self._summary(int(i)), "score": round(float(total[i]), 2)} for i in best], int(matched.size))
+        results = [{**self._summary(int(i)), "score": round(float(total[i]), 2)} for i in best]
+        return Found(results, int(matched.size), work[0], ignored)
 
     def search(self, query: str, limit: int = MAX_RESULTS) -> list[dict]:
         """The results of ``find`` alone."""
@@ -324,6 +398,23 @@ class SearchIndex:
             return self._summaries[entry]
         layer = self._layers[self._layer_of[entry]]
         return _summary(layer, self._summary_of(layer, str(self._ids[entry])))
+
+
+def query_terms(query: str) -> tuple[list[str], tuple[str, ...]]:
+    """The distinct terms of a query to search, in order, and the distinct terms beyond ``MAX_TERMS``.
+
+    A repeated term ("a a", "Ping ping", "坪山 坪山") counts once.  Each term is a pass over
+    the index, so the limit bounds what one request can cost; the terms beyond it are left
+    out rather than refused, as the search box sends what a reader types or pastes (our own
+    longest names have ten words) and the first eight words already single out a record.
+    """
+    terms, seen = [], set()
+    for term in query.split():
+        key = normalise_query(term) if has_han(term) else fold_latin(term)
+        if key and key not in seen:
+            seen.add(key)
+            terms.append(term)
+    return terms[:MAX_TERMS], tuple(terms[MAX_TERMS:])
 
 
 def build_index(provider) -> SearchIndex:
@@ -357,6 +448,14 @@ def search_route():
         raise InvalidParameter("q is empty: give a name in Chinese (either script), English or pinyin")
     limit = parsed.get("limit", MAX_RESULTS)
     found = index().find(query, limit)
-    response = jsonify({"query": query, "count": len(found.results), "total": found.total, "results": found.results})
+    response = jsonify(
+        {
+            "query": query,
+            "count": len(found.results),
+            "total": found.total,
+            "ignored": list(found.ignored),  # words beyond the limit, not searched
+            "results": found.results,
+        }
+    )
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

@@ -108,6 +108,17 @@ def test_search_finds_pingshan_by_pinyin_and_characters_and_opens_the_popup(page
     page.wait_for_function("document.querySelector('#gba-search-status').textContent === 'No match'")
 
 
+def test_a_long_name_pasted_whole_finds_its_record_and_says_which_words_were_not_searched(page, live_server):
+    name = "C-MER Dennis Lam Eye Hospital, Greater Bay Area headquarters (planned)"  # ten different words
+    (record,) = [fid for fid, (_, props) in RECORDS.items() if props.get("name_en") == name]
+    open_map(page, live_server.url + "/?lang=en")
+    page.fill("#gba-search-input", name)
+    page.locator(f'#gba-search-results [data-id="{record}"]').wait_for()
+    assert page.locator("#gba-search-results [role=option]").first.get_attribute("data-id") == record
+    assert page.locator("#gba-search-status").inner_text().endswith(" · not searched: headquarters (planned)")
+    assert "not searched" in page.locator(".gba-search-count").inner_text()
+
+
 def test_choosing_a_link_result_fits_the_line_and_opens_its_popup(page, live_server):
     link = links_of("hkpc")["hkpc-pingshan-zone-cooperation"]
     open_map(page, live_server.url + "/?lang=zh-Hans&year=2019")  # the link (2021) is hidden at 2019

@@ -132,3 +132,50 @@ test("names: values labelled by the catalogue, the data, or themselves", () => {
   assert.equal(names.recordName(dataset.get("l1")), "名稱h1 ↔ 名稱h2");
   assert.deepEqual(dataset.presentValues("hospitals", "category"), ["clinic_centre", "hospital"]);
 });
+
+test("links between records named after Object.prototype's members: partners and highlight", () => {
+  // geo build refuses such ids now; the page must not care what an id spells.
+  const hostile = ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"];
+  const dataset = createDataset(pageConfig);
+  const point = (id) => ({ properties: { id, layer: "hospitals" }, geometry: geometry.hospitals });
+  const link = (id, from, to) => ({
+    properties: { id, layer: "links", from_id: from, to_id: to },
+    geometry: geometry.links,
+  });
+  dataset.add(overlays.get("hospitals"), hostile.map(point));
+  const links = [
+    link("isPrototypeOf", "constructor", "__proto__"),
+    link("propertyIsEnumerable", "toString", "constructor"),
+    link("toLocaleString", "hasOwnProperty", "valueOf"),
+    link("__defineGetter__", "__proto__", "valueOf"),
+  ];
+  assert.equal(dataset.add(overlays.get("links"), links).length, links.length);
+  assert.equal(dataset.records.length, hostile.length + links.length);
+  for (const id of hostile) assert.equal(dataset.get(id).id, id);
+  assert.equal(dataset.get("isPrototypeOf").layer, "links");
+
+  const view = dataset.evaluate(state());
+  assert.equal(view.passes.size, hostile.length + links.length);
+  const partners = (id) => dataset.partnersOf(id, view.passes).map((entry) => [entry.link.id, entry.partnerId]);
+  assert.deepEqual(partners("constructor"), [
+    ["isPrototypeOf", "__proto__"],
+    ["propertyIsEnumerable", "toString"],
+  ]);
+  assert.deepEqual(partners("__proto__"), [
+    ["isPrototypeOf", "constructor"],
+    ["__defineGetter__", "valueOf"],
+  ]);
+  assert.equal(dataset.partnersOf("isPrototypeOf", view.passes)[1].partner.id, "__proto__");
+
+  const roles = dataset.evaluate(state({ selected: "constructor" })).highlight;
+  // Compared as pairs: in an object literal, __proto__ would set the prototype, not a key.
+  assert.deepEqual([...roles].sort(), [
+    ["__proto__", "partner"],
+    ["constructor", "selected"],
+    ["isPrototypeOf", "link"],
+    ["propertyIsEnumerable", "link"],
+    ["toString", "partner"],
+  ]);
+  assert.equal(dataset.evaluate(state({ selected: "__proto__" })).highlight.get("__proto__"), "selected");
+  assert.equal(dataset.evaluate(state({ selected: "hasOwnProperty" })).highlight.get("valueOf"), "partner");
+});

@@ -74,3 +74,16 @@ test("setFilters takes a parse result, keeps only the filters, and the year when
   store.setFilters(new Map(), null);
   assert.equal(store.state.year, null);
 });
+
+test("a selection named after an Object.prototype member is read from the URL and written back", async () => {
+  for (const id of ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"]) {
+    const window = fakeWindow(`?select=${encodeURIComponent(id)}`);
+    const store = createStore(config(), window);
+    assert.equal(store.query.select, id);
+    store.select(id);
+    assert.equal(store.state.selected, id);
+    store.startUrl();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    assert.equal(new URL(window.history.writes.at(-1)).searchParams.get("select"), id);
+  }
+});

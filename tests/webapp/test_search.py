@@ -146,7 +146,8 @@ def test_endpoint_finds_pingshan_in_the_shipped_data(client, query):
 
 def test_endpoint_reports_the_total_beside_the_cut_results(client):
     body = client.get("/api/search", query_string={"q": "pingshan", "limit": 2}).get_json()
-    assert set(body) == {"query", "count", "total", "results"}
+    assert set(body) == {"query", "count", "total", "ignored", "results"}
+    assert body["ignored"] == []
     assert body["count"] == len(body["results"]) == 2
     assert body["total"] > 2
     every = client.get("/api/search", query_string={"q": "pingshan"}).get_json()

@@ -22,10 +22,11 @@ export function createController({ map, basemaps, basemapInfo, store, dataset, d
   }
 
   function showBasemap(key) {
-    for (const [name, layer] of Object.entries(basemaps)) {
+    for (const [name, layer] of basemaps) {
       if (name !== key && map.hasLayer(layer)) map.removeLayer(layer);
     }
-    if (basemaps[key] && !map.hasLayer(basemaps[key])) map.addLayer(basemaps[key]);
+    const layer = basemaps.get(key);
+    if (layer && !map.hasLayer(layer)) map.addLayer(layer);
   }
 
   /**
@@ -132,8 +133,8 @@ export function createController({ map, basemaps, basemapInfo, store, dataset, d
       if (name && !drawing.isQuiet()) store.setLayerVisible(name, event.type === "overlayadd", { source: "map" });
     });
     map.on("baselayerchange", (event) => {
-      const key = Object.keys(basemaps).find((name) => basemaps[name] === event.layer);
-      if (key) store.setBasemap(key, { source: "map" });
+      const chosen = [...basemaps].find(([, layer]) => layer === event.layer);
+      if (chosen) store.setBasemap(chosen[0], { source: "map" });
     });
     map.on("moveend", () => store.setView(currentView(), { source: "map" }));
     showBasemap(store.state.basemap);

@@ -63,10 +63,11 @@ export function createControls({ map, basemaps, basemapInfo, config, store, data
   }
 
   function addLayerControl() {
+    // Leaflet takes its lists as objects keyed by our own labels (never by data).
     const bases = {};
-    for (const key of Object.keys(basemaps)) {
+    for (const [key, layer] of basemaps) {
       const label = basemapInfo.get(key)?.label || i18n.label("basemap", key);
-      bases[escapeHtml(label)] = basemaps[key];
+      bases[escapeHtml(label)] = layer;
     }
     const overlays = {};
     for (const overlay of config.overlays) {

@@ -69,7 +69,7 @@ function start({ map, basemaps, config }) {
   const sheets = createSheets(map); // before the popup fit: a popup opening closes the sheets first
   const app = {
     map,
-    basemaps,
+    basemaps: new Map(Object.entries(basemaps)), // key → tile layer
     basemapInfo,
     config,
     store,

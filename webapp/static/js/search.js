@@ -78,7 +78,7 @@ export function createSearch({ config, store, dataset, i18n, names, looks, actio
     close();
   }
 
-  function show(found, matches) {
+  function show(found, matches, ignored) {
     const passes = dataset.evaluate(store.state).passes;
     results = found;
     total = Math.max(matches, found.length);
@@ -106,6 +106,8 @@ export function createSearch({ config, store, dataset, i18n, names, looks, actio
     status.textContent = found.length
       ? i18n.t("search_count_of", { shown: found.length, total })
       : i18n.t("search_none");
+    // The server searches only the first few different words and names the rest.
+    if (ignored.length) status.textContent += ` · ${i18n.t("search_ignored", { words: ignored.join(" ") })}`;
     countLine.textContent = found.length ? status.textContent : "";
     if (found.length) open();
     else close();
@@ -126,7 +128,8 @@ export function createSearch({ config, store, dataset, i18n, names, looks, actio
         if (input.value.trim() !== query) return;
         const found = body.results || [];
         // A server without ``total`` reports what it sent: its count.
-        show(found, typeof body.total === "number" ? body.total : (body.count ?? found.length));
+        const ignored = Array.isArray(body.ignored) ? body.ignored : [];
+        show(found, typeof body.total === "number" ? body.total : (body.count ?? found.length), ignored);
       })
       .catch((error) => {
         if (error?.name === "AbortError") return;
