@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from functools import cache
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, request
@@ -90,6 +91,7 @@ def public_url(path: str = "/") -> str:
     return current_app.config["PUBLIC_URL"] + (path if path.startswith("/") else "/" + path)
 
 
+@cache
 def tile_sources() -> tuple[str, ...]:
     """The origins the basemaps' tiles come from, each ``{s}`` subdomain spelt out."""
     sources: list[str] = []
