@@ -43,7 +43,7 @@ validate: install ## validate the sources and the built GeoJSON
 
 run: install fonts ## serve the map at http://$(HOST):$(PORT) (builds the data first if stale)
 	$(PY) -m geo -q build --if-stale
-	$(VENV)/bin/flask --app webapp run --host $(HOST) --port $(PORT)
+	GBA_PUBLIC_URL=$${GBA_PUBLIC_URL:-http://$(HOST):$(PORT)} $(VENV)/bin/flask --app webapp run --host $(HOST) --port $(PORT)
 
 serve: install fonts ## production serving with gunicorn (WORKERS=2)
 	GLIBC_TUNABLES=glibc.malloc.hugetlb=1 $(VENV)/bin/gunicorn --preload --workers $${WORKERS:-2} --bind $(HOST):$(PORT) 'webapp:create_app()'

@@ -169,7 +169,9 @@ def measure(points: int, seed: int = 0) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         print(f"page: writing {points:,} synthetic points", flush=True)
         write_data_dir(tmp, points, seed=seed)
-        server = make_server("127.0.0.1", 0, create_app({"DATA_DIR": tmp}), threaded=True)
+        app = create_app({"DATA_DIR": tmp})
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        app.config["PUBLIC_URL"] = f"http://127.0.0.1:{server.server_port}"  # known once bound
         threading.Thread(target=server.serve_forever, daemon=True).start()
         url = f"http://127.0.0.1:{server.server_port}/?lang=en"
         results = []
@@ -227,7 +229,9 @@ def weigh_shipped_pages(paths: tuple[str, ...] = ("/", "/embed")) -> list[dict]:
     from bench.report import first_load_weights
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = make_server("127.0.0.1", 0, create_app({"DATA_DIR": str(SHIPPED_DATA)}), threaded=True)
+    app = create_app({"DATA_DIR": str(SHIPPED_DATA)})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.config["PUBLIC_URL"] = f"http://127.0.0.1:{server.server_port}"  # known once bound
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         return first_load_weights(f"http://127.0.0.1:{server.server_port}", paths)

@@ -60,7 +60,7 @@ class Servers:
         log = open(log_path, "wb")
         process = subprocess.Popen(
             [*argv, "--bind", f"127.0.0.1:{port}"],
-            env=env,
+            env={**env, "GBA_PUBLIC_URL": f"http://127.0.0.1:{port}"},  # our app's links point back here
             cwd=cwd,
             stdout=log,
             stderr=subprocess.STDOUT,

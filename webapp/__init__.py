@@ -19,6 +19,11 @@ SETTINGS = {
         "*",
         "space-separated origins allowed to frame /embed (CSP frame-ancestors); * = any site",
     ),
+    "PUBLIC_URL": (
+        "GBA_PUBLIC_URL",
+        "http://127.0.0.1:5000",
+        "the address readers use (http(s), a path prefix allowed): every absolute link is built from it",
+    ),
     "DEFAULT_LANG": ("GBA_DEFAULT_LANG", "zh-Hant", "language when ?lang= is absent: zh-Hant, zh-Hans or en"),
     "MINIFY_ASSETS": (
         "GBA_MINIFY_ASSETS",
@@ -55,7 +60,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     app.config["MINIFY_ASSETS"] = _flag("MINIFY_ASSETS", app.config["MINIFY_ASSETS"])
 
-    from webapp import downloads, errors, http, image, oembed, ogcapi, queryables, search, views
+    from webapp import downloads, errors, http, image, oembed, ogcapi, queryables, search, security, views
     from webapp.providers import load_provider
 
     # The parameter tables; a test may pass its own (e.g. with one more queryable).
@@ -73,6 +78,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["gba_search"] = search.build_index(provider)
 
     errors.register(app)
+    # Security before http: after-request hooks run last-registered first, so the headers
+    # land on the final response (e.g. http's 406 for an Accept-Encoding that refuses all).
+    security.register(app)
     http.register(app)
     app.register_blueprint(downloads.bp)
     app.register_blueprint(views.bp)

@@ -18,7 +18,7 @@ from geo.context import OUTLINE_LEVELS
 from geo.schema import BOUNDARY_ATTRIBUTION, DATA_ATTRIBUTION, DATA_LICENCE, TRANSLATED_TEXTS, URL_LANGS
 from webapp import queryables
 from webapp.errors import NotFound
-from webapp.http import GEOJSON, assemble_collection, make_etag, not_modified
+from webapp.http import GEOJSON, assemble_collection, cache_compressed, make_etag, not_modified
 from webapp.providers.base import FeatureProvider, Filters
 
 bp = Blueprint("downloads", __name__)
@@ -132,4 +132,8 @@ def download(name: str):
     response.headers["Content-Disposition"] = f'attachment; filename="gba-cooperation-{name}.geojson"'
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "public, max-age=60"
+    if bbox is None and not filters.terms:
+        # A whole layer (in one language or all): the same bytes until the data changes,
+        # so gzip runs once per dataset version, not on every request.
+        cache_compressed(response, etag)
     return response

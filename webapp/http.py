@@ -5,7 +5,10 @@ from __future__ import annotations
 import gzip
 import hashlib
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, jsonify, request
+from werkzeug.datastructures import Accept
+
+from webapp.errors import error_body
 
 GEOJSON = "application/geo+json"
 GZIP_MIN_BYTES = 1024
@@ -19,6 +22,9 @@ GZIP_TYPES = (
     "application/vnd.oai.openapi+json",
     "application/schema+json",
 )
+# Compressed bodies of whole-layer downloads, by strong ETag (which names the dataset version):
+# one entry per layer and per language, so the bound is only a guard.
+GZIP_CACHE_ENTRIES = 64
 
 
 def make_etag(*parts: object) -> str:
@@ -50,21 +56,65 @@ def assemble_collection(items: list[bytes], extra: bytes = b"") -> bytes:
     return b"".join(pieces)
 
 
+def content_coding(accepted: Accept, worth_compressing: bool = True) -> str | None:
+    """``gzip`` or ``identity``, as the client's Accept-Encoding prefers; None if it refuses both.
+
+    An explicit entry wins over ``*``; ``identity`` is acceptable unless ``identity;q=0``
+    or ``*;q=0`` excludes it (RFC 9110 §12.5.3). On a tie gzip wins (smaller on the wire),
+    unless the body is too small to be worth it and the client takes it plain.
+    """
+    qualities = {value.lower(): quality for value, quality in accepted}
+    wildcard = qualities.get("*")
+    gzip_q = qualities.get("gzip", qualities.get("x-gzip", wildcard if wildcard is not None else 0))
+    identity_q = qualities.get("identity", wildcard if wildcard is not None else 1)
+    if gzip_q > 0 and gzip_q >= identity_q and (worth_compressing or identity_q == 0):
+        return "gzip"
+    if identity_q > 0:
+        return "identity"
+    return "gzip" if gzip_q > 0 else None
+
+
+def cache_compressed(response: Response, key: str) -> Response:
+    """Mark ``response`` so its gzip body is made once and kept under ``key`` (its strong ETag)."""
+    response.gba_gzip_key = key
+    return response
+
+
+def _gzip(response: Response, body: bytes) -> bytes:
+    key = getattr(response, "gba_gzip_key", None)
+    cache = current_app.extensions.setdefault("gba_gzip_cache", {})
+    if key is not None and key in cache:
+        return cache[key]
+    compressed = gzip.compress(body, compresslevel=5, mtime=0)
+    if key is not None:
+        if len(cache) >= GZIP_CACHE_ENTRIES:
+            cache.clear()
+        cache[key] = compressed
+    return compressed
+
+
+def _not_acceptable() -> Response:
+    message = "Accept-Encoding excludes both gzip and identity: allow one of them"
+    response = jsonify(error_body(406, "NotAcceptable", message))
+    response.status_code = 406
+    response.vary.add("Accept-Encoding")
+    return response
+
+
 def register(app: Flask) -> None:
     @app.after_request
     def _compress(response: Response) -> Response:
-        if (
-            response.status_code != 200
-            or response.direct_passthrough
-            or "Content-Encoding" in response.headers
-            or "gzip" not in request.headers.get("Accept-Encoding", "")
-            or response.mimetype not in GZIP_TYPES
-        ):
+        if response.mimetype not in GZIP_TYPES:
+            return response
+        response.vary.add("Accept-Encoding")
+        if response.status_code != 200 or response.direct_passthrough or "Content-Encoding" in response.headers:
             return response
         body = response.get_data()
-        if len(body) < GZIP_MIN_BYTES:
+        coding = content_coding(request.accept_encodings, worth_compressing=len(body) >= GZIP_MIN_BYTES)
+        if coding is None:
+            return _not_acceptable()
+        if coding == "identity":
             return response
-        response.set_data(gzip.compress(body, compresslevel=5, mtime=0))
+        response.set_data(_gzip(response, body))
         response.headers["Content-Encoding"] = "gzip"
-        response.vary.add("Accept-Encoding")
         return response

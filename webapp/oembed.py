@@ -2,9 +2,9 @@
 
 ``GET /oembed?url=<a map URL>&maxwidth=&maxheight=&format=json`` answers with a
 ``rich`` object whose ``html`` is the iframe snippet of ``/embed`` showing the same
-view (docs/oembed.md).  "Ours" means: http or https, the host this request came
-to (a reverse proxy must pass the ``Host`` header through), and the path of ``/``
-or ``/embed``.  A URL that is not ours, or that the map itself would refuse, is a
+view (docs/oembed.md).  "Ours" means: http or https, the host of the ``PUBLIC_URL``
+setting (never the request's Host header), and the path of ``/`` or ``/embed`` under it;
+the answer's links are built from ``PUBLIC_URL`` too.  A URL that is not ours, or that the map itself would refuse, is a
 404: the provider has nothing to embed for it (the oEmbed spec's meaning of 404);
 400 is kept for the oEmbed request's own parameters.
 
@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from flask import Blueprint, Response, current_app, jsonify, request, send_file, url_for
 from werkzeug.datastructures import MultiDict
 
-from webapp import i18n, mapview, queryables
+from webapp import i18n, mapview, queryables, security
 from webapp.errors import ApiError, InvalidParameter, NotFound
 from webapp.providers.base import FeatureProvider
 
@@ -52,8 +52,9 @@ class NotImplementedFormat(ApiError):
 class Site:
     """What decides whether a URL is ours, and where our own pages are."""
 
-    host: str  # host[:port], as the request names it
-    root: str  # the app's path prefix ("" at the root of the host)
+    scheme: str  # of the public address: the answer's links use it
+    host: str  # host[:port] of the public address
+    root: str  # the public path prefix ("" at the root of the host)
     page_paths: tuple[str, ...]  # "/" and "/embed" (with the prefix)
     embed_path: str
 
@@ -89,8 +90,8 @@ def discovery_href(endpoint: str, page_url: str) -> str:
     return f"{endpoint}?{urlencode({'url': page_url, 'format': 'json'})}"
 
 
-def our_page_query(url: str, site: Site) -> tuple[str, MultiDict]:
-    """The scheme and the query of ``url`` when it is one of our map pages; else NotFound."""
+def our_page_query(url: str, site: Site) -> MultiDict:
+    """The query of ``url`` when it is one of our map pages (http or https); else NotFound."""
     try:
         parts = urlsplit(url.strip())
         host = parts.netloc
@@ -100,7 +101,7 @@ def our_page_query(url: str, site: Site) -> tuple[str, MultiDict]:
         raise NotFound(f"url: not a map of this site; expected http(s)://{site.host}{site.root}/ or …/embed")
     if parts.path not in site.page_paths:
         raise NotFound(f"url: {parts.path!r} is not a map page; expected one of {', '.join(site.page_paths)}")
-    return parts.scheme, MultiDict(parse_qsl(parts.query, keep_blank_values=True))
+    return MultiDict(parse_qsl(parts.query, keep_blank_values=True))
 
 
 def oembed_answer(
@@ -114,7 +115,7 @@ def oembed_answer(
     default_lang: str,
 ) -> dict:
     """The oEmbed ``rich`` answer for a map URL of this site (NotFound when there is none)."""
-    scheme, args = our_page_query(url, site)
+    args = our_page_query(url, site)
     try:
         view = mapview.parse_view(args, source, default_lang, tables)
     except ApiError as error:
@@ -122,7 +123,7 @@ def oembed_answer(
     # The page's own parameters, as given (values checked above); fbclid, utm_… are dropped.
     known = {param.name for param in tables.page}
     view_query = [(name, value) for name, value in args.items(multi=True) if name in known]
-    origin = f"{scheme}://{site.host}"
+    origin = f"{site.scheme}://{site.host}"
     src = f"{origin}{site.embed_path}" + (f"?{urlencode(view_query)}" if view_query else "")
     text = i18n.text(view.lang_key)
     width, height = fit_size(maxwidth, maxheight)
@@ -145,14 +146,11 @@ def oembed_answer(
     return answer
 
 
-def request_site() -> Site:
-    """This request's idea of "our" site: its Host, the app's prefix and the pages' paths."""
-    return Site(
-        host=request.host,
-        root=request.script_root,
-        page_paths=(url_for("views.index"), url_for("views.embed")),
-        embed_path=url_for("views.embed"),
-    )
+def public_site() -> Site:
+    """Our site as readers know it: the ``PUBLIC_URL`` setting and the pages' paths under it."""
+    base = urlsplit(current_app.config["PUBLIC_URL"])
+    page, embed = (urlsplit(security.public_url(url_for(name))).path for name in ("views.index", "views.embed"))
+    return Site(scheme=base.scheme, host=base.netloc, root=base.path, page_paths=(page, embed), embed_path=embed)
 
 
 def parse_request(args: Mapping, tables: queryables.Tables) -> dict:
@@ -173,7 +171,7 @@ def answer() -> Response:
         parsed["url"],
         parsed.get("maxwidth"),
         parsed.get("maxheight"),
-        site=request_site(),
+        site=public_site(),
         source=current_app.extensions["gba_provider"],
         tables=tables,
         default_lang=current_app.config["DEFAULT_LANG"],

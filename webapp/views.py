@@ -6,13 +6,11 @@ the folium map, ``templates/map.html`` places it.
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 
 from geo.schema import URL_LANGS
-from webapp import assets, downloads, mapview, oembed, queryables
+from webapp import assets, downloads, mapview, oembed, queryables, security
 from webapp.assets import asset_url, asset_urls
 from webapp.image import social
 from webapp.providers.base import FeatureProvider
@@ -20,28 +18,10 @@ from webapp.providers.base import FeatureProvider
 bp = Blueprint("views", __name__)
 bp.register_blueprint(assets.bp)  # nested, so create_app registers the pages with one line
 
-# One CSP source expression: *, 'self', 'none', a scheme ("https:") or [scheme://]host[:port].
-_FRAME_SOURCE = re.compile(
-    r"^(\*|'self'|'none'|[a-z][a-z0-9+.-]*:|([a-z][a-z0-9+.-]*://)?(\*\.)?[A-Za-z0-9.-]+(:(\d+|\*))?)$"
-)
-
-
-def frame_ancestors(origins: str) -> str:
-    """The CSP header value that lets ``origins`` (space-separated; ``*`` = any) frame /embed."""
-    sources = origins.split()
-    bad = [source for source in sources if not _FRAME_SOURCE.match(source)]
-    if not sources or bad:
-        raise ValueError(
-            f"EMBED_ALLOWED_ORIGINS={origins!r}: give space-separated origins such as "
-            "'https://news.example.com https://*.partner.org', or * for any site"
-        )
-    return "frame-ancestors " + " ".join(sources)
-
 
 @bp.record_once
 def _check_config(state: BlueprintSetupState) -> None:
     # A bad setting fails at start-up, not on the first page request.
-    frame_ancestors(state.app.config["EMBED_ALLOWED_ORIGINS"])
     mapview.check_approval_number(state.app.config["MAP_APPROVAL_NUMBER"])
     if state.app.config["DEFAULT_LANG"] not in URL_LANGS:
         raise ValueError(f"DEFAULT_LANG={state.app.config['DEFAULT_LANG']!r}: expected one of {', '.join(URL_LANGS)}")
@@ -89,10 +69,10 @@ def page_lang(requested: str | None) -> str:
 def social_card(
     view: mapview.MapView, source: FeatureProvider, tables: queryables.Tables, urls: mapview.PageUrls
 ) -> social.SocialCard:
-    """The view's social card, image links and print image (per request: it names the host)."""
+    """The view's social card, image links and print image (absolute links from PUBLIC_URL)."""
     links = {
-        "root": request.host_url,
-        "page": url_for("views.index"),
+        "page_url": security.public_url(url_for("views.index")),
+        "png_url": security.public_url(url_for("image.image", fmt="png")),
         "png": url_for("image.image", fmt="png"),
         "svg": url_for("image.image", fmt="svg"),
         "data": url_for("downloads.download", name="all"),
@@ -112,7 +92,9 @@ def render_map(embed: bool) -> Response:
     approval = current_app.config["MAP_APPROVAL_NUMBER"]
     urls = page_urls()
     page = mapview.map_page(view, tuple(source.layers()), urls, embed, years, tables, approval)
-    oembed_href = oembed.discovery_href(url_for("oembed.answer", _external=True), request.url)
+    query = request.query_string.decode("latin-1")
+    page_url = security.public_url(request.script_root + request.path) + (f"?{query}" if query else "")
+    oembed_href = oembed.discovery_href(security.public_url(url_for("oembed.answer")), page_url)
     card = social_card(view, source, tables, urls)
     response = Response(
         render_template("map.html", page=page, oembed_href=oembed_href, social=card), mimetype="text/html"
@@ -130,6 +112,4 @@ def index() -> Response:
 
 @bp.get("/embed")
 def embed() -> Response:
-    response = render_map(embed=True)
-    response.headers["Content-Security-Policy"] = frame_ancestors(current_app.config["EMBED_ALLOWED_ORIGINS"])
-    return response
+    return render_map(embed=True)  # frameable: webapp.security.FRAMEABLE_ENDPOINTS

@@ -23,7 +23,9 @@ def test_module_imports_finds_static_imports():
 
 @pytest.fixture(scope="module")
 def shipped_server():
-    server = make_server("127.0.0.1", 0, create_app({"TESTING": True, "DATA_DIR": str(DATA_DIR)}), threaded=True)
+    app = create_app({"TESTING": True, "DATA_DIR": str(DATA_DIR)})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.config["PUBLIC_URL"] = f"http://127.0.0.1:{server.server_port}"  # known once bound
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()

@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, Request, Route, sync_playwright
 from werkzeug.serving import make_server
 
-from tests.conftest import REPO
+from tests.conftest import DATA_DIR, REPO
 from webapp import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -35,11 +35,17 @@ XSS = "<img src=x onerror=alert(1)>"
 
 
 class LiveServer:
-    """A WSGI app served from a background thread on an ephemeral port."""
+    """A WSGI app served from a background thread on an ephemeral port.
+
+    Our app's absolute links (PUBLIC_URL) are set to this address once the port is known,
+    so give each server an app of its own.
+    """
 
     def __init__(self, app, host: str = "127.0.0.1"):
         self._server = make_server(host, 0, app, threaded=True)
         self.url = f"http://{host}:{self._server.server_port}"
+        if "PUBLIC_URL" in app.config:
+            app.config["PUBLIC_URL"] = self.url
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
@@ -77,9 +83,9 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="session")
-def live_server(app: flask.Flask) -> Iterator[LiveServer]:
-    """The app over the shipped data."""
-    server = LiveServer(app)
+def live_server() -> Iterator[LiveServer]:
+    """The app over the shipped data (its own instance: LiveServer sets its PUBLIC_URL)."""
+    server = LiveServer(create_app({"TESTING": True, "DATA_DIR": str(DATA_DIR)}))
     yield server
     server.stop()
 

@@ -71,7 +71,7 @@ def open_map(page: Page | Frame, url: str | None = None) -> dict:
     """Load ``url`` (if given), wait until every layer has been fetched and drawn."""
     if url is not None:
         page.goto(url)
-    page.wait_for_function("window.GBAMap && window.GBAMap.ready")
+    page.wait_for_function("() => window.GBAMap && window.GBAMap.ready")
     result = page.evaluate("GBAMap.ready")
     assert result["failed"] == [], f"layers failed to load: {result['failed']}"
     page.evaluate(PAINTED_JS)
@@ -95,7 +95,7 @@ def expose(page: Page, feature_id: str) -> tuple[float, float]:
 
 def settle(page: Page) -> None:
     """Wait for cluster and popup transitions to finish, then for a paint: stable screenshots."""
-    page.wait_for_function("document.getAnimations().length === 0")
+    page.wait_for_function("() => document.getAnimations().length === 0")
     page.evaluate(PAINTED_JS)
 
 

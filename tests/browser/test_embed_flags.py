@@ -62,7 +62,7 @@ def test_dark_theme_colours_page_panel_and_popup_and_picks_the_dark_basemap(page
     assert_dark(page)
     assert page.evaluate("GBAMap.state().basemap") == DARK_BASEMAP
     settle(page)
-    page.wait_for_function("location.href.includes('select=')")
+    page.wait_for_function("() => location.href.includes('select=')")
     query = address(page)
     assert query["theme"] == ["dark"] and "basemap" not in query  # the theme's pick is not a choice
 
@@ -85,11 +85,11 @@ def test_auto_theme_follows_the_system_setting(browser, live_server, path):
             assert_dark(page)
         assert colours(page, "body")[0] < 0.05
         assert page.evaluate("GBAMap.state().basemap") == DARK_BASEMAP
-        page.wait_for_function("location.href.includes('select=')")
+        page.wait_for_function("() => location.href.includes('select=')")
         assert "basemap" not in address(page) and address(page)["theme"] == ["auto"]
         # the reader's system turns light: so do the page and the basemap
         page.emulate_media(color_scheme="light")
-        page.wait_for_function(f"GBAMap.state().basemap === {DEFAULT_BASEMAP!r}")
+        page.wait_for_function(f"() => GBAMap.state().basemap === {DEFAULT_BASEMAP!r}")
         assert colours(page, "body")[0] > 0.8
     finally:
         context.close()
@@ -108,7 +108,7 @@ def test_auto_theme_on_a_light_system_is_light_and_keeps_a_chosen_basemap(browse
         open_map(page, f"{live_server.url}/?lang=en&theme=auto&basemap=positron")
         assert colours(page, "body")[0] < 0.05  # the colours follow the system, the basemap the URL
         assert page.evaluate("GBAMap.state().basemap") == "positron"
-        page.wait_for_function("location.href.includes('basemap=positron')")
+        page.wait_for_function("() => location.href.includes('basemap=positron')")
     finally:
         context.close()
 
@@ -148,27 +148,27 @@ def test_fullscreen_button_toggles_and_resizes_the_map(page, live_server):
     before = page.evaluate("GBAMap.map.getSize().y")
     assert button.get_attribute("aria-pressed") == "false"
     button.click()
-    page.wait_for_function("document.fullscreenElement !== null")
+    page.wait_for_function("() => document.fullscreenElement !== null")
     assert page.evaluate("document.fullscreenElement.contains(GBAMap.map.getContainer())")
     exit_button = page.get_by_role("button", name=UI_TEXT["fullscreen_exit"]["en"], exact=True)
     assert exit_button.get_attribute("aria-pressed") == "true"
-    page.wait_for_function(f"GBAMap.map.getSize().y > {before}")  # the header is gone: the map is taller
+    page.wait_for_function(f"() => GBAMap.map.getSize().y > {before}")  # the header is gone: the map is taller
     exit_button.click()
-    page.wait_for_function("document.fullscreenElement === null")
+    page.wait_for_function("() => document.fullscreenElement === null")
     assert button.get_attribute("aria-pressed") == "false"
-    page.wait_for_function(f"GBAMap.map.getSize().y === {before}")
+    page.wait_for_function(f"() => GBAMap.map.getSize().y === {before}")
 
 
 def test_fullscreen_is_translated_and_follows_an_exit_by_the_browser(page, live_server):
     open_map(page, f"{live_server.url}/embed?lang=zh-Hant")
     button = page.get_by_role("button", name=UI_TEXT["fullscreen_enter"]["zh_hant"], exact=True)
     button.click()
-    page.wait_for_function("document.fullscreenElement !== null")
+    page.wait_for_function("() => document.fullscreenElement !== null")
     assert page.get_by_role("button", name=UI_TEXT["fullscreen_exit"]["zh_hant"], exact=True).is_visible()
     # Escape is handled by the browser itself (headless Chromium does not route a synthetic
     # key press there): it ends full screen as exitFullscreen() does, and the button follows.
     page.evaluate("document.exitFullscreen()")
-    page.wait_for_function("document.fullscreenElement === null")
+    page.wait_for_function("() => document.fullscreenElement === null")
     assert button.get_attribute("aria-pressed") == "false"
     assert button.get_attribute("title") == UI_TEXT["fullscreen_enter"]["zh_hant"]
 

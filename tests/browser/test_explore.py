@@ -105,7 +105,7 @@ def test_search_finds_pingshan_by_pinyin_and_characters_and_opens_the_popup(page
     assert box.input_value() == ""
 
     box.fill("平山")  # the same sound, other characters: nothing
-    page.wait_for_function("document.querySelector('#gba-search-status').textContent === 'No match'")
+    page.wait_for_function("() => document.querySelector('#gba-search-status').textContent === 'No match'")
 
 
 def test_a_long_name_pasted_whole_finds_its_record_and_says_which_words_were_not_searched(page, live_server):
@@ -255,7 +255,7 @@ def test_selecting_hkpc_on_the_map_highlights_its_links_and_partners(page, live_
     assert page.evaluate("GBAMap.roles()") is None
     assert page.evaluate("(ids) => ids.every((id) => GBAMap.layer(id).options.opacity >= 0.85)", list(RECORDS))
     popup(page).wait_for(state="detached")  # after its fade
-    page.wait_for_function("!window.location.href.includes('select=')")
+    page.wait_for_function("() => !window.location.href.includes('select=')")
 
 
 def test_selecting_pingshan_zone_in_the_list_lists_its_partners(page, live_server, artifacts):
@@ -277,7 +277,7 @@ def test_selecting_pingshan_zone_in_the_list_lists_its_partners(page, live_serve
     page.locator(f'#gba-list-body button[data-id="{zone}"]').click()
     page.locator(f'.leaflet-popup-content .gba-popup[data-feature-id="{zone}"]').wait_for()
     page.evaluate("() => { GBAMap.map.closePopup(); }")  # which ends the selection
-    page.wait_for_function("GBAMap.state().selected === null")
+    page.wait_for_function("() => GBAMap.state().selected === null")
     select(page, zone, popup=False)
     page.evaluate(
         """() => { const b = L.latLngBounds([]);
@@ -331,7 +331,7 @@ def test_timeline_at_2019_shows_records_of_2019_and_undated_ones_and_draws_plans
     assert (slider.get_attribute("min"), slider.get_attribute("max")) == ("2019", "2030")
     slider.focus()
     slider.press("Home")
-    page.wait_for_function("GBAMap.state().year === 2019")
+    page.wait_for_function("() => GBAMap.state().year === 2019")
     assert page.locator("#gba-year-output").inner_text() == "2019"
 
     ids = list_ids(page)
@@ -357,7 +357,7 @@ def test_timeline_at_2019_shows_records_of_2019_and_undated_ones_and_draws_plans
     page.click("#gba-clear-filters")
 
     slider.press("End")  # the latest: everything, drawn as its status says
-    page.wait_for_function("GBAMap.state().year === null")
+    page.wait_for_function("() => GBAMap.state().year === null")
     assert len(list_ids(page)) == len(RECORDS)
     assert layer_style(page, zone, "dashArray") == "6 4"  # approximate
     assert "2030" in page.locator("#gba-year-output").inner_text()
@@ -383,7 +383,7 @@ def test_the_url_carries_the_whole_state_and_reproduces_it_on_the_page_and_in_th
     page.keyboard.press("Home")
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
-    page.wait_for_function("GBAMap.state().year === 2021")
+    page.wait_for_function("() => GBAMap.state().year === 2021")
     layer_control(page).locator(".leaflet-control-layers-base label", has_text="Positron").locator("input").check()
     assert page.locator('.gba-layer-count[data-layer="links"]').inner_text().startswith(" (")  # kept
     page.locator(".leaflet-control-layers-overlays label", has_text="Enterprises").locator("input").uncheck()
@@ -566,10 +566,10 @@ def test_ten_thousand_points_load_filter_and_list(page, big_server, traffic):
     page.locator("#gba-year").focus()
     page.keyboard.press("Home")
     page.keyboard.press("PageUp")
-    page.wait_for_function("GBAMap.state().year !== null")
+    page.wait_for_function("() => GBAMap.state().year !== null")
     assert page.evaluate("GBAMap.counts().enterprises") == len(download_ids(page))
     page.click("#gba-clear-filters")
     page.locator("#gba-year").press("End")
-    page.wait_for_function("GBAMap.state().year === null")
+    page.wait_for_function("() => GBAMap.state().year === null")
     assert page.evaluate("GBAMap.counts().enterprises") == 10_000
     assert traffic.errors == []

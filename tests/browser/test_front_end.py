@@ -114,12 +114,12 @@ def test_copy_buttons_confirm(page, live_server):
     button = page.locator('button[data-copy="gba-share-link"]')
     assert button.inner_text() == "Copy"
     button.click()
-    page.wait_for_function("document.querySelector('button[data-copy=gba-share-link]').textContent === 'Copied'")
+    page.wait_for_function("() => document.querySelector('button[data-copy=gba-share-link]').textContent === 'Copied'")
     assert page.locator("[data-copy-status]").get_attribute("role") == "status"
     assert page.locator("[data-copy-status]").text_content() == "Copied"
     assert page.evaluate("navigator.clipboard.readText()") == page.locator("#gba-share-link").input_value()
     page.wait_for_function(
-        "document.querySelector('button[data-copy=gba-share-link]').textContent === 'Copy'", timeout=4000
+        "() => document.querySelector('button[data-copy=gba-share-link]').textContent === 'Copy'", timeout=4000
     )
 
 

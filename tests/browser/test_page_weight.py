@@ -68,7 +68,7 @@ def test_the_outlines_come_coarse_first_and_finer_only_when_zooming_in(page, liv
     # each finer level is fetched when the zoom reaches it
     for level in OUTLINE_LEVELS[1:]:
         page.evaluate(f"() => {{ GBAMap.map.setView([22.8081, 114.2841], {level.min_zoom}, {{animate: false}}); }}")
-        page.wait_for_function(f"({DRAWN_DETAIL_JS})() === {json.dumps(level.name)}")
+        page.wait_for_function(f"() => ({DRAWN_DETAIL_JS})() === {json.dumps(level.name)}")
     # zooming back out keeps the finest level: nothing more is fetched
     page.evaluate("() => { GBAMap.map.setZoom(8, {animate: false}); }")
     page.wait_for_load_state("networkidle")
@@ -94,14 +94,14 @@ def test_context_at_answers_from_the_detailed_outlines_once_zoomed_in(page, live
     assert level_at(COARSE, lat, lon) != full  # the point is one where the levels disagree
 
     open_map(page, live_server.url + "/embed?lang=en")
-    page.wait_for_function(f"({DRAWN_DETAIL_JS})() === {json.dumps(COARSE)}")
+    page.wait_for_function(f"() => ({DRAWN_DETAIL_JS})() === {json.dumps(COARSE)}")
     ask = (
         f"() => {{ const f = GBAMap.contextAt({lat}, {lon}); return [f.jurisdiction?.name_en, f.district?.name_en]; }}"
     )
     assert page.evaluate(ask) != ["Shenzhen", "Longgang"]
 
     page.evaluate(f"() => {{ GBAMap.map.setView([{lat}, {lon}], 13, {{animate: false}}); }}")
-    page.wait_for_function(f"({DRAWN_DETAIL_JS})() === {json.dumps(FINER[-1])}")
+    page.wait_for_function(f"() => ({DRAWN_DETAIL_JS})() === {json.dumps(FINER[-1])}")
     assert page.evaluate(ask) == ["Shenzhen", "Longgang"]
 
 

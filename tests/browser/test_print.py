@@ -31,7 +31,7 @@ def test_download_image_follows_the_filters(page, live_server):
     assert "status" not in query_of(png.get_attribute("href"))
 
     page.evaluate("GBAMap.filter('status=planned')")
-    page.wait_for_function("document.getElementById('gba-image-png').href.includes('status=planned')")
+    page.wait_for_function("() => document.getElementById('gba-image-png').href.includes('status=planned')")
     hrefs = image_hrefs(page)
     for name, href in hrefs.items():
         query = query_of(href)
@@ -61,7 +61,7 @@ def test_print_shows_the_image_of_the_view_instead_of_the_map(page, live_server)
     image = page.locator("#gba-print-image")
     assert query_of(image.get_attribute("src"))["select"] == ["hkpc"]
     # The lazily loaded image is fetched once printing shows it (drawn on the server: allow for a busy one).
-    page.wait_for_function("document.getElementById('gba-print-image').naturalWidth > 0", timeout=120_000)
+    page.wait_for_function("() => document.getElementById('gba-print-image').naturalWidth > 0", timeout=120_000)
     size = page.evaluate(
         "[document.getElementById('gba-print-image').naturalWidth, document.getElementById('gba-print-image').naturalHeight]"
     )

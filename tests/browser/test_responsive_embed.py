@@ -180,7 +180,7 @@ def test_messages_from_other_origins_or_windows_are_ignored(page, live_server, h
         "(origin) => received.some((m) => m.origin === origin && m.data && m.data.height === 1234)",
         arg=impostor_origin,
     )
-    page.wait_for_function("received.some((m) => m.data && m.data.height === 1333)")
+    page.wait_for_function("() => received.some((m) => m.data && m.data.height === 1333)")
     # every listener of those message events has run: embed.js did not apply either height
     assert frame_box_height(page, "#gba") == height
     assert frame_box_height(page, "#other") != 1333
@@ -190,7 +190,7 @@ def test_without_the_script_the_iframe_keeps_its_height_and_the_map_fills_it(pag
     open_host(page, host_site, iframe(f"{live_server.url}/embed?lang=en", "gba"))
     frame = map_frame(page, "#gba")
     # the embed said it is ready; nobody answered, so it stays in the fixed layout
-    page.wait_for_function("received.some((m) => m.data && m.data.type === 'gba-map:ready')")
+    page.wait_for_function("() => received.some((m) => m.data && m.data.type === 'gba-map:ready')")
     assert not auto_height(frame)
     assert frame_box_height(page, "#gba") == 480
     box = frame.evaluate("document.querySelector('.leaflet-container').getBoundingClientRect().toJSON()")
@@ -208,7 +208,7 @@ def test_pym_and_datawrapper_height_messages_are_posted(page, live_server, host_
     src = f"{live_server.url}/embed?lang=en&initialWidth=800&childId=gba-pym&parentTitle=A&parentUrl=x"
     open_host(page, host_site, iframe(src, "gba", data=False))
     frame = map_frame(page, "#gba")
-    page.wait_for_function("received.some((m) => typeof m.data === 'string' && m.data.startsWith('pymxPYMx'))")
+    page.wait_for_function("() => received.some((m) => typeof m.data === 'string' && m.data.startsWith('pymxPYMx'))")
     assert auto_height(frame)
     content = content_height(frame)
     messages = page.evaluate("received.filter((m) => m.frame === 0).map((m) => m.data)")
@@ -247,10 +247,10 @@ def test_share_panel_offers_both_snippets_following_the_state(page, live_server)
     assert responsive.input_value().startswith(plain.input_value())
     assert responsive.input_value().endswith(f'<script src="{live_server.url}/embed.js" async></script>')
     select(page, "hkpc")
-    page.wait_for_function("document.querySelector('#gba-share-responsive').value.includes('select=hkpc')")
+    page.wait_for_function("() => document.querySelector('#gba-share-responsive').value.includes('select=hkpc')")
     assert "select=hkpc" in plain.input_value()
     page.locator("button[data-copy=gba-share-responsive]").click()
-    page.wait_for_function("document.querySelector('button[data-copy=gba-share-responsive]').dataset.copied")
+    page.wait_for_function("() => document.querySelector('button[data-copy=gba-share-responsive]').dataset.copied")
     assert page.locator("[data-copy-status]").inner_text() == "Copied"
 
 

@@ -17,6 +17,8 @@ from webapp import create_app
 def main(data_dir: str) -> None:
     app = create_app({"TESTING": True, "DATA_DIR": data_dir})
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # The API's links must point back here for GDAL and OWSLib to follow them (known once bound).
+    app.config["PUBLIC_URL"] = f"http://127.0.0.1:{server.server_port}"
     print(f"PORT {server.server_port}", flush=True)
     server.serve_forever()
 

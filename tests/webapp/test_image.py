@@ -14,7 +14,7 @@ import pytest
 
 from geo.schema import GBA_BOUNDS
 from tests.conftest import DATA_DIR
-from webapp import create_app, i18n
+from webapp import SETTINGS, create_app, i18n
 from webapp.image import fonts, image_cache
 from webapp.image.scene import Label, build_scene, fit, lonlat_box, place_labels
 from webapp.image.state import ImageState
@@ -22,6 +22,7 @@ from webapp.providers.base import Filters
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PUBLIC = SETTINGS["PUBLIC_URL"][1]  # the app fixtures keep the default; absolute links use it
 
 
 def png_size(body: bytes) -> tuple[int, int]:
@@ -243,7 +244,7 @@ def meta(page: str, key: str) -> str:
 def test_og_image_is_a_png_of_the_stated_size(client, path):
     page = client.get(f"{path}?lang=en&status=planned&fbclid=from-facebook").get_data(as_text=True)
     image = meta(page, "og:image")
-    assert image.startswith("http://localhost/image.png?")
+    assert image.startswith(f"{PUBLIC}/image.png?")
     assert "status=planned" in image and "fbclid" not in image
     assert meta(page, "twitter:image") == image
     assert meta(page, "twitter:card") == "summary_large_image"
@@ -262,7 +263,7 @@ def test_social_card_speaks_the_page_language(client, lang, key, locale):
     assert description.startswith(text["og_description"])
     assert ("Macau" if lang == "en" else "澳門特別行政區") in description
     assert meta(page, "og:locale") == locale
-    assert meta(page, "og:url").startswith("http://localhost/?lang=")
+    assert meta(page, "og:url").startswith(f"{PUBLIC}/?lang=")
     assert "lang=" in meta(page, "og:image")
 
 

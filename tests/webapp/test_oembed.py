@@ -9,10 +9,11 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
 
-from webapp import oembed
+from webapp import SETTINGS, create_app, oembed
 from webapp.queryables import TABLES
 
-HOST = "http://localhost"  # the test client's host
+HOST = SETTINGS["PUBLIC_URL"][1]  # PUBLIC_URL's default (the app fixtures keep it); the client sends Host: localhost
+NETLOC = urlsplit(HOST).netloc
 VIEW = "lang=en&layers=zones,links&bbox=113.8,22.4,114.5,22.8&select=hkpc"
 # oEmbed 1.0, section 2.3.4: every response; "rich" adds html, width, height.
 REQUIRED = {"version": str, "type": str, "html": str, "width": int, "height": int}
@@ -77,7 +78,7 @@ def test_html_is_an_iframe_of_the_embed_with_the_same_view(client):
     body = ask(client, f"{HOST}/?{VIEW}&utm_source=newsletter&fbclid=abc").get_json()
     iframe = iframe_of(body["html"])
     src = urlsplit(iframe["src"])
-    assert (src.scheme, src.netloc, src.path) == ("http", "localhost", "/embed")
+    assert (src.scheme, src.netloc, src.path) == ("http", NETLOC, "/embed")
     assert parse_qsl(src.query) == parse_qsl(VIEW)  # the view's parameters, the tracking ones dropped
     assert (int(iframe["width"]), int(iframe["height"])) == (body["width"], body["height"])
     assert "allowfullscreen" in iframe and "data-gba-map" in iframe
@@ -89,7 +90,7 @@ def test_html_is_an_iframe_of_the_embed_with_the_same_view(client):
 def test_thumbnail_is_the_static_image_of_the_same_view(client):
     body = ask(client, f"{HOST}/embed?{VIEW}").get_json()
     thumb = urlsplit(body["thumbnail_url"])
-    assert (thumb.netloc, thumb.path) == ("localhost", "/image.png")
+    assert (thumb.netloc, thumb.path) == (NETLOC, "/image.png")
     query = parse_qsl(thumb.query)
     assert query[:-2] == parse_qsl(VIEW)
     assert query[-2:] == [("width", str(body["thumbnail_width"])), ("height", str(body["thumbnail_height"]))]
@@ -158,12 +159,13 @@ def test_a_hostile_url_is_escaped_in_the_html(client):
     "url",
     [
         "http://example.com/embed?lang=en",  # another host
-        "http://localhost:8000/embed",  # another port is another host
-        "http://user@localhost/embed",
-        "ftp://localhost/embed",
-        "http://localhost/download/all.geojson",  # ours, but not a map page
-        "http://localhost/embed/extra",
-        "http://localhost/oembed",
+        "http://127.0.0.1:8000/embed",  # another port is another host
+        "http://localhost/embed",  # the Host this request came to, but not PUBLIC_URL's
+        "http://user@127.0.0.1:5000/embed",
+        "ftp://127.0.0.1:5000/embed",
+        "http://127.0.0.1:5000/download/all.geojson",  # ours, but not a map page
+        "http://127.0.0.1:5000/embed/extra",
+        "http://127.0.0.1:5000/oembed",
         "/embed?lang=en",  # not a full URL
         "not a url at all",
         "http://[::1/embed",  # unparseable
@@ -203,12 +205,12 @@ def test_xml_is_501(client):
         ("", "url is required"),
         ("format=json", "url is required"),
         ("url=", "url is required"),
-        ("url=http%3A%2F%2Flocalhost%2F&callback=f", "unknown parameter(s) callback"),
-        ("url=http%3A%2F%2Flocalhost%2F&maxwidth=wide", "maxwidth"),
-        ("url=http%3A%2F%2Flocalhost%2F&maxwidth=0", "maxwidth"),
-        ("url=http%3A%2F%2Flocalhost%2F&maxheight=12.5", "maxheight"),
-        ("url=http%3A%2F%2Flocalhost%2F&format=yaml", "format"),
-        ("url=http%3A%2F%2Flocalhost%2F&url=http%3A%2F%2Flocalhost%2F", "given 2 times"),
+        ("url=http%3A%2F%2F127.0.0.1%3A5000%2F&callback=f", "unknown parameter(s) callback"),
+        ("url=http%3A%2F%2F127.0.0.1%3A5000%2F&maxwidth=wide", "maxwidth"),
+        ("url=http%3A%2F%2F127.0.0.1%3A5000%2F&maxwidth=0", "maxwidth"),
+        ("url=http%3A%2F%2F127.0.0.1%3A5000%2F&maxheight=12.5", "maxheight"),
+        ("url=http%3A%2F%2F127.0.0.1%3A5000%2F&format=yaml", "format"),
+        ("url=http%3A%2F%2F127.0.0.1%3A5000%2F&url=http%3A%2F%2F127.0.0.1%3A5000%2F", "given 2 times"),
     ],
 )
 def test_bad_oembed_parameters_are_400(client, query, message):
@@ -217,12 +219,18 @@ def test_bad_oembed_parameters_are_400(client, query, message):
     assert message in response.get_json()["description"]
 
 
-def test_ours_is_the_host_the_request_came_to(client):
-    url = "http://maps.example.org/embed?lang=en"
-    assert ask(client, url).status_code == 404
-    response = client.get(f"/oembed?url={quote(url, safe='')}", headers={"Host": "maps.example.org"})
+def test_ours_is_the_public_url_never_the_host_the_request_came_to(mini_data_dir):
+    app = create_app({"TESTING": True, "DATA_DIR": str(mini_data_dir), "PUBLIC_URL": "https://maps.example.org/gba/"})
+    client = app.test_client()
+    url = "http://maps.example.org/gba/embed?lang=en"  # shared over http: still our page
+    forged = client.get(f"/oembed?url={quote('http://evil.example/embed', safe='')}", headers={"Host": "evil.example"})
+    assert forged.status_code == 404
+    response = client.get(f"/oembed?url={quote(url, safe='')}", headers={"Host": "evil.example"})
     assert response.status_code == 200
-    assert iframe_of(response.get_json()["html"])["src"] == url
+    body = response.get_json()
+    assert iframe_of(body["html"])["src"] == "https://maps.example.org/gba/embed?lang=en"
+    assert body["provider_url"] == "https://maps.example.org/gba/"
+    assert body["thumbnail_url"].startswith("https://maps.example.org/gba/image.png?")
 
 
 # ---- discovery ----
@@ -237,7 +245,7 @@ def test_discovery_link_round_trips_to_an_answer_for_the_page(client, path):
     link = links[0]
     assert link["rel"] == "alternate" and link["title"] == "GBA Cooperation Map"
     href = urlsplit(link["href"])
-    assert (href.scheme, href.netloc, href.path) == ("http", "localhost", "/oembed")
+    assert (href.scheme, href.netloc, href.path) == ("http", NETLOC, "/oembed")
     assert dict(parse_qsl(href.query)) == {"url": page_url, "format": "json"}
     response = client.get(f"{href.path}?{href.query}")
     assert response.status_code == 200

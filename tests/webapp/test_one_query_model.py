@@ -199,7 +199,7 @@ def test_readers_can_zoom_the_page_on_a_phone(client):
 
 def test_every_module_is_served_under_the_one_version_of_the_entry(client):
     html = client.get("/").get_data(as_text=True)
-    entry = re.search(r'<script type="module" src="([^"]+/js/main\.js)"', html).group(1)
+    entry = re.search(r'<script [^>]*type="module" src="([^"]+/js/main\.js)"', html).group(1)
     root = entry.rsplit("/js/main.js", 1)[0]
     modules = sorted((REPO / "webapp" / "static" / "js").glob("*.js"))
     assert modules

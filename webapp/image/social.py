@@ -1,6 +1,6 @@
 """What the pages say about a view to social sites, printers and readers without JavaScript.
 
-``page_card`` is computed per request (it needs the request's host and query), apart
+``page_card`` is computed per request (it needs the request's query), apart
 from ``mapview.map_page``, which is cached by view and stays independent of the request.
 The image URL of a page is the page's own recognised parameters (``fbclid`` and
 other unknown ones dropped), its language made explicit, plus the card's size.
@@ -84,18 +84,17 @@ def page_card(
     context: dict,
     urls: Mapping[str, str],
 ) -> SocialCard:
-    """The card of one page view. ``urls``: ``root`` (the site, absolute, ending in /), ``page``,
-    ``png``, ``svg``, ``data`` (app-relative paths) and ``print_css``."""
+    """The card of one page view. ``urls``: ``page_url`` and ``png_url`` (absolute, for the card),
+    ``png``, ``svg``, ``data`` (app-relative paths, for the page's own links) and ``print_css``."""
     text = i18n.text(view.lang_key)
     query = view_query(args, tables, view.lang)
     size = [("width", str(DEFAULT_WIDTH)), ("height", str(DEFAULT_HEIGHT))]
-    root = urls["root"].rstrip("/")
     data_query = [(k, v) for k, v in query if k in {q.name for q in tables.queryables} or k == "layers"]
     return SocialCard(
         title=text["title"],
         description=description(view, args, tables, all_layers, context),
-        page_url=f"{root}{urls['page']}?{urlencode(query)}",
-        image_url=f"{root}{urls['png']}?{urlencode(query + size)}",
+        page_url=f"{urls['page_url']}?{urlencode(query)}",
+        image_url=f"{urls['png_url']}?{urlencode(query + size)}",
         image_width=DEFAULT_WIDTH,
         image_height=DEFAULT_HEIGHT,
         image_alt=text["image_alt"],

@@ -11,10 +11,10 @@ from webapp.http import GEOJSON, make_etag, not_modified
 from webapp.ogcapi import core
 from webapp.ogcapi.openapi import build_openapi
 from webapp.providers.base import FeatureProvider
+from webapp.security import public_url
 
 PREFIX = "/ogcapi"
 bp = Blueprint("ogcapi", __name__, url_prefix=PREFIX)
-OPENAPI_CACHE_SIZE = 8
 
 
 def _provider() -> FeatureProvider:
@@ -27,8 +27,12 @@ def _tables():
 
 
 def _base() -> str:
-    """The API's absolute root URL, for links (clients such as GDAL follow them as given)."""
-    return f"{request.scheme}://{request.host}{request.script_root}{PREFIX}"
+    """The API's absolute root URL, for links (clients such as GDAL follow them as given).
+
+    From the ``PUBLIC_URL`` setting, never the Host header: these responses are public
+    and cacheable, so a forged Host would otherwise be served to everyone.
+    """
+    return public_url(request.script_root + PREFIX)
 
 
 def _format(json_type: str) -> str:
@@ -58,9 +62,7 @@ def vocabulary_label(kind: str, value: object, lang: str) -> str:
 
 @bp.after_request
 def _headers(response: Response) -> Response:
-    # Read-only public data: any site may fetch it; the format depends on Accept.
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = "ETag"
+    # The format depends on Accept (CORS headers: webapp.security, as for all public data).
     response.vary.add("Accept")
     return response
 
@@ -82,12 +84,9 @@ def conformance():
 def openapi():
     fmt = _format(core.OPENAPI_JSON)
     base = _base()
-    # Built once per base URL: it only changes with the data, which loads at start-up.
-    # The base comes from the Host header, so the cache is bounded against made-up hosts.
+    # Built once per base URL (a setting): it only changes with the data, which loads at start-up.
     cache = current_app.extensions.setdefault("ogcapi_openapi", {})
     if base not in cache:
-        if len(cache) >= OPENAPI_CACHE_SIZE:
-            cache.clear()
         document = build_openapi(base, _provider(), _tables())
         cache[base] = (document, orjson.dumps(document))
     document, body = cache[base]
@@ -126,7 +125,7 @@ def items(collection_id: str):
     query = core.parse_items_query(collection_id, request.args, _tables())
     fmt = core.negotiate(params.single(request.args, "f"), request.accept_mimetypes, GEOJSON)
     # Weak: the body's timeStamp changes on every response, the features do not.
-    etag = make_etag("ogcapi-items", source.version(), fmt, request.host, request.path, request.query_string)
+    etag = make_etag("ogcapi-items", source.version(), fmt, _base(), request.path, request.query_string)
     cached = _cached(etag, weak=True)
     if cached is not None:
         return cached
@@ -161,7 +160,7 @@ def item(collection_id: str, feature_id: str):
     blob = source.get(collection_id, feature_id)
     if blob is None:
         raise NotFound(f"collection {collection_id!r} has no feature {feature_id!r}")
-    etag = make_etag("ogcapi-item", source.version(), fmt, request.host, request.path, request.query_string)
+    etag = make_etag("ogcapi-item", source.version(), fmt, _base(), request.path, request.query_string)
     cached = _cached(etag, weak=False)
     if cached is not None:
         return cached
