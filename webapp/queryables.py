@@ -61,13 +61,14 @@ ENUM, BOOLEAN, YEAR, NUMBER, CHOICE, LANG, LAYERS_KIND, BBOX, ID, TEXT = (
     "text",
 )
 # One strict grammar for every number in a URL: ASCII digits, an optional leading "-", an optional
-# fraction and exponent ("22.5", "-0.5", "1e-5"), at most MAX_NUMBER_CHARS characters. float() and
-# int() would also take "+5", "1_0", " 5 ", "nan", "inf" and non-ASCII digits ("١٠"): none of them
-# is a number here. The browser's parser (js/query.js) and the OpenAPI document use the same patterns.
-DECIMAL_PATTERN = r"-?[0-9]+(\.[0-9]+)?([eE]-?[0-9]+)?"
+# fraction and exponent ("22.5", "-0.5", "1e-5", "3.1e+16" as Python and JavaScript print large
+# numbers), at most MAX_NUMBER_CHARS characters. float() and int() would also take "+5", "1_0",
+# " 5 ", "nan", "inf" and non-ASCII digits ("١٠"): none of them is a number here. The browser's
+# parser (js/query.js) and the OpenAPI document use the same patterns.
+DECIMAL_PATTERN = r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?"
 WHOLE_PATTERN = r"-?[0-9]+"
 COUNT_PATTERN = r"[0-9]+"  # a whole number that cannot be negative (limit, offset)
-MAX_NUMBER_CHARS = 24
+MAX_NUMBER_CHARS = 32  # room for any double as Python or JavaScript prints it (at most 24)
 DECIMAL = re.compile(DECIMAL_PATTERN)
 WHOLE = re.compile(WHOLE_PATTERN)
 COUNT = re.compile(COUNT_PATTERN)
@@ -623,7 +624,7 @@ def parse_number(
         raise InvalidParameter(
             f"{name}={value!r}: expected {what}{'' if minimum is None is maximum else _bounds(minimum, maximum)}, "
             "written in ASCII digits "
-            f"(no '+', '_', spaces, nan or inf{example})"
+            f"(no leading '+', no '_', spaces, nan or inf{example})"
         )
     number = int(value) if whole else float(value)
     if (
@@ -658,7 +659,7 @@ def parse_bbox(value: str, name: str = "bbox") -> list[float]:
     if not all(is_number(p) and math.isfinite(float(p)) for p in parts):
         raise InvalidParameter(
             f"{name}={value!r}: every value must be a number (finite, in degrees, written in ASCII digits: "
-            "no '+', '_', spaces, nan or inf; e.g. 114.2)"
+            "no leading '+', no '_', spaces, nan or inf; e.g. 114.2)"
         )
     numbers = [float(p) for p in parts]
     min_lon, min_lat, max_lon, max_lat = numbers

@@ -49,8 +49,7 @@ LENIENT_DECIMAL = [
     "1_0.5",
     ".5",
     "114.",
-    "1e+1",
-    "1" * 30,
+    "1" * 40,  # longer than any number the grammar takes
 ]
 
 
@@ -99,6 +98,7 @@ def test_ogcapi_year_refuses_lenient_numbers(client, value):
         "+2021-06-01",
         "2021-02-30",
         "2021-13-01",
+        "0000-01-01",  # RFC 3339 has a year 0, Python and this API do not (the document says so)
         "\u0662\u0660\u0662\u0661-06-01",
         "2021-06-01T00:00:00Z/2021-01-01",  # start after end
         "../..",
@@ -180,7 +180,7 @@ def test_parse_number_refuses_each_lenient_form_and_names_the_parameter(value):
         queryables.parse_number("lat", value, -90, 90)
 
 
-@pytest.mark.parametrize("value", ["0", "-0", "22", "22.5", "-22.25", "1e-5", "2.25E1", "022.5"])
+@pytest.mark.parametrize("value", ["0", "-0", "22", "22.5", "-22.25", "1e-5", "2.25E1", "2.25e+1", "022.5"])
 def test_parse_number_reads_the_plain_forms(value):
     assert queryables.parse_number("lat", value, -90, 90) == float(value)
 

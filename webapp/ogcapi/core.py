@@ -57,7 +57,8 @@ MAX_LIMIT = 10_000
 COUNT_MAXIMUM = 2**31 - 1
 # RFC 3339 as the standard asks for datetime: a full date, or a date-time with seconds and a zone.
 # datetime.fromisoformat alone would also take "20210601", "2021-W01" or a time without a zone.
-DATE_PATTERN = r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+# Years 0001-9999 (Python's datetime has no year 0, which RFC 3339 allows).
+DATE_PATTERN = r"(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
 DATE_TIME_PATTERN = (
     DATE_PATTERN
     + r"([Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?"
@@ -275,7 +276,7 @@ def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
     if not all(queryables.is_number(parts[i]) and math.isfinite(float(parts[i])) for i in (2, 5)):
         raise InvalidParameter(
             f"bbox={value!r}: the heights (3rd and 6th values) must be finite numbers, written in ASCII digits "
-            "(no '+', '_', spaces, nan or inf)"
+            "(no leading '+', no '_', spaces, nan or inf)"
         )
     low, high = float(parts[2]), float(parts[5])
     if not low <= high:

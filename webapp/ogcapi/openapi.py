@@ -178,11 +178,13 @@ def _parameters() -> dict:
             "heights are checked and then ignored). Longitudes within ±180, latitudes within ±90, each minimum "
             "at most its maximum (so boxes across the antimeridian are not supported): anything else is a 400. "
             "Numbers in ASCII digits: an optional leading '-', a fraction and an exponent (e.g. 114.2, -0.5, "
-            "1e-5); no '+', '_', spaces, nan or inf.",
+            "1e-5, 3.1e+16); no leading '+', no '_', spaces, nan or inf.",
+            # 4 or 6 numbers (not 5); a top-level array, which clients join with commas (style form).
             {
                 "type": "array",
                 "minItems": 4,
                 "maxItems": 6,
+                "not": {"minItems": 5, "maxItems": 5},
                 "items": {"type": "number"},
             },
         ),

@@ -30,10 +30,10 @@ const LANGS = new Map([
   ["zh-sg", "zh-Hans"],
 ]);
 // The one strict grammar of numbers (webapp/queryables.py): ASCII digits, an optional leading "-",
-// fraction and exponent; no "+", "_", spaces, nan or inf; at most MAX_NUMBER_CHARS characters.
+// fraction and exponent; no leading "+", "_", spaces, nan or inf; at most MAX_NUMBER_CHARS characters.
 const WHOLE = /^-?[0-9]+$/;
-const DECIMAL = /^-?[0-9]+(\.[0-9]+)?([eE]-?[0-9]+)?$/;
-const MAX_NUMBER_CHARS = 24;
+const DECIMAL = /^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
+const MAX_NUMBER_CHARS = 32;
 const written = (pattern, text) => text.length <= MAX_NUMBER_CHARS && pattern.test(text);
 
 /** Every parameter the tables know, by name: the queryables (filters) and the page's own. */
