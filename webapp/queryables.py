@@ -10,7 +10,7 @@ query_cases.json`` holds URL → parse cases that both sides must pass.
 
 Kinds of parameter (one grammar for each, everywhere):
 
-``enum``     comma-separated values ("any of"), trimmed, case-insensitive, canonical spelling kept
+``enum``     comma-separated values ("any of"), trimmed, case-insensitive, canonical spelling kept; no empty item
 ``boolean``  true/false, 1/0, yes/no (case-insensitive)
 ``year``     a whole year in [minimum, maximum]; as a filter it means "as of" (undated records always pass)
 ``number``   a finite number in [minimum, maximum]; ``round`` makes it the nearest whole number
@@ -597,10 +597,10 @@ def lang_tag(value: str | None) -> str | None:
 def _choices(param: Param, value: str) -> list[str]:
     lookup = {str(v).lower(): v for v in param.values}
     chosen = []
-    for part in value.split(","):
+    for part in value.split(",") if value else ():
         key = part.strip().lower()
-        if not key:
-            continue
+        if not key:  # "a,,b", "a," or " ": a slip, not a filter (only an empty value means "none given")
+            raise InvalidParameter(f"{param.name}={value!r}: an empty item in the list; separate values by commas")
         if key not in lookup:
             shown = ", ".join(map(str, param.values))
             raise InvalidParameter(f"{param.name}={part.strip()!r} is not known; expected one of {shown}")

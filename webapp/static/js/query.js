@@ -61,9 +61,9 @@ export function roundHalfUp(x) {
 function choices(spec, raw, values) {
   const lookup = new Map(values.map((value) => [String(value).toLowerCase(), value]));
   const chosen = [];
-  for (const part of raw.split(",")) {
+  for (const part of raw === "" ? [] : raw.split(",")) {
     const key = part.trim().toLowerCase();
-    if (!key) continue;
+    if (!key) throw new QueryError(spec.name, `${JSON.stringify(raw)} has an empty item`);
     if (!lookup.has(key)) throw new QueryError(spec.name, `${JSON.stringify(part.trim())} is not known`);
     const value = lookup.get(key);
     if (!chosen.includes(value)) chosen.push(value);
