@@ -3,7 +3,8 @@
 float() and int() take much more than a number written in ASCII: "+5", "1_0", " 5 ",
 "nan", "inf", "1e999", Arabic-Indic or full-width digits. Each of those is a 400 JSON
 error naming the parameter, for limit, offset, bbox, year and datetime, on the OGC API,
-the downloads, search, oEmbed and the map page alike; the plain forms are accepted.
+the downloads, search, oEmbed, the static image and the map page alike; the plain forms
+are accepted.
 """
 
 from __future__ import annotations
@@ -156,6 +157,12 @@ def test_search_limit_refuses_lenient_numbers(client, value):
 def test_oembed_maxwidth_refuses_lenient_numbers(client, value):
     response = client.get("/oembed", query_string={"url": "http://localhost/", "maxwidth": value})
     assert_names(response, "maxwidth")
+
+
+@pytest.mark.parametrize("value", [v.replace("5", "500") for v in LENIENT_WHOLE])
+@pytest.mark.parametrize("path", ["/image.png", "/image.svg"])
+def test_image_width_refuses_lenient_numbers(client, path, value):
+    assert_names(client.get(path, query_string={"width": value}), "width")
 
 
 @pytest.mark.parametrize("value", LENIENT_DECIMAL)
