@@ -10,7 +10,7 @@ query_cases.json`` holds URL → parse cases that both sides must pass.
 
 Kinds of parameter (one grammar for each, everywhere):
 
-``enum``     comma-separated values ("any of"), trimmed, case-insensitive, canonical spelling kept
+``enum``     comma-separated values ("any of"), trimmed, case-insensitive, canonical spelling kept; no empty item
 ``boolean``  true/false, 1/0, yes/no (case-insensitive)
 ``year``     a whole year in [minimum, maximum]; as a filter it means "as of" (undated records always pass)
 ``number``   a finite number in [minimum, maximum]; ``round`` makes it the nearest whole number
@@ -60,10 +60,18 @@ ENUM, BOOLEAN, YEAR, NUMBER, CHOICE, LANG, LAYERS_KIND, BBOX, ID, TEXT = (
     "id",
     "text",
 )
-# Numbers in ASCII decimal notation only (float() would also take "1_000", "inf" or non-ASCII
-# digits); the browser's parser (js/query.js) uses the same two patterns.
-DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
-WHOLE = re.compile(r"[+-]?[0-9]+")
+# One strict grammar for every number in a URL: ASCII digits, an optional leading "-", an optional
+# fraction and exponent ("22.5", "-0.5", "1e-5", "3.1e+16" as Python and JavaScript print large
+# numbers), at most MAX_NUMBER_CHARS characters. float() and int() would also take "+5", "1_0",
+# " 5 ", "nan", "inf" and non-ASCII digits ("١٠"): none of them is a number here. The browser's
+# parser (js/query.js) and the OpenAPI document use the same patterns.
+DECIMAL_PATTERN = r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?"
+WHOLE_PATTERN = r"-?[0-9]+"
+COUNT_PATTERN = r"[0-9]+"  # a whole number that cannot be negative (limit, offset)
+MAX_NUMBER_CHARS = 32  # room for any double as Python or JavaScript prints it (at most 24)
+DECIMAL = re.compile(DECIMAL_PATTERN)
+WHOLE = re.compile(WHOLE_PATTERN)
+COUNT = re.compile(COUNT_PATTERN)
 TRUE_WORDS = ("true", "1", "yes")
 FALSE_WORDS = ("false", "0", "no")
 YEAR_RANGE = (1900, 2100)
@@ -597,10 +605,10 @@ def lang_tag(value: str | None) -> str | None:
 def _choices(param: Param, value: str) -> list[str]:
     lookup = {str(v).lower(): v for v in param.values}
     chosen = []
-    for part in value.split(","):
+    for part in value.split(",") if value else ():
         key = part.strip().lower()
-        if not key:
-            continue
+        if not key:  # "a,,b", "a," or " ": a slip, not a filter (only an empty value means "none given")
+            raise InvalidParameter(f"{param.name}={value!r}: an empty item in the list; separate values by commas")
         if key not in lookup:
             shown = ", ".join(map(str, param.values))
             raise InvalidParameter(f"{param.name}={part.strip()!r} is not known; expected one of {shown}")
@@ -608,14 +616,41 @@ def _choices(param: Param, value: str) -> list[str]:
     return list(dict.fromkeys(chosen))
 
 
-def _number(param: Param, value: str) -> float:
-    number = float(value.strip()) if DECIMAL.fullmatch(value.strip()) else math.nan
-    if not math.isfinite(number) or not param.minimum <= number <= param.maximum:
-        whole = "a whole number" if param.kind == YEAR else "a number"
+def is_number(text: str, pattern: re.Pattern = DECIMAL) -> bool:
+    """Whether ``text`` is written in the strict grammar (``pattern``: DECIMAL, WHOLE or COUNT)."""
+    return len(text) <= MAX_NUMBER_CHARS and pattern.fullmatch(text) is not None
+
+
+def parse_number(
+    name: str, value: str, minimum: float | None, maximum: float | None, whole: bool = False, what: str = ""
+):
+    """``value`` as a finite number in [minimum, maximum] (an int when ``whole``); else a 400 naming ``name``."""
+    pattern = (COUNT if minimum is not None and minimum >= 0 else WHOLE) if whole else DECIMAL
+    if not is_number(value, pattern):
+        what = what or ("a whole number" if whole else "a number")
+        example = "" if whole else "; e.g. 22.5, -0.5 or 1e-5"
         raise InvalidParameter(
-            f"{param.name}={value!r}: expected {whole} from {_plain(param.minimum)} to {_plain(param.maximum)}"
+            f"{name}={value!r}: expected {what}{'' if minimum is None is maximum else _bounds(minimum, maximum)}, "
+            "written in ASCII digits "
+            f"(no leading '+', no '_', spaces, nan or inf{example})"
         )
+    number = int(value) if whole else float(value)
+    if (
+        not math.isfinite(number)
+        or (minimum is not None and number < minimum)
+        or (maximum is not None and number > maximum)
+    ):
+        raise InvalidParameter(f"{name}={value!r}: must be{_bounds(minimum, maximum)}")
     return number
+
+
+def _bounds(minimum: float | None, maximum: float | None) -> str:
+    """ " from 1 to 50", " at least 0" or " finite": what a number of these bounds must be."""
+    if minimum is not None and maximum is not None:
+        return f" from {_plain(minimum)} to {_plain(maximum)}"
+    if minimum is not None:
+        return f" at least {_plain(minimum)}"
+    return " finite" if maximum is None else f" at most {_plain(maximum)}"
 
 
 def _plain(number: float | None) -> str:
@@ -629,8 +664,11 @@ def parse_bbox(value: str, name: str = "bbox") -> list[float]:
         raise InvalidParameter(
             f"{name}={value!r}: give four comma-separated numbers minLon,minLat,maxLon,maxLat, e.g. 114.2,22.6,114.5,22.8"
         )
-    if not all(DECIMAL.fullmatch(p.strip()) for p in parts):
-        raise InvalidParameter(f"{name}={value!r}: every value must be a number (finite, in decimal notation, degrees)")
+    if not all(is_number(p) and math.isfinite(float(p)) for p in parts):
+        raise InvalidParameter(
+            f"{name}={value!r}: every value must be a number (finite, in degrees, written in ASCII digits: "
+            "no leading '+', no '_', spaces, nan or inf; e.g. 114.2)"
+        )
     numbers = [float(p) for p in parts]
     min_lon, min_lat, max_lon, max_lat = numbers
     if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180 and -90 <= min_lat <= 90 and -90 <= max_lat <= 90):
@@ -662,19 +700,13 @@ def parse_value(param: Param, raw: str | None):
             return False
         raise InvalidParameter(f"{param.name}={raw!r}: expected true or false (or 1/0, yes/no)")
     if param.kind == YEAR:
-        if not WHOLE.fullmatch(raw.strip()):
-            raise InvalidParameter(
-                f"{param.name}={raw!r}: expected a whole year from {_plain(param.minimum)} to {_plain(param.maximum)}"
-            )
-        return int(_number(param, raw.strip()))
+        return parse_number(param.name, raw, param.minimum, param.maximum, whole=True, what="a whole year")
     if param.kind == NUMBER:
-        number = _number(param, raw)
+        if param.whole:
+            return parse_number(param.name, raw, param.minimum, param.maximum, whole=True)
+        number = parse_number(param.name, raw, param.minimum, param.maximum)
         if param.round:
             return math.floor(number + 0.5)  # half up, as JavaScript's Math.round
-        if param.whole:
-            if not number.is_integer():
-                raise InvalidParameter(f"{param.name}={raw!r}: expected a whole number")
-            return int(number)
         return number
     if param.kind == CHOICE:
         lookup = {str(v).lower(): v for v in param.values}

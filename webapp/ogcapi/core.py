@@ -8,6 +8,7 @@ look-up plus concatenation, never a GeoJSON parse or re-serialisation.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -51,10 +52,20 @@ DEFAULT_LIMIT = 10
 # Larger values are clamped (and the response says so), as the standard's
 # own example asks ("ask for 50000, you might get up to 10000 and a next link").
 MAX_LIMIT = 10_000
-# Integers longer than this are "huge" without converting them (int() of a very
-# long digit string is slow and Python refuses past 4,300 digits).
-_MAX_DIGITS = 18
-_DIGITS = re.compile(r"[0-9]+")
+# The largest limit or offset accepted (a 32-bit integer, as the OpenAPI document says): a
+# larger limit is still answered, with pages of MAX_LIMIT features.
+COUNT_MAXIMUM = 2**31 - 1
+# RFC 3339 as the standard asks for datetime: a full date, or a date-time with seconds and a zone.
+# datetime.fromisoformat alone would also take "20210601", "2021-W01" or a time without a zone.
+# Years 0001-9999 (Python's datetime has no year 0, which RFC 3339 allows).
+DATE_PATTERN = r"(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+DATE_TIME_PATTERN = (
+    DATE_PATTERN
+    + r"([Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?"
+)
+# An instant, or an interval start/end with ".." or nothing for an open end (one end at least).
+DATETIME_PATTERN = rf"{DATE_TIME_PATTERN}(/({DATE_TIME_PATTERN}|\.\.)?)?|(\.\.)?/{DATE_TIME_PATTERN}"
+_INSTANT = re.compile(DATE_TIME_PATTERN)
 
 # The queryables (filters) come from the one table, webapp.queryables; these are the API's own.
 PAGING_PARAMS = ("f", "bbox", "limit", "offset", "datetime")
@@ -70,10 +81,9 @@ def negotiate(f: str | None, accept, json_type: str = JSON) -> str:
     and get HTML; GIS clients, curl and scripts send JSON types, ``*/*`` or nothing.
     """
     if f:
-        chosen = f.lower()
-        if chosen not in FORMATS:
+        if f not in FORMATS:
             raise InvalidParameter(f"f={f!r}: expected one of {', '.join(FORMATS)}")
-        return chosen
+        return f
     best = accept.best_match([json_type, JSON, HTML], default=json_type)
     return "html" if best == HTML else "json"
 
@@ -242,15 +252,10 @@ class ItemsQuery:
 
 
 def parse_count(value: str | None, name: str, default: int, minimum: int) -> int:
-    """A whole number ≥ ``minimum`` written in ASCII digits; huge values saturate instead of overflowing."""
+    """A whole number from ``minimum`` to COUNT_MAXIMUM in ASCII digits (the one strict grammar)."""
     if value is None or value == "":
         return default
-    if not _DIGITS.fullmatch(value):
-        raise InvalidParameter(f"{name}={value!r}: expected a whole number ≥ {minimum} (digits only)")
-    number = int(value) if len(value) <= _MAX_DIGITS else 10**_MAX_DIGITS
-    if number < minimum:
-        raise InvalidParameter(f"{name}={value!r}: must be at least {minimum}")
-    return number
+    return queryables.parse_number(name, value, minimum, COUNT_MAXIMUM, whole=True)
 
 
 def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
@@ -268,10 +273,12 @@ def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
         )
     if len(parts) == 4:
         return tuple(params.parse_bbox(value))
-    try:
-        low, high = float(parts[2]), float(parts[5])
-    except ValueError:
-        raise InvalidParameter(f"bbox={value!r}: every value must be a number") from None
+    if not all(queryables.is_number(parts[i]) and math.isfinite(float(parts[i])) for i in (2, 5)):
+        raise InvalidParameter(
+            f"bbox={value!r}: the heights (3rd and 6th values) must be finite numbers, written in ASCII digits "
+            "(no leading '+', no '_', spaces, nan or inf)"
+        )
+    low, high = float(parts[2]), float(parts[5])
     if not low <= high:
         raise InvalidParameter(f"bbox={value!r}: the minimum height (3rd value) is above the maximum (6th)")
     try:
@@ -282,7 +289,9 @@ def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
 
 def _instant(text: str, value: str) -> datetime:
     try:
-        moment = datetime.fromisoformat(text)
+        if not _INSTANT.fullmatch(text):
+            raise ValueError(text)
+        moment = datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
     except ValueError:
         raise InvalidParameter(
             f"datetime={value!r}: {text!r} is not an RFC 3339 date-time (e.g. 2021-06-01T00:00:00Z) "
@@ -299,7 +308,7 @@ def parse_datetime(value: str | None) -> str | None:
     features (/req/core/fc-time-response C); it is still validated, so a typo
     is an error rather than a silent no-op.
     """
-    if value is None:
+    if value is None or value == "":  # empty: the same as absent, as for every parameter
         return None
     parts = value.split("/")
     if len(parts) == 1:

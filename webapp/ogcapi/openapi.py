@@ -66,6 +66,8 @@ def _schemas() -> dict:
             "properties": {
                 "code": {"type": "string"},
                 "description": {"type": "string"},
+                "error": {"type": "string"},
+                "status": {"type": "integer"},
             },
         },
         "link": link,
@@ -142,66 +144,97 @@ def _schemas() -> dict:
     }
 
 
+def _query(name: str, description: str, schema: dict) -> dict:
+    """An optional query parameter. ``allowEmptyValue``: ``name=`` is the same as leaving it out,
+    on this API as on every route (webapp.queryables)."""
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "allowEmptyValue": True,
+        "description": description,
+        "schema": schema,
+        "style": "form",
+        "explode": False,
+    }
+
+
+def _count(minimum: int, **extra) -> dict:
+    return {"type": "integer", "format": "int32", "minimum": minimum, "maximum": core.COUNT_MAXIMUM, **extra}
+
+
 def _parameters() -> dict:
     return {
-        "f": {
-            "name": "f",
-            "in": "query",
-            "required": False,
-            "description": "The format of the response: json or html. Without it, the Accept header decides "
+        "f": _query(
+            "f",
+            "The format of the response: json or html (lower case). Without it, the Accept header decides "
             "(JSON unless text/html is preferred, as browsers do).",
-            "schema": {"type": "string", "enum": list(core.FORMATS)},
-            "style": "form",
-            "explode": False,
-        },
-        "bbox": {
-            "name": "bbox",
-            "in": "query",
-            "required": False,
-            "description": "Only features whose geometry intersects the box minLon,minLat,maxLon,maxLat "
-            "(WGS-84 degrees; 6 numbers for a 3D box, whose heights are ignored). Boxes across the antimeridian "
-            "are not supported.",
-            "schema": {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
-            "style": "form",
-            "explode": False,
-        },
-        "limit": {
-            "name": "limit",
-            "in": "query",
-            "required": False,
-            "description": f"The page size (default {core.DEFAULT_LIMIT}, maximum {core.MAX_LIMIT}). A larger value "
-            "is clamped to the maximum: the response then carries limitApplied and a notice, and a next link "
-            "when more features match.",
-            "schema": {"type": "integer", "minimum": 1, "maximum": core.MAX_LIMIT, "default": core.DEFAULT_LIMIT},
-            "style": "form",
-            "explode": False,
-        },
-        "offset": {
-            "name": "offset",
-            "in": "query",
-            "required": False,
-            "description": "How many matching features to skip (the next and prev links set it for you).",
-            "schema": {"type": "integer", "minimum": 0, "default": 0},
-            "style": "form",
-            "explode": False,
-        },
-        "datetime": {
-            "name": "datetime",
-            "in": "query",
-            "required": False,
-            "description": "An RFC 3339 instant or interval (.. for an open end). The features carry no temporal "
-            "geometry, so a valid value matches every feature (as the standard requires); it is still validated.",
-            "schema": {"type": "string"},
-            "style": "form",
-            "explode": False,
-        },
+            {"type": "string", "enum": list(core.FORMATS)},
+        ),
+        "bbox": _query(
+            "bbox",
+            "Only features whose geometry intersects the box minLon,minLat,maxLon,maxLat "
+            "(WGS-84 degrees; 6 numbers for a 3D box, minLon,minLat,minHeight,maxLon,maxLat,maxHeight, whose "
+            "heights are checked and then ignored). Longitudes within ±180, latitudes within ±90, each minimum "
+            "at most its maximum (so boxes across the antimeridian are not supported): anything else is a 400. "
+            "Numbers in ASCII digits: an optional leading '-', a fraction and an exponent (e.g. 114.2, -0.5, "
+            "1e-5, 3.1e+16); no leading '+', no '_', spaces, nan or inf.",
+            # 4 or 6 numbers (not 5); a top-level array, which clients join with commas (style form).
+            {
+                "type": "array",
+                "minItems": 4,
+                "maxItems": 6,
+                "not": {"minItems": 5, "maxItems": 5},
+                "items": {"type": "number"},
+            },
+        ),
+        "limit": _query(
+            "limit",
+            f"The page size (default {core.DEFAULT_LIMIT}); a page holds at most {core.MAX_LIMIT:,} features. "
+            f"A larger value is not an error: the page then holds {core.MAX_LIMIT:,} features and the response "
+            "carries limitApplied and a notice, and a next link when more features match. A whole number in "
+            "ASCII digits.",
+            _count(1, default=core.DEFAULT_LIMIT),
+        ),
+        "offset": _query(
+            "offset",
+            "How many matching features to skip (the next and prev links set it for you). A whole number in "
+            "ASCII digits.",
+            _count(0, default=0),
+        ),
+        "datetime": _query(
+            "datetime",
+            "An RFC 3339 date (2021-06-01) or date-time with a time zone (2021-06-01T00:00:00Z), or an "
+            "interval start/end with .. or nothing for an open end; the start may not be after the end, and "
+            "the date must exist (2021-02-30 is a 400). The features carry no temporal geometry, so a valid "
+            "value matches every feature (as the standard requires); it is still validated.",
+            {"type": "string", "pattern": f"^({core.DATETIME_PATTERN})$"},
+        ),
     }
+
+
+def _filter(name: str, schema: dict) -> dict:
+    """A queryable as a query parameter: the JSON Schema of its property, as the query string writes it."""
+    if "enum" in schema:
+        description = f"{schema['description']} Case-insensitive; a comma-separated list means any of them."
+        wire = {"type": "array", "items": {"type": "string", "enum": schema["enum"]}}
+    elif schema.get("type") == "boolean":
+        words = [*queryables.TRUE_WORDS, *queryables.FALSE_WORDS]
+        description = f"{schema['description']} Written {', '.join(words)} (case-insensitive)."
+        wire = {"type": "string", "enum": words}
+    else:
+        description = schema["description"]
+        wire = {key: value for key, value in schema.items() if key in ("type", "minimum", "maximum")}
+    return _query(name, description, wire)
 
 
 def _responses() -> dict:
     error = {"content": {core.JSON: {"schema": _ref("schemas", "exception")}}}
     return {
-        "InvalidParameter": {"description": "A query parameter is unknown or has an invalid value.", **error},
+        "InvalidParameter": {
+            "description": "A query parameter is unknown, given twice or has an invalid value.",
+            **error,
+        },
         "NotFound": {"description": "No such collection or feature.", **error},
         "NotModified": {"description": "The client's copy (If-None-Match) is current."},
     }
@@ -229,19 +262,7 @@ def _get(operation_id: str, summary: str, tag: str, parameters: list, responses:
 def _collection_paths(layer: str, tables: queryables.Tables) -> dict:
     title = core.layer_title(layer)
     f = _ref("parameters", "f")
-    filters = [
-        {
-            "name": name,
-            "in": "query",
-            "required": False,
-            "description": schema["description"]
-            + (" Case-insensitive; a comma-separated list means any of them." if "enum" in schema else ""),
-            "schema": {key: value for key, value in schema.items() if key in ("type", "enum", "minimum", "maximum")},
-            "style": "form",
-            "explode": False,
-        }
-        for name, schema in core.queryable_schemas(layer, tables).items()
-    ]
+    filters = [_filter(name, schema) for name, schema in core.queryable_schemas(layer, tables).items()]
     paging = [_ref("parameters", name) for name in ("bbox", "limit", "offset", "datetime")]
     feature_id = {
         "name": "featureId",

@@ -29,8 +29,12 @@ const LANGS = new Map([
   ["zh-cn", "zh-Hans"],
   ["zh-sg", "zh-Hans"],
 ]);
-const WHOLE = /^[+-]?\d+$/;
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+// The one strict grammar of numbers (webapp/queryables.py): ASCII digits, an optional leading "-",
+// fraction and exponent; no leading "+", "_", spaces, nan or inf; at most MAX_NUMBER_CHARS characters.
+const WHOLE = /^-?[0-9]+$/;
+const DECIMAL = /^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
+const MAX_NUMBER_CHARS = 32;
+const written = (pattern, text) => text.length <= MAX_NUMBER_CHARS && pattern.test(text);
 
 /** Every parameter the tables know, by name: the queryables (filters) and the page's own. */
 export function parameterTable(tables) {
@@ -57,9 +61,9 @@ export function roundHalfUp(x) {
 function choices(spec, raw, values) {
   const lookup = new Map(values.map((value) => [String(value).toLowerCase(), value]));
   const chosen = [];
-  for (const part of raw.split(",")) {
+  for (const part of raw === "" ? [] : raw.split(",")) {
     const key = part.trim().toLowerCase();
-    if (!key) continue;
+    if (!key) throw new QueryError(spec.name, `${JSON.stringify(raw)} has an empty item`);
     if (!lookup.has(key)) throw new QueryError(spec.name, `${JSON.stringify(part.trim())} is not known`);
     const value = lookup.get(key);
     if (!chosen.includes(value)) chosen.push(value);
@@ -68,9 +72,8 @@ function choices(spec, raw, values) {
 }
 
 function number(spec, raw) {
-  const text = raw.trim();
-  if (!DECIMAL.test(text)) throw new QueryError(spec.name, `${JSON.stringify(raw)} is not a number`);
-  const value = Number(text);
+  if (!written(DECIMAL, raw)) throw new QueryError(spec.name, `${JSON.stringify(raw)} is not a number`);
+  const value = Number(raw);
   const min = spec.min ?? Number.NEGATIVE_INFINITY;
   const max = spec.max ?? Number.POSITIVE_INFINITY;
   if (!Number.isFinite(value) || value < min || value > max) {
@@ -105,8 +108,7 @@ function parseValue(spec, raw) {
       throw new QueryError(spec.name, `${JSON.stringify(raw)} is not true or false`);
     }
     case "year": {
-      const text = raw.trim();
-      const year = WHOLE.test(text) ? Number(text) : Number.NaN;
+      const year = written(WHOLE, raw) ? Number(raw) : Number.NaN;
       if (!(year >= (spec.min ?? 1900) && year <= (spec.max ?? 2100))) {
         throw new QueryError(spec.name, `${JSON.stringify(raw)} is not a year from ${spec.min} to ${spec.max}`);
       }
