@@ -304,3 +304,14 @@ def test_a_public_url_may_carry_a_port_and_a_path(monkeypatch, value, stored):
     assert app.config["PUBLIC_URL"] == stored
     landing = app.test_client().get("/ogcapi").get_json()
     assert all(link["href"].startswith(f"{stored}/ogcapi") for link in landing["links"])
+
+
+def test_the_openapi_document_declares_the_406_on_every_operation(client):
+    document = client.get("/ogcapi/openapi?f=json", headers={"Accept-Encoding": "identity"}).get_json()
+    operations = [path["get"] for path in document["paths"].values()]
+    assert operations
+    assert all("406" in operation["responses"] for operation in operations)
+    # ...and the server answers it there, as documented.
+    response = client.get("/ogcapi/collections", headers={"Accept-Encoding": "*;q=0"})
+    assert response.status_code == 406
+    assert set(response.get_json()) >= {"code", "description"}

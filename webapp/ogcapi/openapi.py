@@ -237,6 +237,10 @@ def _responses() -> dict:
         },
         "NotFound": {"description": "No such collection or feature.", **error},
         "NotModified": {"description": "The client's copy (If-None-Match) is current."},
+        "NotAcceptable": {
+            "description": "Accept-Encoding rules out both gzip and identity (e.g. `*;q=0`).",
+            **error,
+        },
     }
 
 
@@ -254,7 +258,11 @@ def _get(operation_id: str, summary: str, tag: str, parameters: list, responses:
             "summary": summary,
             "tags": [tag],
             "parameters": parameters,
-            "responses": {**responses, "400": _ref("responses", "InvalidParameter")},
+            "responses": {
+                **responses,
+                "400": _ref("responses", "InvalidParameter"),
+                "406": _ref("responses", "NotAcceptable"),
+            },
         }
     }
 
