@@ -68,6 +68,8 @@ class Dataset:
     manifest: dict
     # Every listed file's bytes, by relative path (``hospitals.geojson``, ``context/x.geojson``).
     files: dict[str, bytes] = field(repr=False)
+    # The parsed layer collections, by layer: filled by ``load_dataset`` once they validated.
+    collections: dict[str, dict] = field(default_factory=dict, repr=False)
 
     def layer_files(self) -> dict[str, str]:
         """Layer name -> relative path, for the feature layers present, in schema order."""
@@ -268,21 +270,23 @@ def validate_dataset(dataset: Dataset) -> tuple[dict[str, dict], list[Problem]]:
     return collections, problems
 
 
-def load_dataset(directory: str | Path) -> tuple[Dataset, dict[str, dict]]:
-    """Read and validate the dataset: what the app does at start-up.
+def load_dataset(directory: str | Path) -> Dataset:
+    """Read and validate the dataset, as the app does at start-up (its collections parsed).
 
-    Returns the dataset and its parsed layer collections; raises ``DatasetError``
-    naming the first problem (and how many more there are).
+    Raises ``DatasetError`` naming the file and the first problem (and how many more
+    ``python -m geo validate DIRECTORY`` would list).
     """
     dataset = read_dataset(directory)
     collections, problems = validate_dataset(dataset)
     if problems:
-        more = f" (and {len(problems) - 1} more problem(s): run `python -m geo validate {directory}`)"
         first = problems[0]
         where = first.file if first.line is None else f"{first.file}:{first.line}"
-        who = f" [{first.record_id}]" if first.record_id else ""
-        raise DatasetError(where, f"{who.strip()} {first.message}".strip() + (more if len(problems) > 1 else ""))
-    return dataset, collections
+        message = f"[{first.record_id}] {first.message}" if first.record_id else first.message
+        if len(problems) > 1:
+            message += f" (and {len(problems) - 1} more: run `python -m geo validate {directory}`)"
+        raise DatasetError(where, message)
+    dataset.collections = collections
+    return dataset
 
 
 # -- comparing --------------------------------------------------------------
