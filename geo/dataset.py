@@ -97,7 +97,8 @@ def _feature_count(path: str, body: bytes) -> int:
     except UnicodeDecodeError:
         raise DatasetError(path, "not UTF-8 text") from None
     except json.JSONDecodeError as exc:
-        where = "truncated" if exc.pos >= len(body.rstrip()) else f"line {exc.lineno}"
+        # A collection is an object: a file that stops before its closing brace was cut short.
+        where = "truncated" if not body.rstrip().endswith(b"}") else f"line {exc.lineno}"
         raise DatasetError(path, f"not valid JSON ({where}: {exc.msg})") from None
     if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
         raise DatasetError(path, "not a GeoJSON FeatureCollection")
