@@ -231,3 +231,26 @@ def test_the_shipped_dataset_has_a_manifest_that_matches_its_files():
     }
     counts = {path: entry["features"] for path, entry in dataset.manifest["files"].items()}
     assert counts["links.geojson"] == len(geo.compile_data(DATA_DIR)[0].layers["links"]["features"])
+
+
+def test_a_read_during_a_swap_returns_one_whole_version(data_dir, monkeypatch):
+    directory = data_dir / "geojson"
+    old = read_dataset(directory)
+    new_files = {**old.files, "links.geojson": old.files["links.geojson"].replace(b"Pingshan", b"Pingshen")}
+    from geo import dataset as dataset_module
+
+    read_at = dataset_module._read_at
+    swapped = []
+
+    def swap_after_the_manifest(dir_fd, path):
+        body = read_at(dir_fd, path)
+        if path == MANIFEST and not swapped:
+            swapped.append(path)
+            write_dataset(directory, new_files)  # a build publishes mid-read
+        return body
+
+    monkeypatch.setattr(dataset_module, "_read_at", swap_after_the_manifest)
+    during = read_dataset(directory)
+    assert swapped and during.files in (old.files, new_files)
+    monkeypatch.undo()
+    assert read_dataset(directory).files == new_files
