@@ -94,7 +94,7 @@ def _with_xss_records(files: dict[str, bytes]) -> dict[str, bytes]:
     for key in list(props):
         if isinstance(props[key], str) and key.startswith(("name_", "description_", "district")):
             props[key] = XSS
-    props.update(id="xss-point", category=XSS, coord_source=XSS)
+    props.update(id="xss-point", coord_source=XSS)  # category and link_type: see test_safety
     props["sources"] = [{"title": XSS, "publisher": XSS, "date": XSS, "quote": XSS}]
     props["figures"] = [
         {"key": "area_km2", "value": XSS, "unit": XSS, "label_en": XSS, "label_zh_hant": XSS, "label_zh_hans": XSS}
@@ -119,7 +119,7 @@ def _with_xss_records(files: dict[str, bytes]) -> dict[str, bytes]:
     for key in list(link["properties"]):
         if key.startswith(("from_name_", "to_name_", "description_")):
             link["properties"][key] = XSS
-    link["properties"].update(id="xss-link", link_type=XSS, sources=props["sources"])
+    link["properties"].update(id="xss-link", sources=props["sources"])
     link["id"] = "xss-link"
     link["geometry"]["coordinates"] = [[114.0, 22.9], [114.2, 22.62]]
     links["features"].append(link)
