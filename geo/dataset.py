@@ -36,6 +36,7 @@ from pathlib import Path
 from geo import io
 from geo.problems import Problem
 from geo.schema import LAYERS
+from geo.validate import check_collections
 
 MANIFEST = "manifest.json"
 # A rebuild that would drop more than this share of a layer's records (or all of them)
@@ -227,12 +228,21 @@ def read_dataset(directory: str | Path) -> Dataset:
     """
     directory = Path(directory)
     for attempt in range(READ_ATTEMPTS):
+        before = _inode(directory)
         try:
             return _read_once(directory)
         except DatasetError:
-            if attempt == READ_ATTEMPTS - 1:
+            # Retry only if a build switched the directory meanwhile; damage is reported at once.
+            if attempt == READ_ATTEMPTS - 1 or _inode(directory) == before:
                 raise
     raise AssertionError("unreachable")
+
+
+def _inode(directory: Path) -> int | None:
+    try:
+        return os.stat(directory).st_ino
+    except OSError:
+        return None
 
 
 def validate_dataset(dataset: Dataset) -> tuple[dict[str, dict], list[Problem]]:
@@ -240,8 +250,6 @@ def validate_dataset(dataset: Dataset) -> tuple[dict[str, dict], list[Problem]]:
 
     Returns the parsed layer collections (by layer) and the problems found.
     """
-    from geo.validate import check_collections
-
     problems: list[Problem] = []
     collections: dict[str, object] = {}
     files: dict[str, str] = {}
@@ -259,15 +267,9 @@ def validate_dataset(dataset: Dataset) -> tuple[dict[str, dict], list[Problem]]:
         except DatasetError as exc:
             problems.append(Problem(where, None, exc.problem))
     problems.extend(check_collections(collections, files))
-    for path in sorted(dataset.files):
-        if (
-            path != MANIFEST
-            and path not in dataset.layer_files().values()
-            and path not in dataset.context_files().values()
-        ):
-            problems.append(
-                Problem(str(dataset.directory / path), None, "not a layer of geo.schema nor a context file")
-            )
+    known = {*dataset.layer_files().values(), *dataset.context_files().values()}
+    for path in sorted(set(dataset.files) - known):
+        problems.append(Problem(str(dataset.directory / path), None, "not a layer of geo.schema nor a context file"))
     return collections, problems
 
 
