@@ -80,6 +80,15 @@ _FLAT_TYPES = {
 }
 
 
+# Each spec as (key, flattened types, whether a bool is one of them): the check above
+# runs for every property of every feature, so it is done without a call per property.
+_SPEC_TYPES = {
+    id(spec): [(key, _flat_types(types), bool in _flat_types(types)) for key, types in spec.items()]
+    for spec in (FEATURE_PROPERTIES, LINK_PROPERTIES)
+}
+_MISSING = object()
+
+
 def _inside(lon: float, lat: float, bounds) -> bool:
     return bounds[0] <= lon <= bounds[2] and bounds[1] <= lat <= bounds[3]
 
@@ -188,11 +197,12 @@ def check_feature(feature, layer: str, file: str) -> list[Problem]:
     if props.get("layer") not in (layer, None) and layer in LAYERS:
         report(f"properties.layer {props.get('layer')!r} but the feature is in {layer}")
     spec = LINK_PROPERTIES if layer == LINK_LAYER else FEATURE_PROPERTIES
-    for key, types in spec.items():
-        if key not in props:
+    for key, flat, takes_bool in _SPEC_TYPES[id(spec)]:
+        value = props.get(key, _MISSING)
+        if value is _MISSING:
             report(f"required property '{key}' is missing")
-        elif not _is_type(props[key], types):
-            report(f"property '{key}' is {props[key]!r}: expected {_type_name(types)}")
+        elif not isinstance(value, flat) or (value.__class__ is bool and not takes_bool):
+            report(f"property '{key}' is {value!r}: expected {_type_name(spec[key])}")
     prefixes = ("description",) if layer == LINK_LAYER else ("name", "description")
     for prefix in prefixes:
         for lang in LANGS:
