@@ -25,6 +25,7 @@ import shapely
 from shapely.strtree import STRtree
 
 from geo.boundaries import AdminUnit, Boundaries
+from geo.dataset import write_dataset
 from geo.schema import (
     CATEGORIES,
     COORD_DECIMALS,
@@ -368,17 +369,20 @@ def generate_collection(n: int, seed: int = 0, layer: str = "enterprises") -> di
 
 
 def write_data_dir(path: str | Path, n: int, seed: int = 0, layers: tuple[str, ...] = ("enterprises",)) -> list[Path]:
-    """Write ``<path>/geojson/<layer>.geojson`` for each of ``layers``; the app serves it via ``GBA_DATA_DIR``.
+    """Publish ``<path>/geojson/`` with ``<layer>.geojson`` for each of ``layers``; the app serves it via ``GBA_DATA_DIR``.
 
-    Keys are sorted as in the build's files; orjson keeps writing 100k features
-    to a second or two.  Returns the files written.
+    Written as a whole dataset with its manifest (``geo.dataset.write_dataset``), keys
+    sorted as in the build's files; orjson keeps writing 100k features to a second or
+    two.  Returns the layer files written.
     """
     directory = Path(path) / "geojson"
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for offset, layer in enumerate(layers):
-        target = directory / f"{layer}.geojson"
-        collection = generate_collection(n, seed=seed + offset, layer=layer)
-        target.write_bytes(orjson.dumps(collection, option=orjson.OPT_SORT_KEYS) + b"\n")
-        written.append(target)
-    return written
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    texts = {
+        f"{layer}.geojson": orjson.dumps(
+            generate_collection(n, seed=seed + offset, layer=layer), option=orjson.OPT_SORT_KEYS
+        )
+        + b"\n"
+        for offset, layer in enumerate(layers)
+    }
+    write_dataset(directory, texts)
+    return [directory / name for name in texts]

@@ -21,6 +21,7 @@ from shapely.geometry import LineString, MultiPolygon, Point, Polygon, mapping, 
 from geo import datum, io
 from geo.boundaries import Boundaries
 from geo.context import outline_levels
+from geo.dataset import changed_files, write_dataset
 from geo.geocode import Geocoder
 from geo.problems import Problem
 from geo.schema import (
@@ -642,21 +643,10 @@ def render(compiled: Compiled) -> dict[str, str]:
 
 
 def write_layers(texts: dict[str, str], out_dir: Path) -> list[Path]:
-    """Replace the built files; each is swapped in atomically, and only after everything compiled."""
-    written = []
-    for name in sorted(texts):
-        path = Path(out_dir) / name
-        io.write_text_atomic(path, texts[name])
-        written.append(path)
-    return written
+    """Publish the built files as one dataset: all of them switch at once, or none (``geo.dataset``)."""
+    return write_dataset(Path(out_dir), texts)
 
 
 def stale_layers(texts: dict[str, str], out_dir: Path) -> list[str]:
-    """Built files (by name without .geojson) that differ on disk from what the sources build to."""
-    stale = []
-    for name, text in sorted(texts.items()):
-        layer = name.removesuffix(".geojson")
-        path = Path(out_dir) / name
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            stale.append(layer)
-    return stale
+    """Built files (by name without .geojson) that differ from the published dataset (all, if it is damaged)."""
+    return [name.removesuffix(".geojson") for name in changed_files(Path(out_dir), texts)]

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from geo import boundaries as boundaries_mod
 from geo import pipeline
+from geo.dataset import MAX_REMOVED_SHARE, DatasetError, read_dataset, validate_dataset
 from geo.geocode import GazetteerError, default_geocoder
-from geo.problems import PipelineError
+from geo.problems import PipelineError, Problem
 from geo.validate import check_files
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -29,31 +30,67 @@ def _report(problems, what: str) -> int:
 
 
 def cmd_build(args) -> int:
-    if args.if_stale:
+    try:
+        if args.if_stale:
+            try:
+                stale = pipeline.stale(args.data_dir, args.out_dir, boundaries_path=args.boundaries)
+            except PipelineError as exc:
+                return _report(exc.problems, "build failed, no file was changed")
+            if not stale:
+                print("data is up to date", file=sys.stderr)
+                return 0
         try:
-            stale = pipeline.stale(args.data_dir, args.out_dir, boundaries_path=args.boundaries)
+            written = pipeline.build(
+                args.data_dir,
+                args.out_dir,
+                progress=_progress(args.quiet),
+                boundaries_path=args.boundaries,
+                allow_removals=args.allow_removals,
+            )
         except PipelineError as exc:
             return _report(exc.problems, "build failed, no file was changed")
-        if not stale:
-            print("data is up to date", file=sys.stderr)
-            return 0
-    try:
-        written = pipeline.build(
-            args.data_dir, args.out_dir, progress=_progress(args.quiet), boundaries_path=args.boundaries
-        )
-    except PipelineError as exc:
-        return _report(exc.problems, "build failed, no file was changed")
-    except (GazetteerError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        except (GazetteerError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    except (DatasetError, OSError) as exc:
+        return _io_error(exc)
+    if not written:
+        print("data is up to date", file=sys.stderr)
     for path in written:
         print(f"wrote {path}")
     return 0
 
 
+def _io_error(exc: Exception) -> int:
+    """One line for a file system failure (read-only, disk full, permission denied), never a traceback."""
+    if isinstance(exc, OSError) and not isinstance(exc, DatasetError):
+        where = exc.filename if exc.filename is not None else "data"
+        exc = f"{where}: {exc.strerror or exc}"
+    print(f"error: {exc}", file=sys.stderr)
+    return 1
+
+
+def _validate_files(paths: list[Path]) -> list:
+    """Problems of GeoJSON files and of dataset directories (read with their manifest)."""
+    problems = check_files([p for p in paths if not p.is_dir()])
+    for directory in (p for p in paths if p.is_dir()):
+        try:
+            problems.extend(validate_dataset(read_dataset(directory))[1])
+        except DatasetError as exc:
+            problems.append(Problem(exc.file, None, exc.problem))
+    return problems
+
+
 def cmd_validate(args) -> int:
+    try:
+        return _validate(args)
+    except OSError as exc:
+        return _io_error(exc)
+
+
+def _validate(args) -> int:
     if args.files:
-        problems = check_files([Path(f) for f in args.files])
+        problems = _validate_files([Path(f) for f in args.files])
         if problems:
             return _report(problems, "validation failed")
         print(f"ok: {len(args.files)} file(s) valid")
@@ -70,8 +107,7 @@ def cmd_validate(args) -> int:
     if problems:
         return _report(problems, "validation failed")
     out_dir = Path(args.data_dir) / "geojson"
-    built = sorted(out_dir.glob("*.geojson"))
-    problems = check_files(built)
+    problems = _validate_files([out_dir])
     if problems:
         return _report(problems, "validation of the built files failed")
     stale = pipeline.stale_layers_of(compiled, out_dir)
@@ -131,10 +167,19 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("build", help="build data/geojson/*.geojson from data/sources/")
     p.add_argument("--out-dir", type=Path, default=None, help="write here instead of DATA_DIR/geojson")
     p.add_argument("--if-stale", action="store_true", help="do nothing when the built files are up to date")
+    p.add_argument(
+        "--allow-removals",
+        action="store_true",
+        help=f"publish even if a layer loses more than {MAX_REMOVED_SHARE:.0%} of its records".replace("%", "%%"),
+    )
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("validate", help="validate the sources and built files, or the GeoJSON FILES given")
-    p.add_argument("files", nargs="*", help="GeoJSON files to validate instead of the data directory")
+    p.add_argument(
+        "files",
+        nargs="*",
+        help="GeoJSON files or dataset directories (with manifest.json) instead of the data directory",
+    )
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("geocode", help="look places up with the configured geocoder")

@@ -7,6 +7,7 @@ from pathlib import Path
 from geo import datum
 from geo.boundaries import Boundaries
 from geo.build import Compiled, compile_layers, render, stale_layers, write_layers
+from geo.dataset import removals, remove_stale
 from geo.geocode import Geocoder, default_geocoder
 from geo.problems import PipelineError, Problem
 from geo.sources import read_sources
@@ -52,13 +53,28 @@ def build(
     geocoder: Geocoder | None = None,
     progress=lambda _m: None,
     boundaries_path: Path | None = None,
+    allow_removals: bool = False,
 ) -> list[Path]:
-    """Compile and write every layer file; raise ``PipelineError`` (writing nothing) on any problem."""
+    """Compile and publish the dataset; return the files written (none when nothing changed).
+
+    Raises ``PipelineError`` (writing nothing) on any problem in the sources, and when
+    the build would remove more than ``geo.dataset.MAX_REMOVED_SHARE`` of a layer's
+    published records, unless ``allow_removals``.  I/O failures raise ``DatasetError``.
+    """
     data_dir = Path(data_dir)
     compiled, problems = compile_data(data_dir, geocoder, progress, boundaries_path)
     if problems:
         raise PipelineError(problems)
-    return write_layers(render(compiled), Path(out_dir) if out_dir else data_dir / "geojson")
+    texts = render(compiled)
+    directory = Path(out_dir) if out_dir else data_dir / "geojson"
+    remove_stale(directory)  # what a killed build left behind (nothing to do, nothing written)
+    if not stale_layers(texts, directory):
+        return []
+    if not allow_removals:
+        refused = removals(directory, texts)
+        if refused:
+            raise PipelineError(refused)
+    return write_layers(texts, directory)
 
 
 def stale(

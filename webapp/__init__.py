@@ -60,16 +60,20 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     app.config["MINIFY_ASSETS"] = _flag("MINIFY_ASSETS", app.config["MINIFY_ASSETS"])
 
+    from geo.dataset import load_dataset
     from webapp import downloads, errors, http, image, oembed, ogcapi, queryables, search, security, views
     from webapp.providers import load_provider
 
     # The parameter tables; a test may pass its own (e.g. with one more queryable).
     tables = app.config.get("QUERYABLE_TABLES") or queryables.TABLES
+    # One consistent, validated version of the published files, or no app: a damaged
+    # dataset raises DatasetError naming the file and the problem.
+    dataset = load_dataset(Path(app.config["DATA_DIR"]) / "geojson")
     provider = load_provider(
-        app.config["FEATURE_PROVIDER"], data_dir=app.config["DATA_DIR"], queryables=tables.queryables
+        app.config["FEATURE_PROVIDER"], data_dir=app.config["DATA_DIR"], queryables=tables.queryables, dataset=dataset
     )
     app.extensions["gba_provider"] = provider
-    app.extensions["gba_context"] = downloads.load_context(app.config["DATA_DIR"])
+    app.extensions["gba_context"] = downloads.load_context(dataset)
     # Jurisdictions outside the GBA that the data names (Beijing) are valid filter values too.
     found = {j for layer in provider.layers() for j in provider.values(layer, "jurisdiction")}
     app.extensions["gba_tables"] = tables.resolved(provider.layers(), found)

@@ -7,14 +7,13 @@ from the configured provider.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
-from pathlib import Path
 
 import orjson
 from flask import Blueprint, Response, current_app, request
 
 from geo.context import OUTLINE_LEVELS
+from geo.dataset import Dataset
 from geo.schema import BOUNDARY_ATTRIBUTION, DATA_ATTRIBUTION, DATA_LICENCE, TRANSLATED_TEXTS, URL_LANGS
 from webapp import queryables
 from webapp.errors import NotFound
@@ -64,14 +63,9 @@ def texts_in(items: list[bytes], lang: str) -> list[bytes]:
     return projected
 
 
-def load_context(data_dir: str) -> dict[str, tuple[bytes, str]]:
-    """The display-only context collections (jurisdiction outlines) with their ETags, read once."""
-    directory = Path(data_dir) / "geojson" / "context"
-    loaded = {}
-    for path in sorted(directory.glob("*.geojson")):
-        body = path.read_bytes()
-        loaded[path.stem] = (body, hashlib.sha256(body).hexdigest()[:24])
-    return loaded
+def load_context(dataset: Dataset) -> dict[str, tuple[bytes, str]]:
+    """The display-only context collections (jurisdiction outlines) with their ETags (from the manifest)."""
+    return {name: (dataset.files[path], dataset.sha256(path)[:24]) for name, path in dataset.context_files().items()}
 
 
 def context_levels(loaded: Mapping[str, object]) -> list[tuple[str, int]]:

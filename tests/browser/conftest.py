@@ -22,6 +22,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, Request, Route, sync_playwright
 from werkzeug.serving import make_server
 
+from geo.dataset import read_dataset, write_dataset
 from tests.conftest import DATA_DIR, REPO
 from webapp import create_app
 
@@ -90,16 +91,16 @@ def live_server() -> Iterator[LiveServer]:
     server.stop()
 
 
-def _add_xss_records(data_dir: Path) -> None:
-    """A point and a link whose every text field is markup, added to the built mini dataset."""
-    geojson = data_dir / "geojson"
-    hospitals = json.loads((geojson / "hospitals.geojson").read_text(encoding="utf-8"))
+def _with_xss_records(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The built mini dataset's files with a point and a link whose every text field is markup."""
+    files = dict(files)
+    hospitals = json.loads(files["hospitals.geojson"])
     point = copy.deepcopy(hospitals["features"][0])
     props = point["properties"]
     for key in list(props):
         if isinstance(props[key], str) and key.startswith(("name_", "description_", "district")):
             props[key] = XSS
-    props.update(id="xss-point", category=XSS, coord_source=XSS)
+    props.update(id="xss-point", coord_source=XSS)  # category and link_type: see test_safety
     props["sources"] = [{"title": XSS, "publisher": XSS, "date": XSS, "quote": XSS}]
     props["figures"] = [
         {"key": "area_km2", "value": XSS, "unit": XSS, "label_en": XSS, "label_zh_hant": XSS, "label_zh_hans": XSS}
@@ -117,26 +118,26 @@ def _add_xss_records(data_dir: Path) -> None:
     point["id"] = "xss-point"
     point["geometry"]["coordinates"] = [114.2, 22.62]
     hospitals["features"].append(point)
-    (geojson / "hospitals.geojson").write_text(json.dumps(hospitals, ensure_ascii=False), encoding="utf-8")
+    files["hospitals.geojson"] = json.dumps(hospitals, ensure_ascii=False).encode()
 
-    links = json.loads((geojson / "links.geojson").read_text(encoding="utf-8"))
+    links = json.loads(files["links.geojson"])
     link = copy.deepcopy(links["features"][0])
     for key in list(link["properties"]):
         if key.startswith(("from_name_", "to_name_", "description_")):
             link["properties"][key] = XSS
-    link["properties"].update(id="xss-link", link_type=XSS, sources=props["sources"])
+    link["properties"].update(id="xss-link", sources=props["sources"])
     link["id"] = "xss-link"
     link["geometry"]["coordinates"] = [[114.0, 22.9], [114.2, 22.62]]
     links["features"].append(link)
-    (geojson / "links.geojson").write_text(json.dumps(links, ensure_ascii=False), encoding="utf-8")
+    files["links.geojson"] = json.dumps(links, ensure_ascii=False).encode()
+    return files
 
 
 @pytest.fixture(scope="session")
 def xss_data_dir(mini_data_dir: Path, tmp_path_factory) -> Path:
     """The mini dataset (a Hong Kong and a mainland point) plus records named with markup."""
     root = tmp_path_factory.mktemp("xss-data")
-    shutil.copytree(mini_data_dir / "geojson", root / "geojson")
-    _add_xss_records(root)
+    write_dataset(root / "geojson", _with_xss_records(read_dataset(mini_data_dir / "geojson").files))
     return root
 
 

@@ -43,7 +43,24 @@ def test_a_layer_that_fails_to_load_is_reported_and_the_rest_drawn(page, live_se
     assert drawn(page, "links")["lines"] > 0
 
 
+def with_markup_in_enums(route) -> None:
+    """The layer as served, with markup in the xss records' category and link type too.
+
+    The app refuses to start on such values (they fail validation), so they are put in
+    on the way to the browser: the page must treat whatever it receives as text.
+    """
+    response = route.fetch()
+    body = response.json()
+    for feature in body["features"]:
+        if feature["id"] == "xss-point":
+            feature["properties"]["category"] = XSS
+        elif feature["id"] == "xss-link":
+            feature["properties"]["link_type"] = XSS
+    route.fulfill(response=response, json=body)
+
+
 def test_markup_in_the_data_is_shown_as_text_and_never_runs(page, xss_server, traffic):
+    page.route("**/download/*.geojson?*", with_markup_in_enums)
     open_map(page, xss_server.url + "/?lang=en")
     page.evaluate("(id) => GBAMap.focus(id)", "xss-point")
     content = popup(page)

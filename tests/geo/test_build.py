@@ -1,5 +1,6 @@
 """Building: derived properties, approximated outlines, determinism, atomic writes, staleness."""
 
+import errno
 import json
 import os
 import shutil
@@ -10,6 +11,7 @@ import yaml
 import geo
 from geo.build import area_matched_outline, geodesic_area_km2
 from geo.context import OUTLINE_LEVELS
+from geo.dataset import DatasetError
 from geo.pipeline import load_boundaries
 from tests.conftest import DATA_DIR, MINI_SOURCES
 
@@ -132,23 +134,27 @@ def test_failed_build_leaves_old_files_intact(data_dir):
     assert "category 'spaceport' is not one of the hospitals categories" in str(caught.value)
     after = {p.name: p.read_bytes() for p in (data_dir / "geojson").rglob("*.geojson")}
     assert after == before
-    assert not [p for p in (data_dir / "geojson").rglob("*") if p.name.endswith(".tmp")]
+    assert sorted(p.name for p in data_dir.iterdir()) == ["boundaries", "geojson", "sources"]
 
 
-def test_interrupted_write_keeps_the_old_file(data_dir, monkeypatch):
+def test_interrupted_write_keeps_the_old_dataset(data_dir, monkeypatch):
     geo.build(data_dir)
-    path = data_dir / "geojson" / "agencies.geojson"
-    before = path.read_bytes()
+    before = {p: p.read_bytes() for p in (data_dir / "geojson").rglob("*") if p.is_file()}
     edit(data_dir, "agencies", lambda rows: rows[0].update(name_en="Renamed"))
+    real_write = os.write
+    calls = []
 
-    def fail(*_args):
-        raise OSError("disk full")
+    def fill_the_disk(fd, data):
+        calls.append(fd)
+        if len(calls) > 3:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write(fd, data)
 
-    monkeypatch.setattr(os, "replace", fail)
-    with pytest.raises(OSError, match="disk full"):
+    monkeypatch.setattr(os, "write", fill_the_disk)
+    with pytest.raises(DatasetError, match="geojson: cannot write: No space left on device"):
         geo.build(data_dir)
-    assert path.read_bytes() == before
-    assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
+    assert {p: p.read_bytes() for p in (data_dir / "geojson").rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in data_dir.iterdir()) == ["boundaries", "geojson", "sources"]
 
 
 def test_stale_detects_edited_sources(data_dir):

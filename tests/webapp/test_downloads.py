@@ -6,6 +6,7 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
+from geo.dataset import read_dataset, write_dataset
 from geo.schema import LAYERS, TRANSLATED_TEXTS
 from geo.validate import check_files
 from tests.conftest import DATA_DIR
@@ -160,13 +161,9 @@ def test_the_page_draws_the_outline_levels_that_were_built(tmp_path):
     # An older build with the full-detail file only: it is drawn at every zoom.
     assert downloads.context_levels({"jurisdictions": 0}) == [("jurisdictions", 0)]
     assert downloads.context_levels({}) == []
-    data = tmp_path / "geojson"
-    (data / "context").mkdir(parents=True)
-    for layer in LAYERS:
-        (data / f"{layer}.geojson").write_bytes((DATA_DIR / "geojson" / f"{layer}.geojson").read_bytes())
-    (data / "context" / "jurisdictions.geojson").write_bytes(
-        (DATA_DIR / "geojson" / "context" / "jurisdictions.geojson").read_bytes()
-    )
+    shipped = read_dataset(DATA_DIR / "geojson").files
+    kept = [f"{layer}.geojson" for layer in LAYERS] + ["context/jurisdictions.geojson"]
+    write_dataset(tmp_path / "geojson", {path: shipped[path] for path in kept})
     html = create_app({"TESTING": True, "DATA_DIR": str(tmp_path)}).test_client().get("/embed").get_data(as_text=True)
     assert '"contextLevels":[{"url":"/context/jurisdictions.geojson","minZoom":0}]' in html
 

@@ -13,6 +13,7 @@ import shapely
 from shapely.geometry import shape
 
 from bench.synthetic import jurisdiction_bbox, pingshan_bbox
+from geo.dataset import write_dataset
 from geo.schema import LAYER_CATEGORIES, LAYER_LABELS, LAYERS, LINK_LAYER
 from tests.conftest import DATA_DIR, REPO
 from tests.gis.api_data import XSS_ID, XSS_NAME, write_api_data_dir
@@ -217,9 +218,8 @@ def test_collection_describes_its_layer_and_documents_its_filters(client, layer)
 
 
 def test_an_empty_collection_has_no_extent_and_no_items(tmp_path):
-    (tmp_path / "geojson").mkdir()
     empty = {"type": "FeatureCollection", "features": []}
-    (tmp_path / "geojson" / "hospitals.geojson").write_text(json.dumps(empty))
+    write_dataset(tmp_path / "geojson", {"hospitals.geojson": json.dumps(empty)})
     client = create_app({"TESTING": True, "DATA_DIR": str(tmp_path)}).test_client()
     assert "extent" not in client.get(f"{API}/collections/hospitals").get_json()
     body = client.get(f"{API}/collections/hospitals/items?bbox=113,22,115,23").get_json(force=True)

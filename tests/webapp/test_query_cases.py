@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qsl
 
+import orjson
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from tests.conftest import REPO
+from geo.dataset import read_dataset, write_dataset
+from tests.conftest import DATA_DIR, REPO
 from webapp import create_app, queryables
 from webapp.errors import InvalidParameter
 from webapp.mapview import fixture_text
@@ -74,16 +76,36 @@ def test_parse_case_on_the_downloads(case, client):
         assert response.status_code == 200, response.get_json()
 
 
+def _complete(record: dict) -> dict:
+    """The case's record with the properties it leaves out (the app serves valid records only) taken
+    from a shipped record of its layer; what the case gives wins."""
+    layer = record["properties"]["layer"]
+    base = orjson.loads(read_dataset(DATA_DIR / "geojson").files[f"{layer}.geojson"])["features"][0]["properties"]
+    properties = {**base, **record["properties"]}
+    properties["sources"] = record["properties"].get("sources") or base["sources"]
+    geometry = record["geometry"]
+    if layer == "zones" and geometry["type"] == "Point":
+        # A zone is an area: a square of about 20 m around the case's point.
+        lon, lat = geometry["coordinates"]
+        ring = [[round(lon + dx, 6), round(lat + dy, 6)] for dx, dy in SQUARE]
+        geometry = {"type": "Polygon", "coordinates": [ring]}
+    return {**record, "properties": properties, "geometry": geometry}
+
+
+SQUARE = [(-1e-4, -1e-4), (1e-4, -1e-4), (1e-4, 1e-4), (-1e-4, 1e-4), (-1e-4, -1e-4)]  # counter-clockwise
+
+
 @pytest.fixture(scope="module")
 def match_app(tmp_path_factory):
     root = tmp_path_factory.mktemp("match-data")
-    (root / "geojson").mkdir()
     layers: dict[str, list] = {}
     for record in MATCH["records"]:
-        layers.setdefault(record["properties"]["layer"], []).append(record)
-    for layer, features in layers.items():
-        collection = {"type": "FeatureCollection", "features": features}
-        (root / "geojson" / f"{layer}.geojson").write_text(json.dumps(collection), encoding="utf-8")
+        layers.setdefault(record["properties"]["layer"], []).append(_complete(record))
+    texts = {
+        f"{layer}.geojson": json.dumps({"type": "FeatureCollection", "features": features})
+        for layer, features in layers.items()
+    }
+    write_dataset(root / "geojson", texts)
     return create_app({"TESTING": True, "DATA_DIR": str(root)})
 
 

@@ -1,5 +1,8 @@
 """The default provider: the built GeoJSON files, loaded once at start-up.
 
+The files are read as one dataset (``geo.dataset``): one consistent version, checked
+against its manifest and validated, or the app does not start.
+
 Each feature is serialised once, ahead of time; a spatial index (shapely's
 STRtree) answers bbox look-ups and per-value index arrays answer the equality
 filters, so a request is an index look-up plus byte assembly, with no GeoJSON
@@ -16,7 +19,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +27,7 @@ import shapely
 from shapely.geometry import shape
 from shapely.strtree import STRtree
 
+from geo.dataset import Dataset, load_dataset
 from geo.schema import LAYERS
 from webapp.providers.base import FeatureProvider, Filters, Page, ProviderConfigError
 
@@ -175,24 +178,35 @@ def _group(features, values_of) -> dict[object, np.ndarray]:
 class FileProvider(FeatureProvider):
     """Serve ``<data_dir>/geojson/<layer>.geojson`` for every layer found there."""
 
-    def __init__(self, data_dir: str | Path, layers: tuple[str, ...] = LAYERS, queryables: tuple | None = None):
+    def __init__(
+        self,
+        data_dir: str | Path,
+        layers: tuple[str, ...] = LAYERS,
+        queryables: tuple | None = None,
+        dataset: Dataset | None = None,
+    ):
+        """Index the layers of ``dataset`` (read and validated from ``data_dir/geojson`` when not given).
+
+        The dataset's parsed collections are consumed: their feature lists are emptied.
+        """
         if queryables is None:
             from webapp.queryables import QUERYABLES as queryables
-        directory = Path(data_dir) / "geojson"
-        if not directory.is_dir():
-            raise ProviderConfigError(f"{directory} does not exist: build the data first (`make data`)")
+        if dataset is None:
+            dataset = load_dataset(Path(data_dir) / "geojson")
         self._layers: dict[str, _Layer] = {}
-        for layer in layers:
-            path = directory / f"{layer}.geojson"
-            if not path.exists():
+        for layer, path in dataset.layer_files().items():
+            if layer not in layers:
                 continue
+            # Only ``features`` may hold the parsed list, so that emptying it frees the dicts.
+            features = dataset.collections.pop(layer).get("features")
+            etag = dataset.sha256(path)[:16]
             try:
-                self._layers[layer] = _load(layer, path, queryables)
-            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
-                raise ProviderConfigError(f"{path}: cannot be served ({exc})") from exc
+                self._layers[layer] = _Layer(layer, features, etag, queryables)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise ProviderConfigError(f"{dataset.directory / path}: cannot be served ({exc})") from exc
         if not self._layers:
-            raise ProviderConfigError(f"{directory} holds no layer file (*.geojson): run `make data`")
-        self._version = "-".join(layer.etag for layer in self._layers.values())
+            raise ProviderConfigError(f"{dataset.directory} holds no layer file (*.geojson): run `make data`")
+        self._version = dataset.version
         spans = [layer.year_span for layer in self._layers.values() if layer.year_span is not None]
         self._year_span = (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
 
@@ -275,17 +289,3 @@ class FileProvider(FeatureProvider):
             if index is not None:
                 return name, orjson.loads(data.blobs[index])
         return None
-
-
-def _load(layer: str, path: Path, queryables: tuple) -> _Layer:
-    """Read and index one layer file; the file's bytes and parsed dicts are freed on the way."""
-    raw = path.read_bytes()
-    etag = hashlib.sha256(raw).hexdigest()[:16]
-    collection = orjson.loads(raw)
-    del raw
-    if not isinstance(collection, dict):
-        raise TypeError("the file is not a GeoJSON FeatureCollection")
-    # Only ``features`` may hold the parsed list, so that emptying it frees the dicts.
-    features = collection.pop("features", None) or []
-    del collection
-    return _Layer(layer, features, etag, queryables)
