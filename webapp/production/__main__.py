@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from webapp.production.nginx import render_config, write_error_pages
+from webapp.production.nginx import listen_address, render_config, write_error_pages
 from webapp.production.tree import write_public_tree
 
 NGINX_PATHS = ("/usr/sbin/nginx", "/usr/local/sbin/nginx")
@@ -150,6 +150,7 @@ class ProductionServer:
             (self.run_dir / directory).mkdir(parents=True, exist_ok=True)
         self.socket_path.unlink(missing_ok=True)
         os.environ.update(env)  # the app below must read the same settings as gunicorn's
+        print("loading the app to write the static files nginx serves", flush=True)
         app = create_app()
         files = write_public_tree(app, self.run_dir / "public")
         pages = write_error_pages(app, self.run_dir / "errors")
@@ -184,6 +185,7 @@ class ProductionServer:
     def start(self, env: dict[str, str]) -> None:
         nginx = find_nginx()
         config = self.prepare(env)
+        print(f"starting gunicorn ({self.workers} workers) on {self.socket_path}", flush=True)
         self.gunicorn = _spawn(
             [
                 sys.executable,
@@ -204,6 +206,7 @@ class ProductionServer:
             env={**os.environ, **env},
         )
         _wait_until_accepting(self.gunicorn, "gunicorn", socket.AF_UNIX, str(self.socket_path), START_TIMEOUT_S)
+        print(f"starting nginx on {listen_address(self.host, self.port)} ({config})", flush=True)
         self.nginx = _spawn(
             [nginx, "-p", f"{self.run_dir}/", "-c", str(config), "-e", "stderr", "-g", "daemon off;"],
             env=dict(os.environ),

@@ -26,6 +26,7 @@ REPEATED_HEADERS = (
     "Access-Control-Expose-Headers",
     "Cross-Origin-Resource-Policy",
     "X-Content-Type-Options",
+    "Referrer-Policy",
 )
 # Added to every static file even if the app did not send it: browsers must not guess
 # the type of a file served as bytes from disk.
