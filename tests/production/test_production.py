@@ -139,6 +139,13 @@ def test_a_query_string_or_an_unknown_file_goes_to_the_app(production, client):
     assert filtered.body == client.get("/download/hospitals.geojson?texts=en").get_data()
     stale = fetch(production.port, "/assets/gba/000000000000/js/main.js")
     assert stale.status == 404 and stale.headers["Content-Type"] == "application/json"
+    preflight = fetch(
+        production.port,
+        "/download/all.geojson",
+        {"Origin": "https://news.example.com", "Access-Control-Request-Method": "GET"},
+        method="OPTIONS",
+    )
+    assert preflight.status in (200, 204) and "Last-Modified" not in preflight.headers  # the app's answer
     wrong_method = fetch(production.port, "/download/all.geojson", method="DELETE")
     assert wrong_method.status == 405 and wrong_method.headers["Content-Type"] == "application/json"
 
