@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install browser fonts node data validate run serve test test-js test-fast screenshots bench audit lint format boundaries clean
+.PHONY: help install browser fonts nginx node data validate run serve test test-js test-fast screenshots bench audit lint format boundaries clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -35,6 +35,12 @@ fonts: ## install Debian's Noto CJK fonts (for /image.png in Chinese), if no Chi
 		echo "warning: could not install fonts-noto-cjk (not root?): static images in Chinese will answer 503 until it is installed" >&2; \
 	fi
 
+nginx: ## install Debian's nginx (for make serve and its tests), if missing
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+		echo "installing nginx (apt-get) for the production setup"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
+	fi
+
 data: install ## rebuild data/geojson/*.geojson from data/sources/
 	$(PY) -m geo build
 
@@ -45,17 +51,17 @@ run: install fonts ## serve the map at http://$(HOST):$(PORT) (builds the data f
 	$(PY) -m geo -q build --if-stale
 	GBA_PUBLIC_URL=$${GBA_PUBLIC_URL:-http://$(HOST):$(PORT)} $(VENV)/bin/flask --app webapp run --host $(HOST) --port $(PORT)
 
-serve: install fonts ## production serving with gunicorn (WORKERS=2)
-	GLIBC_TUNABLES=glibc.malloc.hugetlb=1 $(VENV)/bin/gunicorn --preload --workers $${WORKERS:-2} --bind $(HOST):$(PORT) 'webapp:create_app()'
+serve: install fonts nginx ## production serving: nginx in front of gunicorn (WORKERS=2), see docs/production.md
+	GLIBC_TUNABLES=glibc.malloc.hugetlb=1 $(PY) -m webapp.production --host $(HOST) --port $(PORT) --workers $${WORKERS:-2}
 
-test: install browser fonts node ## run the whole test suite (unit, API, GIS clients, real browser, JS unit tests)
+test: install browser fonts node nginx ## run the whole test suite (unit, API, GIS clients, real browser, JS unit tests)
 	$(PY) -m pytest
 	node --test tests/js/
 
 screenshots: install browser ## run the browser tests and refresh docs/screenshots/ for the README
 	GBA_UPDATE_SCREENSHOTS=1 $(PY) -m pytest -m browser -q
 
-test-fast: install ## the tests without the browser
+test-fast: install nginx ## the tests without the browser
 	$(PY) -m pytest -m "not browser"
 
 bench: install ## benchmark against pygeoapi side by side (see docs/benchmarks.md)
