@@ -7,16 +7,20 @@ import gzip
 import json
 import os
 import re
+import shutil
 import socket
+import subprocess
+import sys
 import time
 
 import pytest
 
+from tests.conftest import DATA_DIR, REPO
 from webapp.errors import error_body
 from webapp.production import LIMITS, public_urls
 from webapp.production.tree import REPEATED_HEADERS
 
-from .conftest import fetch, launch_production, raw_request, slow_clients, wait_until_answering
+from .conftest import fetch, free_port, launch_production, raw_request, slow_clients, wait_until_answering
 
 pytestmark = pytest.mark.production
 
@@ -176,6 +180,24 @@ def test_a_taken_port_is_refused_with_a_clear_message(tmp_path):
         assert server.process.wait(30) == 1
     assert re.search(rf"error: port {port} on 127\.0\.0\.1 is taken", server.output()), server.output()
     assert "Traceback" not in server.output()
+
+
+def test_a_damaged_dataset_is_refused_in_one_line_before_anything_starts(tmp_path):
+    shutil.copytree(DATA_DIR / "geojson", tmp_path / "geojson")
+    (tmp_path / "geojson" / "manifest.json").unlink()
+    done = subprocess.run(
+        [sys.executable, "-m", "webapp.production", "--port", str(free_port()), "--run-dir", str(tmp_path / "run")],
+        cwd=REPO,
+        env={**os.environ, "GBA_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert re.search(r"error: the app cannot start: \S+/geojson/manifest\.json: the manifest is missing", done.stderr)
+    assert not (tmp_path / "run" / "nginx.pid").exists()
 
 
 def test_sigterm_stops_nginx_and_gunicorn_and_removes_the_temporary_run_dir(production, run_dir):

@@ -142,7 +142,9 @@ class ProductionServer:
 
     def prepare(self, env: dict[str, str]) -> Path:
         """Write the public tree, the error pages and nginx.conf; return the config's path."""
+        from geo.dataset import DatasetError
         from webapp import create_app
+        from webapp.providers.base import ProviderConfigError
 
         for stale in ("public", "errors", "tmp"):
             shutil.rmtree(self.run_dir / stale, ignore_errors=True)
@@ -151,7 +153,11 @@ class ProductionServer:
         self.socket_path.unlink(missing_ok=True)
         os.environ.update(env)  # the app below must read the same settings as gunicorn's
         print("loading the app to write the static files nginx serves", flush=True)
-        app = create_app()
+        try:
+            app = create_app()
+        except (DatasetError, ProviderConfigError, ValueError) as exc:
+            # A damaged dataset or a bad setting: the one line that says which, not a traceback.
+            raise StartError(f"the app cannot start: {exc}") from None
         files = write_public_tree(app, self.run_dir / "public")
         pages = write_error_pages(app, self.run_dir / "errors")
         user = worker_user()
