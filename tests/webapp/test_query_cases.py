@@ -14,6 +14,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from geo.dataset import read_dataset, write_dataset
+from geo.schema import id_problem
 from tests.conftest import DATA_DIR, REPO
 from webapp import create_app, queryables
 from webapp.errors import InvalidParameter
@@ -89,7 +90,14 @@ def _complete(record: dict) -> dict:
         lon, lat = geometry["coordinates"]
         ring = [[round(lon + dx, 6), round(lat + dy, 6)] for dx, dy in SQUARE]
         geometry = {"type": "Polygon", "coordinates": [ring]}
-    return {**record, "properties": properties, "geometry": geometry}
+    properties["id"] = _served(properties["id"])
+    return {**record, "id": _served(record["id"]), "properties": properties, "geometry": geometry}
+
+
+def _served(record_id: str) -> str:
+    """The id the server holds for a case's record: the schema refuses ids named like JavaScript
+    object members (``constructor``, ``__proto__``), which the cases keep for the client's tests."""
+    return f"{record_id.strip('_')}-record" if id_problem(record_id) else record_id
 
 
 SQUARE = [(-1e-4, -1e-4), (1e-4, -1e-4), (1e-4, 1e-4), (-1e-4, 1e-4), (-1e-4, -1e-4)]  # counter-clockwise
@@ -114,14 +122,15 @@ def test_match_case_on_the_downloads_and_the_ogc_api(case, match_app):
     client = match_app.test_client()
     response = client.get(f"/download/all.geojson?{case['query']}")
     assert response.status_code == 200, response.get_json()
-    assert sorted(f["properties"]["id"] for f in response.get_json()["features"]) == sorted(case["ids"])
+    expected = sorted(_served(i) for i in case["ids"])
+    assert sorted(f["properties"]["id"] for f in response.get_json()["features"]) == expected
     # The OGC API applies the same rule to each collection (a queryable a layer lacks matches nothing).
     found = []
     for layer in match_app.extensions["gba_provider"].layers():
         page = client.get(f"/ogcapi/collections/{layer}/items?limit=100&{case['query']}")
         assert page.status_code == 200, page.get_json()
         found += [f["properties"]["id"] for f in page.get_json()["features"]]
-    assert sorted(found) == sorted(case["ids"])
+    assert sorted(found) == expected
 
 
 def test_the_js_fixture_is_the_current_page_config():
