@@ -146,6 +146,7 @@ def preflight() -> Response | None:
     if request.method != "OPTIONS" or request.url_rule is None or request.blueprint not in CORS_BLUEPRINTS:
         return None
     response = Response(status=204)
+    del response.headers["Content-Type"]  # no content, so no type (Flask's default would say text/html)
     response.headers["Access-Control-Allow-Methods"] = CORS_METHODS
     response.headers["Access-Control-Allow-Headers"] = CORS_HEADERS
     response.headers["Access-Control-Max-Age"] = str(CORS_MAX_AGE)
