@@ -296,7 +296,8 @@ def main(argv: list[str] | None = None) -> int:
         status = 0
     finally:
         if server is not None:
-            print("stopping nginx and gunicorn", flush=True)
+            if server.nginx is not None or server.gunicorn is not None:
+                print("stopping nginx and gunicorn", flush=True)
             server.stop()
     return status
 
