@@ -44,7 +44,7 @@ from geo.schema import (
 from webapp import i18n, queryables
 from webapp.basemaps import BASEMAPS, DARK_BASEMAP, DEFAULT_BASEMAP, MAX_ZOOM
 from webapp.errors import NotFound
-from webapp.providers.base import FeatureProvider
+from webapp.providers.base import FeatureProvider, bbox_unwrapped
 
 # Colour-blind-safe hues (Okabe-Ito) for the feature layers; links are coloured by type.
 LAYER_COLOURS = {
@@ -226,7 +226,7 @@ def map_config(
     if view.center is not None:
         initial = {"center": list(view.center), "zoom": view.zoom}
     else:
-        min_lon, min_lat, max_lon, max_lat = view.bbox or GBA_BOUNDS
+        min_lon, min_lat, max_lon, max_lat = bbox_unwrapped(view.bbox or GBA_BOUNDS)
         initial = {"bounds": [[min_lat, min_lon], [max_lat, max_lon]]}
     return {
         "lang": lang,

@@ -17,7 +17,7 @@ Kinds of parameter (one grammar for each, everywhere):
 ``choice``   one value of ``values`` (case-insensitive)
 ``lang``     a language tag, mapped to zh-Hant, zh-Hans or en; an unknown tag is ignored
 ``layers``   comma-separated layer names; absent = every layer, empty = none
-``bbox``     minLon,minLat,maxLon,maxLat (WGS-84)
+``bbox``     minLon,minLat,maxLon,maxLat (WGS-84); minLon > maxLon: across the antimeridian
 ``id``       a record id
 ``text``     free text (search)
 
@@ -241,9 +241,10 @@ VIEW_PARAMS: tuple[Param, ...] = (
         _l("Bounding box", "範圍", "范围"),
         _l(
             "Fit this box (`minLon,minLat,maxLon,maxLat`, WGS-84 degrees) into the frame: the best choice for "
-            "an iframe, whose size you do not know. Not together with `lat`/`lon`/`zoom`.",
-            "把此範圍（經緯度，WGS-84）放入畫面，最適合大小未知的 iframe。",
-            "把此范围（经纬度，WGS-84）放入画面，最适合大小未知的 iframe。",
+            "an iframe, whose size you do not know. A box across 180° has minLon > maxLon. "
+            "Not together with `lat`/`lon`/`zoom`.",
+            "把此範圍（經緯度，WGS-84）放入畫面，最適合大小未知的 iframe。跨越 180° 經線的範圍，minLon 大於 maxLon。",
+            "把此范围（经纬度，WGS-84）放入画面，最适合大小未知的 iframe。跨越 180° 经线的范围，minLon 大于 maxLon。",
         ),
         default="the Greater Bay Area",
     ),
@@ -658,7 +659,11 @@ def _plain(number: float | None) -> str:
 
 
 def parse_bbox(value: str, name: str = "bbox") -> list[float]:
-    """``minLon,minLat,maxLon,maxLat`` in WGS-84 degrees (OGC API / RFC 7946 order)."""
+    """``minLon,minLat,maxLon,maxLat`` in WGS-84 degrees (OGC API / RFC 7946 order).
+
+    A minLon above the maxLon is a box across the antimeridian (OGC API – Features Part 1
+    §7.15.3): ``177,65,-177,70`` spans 6° of longitude around 180° (``providers.base.bbox_parts``).
+    """
     parts = value.split(",")
     if len(parts) != 4:
         raise InvalidParameter(
@@ -675,10 +680,6 @@ def parse_bbox(value: str, name: str = "bbox") -> list[float]:
         raise InvalidParameter(f"{name}={value!r}: longitudes must be within ±180 and latitudes within ±90")
     if min_lat > max_lat:
         raise InvalidParameter(f"{name}={value!r}: minLat is larger than maxLat (order is minLon,minLat,maxLon,maxLat)")
-    if min_lon > max_lon:
-        raise InvalidParameter(
-            f"{name}={value!r}: minLon is larger than maxLon (boxes across the antimeridian are not supported)"
-        )
     return numbers
 
 
@@ -817,7 +818,7 @@ def values_doc(param: Param) -> str:
         CHOICE: f"one of {listed}",
         LANG: f"{listed} (and regional tags such as `zh-TW`, `zh-CN`, `en-GB`)",
         LAYERS_KIND: f"comma-separated layers: {listed}",
-        BBOX: "`minLon,minLat,maxLon,maxLat` in WGS-84 degrees",
+        BBOX: "`minLon,minLat,maxLon,maxLat` in WGS-84 degrees (minLon > maxLon: a box across 180°)",
         ID: "a feature or link id",
         TEXT: f"text, at most {_plain(param.maximum)} characters",
     }[param.kind]

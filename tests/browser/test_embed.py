@@ -33,6 +33,19 @@ def test_focus_centres_on_the_feature_and_opens_its_popup(page, live_server, lay
     assert props["sources"][0]["quote"] in content.inner_text()
 
 
+def test_a_bbox_across_180_opens_the_map_on_180_not_round_the_world(page, live_server):
+    """bbox=177,65,-177,70 is the 6° around 180°; read as 177 down to -177 it would be the other 354°."""
+    open_map(page, f"{live_server.url}/embed?bbox=177,65,-177,70&controls=0")
+    view = page.evaluate(
+        """() => { const b = GBAMap.map.getBounds();
+                   return {west: b.getWest(), east: b.getEast(), south: b.getSouth(), north: b.getNorth(),
+                           centre: GBAMap.state().center}; }"""
+    )
+    assert view["west"] <= 177 and view["east"] >= 183 and view["east"] - view["west"] < 90, view
+    assert view["south"] <= 65 and view["north"] >= 70, view
+    assert abs(view["centre"][1]) == pytest.approx(180, abs=1), view
+
+
 def test_embed_screenshot_in_english(page, live_server, artifacts):
     props = first("hospitals")
     open_map(page, f"{live_server.url}/embed?focus={props['id']}&lang=en&zoom=12")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
+import re
+from urllib.parse import parse_qs, urlsplit
 
 import pyogrio
 import pytest
@@ -10,6 +13,8 @@ import shapely
 
 from bench.synthetic import pingshan_bbox
 from geo.schema import LAYERS
+from tests.conftest import REPO
+from tests.gis.conftest import SERVED_ENTERPRISES
 
 pytestmark = pytest.mark.gis
 
@@ -59,3 +64,30 @@ def test_an_attribute_filter_on_a_queryable_matches(api_url, served_app):
     expected = [f for f in provider_features(served_app, "enterprises") if f["properties"]["category"] == "biomedicine"]
     assert len(fields[0]) == len(expected) > 0
     assert set(fields[0]) == {"biomedicine"}
+
+
+def _items_limits(log, start: int, layer: str) -> list[int]:
+    """The ``limit`` of each request for ``layer``'s items the test server logged after byte ``start``."""
+    with log.open(encoding="utf-8") as text:
+        text.seek(start)
+        paths = re.findall(rf'"GET (/ogcapi/collections/{layer}/items[^ ]*) HTTP', text.read())
+    return [int(parse_qs(urlsplit(path).query).get("limit", ["10"])[0]) for path in paths]
+
+
+def test_gdal_reads_pages_of_the_size_the_docs_give(api_url, served_data_dir):
+    """docs/ogcapi.md: with ``-oo PAGE_SIZE=1000`` GDAL reads pages of 1,000 (Debian 12's GDAL 3.6 asks
+    for 10 without it); GDAL 3.8 and newer, as bundled in pyogrio, take 1,000 from the API by itself."""
+    docs = (REPO / "docs" / "ogcapi.md").read_text(encoding="utf-8")
+    commands = [line for line in docs.splitlines() if line.startswith(("ogrinfo -so", "ogr2ogr"))]
+    assert commands and all("-oo PAGE_SIZE=1000 " in line for line in commands)
+    assert tuple(int(part) for part in pyogrio.__gdal_version_string__.split(".")[:2]) >= (3, 8)
+    log = served_data_dir / "server.log"
+    pages = math.ceil(SERVED_ENTERPRISES / 1000)
+    for options in ({"PAGE_SIZE": "1000"}, {}):
+        start = log.stat().st_size
+        _meta, _fids, geometry, _fields = pyogrio.raw.read(f"OAPIF:{api_url}", layer="enterprises", **options)
+        assert len(geometry) == SERVED_ENTERPRISES
+        limits = _items_limits(log, start, "enterprises")
+        # Besides the pages, GDAL may first ask for a few features to learn the fields.
+        assert [limit for limit in limits if limit == 1000] == [1000] * pages, (options, limits)
+        assert all(limit == 1000 or limit <= 20 for limit in limits), (options, limits)

@@ -9,8 +9,9 @@ example, coverage and stateful phases (boundary values, missing and undeclared
 parameters and methods) with the same checks. Derandomised and bounded: the same
 cases on every run.
 
-OpenAPI 3.0 cannot say that a bbox's minimum is at most its maximum and its
-latitudes within ±90, nor that an interval's start is not after its end and its
+OpenAPI 3.0 cannot say that a bbox's minimum latitude (and height) is at most
+its maximum and its latitudes within ±90 (a minimum longitude above the maximum
+is valid: a box across the antimeridian), nor that an interval's start is not after its end and its
 dates exist (2021-02-30): the document says so in words, the server answers 400
 (tests/webapp/test_strict_numbers.py), and ``within_what_the_document_says`` keeps
 the generated valid cases inside those rules, changing nothing else.
@@ -73,13 +74,14 @@ _INSTANT = re.compile(core.DATE_TIME_PATTERN)
 
 
 def _within_box(numbers: list[float]) -> list[float]:
-    """The same numbers as a box the server takes: lon within ±180, lat within ±90, each min ≤ its max."""
+    """The same numbers as a box the server takes: lon within ±180, lat within ±90, the min lat (and
+    height) ≤ its max; the longitudes keep their order (minLon > maxLon crosses the antimeridian)."""
     half = len(numbers) // 2
     fixed = list(numbers)
     for axis in range(half):
         bound = (180, 90, math.inf)[axis]
-        low, high = sorted(max(-bound, min(bound, value)) for value in (numbers[axis], numbers[axis + half]))
-        fixed[axis], fixed[axis + half] = low, high
+        low, high = (max(-bound, min(bound, value)) for value in (numbers[axis], numbers[axis + half]))
+        fixed[axis], fixed[axis + half] = (low, high) if axis == 0 else sorted((low, high))
     return fixed
 
 

@@ -127,6 +127,16 @@ def test_records_far_away_do_not_move_the_frame(app):
     assert len(beyond) > 0, "the data has links leaving the frame (to Beijing)"
 
 
+def test_a_bbox_across_180_frames_the_picture_there(app):
+    """177,65,-177,70 is 6° wide around 180°, not the 354° between -177 and 177 (centred on 0°)."""
+    source = app.extensions["gba_provider"]
+    state = ImageState(
+        lang="en", layers=tuple(source.layers()), filters=Filters(), width=1200, height=630, bbox=(177, 65, -177, 70)
+    )
+    scene = build_scene(state, source, app.extensions["gba_context"])
+    assert scene.extent == pytest.approx(fit(lonlat_box((177, 65, 183, 70)), scene.layout.map_size))
+
+
 def test_labels_never_overlap():
     crowded = [Label(1000.0 + i, 1000.0, f"Name {i}", "zone") for i in range(5)]
     kept = place_labels(crowded, (0.0, 0.0, 2000.0, 2000.0), (200, 200), 12)

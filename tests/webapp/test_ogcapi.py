@@ -447,7 +447,7 @@ def test_datetime_is_validated_and_matches_every_feature(client):
     [
         ("bbox=1,2,3", ["bbox", "4 comma-separated numbers"]),
         ("bbox=a,b,c,d", ["bbox", "number"]),
-        ("bbox=114,22,113,23", ["bbox", "minLon is larger than maxLon"]),
+        ("bbox=114,23,0,115,22,1", ["bbox", "minLat is larger than maxLat", "3D bbox"]),
         ("bbox=114,23,115,22", ["bbox", "minLat is larger than maxLat"]),
         ("bbox=114,22,200,23", ["bbox", "±180"]),
         ("bbox=nan,22,114,23", ["bbox", "finite"]),
@@ -651,7 +651,7 @@ def test_parse_count_refuses_anything_but_ascii_digits(value):
 def test_parse_bbox_accepts_a_3d_box_and_drops_the_heights():
     assert core.parse_bbox("113,22,-10,114,23,50") == (113.0, 22.0, 114.0, 23.0)
     with pytest.raises(InvalidParameter, match="3D bbox"):
-        core.parse_bbox("114,22,0,113,23,1")
+        core.parse_bbox("114,23,0,115,22,1")  # minLat above maxLat (a minLon above maxLon crosses 180°)
 
 
 def test_docs_cover_every_parameter_queryable_and_the_limits():

@@ -157,6 +157,12 @@ def test_bbox_sets_the_initial_view(client):
     assert config["view"] == {"bounds": [[22.4, 114.0], [22.7, 114.4]]}
 
 
+def test_a_bbox_across_180_frames_the_map_there_not_round_the_world(client):
+    """177,65,-177,70 is 6° wide around 180°: the page fits 177° to 183° (Leaflet runs on past 180°)."""
+    config = get_config(client, "/embed?bbox=177,65,-177,70")
+    assert config["view"] == {"bounds": [[65.0, 177.0], [70.0, 183.0]]}
+
+
 def test_lat_lon_zoom_set_the_initial_view(client):
     config = get_config(client, "/embed?lat=22.54&lon=114.05&zoom=12")
     assert config["view"] == {"center": [22.54, 114.05], "zoom": 12}

@@ -22,7 +22,7 @@ from geo.schema import COORD_PRECISIONS, GBA_BOUNDS, LINK_LAYER
 from webapp import i18n, mapview
 from webapp.image.state import ImageState
 from webapp.mapview import DASHED_STATUSES, LAYER_COLOURS, LINK_TYPE_COLOURS
-from webapp.providers.base import FeatureProvider
+from webapp.providers.base import FeatureProvider, bbox_unwrapped
 
 WGS84 = "EPSG:4326"
 WEB_MERCATOR = "EPSG:3857"
@@ -152,7 +152,7 @@ def lonlat_box(box: tuple[float, float, float, float]) -> tuple[float, float, fl
 def frame(state: ImageState, source: FeatureProvider, size: tuple[float, float]) -> tuple[float, ...]:
     """Where the image looks: the URL's bbox, centre and zoom, or focused record; else the GBA."""
     if state.bbox is not None:
-        return fit(lonlat_box(state.bbox), size)
+        return fit(lonlat_box(bbox_unwrapped(state.bbox)), size)
     if state.center is not None:
         lat, lon = state.center
         return around(*mercator(lon, lat), resolution_at(13 if state.zoom is None else state.zoom), size)

@@ -175,8 +175,9 @@ def _parameters() -> dict:
             "bbox",
             "Only features whose geometry intersects the box minLon,minLat,maxLon,maxLat "
             "(WGS-84 degrees; 6 numbers for a 3D box, minLon,minLat,minHeight,maxLon,maxLat,maxHeight, whose "
-            "heights are checked and then ignored). Longitudes within ±180, latitudes within ±90, each minimum "
-            "at most its maximum (so boxes across the antimeridian are not supported): anything else is a 400. "
+            "heights are checked and then ignored). Longitudes within ±180, latitudes within ±90, minLat (and "
+            "minHeight) at most maxLat (maxHeight): anything else is a 400. A minLon larger than maxLon is a box "
+            "across the antimeridian (Part 1, 7.15.3): 177,65,-177,70 spans 177° to 180° and -180° to -177°. "
             "Numbers in ASCII digits: an optional leading '-', a fraction and an exponent (e.g. 114.2, -0.5, "
             "1e-5, 3.1e+16); no leading '+', no '_', spaces, nan or inf.",
             # 4 or 6 numbers (not 5); a top-level array, which clients join with commas (style form).

@@ -5,6 +5,28 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
+Bbox = tuple[float, float, float, float]
+
+
+def bbox_parts(bbox: Bbox) -> tuple[Bbox, ...]:
+    """``bbox`` as boxes whose minLon is at most their maxLon: the box itself, or, for a box
+    across the antimeridian (minLon > maxLon, as OGC API – Features Part 1 §7.15.3 and
+    RFC 7946 §5.2 define it), its part east of it up to 180° and its part west from -180°.
+
+    A feature intersects the box when it intersects one of the parts.
+    """
+    min_lon, min_lat, max_lon, max_lat = bbox
+    if min_lon <= max_lon:
+        return (bbox,)
+    return ((min_lon, min_lat, 180.0, max_lat), (-180.0, min_lat, max_lon, max_lat))
+
+
+def bbox_unwrapped(bbox: Bbox) -> Bbox:
+    """``bbox`` with a maxLon past 180° when it crosses the antimeridian (177,65,-177,70 →
+    177,65,183,70): one continuous box, as a map frames it (Leaflet's fitBounds, Web Mercator)."""
+    min_lon, min_lat, max_lon, max_lat = bbox
+    return (min_lon, min_lat, max_lon + 360.0, max_lat) if min_lon > max_lon else bbox
+
 
 class ProviderConfigError(RuntimeError):
     """The provider cannot start (missing data directory, unreadable layer): a setup problem."""
@@ -68,12 +90,15 @@ class FeatureProvider(ABC):
     def query(
         self,
         layer: str,
-        bbox: tuple[float, float, float, float] | None = None,
+        bbox: Bbox | None = None,
         filters: Filters | None = None,
         limit: int | None = None,
         offset: int = 0,
     ) -> Page:
-        """Features of ``layer`` intersecting ``bbox`` and matching ``filters``, in id order."""
+        """Features of ``layer`` intersecting ``bbox`` and matching ``filters``, in id order.
+
+        A ``bbox`` whose minLon is above its maxLon crosses the antimeridian (``bbox_parts``).
+        """
 
     @abstractmethod
     def get(self, layer: str, feature_id: str) -> bytes | None:

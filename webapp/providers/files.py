@@ -29,7 +29,7 @@ from shapely.strtree import STRtree
 
 from geo.dataset import Dataset, load_dataset
 from geo.schema import LAYERS
-from webapp.providers.base import FeatureProvider, Filters, Page, ProviderConfigError
+from webapp.providers.base import FeatureProvider, Filters, Page, ProviderConfigError, bbox_parts
 
 
 def _values_of(props: dict, properties: tuple[str, ...]) -> list:
@@ -152,6 +152,12 @@ def _release_free_memory() -> None:
     trim(0)
 
 
+def _intersecting(data: _Layer, box) -> np.ndarray:
+    """Indices of the features of ``data`` intersecting ``box`` (minLon at most maxLon), in any order."""
+    rectangle = shapely.box(*box)
+    return data.tree.query(rectangle) if data.points_only else data.tree.query(rectangle, predicate="intersects")
+
+
 def _first_sorted(indices: np.ndarray, stop: int | None) -> np.ndarray:
     """The ``stop`` smallest indices, sorted (all of them when ``stop`` is None).
 
@@ -238,8 +244,9 @@ class FileProvider(FeatureProvider):
         if bbox is not None:
             if data.tree is None:
                 return np.empty(0, dtype=np.int64)
-            box = shapely.box(*bbox)
-            hits = data.tree.query(box) if data.points_only else data.tree.query(box, predicate="intersects")
+            parts = [_intersecting(data, part) for part in bbox_parts(bbox)]
+            # Across the antimeridian a feature may touch both halves: it is counted once.
+            hits = parts[0] if len(parts) == 1 else np.union1d(*parts)
             selected = hits if selected is None else np.intersect1d(selected, hits, assume_unique=True)
         return selected
 

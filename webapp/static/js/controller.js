@@ -4,6 +4,7 @@
  */
 
 import { gcj02ToWgs84 } from "./datum.js";
+import { viewBbox } from "./geometry.js";
 import { round } from "./numbers.js";
 
 export function createController({ map, basemaps, basemapInfo, store, dataset, drawing }) {
@@ -14,10 +15,11 @@ export function createController({ map, basemaps, basemapInfo, store, dataset, d
     const toWgs = drawing.projector.datum === "gcj02" ? gcj02ToWgs84 : (lon, lat) => [lon, lat];
     const centre = map.getCenter().wrap();
     const [lon, lat] = toWgs(centre.lng, centre.lat);
-    // Zoomed far out, the view runs past the poles and the antimeridian: clamp to the world.
+    // Zoomed far out the view runs past the poles; panned round, past ±180 (a box across the antimeridian).
     const bounds = map.getBounds();
-    const sw = toWgs(Math.max(bounds.getWest(), -180), Math.max(bounds.getSouth(), -90));
-    const ne = toWgs(Math.min(bounds.getEast(), 180), Math.min(bounds.getNorth(), 90));
+    const box = viewBbox(bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth());
+    const sw = toWgs(box[0], box[1]);
+    const ne = toWgs(box[2], box[3]);
     return { lat: round(lat, 7), lon: round(lon, 7), zoom: map.getZoom(), bbox: [sw[0], sw[1], ne[0], ne[1]] };
   }
 

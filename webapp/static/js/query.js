@@ -92,7 +92,8 @@ function bbox(spec, raw) {
   if (!(lonOk(minLon) && lonOk(maxLon) && latOk(minLat) && latOk(maxLat))) {
     throw new QueryError(spec.name, "longitudes within ±180, latitudes within ±90");
   }
-  if (minLat > maxLat || minLon > maxLon) throw new QueryError(spec.name, "min is larger than max");
+  if (minLat > maxLat) throw new QueryError(spec.name, "minLat is larger than maxLat");
+  // minLon > maxLon is a box across the antimeridian (OGC API – Features Part 1, 7.15.3), as on the server.
   return box;
 }
 
