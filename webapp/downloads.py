@@ -2,7 +2,8 @@
 
 A thin route over ``collect``: bbox and filters are parsed with the tables of
 ``webapp.queryables`` (the same as the map's and the OGC API's), the features come
-from the configured provider.
+from the configured provider. Every download answers byte-range requests
+(``webapp.http.byte_ranges``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from geo.dataset import Dataset
 from geo.schema import BOUNDARY_ATTRIBUTION, DATA_ATTRIBUTION, DATA_LICENCE, TRANSLATED_TEXTS, URL_LANGS
 from webapp import queryables
 from webapp.errors import NotFound
-from webapp.http import GEOJSON, assemble_collection, cache_compressed, make_etag, not_modified
+from webapp.http import GEOJSON, assemble_collection, byte_ranges, cache_compressed, make_etag, not_modified
 from webapp.providers.base import FeatureProvider, Filters
 
 bp = Blueprint("downloads", __name__)
@@ -92,7 +93,7 @@ def context(name: str):
     response.set_etag(etag)
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "public, max-age=3600"
-    return response
+    return byte_ranges(response)
 
 
 @bp.get("/download/<name>.geojson")
@@ -130,4 +131,5 @@ def download(name: str):
         # A whole layer (in one language or all): the same bytes until the data changes,
         # so gzip runs once per dataset version, not on every request.
         cache_compressed(response, etag)
-    return response
+    # GDAL's /vsicurl/ (QGIS, pyogrio.read_dataframe(url)) reads a URL only in byte ranges.
+    return byte_ranges(response)

@@ -1,4 +1,4 @@
-"""HTTP plumbing shared by the routes: ETags, conditional GET, CORS and gzip."""
+"""HTTP plumbing shared by the routes: ETags, conditional GET, byte ranges, CORS and gzip."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import hashlib
 
 from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.datastructures import Accept
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
+from werkzeug.http import parse_range_header
 
 from webapp.errors import error_body
 
@@ -39,6 +41,40 @@ def not_modified(etag: str) -> Response | None:
         response.set_etag(etag)
         return response
     return None
+
+
+def byte_ranges(response: Response) -> Response:
+    """Let ``response`` (a 200 holding its whole identity body) answer byte-range requests (RFC 9110 §14).
+
+    It says ``Accept-Ranges: bytes``; ``Range: bytes=a-b``, ``a-`` or ``-n`` gets a 206 with
+    ``Content-Range`` and exactly those bytes (a 206 is never gzipped: see ``register``), and a
+    range past the end a JSON 416 with ``Content-Range: bytes */N``. werkzeug's
+    ``make_conditional`` does the work; this only settles what it leaves to RFC 9110's other
+    rules: a request for several ranges gets the whole 200 (allowed, and one answer is simpler
+    for every client than a multipart), a unit other than bytes is ignored (required), a suffix
+    longer than the body means the whole body (required), and ``If-Range`` holding a weak ETag
+    never matches (required: werkzeug drops the weakness and would splice our identity bytes
+    onto a client's gzip copy, whose ETag is weak).
+    """
+    environ = request.environ
+    length = response.calculate_content_length() or 0
+    value = environ.get("HTTP_RANGE")
+    if value is not None:
+        unit, _, ranges = value.partition("=")
+        if_range = environ.get("HTTP_IF_RANGE", "").lstrip()
+        if unit.strip().lower() != "bytes" or "," in ranges or if_range.startswith(("W/", "w/")):
+            environ = {name: item for name, item in environ.items() if name != "HTTP_RANGE"}
+        else:
+            requested = parse_range_header(value)
+            if requested is not None and requested.ranges[0][0] < -length:
+                environ = {**environ, "HTTP_RANGE": "bytes=0-"}
+    try:
+        return response.make_conditional(environ, accept_ranges=True, complete_length=length)
+    except RequestedRangeNotSatisfiable:
+        message = (
+            f"Range {value!r} asks for none of the {length} bytes of this download: ask within bytes=0-{length - 1}"
+        )
+        raise RequestedRangeNotSatisfiable(length, description=message) from None
 
 
 def assemble_collection(items: list[bytes], extra: bytes = b"") -> bytes:
@@ -107,6 +143,7 @@ def register(app: Flask) -> None:
         if response.mimetype not in GZIP_TYPES:
             return response
         response.vary.add("Accept-Encoding")
+        # Not a 206 either: a range is a slice of the identity bytes (see byte_ranges).
         if response.status_code != 200 or response.direct_passthrough or "Content-Encoding" in response.headers:
             return response
         body = response.get_data()
@@ -117,4 +154,9 @@ def register(app: Flask) -> None:
             return response
         response.set_data(_gzip(response, body))
         response.headers["Content-Encoding"] = "gzip"
+        etag, weak = response.get_etag()
+        if etag and not weak:
+            # Other bytes than the identity body's, so not the same strong ETag (nginx's gzip does
+            # the same): If-None-Match still matches it, If-Range (a strong comparison) never does.
+            response.set_etag(etag, weak=True)
         return response

@@ -32,7 +32,10 @@ FRAMEABLE_ENDPOINTS = frozenset({"views.embed"})
 # The read-only public data any site may fetch from a script.
 CORS_BLUEPRINTS = frozenset({"downloads", "search", "ogcapi", "image", "oembed"})
 CORS_METHODS = "GET, HEAD, OPTIONS"
-CORS_HEADERS = "Accept, Accept-Language, If-None-Match, If-Modified-Since, Range, Content-Type"
+CORS_HEADERS = "Accept, Accept-Language, If-None-Match, If-Modified-Since, Range, If-Range, Content-Type"
+# Response headers a script may read besides the safelisted ones: the validator, and what a
+# byte-range reader (a FlatGeobuf or GeoJSON reader in the browser) needs to find its place.
+CORS_EXPOSED = "ETag, Accept-Ranges, Content-Range"
 CORS_MAX_AGE = 86400  # seconds a browser may reuse a preflight's answer
 REFERRER_POLICY = "strict-origin-when-cross-origin"
 # What a response that is not a page may do when opened as a document: nothing.
@@ -160,7 +163,7 @@ def add_headers(response: Response) -> Response:
     headers["Referrer-Policy"] = REFERRER_POLICY
     if request.blueprint in CORS_BLUEPRINTS:
         headers["Access-Control-Allow-Origin"] = "*"
-        headers["Access-Control-Expose-Headers"] = "ETag"
+        headers["Access-Control-Expose-Headers"] = CORS_EXPOSED
     if response.status_code in (204, 304):
         return response  # no body; a 304's headers would overwrite the cached response's
     if response.mimetype == "text/html":

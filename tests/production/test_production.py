@@ -154,6 +154,30 @@ def test_a_query_string_or_an_unknown_file_goes_to_the_app(production, client):
     assert wrong_method.status == 405 and wrong_method.headers["Content-Type"] == "application/json"
 
 
+@pytest.mark.parametrize("url", ["/download/all.geojson", "/download/hospitals.geojson?texts=en"])
+def test_a_range_of_a_download_is_a_slice_of_its_plain_bytes(production, client, url):
+    """From the tree (nginx) and from the app (a query string) alike: GDAL's /vsicurl/ needs it."""
+    whole = fetch(production.port, url, {"Accept-Encoding": "gzip"})
+    assert whole.status == 200 and whole.headers["Accept-Ranges"] == "bytes"
+    plain = client.get(url, headers={"Accept-Encoding": "identity"}).get_data()
+    size = len(plain)
+    for spec, (first, last) in {"bytes=100-1099": (100, 1099), "bytes=-64": (size - 64, size - 1)}.items():
+        part = fetch(production.port, url, {"Range": spec, "Accept-Encoding": "gzip"})
+        assert part.status == 206 and "Content-Encoding" not in part.headers, (url, spec)
+        assert part.headers["Content-Range"] == f"bytes {first}-{last}/{size}", (url, spec)
+        assert part.body == plain[first : last + 1], (url, spec)
+        checked = fetch(production.port, url, {"Range": spec, "If-Range": part.headers["ETag"]})
+        assert checked.status == 206 and checked.body == part.body, (url, spec)
+    changed = fetch(production.port, url, {"Range": "bytes=0-9", "If-Range": '"0-0"', "Accept-Encoding": "identity"})
+    assert changed.status == 200 and changed.body == plain
+    several = fetch(production.port, url, {"Range": "bytes=0-9,20-29", "Accept-Encoding": "identity"})
+    assert several.status == 200 and several.body == plain
+    beyond = fetch(production.port, url, {"Range": f"bytes={size}-"})
+    assert beyond.status == 416 and beyond.headers["Content-Range"] == f"bytes */{size}"
+    assert beyond.headers["Content-Type"] == "application/json" and json.loads(beyond.body)["status"] == 416
+    assert beyond.headers.get_all("Access-Control-Allow-Origin") == ["*"]  # once, or browsers refuse it
+
+
 def test_search_is_rate_limited_per_client_with_a_json_429(production):
     # Near the end of the module: the burst empties this client's search allowance for a second or two.
     statuses = []

@@ -53,6 +53,7 @@ def error_messages(limits: Limits = LIMITS) -> dict[int, str]:
         408: f"request not received in time: send the whole request within {limits.client_header_timeout_s} s",
         413: f"request body too large: at most {limits.max_body_kb} kB (the API takes no request body)",
         414: f"URL too long: at most {limits.header_buffer_kb} kB; narrow the query or download a whole layer",
+        416: "range not satisfiable: ask for bytes within the file (Content-Range gives its length)",
         429: (
             f"too many searches from your address: at most {limits.search_rate_per_s} a second "
             f"(bursts of {limits.search_burst}); wait a moment and try again"
