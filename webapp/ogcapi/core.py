@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
 import orjson
 
-from geo.schema import CRS_URI, DATA_LICENCE, LAYER_LABELS
-from webapp import params, queryables
+from geo.schema import CRS_URI, DATA_LICENCE, LAYER_GEOMETRY, LAYER_LABELS
+from webapp import filtering, params, queryables
 from webapp.errors import InvalidParameter, NotFound
 from webapp.http import GEOJSON, assemble_collection
 from webapp.providers.base import FeatureProvider, Filters, Page
@@ -43,6 +43,21 @@ CONFORMANCE_CLASSES = (
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    # Part 3, filtering: the queryables resource and filter= in CQL2 (webapp.filtering)
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/accent-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    # sortby=+name,-name (the class OGC API – Records defines; Features has none of its own yet)
+    "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/sorting",
 )
 
 FORMATS = ("json", "html")
@@ -69,6 +84,8 @@ _INSTANT = re.compile(DATE_TIME_PATTERN)
 
 # The queryables (filters) come from the one table, webapp.queryables; these are the API's own.
 PAGING_PARAMS = ("f", "bbox", "limit", "offset", "datetime")
+# Part 3 (filtering) and what shapes the answer: sorting, a subset of properties, no geometry.
+FILTER_PARAMS = ("filter", "filter-lang", "filter-crs", "sortby", "properties", "skipGeometry")
 
 
 # --- content negotiation -------------------------------------------------------------------
@@ -101,7 +118,7 @@ def items_params(tables: queryables.Tables = queryables.TABLES) -> tuple[str, ..
 
     A queryable that a collection's records do not carry is accepted and matches none of
     them, as on the downloads and the map (one rule on every route)."""
-    return PAGING_PARAMS + tuple(q.name for q in tables.queryables)
+    return PAGING_PARAMS + FILTER_PARAMS + tuple(q.name for q in tables.queryables)
 
 
 def require_collection(provider: FeatureProvider, layer: str) -> None:
@@ -216,18 +233,56 @@ def queryable_schemas(layer: str, tables: queryables.Tables = queryables.TABLES)
     return {param.name: queryable_schema(param, layer) for param in tables.queryables_of(layer)}
 
 
+def filter_queryables(layer: str, tables: queryables.Tables = queryables.TABLES) -> dict[str, filtering.Queryable]:
+    """What a CQL2 filter or sortby on ``layer`` may name (besides ``geometry``)."""
+    return filtering.queryables_for(layer, tables.queryables)
+
+
+# JSON Schema "format" of a layer's geometry (OGC API – Features Part 5), from geo.schema.
+_GEOMETRY_FORMATS = {
+    ("Point",): "geometry-point",
+    ("LineString",): "geometry-linestring",
+    ("Polygon",): "geometry-polygon",
+    ("MultiPolygon",): "geometry-multipolygon",
+    ("Polygon", "MultiPolygon"): "geometry-polygon-or-multipolygon",
+}
+
+
+def geometry_schema(layer: str) -> dict:
+    return {
+        "title": "Geometry",
+        "description": "The feature's geometry, for the spatial functions of filter= (S_INTERSECTS …), in CRS84.",
+        "format": _GEOMETRY_FORMATS.get(tuple(LAYER_GEOMETRY.get(layer, ())), "geometry-any"),
+        "x-ogc-role": "primary-geometry",
+    }
+
+
 def queryables_document(base: str, layer: str, tables: queryables.Tables = queryables.TABLES) -> dict:
-    """The queryables as a JSON Schema (OGC API – Features, Part 3 style)."""
+    """The queryables as a JSON Schema (OGC API – Features, Part 3): the table's filters (also query
+    parameters), the record's other scalar properties and the geometry (for filter= and sortby)."""
+    properties = queryable_schemas(layer, tables)
+    for name, queryable in filter_queryables(layer, tables).items():
+        properties.setdefault(
+            name,
+            {
+                "title": name,
+                "description": f"The record's {name} property (in filter= and sortby).",
+                "type": queryable.type,
+            },
+        )
+    properties[filtering.GEOMETRY] = geometry_schema(layer)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"{base}/collections/{layer}/queryables",
         "type": "object",
         "title": layer_title(layer),
         "description": (
-            "Filter items with ?name=value (case-insensitive); a comma-separated list means any of the "
-            'values; year means "as of" (that year or earlier, or undated).'
+            "In filter= (CQL2 text or JSON) and sortby, each name is the record's property of that name "
+            "(a filter reading several properties matches when any of their values does). The first ones "
+            "are also query parameters, ?name=value (case-insensitive); a comma-separated list means any of "
+            'the values; year means "as of" (that year or earlier, or undated).'
         ),
-        "properties": queryable_schemas(layer, tables),
+        "properties": properties,
         "additionalProperties": False,
     }
 
@@ -245,6 +300,15 @@ class ItemsQuery:
     limit: int
     offset: int
     limit_requested: int  # what the client asked for, before clamping to MAX_LIMIT
+    where: filtering.Filter | None = None
+    sortby: tuple[tuple[str, bool], ...] = ()
+    properties: tuple[str, ...] | None = None  # only these properties in each feature
+    skip_geometry: bool = False
+
+    @property
+    def reshaped(self) -> bool:
+        """Whether each feature is rewritten (a subset of properties, no geometry), not sent as stored."""
+        return self.properties is not None or self.skip_geometry
 
     @property
     def clamped(self) -> bool:
@@ -324,12 +388,43 @@ def parse_datetime(value: str | None) -> str | None:
     return value
 
 
-def parse_items_query(layer: str, args: Mapping, tables: queryables.Tables = queryables.TABLES) -> ItemsQuery:
-    """Validate the items parameters of ``layer``; every problem is a 400 with a message."""
+def parse_properties(value: str | None, available: Sequence[str]) -> tuple[str, ...] | None:
+    """``properties=a,b``: the names kept in each feature (each one a property of the layer)."""
+    if value is None or value == "":
+        return None
+    names = [part.strip() for part in value.split(",")]
+    if not all(names):
+        raise InvalidParameter(f"properties={value!r}: an empty item; separate property names by commas")
+    unknown = [name for name in names if name not in available]
+    if unknown:
+        raise InvalidParameter(
+            f"properties: no property {', '.join(map(repr, unknown))} here; the features carry {', '.join(available)}"
+        )
+    return tuple(dict.fromkeys(names))
+
+
+def parse_skip_geometry(value: str | None) -> bool:
+    if value is None or value == "":
+        return False
+    lowered = value.strip().lower()
+    if lowered not in queryables.TRUE_WORDS + queryables.FALSE_WORDS:
+        raise InvalidParameter(f"skipGeometry={value!r}: expected true or false")
+    return lowered in queryables.TRUE_WORDS
+
+
+def parse_items_query(
+    layer: str,
+    args: Mapping,
+    tables: queryables.Tables = queryables.TABLES,
+    available: Sequence[str] = (),
+) -> ItemsQuery:
+    """Validate the items parameters of ``layer`` (``available``: the properties its features
+    carry, for ``properties=``); every problem is a 400 with a message."""
     params.reject_unknown(args, items_params(tables))
     limit_requested = parse_count(params.single(args, "limit"), "limit", DEFAULT_LIMIT, 1)
     offset = parse_count(params.single(args, "offset"), "offset", 0, 0)
     parse_datetime(params.single(args, "datetime"))
+    named = filter_queryables(layer, tables)
     return ItemsQuery(
         layer=layer,
         bbox=parse_bbox(params.single(args, "bbox")),
@@ -337,11 +432,45 @@ def parse_items_query(layer: str, args: Mapping, tables: queryables.Tables = que
         limit=min(limit_requested, MAX_LIMIT),
         offset=offset,
         limit_requested=limit_requested,
+        where=filtering.parse_filter(
+            params.single(args, "filter"),
+            params.single(args, "filter-lang"),
+            params.single(args, "filter-crs"),
+            named,
+        ),
+        sortby=filtering.parse_sortby(params.single(args, "sortby"), named),
+        properties=parse_properties(params.single(args, "properties"), available),
+        skip_geometry=parse_skip_geometry(params.single(args, "skipGeometry")),
     )
 
 
 def run_items_query(provider: FeatureProvider, query: ItemsQuery) -> Page:
-    return provider.query(query.layer, bbox=query.bbox, filters=query.filters, limit=query.limit, offset=query.offset)
+    return provider.query(
+        query.layer,
+        bbox=query.bbox,
+        filters=query.filters,
+        limit=query.limit,
+        offset=query.offset,
+        where=query.where,
+        sortby=query.sortby,
+    )
+
+
+def reshape_feature(feature: dict, query: ItemsQuery) -> dict:
+    """``feature`` with only the asked-for properties and without geometry, as the query says."""
+    if query.properties is not None:
+        kept = set(query.properties)
+        feature["properties"] = {k: v for k, v in feature["properties"].items() if k in kept}
+    if query.skip_geometry:
+        feature["geometry"] = None
+    return feature
+
+
+def page_items(page: Page, query: ItemsQuery) -> list[bytes]:
+    """The page's features as sent: the stored bytes, or (properties=, skipGeometry) rewritten."""
+    if not query.reshaped:
+        return page.items
+    return [orjson.dumps(reshape_feature(orjson.loads(blob), query)) for blob in page.items]
 
 
 def items_links(base: str, query: ItemsQuery, page: Page, args: Mapping, fmt: str = "json") -> list[dict]:
@@ -395,7 +524,7 @@ def items_body(page: Page, links: list[dict], query: ItemsQuery, now: datetime |
             f"{MAX_LIMIT} features; follow the next link for the rest"
         )
     # orjson gives '{...}'; its inside becomes the collection's extra members.
-    return assemble_collection(page.items, b"," + orjson.dumps(members)[1:-1])
+    return assemble_collection(page_items(page, query), b"," + orjson.dumps(members)[1:-1])
 
 
 def item_links(base: str, layer: str, feature_id: str) -> list[dict]:

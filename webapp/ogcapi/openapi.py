@@ -7,7 +7,7 @@ reads the limit maximum from it, and schemathesis tests the API against it.
 
 from __future__ import annotations
 
-from webapp import queryables
+from webapp import filtering, queryables
 from webapp.http import GEOJSON
 from webapp.ogcapi import core
 from webapp.providers.base import FeatureProvider
@@ -211,7 +211,53 @@ def _parameters() -> dict:
             "value matches every feature (as the standard requires); it is still validated.",
             {"type": "string", "pattern": f"^({core.DATETIME_PATTERN})$"},
         ),
+        "filter": _query(
+            "filter",
+            "A CQL2 filter (Part 3), in CQL2 text by default or CQL2 JSON with filter-lang=cql2-json, on the "
+            "collection's queryables (its /queryables) and geometry: comparisons (= <> < <= > >=), LIKE (% and "
+            "_, case-sensitive; CASEI() and ACCENTI() for case and accents), IN, BETWEEN, IS NULL, AND, OR, "
+            "NOT and the spatial functions S_INTERSECTS, S_DISJOINT, S_WITHIN, S_CONTAINS, S_TOUCHES, "
+            "S_CROSSES, S_OVERLAPS and S_EQUALS with POINT, LINESTRING, POLYGON, MULTI… or BBOX literals in "
+            "CRS84; e.g. status IN ('planned','proposed') AND S_INTERSECTS(geometry, BBOX(113.9,22.4,114.3,22.7)). "
+            "A record without a value matches no comparison (IS NULL finds it). Anything else, an unknown "
+            "name or a value of the wrong type is a 400 that says why.",
+            {"type": "string", "maxLength": filtering.MAX_FILTER_CHARS},
+        ),
+        "filter-lang": _query(
+            "filter-lang",
+            f"The language of filter: {' or '.join(filtering.FILTER_LANGS)} (default {filtering.DEFAULT_FILTER_LANG}).",
+            {"type": "string", "enum": list(filtering.FILTER_LANGS), "default": filtering.DEFAULT_FILTER_LANG},
+        ),
+        "filter-crs": _query(
+            "filter-crs",
+            "The CRS of the geometries in filter: only CRS84 (longitude, latitude in WGS-84 degrees).",
+            {"type": "string", "enum": list(filtering.FILTER_CRSS), "default": filtering.FILTER_CRSS[0]},
+        ),
+        "skipGeometry": _query(
+            "skipGeometry",
+            "true: every feature's geometry is null (a smaller answer when only the properties matter). "
+            f"Written {', '.join([*queryables.TRUE_WORDS, *queryables.FALSE_WORDS])} (case-insensitive).",
+            {"type": "string", "enum": [*queryables.TRUE_WORDS, *queryables.FALSE_WORDS]},
+        ),
     }
+
+
+def _sortby(layer: str, tables: queryables.Tables) -> dict:
+    allowed = filtering.sortby_values(core.filter_queryables(layer, tables))
+    return _query(
+        "sortby",
+        "Sort by these queryables, comma-separated, each ascending (name or +name) or descending (-name); "
+        "records without a value come last either way and id order breaks ties (default: id order).",
+        {"type": "array", "items": {"type": "string", "enum": allowed}},
+    )
+
+
+def _properties(available: list[str]) -> dict:
+    return _query(
+        "properties",
+        "Only these properties in each feature, comma-separated (the feature's id member stays).",
+        {"type": "array", "items": {"type": "string", "enum": available}},
+    )
 
 
 def _filter(name: str, schema: dict) -> dict:
@@ -268,11 +314,17 @@ def _get(operation_id: str, summary: str, tag: str, parameters: list, responses:
     }
 
 
-def _collection_paths(layer: str, tables: queryables.Tables) -> dict:
+def _collection_paths(layer: str, tables: queryables.Tables, available: list[str]) -> dict:
     title = core.layer_title(layer)
     f = _ref("parameters", "f")
     filters = [_filter(name, schema) for name, schema in core.queryable_schemas(layer, tables).items()]
     paging = [_ref("parameters", name) for name in ("bbox", "limit", "offset", "datetime")]
+    part3 = [
+        *(_ref("parameters", name) for name in ("filter", "filter-lang", "filter-crs")),
+        _sortby(layer, tables),
+        _properties(available),
+        _ref("parameters", "skipGeometry"),
+    ]
     feature_id = {
         "name": "featureId",
         "in": "path",
@@ -293,7 +345,7 @@ def _collection_paths(layer: str, tables: queryables.Tables) -> dict:
             f"items_{layer}",
             f"{title}: the features",
             layer,
-            [f, *paging, *filters],
+            [f, *paging, *part3, *filters],
             {
                 "200": _ok(f"A page of {title}.", GEOJSON, "featureCollectionGeoJSON"),
                 "304": _ref("responses", "NotModified"),
@@ -363,7 +415,7 @@ def build_openapi(base: str, provider: FeatureProvider, tables: queryables.Table
     }
     layers = provider.layers()
     for layer in layers:
-        paths.update(_collection_paths(layer, tables))
+        paths.update(_collection_paths(layer, tables, provider.layer_info(layer)["properties"]))
     return {
         "openapi": OPENAPI_VERSION,
         "info": {

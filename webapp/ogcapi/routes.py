@@ -122,7 +122,8 @@ def queryables(collection_id: str):
 def items(collection_id: str):
     source = _provider()
     core.require_collection(source, collection_id)
-    query = core.parse_items_query(collection_id, request.args, _tables())
+    available = source.layer_info(collection_id)["properties"]
+    query = core.parse_items_query(collection_id, request.args, _tables(), available)
     fmt = core.negotiate(params.single(request.args, "f"), request.accept_mimetypes, GEOJSON)
     # Weak: the body's timeStamp changes on every response, the features do not.
     etag = make_etag("ogcapi-items", source.version(), fmt, _base(), request.path, request.query_string)
