@@ -537,7 +537,12 @@ def parse_filter(
                 document = orjson.loads(text)
             except orjson.JSONDecodeError as exc:
                 raise _error(f"not JSON ({exc}); filter-lang=cql2-json takes CQL2 JSON") from None
-            tree = parse_cql2_json(_standard_json(document))
+            if isinstance(document, bool):  # true or false alone
+                tree = document
+            elif not isinstance(document, dict):
+                raise _error(f"{text!r} is a value, not a condition: give a CQL2 JSON object")
+            else:
+                tree = parse_cql2_json(_standard_json(document))
         elif text.strip().upper() in ("TRUE", "FALSE"):  # a boolean literal alone (pygeofilter 0.4 refuses it)
             tree = text.strip().upper() == "TRUE"
         else:
