@@ -41,6 +41,11 @@ from webapp.providers.base import bbox_parts
 
 FILTER_LANGS = ("cql2-text", "cql2-json")
 DEFAULT_FILTER_LANG = "cql2-text"
+# GDAL (3.12 and before) pushes a -where clause to the server only when filter-lang offers the
+# pre-standard draft's "cql-text", and then writes its filter in it: comparisons, LIKE, ILIKE,
+# IS NULL, AND/OR/NOT. It is read as CQL2 text, with ILIKE as CASEI(…) LIKE CASEI(…).
+GDAL_FILTER_LANG = "cql-text"
+ACCEPTED_FILTER_LANGS = (*FILTER_LANGS, GDAL_FILTER_LANG)
 # The data is stored in CRS84; filter-crs may say so (other CRSs: OGC API – Features Part 2, not here).
 FILTER_CRSS = (CRS_URI,)
 MAX_FILTER_CHARS = 10_000
@@ -261,8 +266,10 @@ def _constant(value: bool) -> Mask:
 
 
 class _Compiler:
-    def __init__(self, queryables: Mapping[str, Queryable]):
+    def __init__(self, queryables: Mapping[str, Queryable], numeric_booleans: bool = False):
         self.queryables = queryables
+        # GDAL's OGR SQL has no boolean literal: its cql-text compares a boolean field with 0 or 1.
+        self.numeric_booleans = numeric_booleans
 
     def names(self) -> str:
         return ", ".join([*self.queryables, GEOMETRY])
@@ -317,7 +324,9 @@ class _Compiler:
             return self.operand(node.arguments[0], folds | {fold})
         if isinstance(node, ast.Arithmetic):
             raise _error("arithmetic (+ - * /) is not supported; compare a property with a value")
-        if isinstance(node, bool | int | float | str):
+        if isinstance(node, str):
+            return _Literal(node.replace(_QUOTE, "'"), folds)
+        if isinstance(node, bool | int | float):
             return _Literal(node, folds)
         raise _error(f"{_describe(node)} cannot be compared here; use a string, a number or true/false")
 
@@ -331,6 +340,8 @@ class _Compiler:
             return _fold(value, folds)
         if kind in (INTEGER, NUMBER) and isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)
+        if kind == BOOLEAN and self.numeric_booleans and type(value) is int and value in (0, 1):
+            value = bool(value)
         if kind == BOOLEAN and isinstance(value, bool):
             if op not in ("=", "<>"):
                 raise _error(f"{name} is a boolean: compare it with = or <>")
@@ -515,13 +526,36 @@ def _standard_json(node):
     return node
 
 
+# A quote inside a CQL2 string is written twice ('Macau''s'); pygeofilter 0.4 reads '' as the end of
+# one string and the start of another, so while it parses, a doubled quote stands as this character.
+_QUOTE = "\ue000"
+_ILIKE = re.compile(r"([A-Za-z_][A-Za-z_0-9]*) ILIKE ('[^']*')", re.IGNORECASE)
+
+
+def _protect_quotes(text: str) -> str:
+    if _QUOTE in text:
+        raise _error("the character U+E000 (private use) cannot be read in a filter")
+    out, inside, index = [], False, 0
+    while index < len(text):
+        char = text[index]
+        if char == "'" and inside and text[index + 1 : index + 2] == "'":
+            out.append(_QUOTE)
+            index += 2
+            continue
+        if char == "'":
+            inside = not inside
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
 def parse_filter(
     text: str | None, lang: str | None, crs: str | None, queryables: Mapping[str, Queryable]
 ) -> Filter | None:
     """The ``filter`` of a request (``filter-lang``, ``filter-crs``) checked against ``queryables``; None
     when there is none. Every problem is a 400 that names it (the parser's own message for bad CQL2)."""
     lang = lang or DEFAULT_FILTER_LANG
-    if lang not in FILTER_LANGS:
+    if lang not in ACCEPTED_FILTER_LANGS:
         raise InvalidParameter(f"filter-lang={lang!r}: expected one of {', '.join(FILTER_LANGS)}")
     if crs and crs not in FILTER_CRSS:
         raise InvalidParameter(
@@ -546,7 +580,10 @@ def parse_filter(
         elif text.strip().upper() in ("TRUE", "FALSE"):  # a boolean literal alone (pygeofilter 0.4 refuses it)
             tree = text.strip().upper() == "TRUE"
         else:
-            tree = parse_cql2_text(text)
+            readable = _protect_quotes(text)
+            if lang == GDAL_FILTER_LANG:
+                readable = _ILIKE.sub(r"CASEI(\1) LIKE CASEI(\2)", readable)
+            tree = parse_cql2_text(readable)
     except InvalidParameter:
         raise
     except RecursionError:
@@ -555,7 +592,7 @@ def parse_filter(
         cause = getattr(exc, "orig_exc", None) or exc
         raise _error(f"not valid {lang}: {type(cause).__name__}: {cause}".strip()) from None
     try:
-        return Filter(_Compiler(queryables).predicate(tree), text)
+        return Filter(_Compiler(queryables, numeric_booleans=lang == GDAL_FILTER_LANG).predicate(tree), text)
     except RecursionError:
         raise _error("nested too deeply") from None
 

@@ -594,3 +594,28 @@ def test_the_provider_evaluates_where_and_sortby_on_its_columns(app):
     )
     assert filtering.like_regex(r"a\%b_").fullmatch("a%bc")
     assert not filtering.like_regex(r"a\%b_").fullmatch("axbc")
+
+
+def test_a_doubled_quote_is_a_quote_inside_a_string(client, app):
+    """CQL2 writes a quote inside a string twice; pygeofilter 0.4 alone would read two strings."""
+    features = served(app, "agencies")
+    expected = [f["properties"]["id"] for f in features if "People's" in f["properties"]["name_en"]]
+    assert ids(items(client, "agencies", filter="name_en LIKE '%People''s%'")) == expected and expected
+    exact = "Shenzhen Municipal People''s Government"
+    assert ids(items(client, "agencies", filter=f"name_en = '{exact}' OR name_en = 'it''s'")) == [
+        f["properties"]["id"] for f in features if f["properties"]["name_en"] == exact.replace("''", "'")
+    ]
+
+
+def test_gdals_cql_text_is_read_as_cql2_text_with_ilike_and_numeric_booleans(client, app):
+    """GDAL pushes its -where clause as filter-lang=cql-text (a draft's name): ILIKE and 0/1 for booleans."""
+    links = served(app, "links")
+    within = [f["properties"]["id"] for f in links if f["properties"]["cross_border"] is False]
+    gdal = {"filter-lang": "cql-text"}
+    assert ids(items(client, "links", filter="(cross_border = 0)", **gdal)) == within
+    assert "cross_border is a boolean" in error(client, "links", filter="cross_border = 0")
+    hospitals = [
+        f["properties"]["id"] for f in served(app, "hospitals") if "hospital" in f["properties"]["name_en"].lower()
+    ]
+    assert ids(items(client, "hospitals", filter="name_en ILIKE '%HOSPITAL%'", **gdal)) == hospitals
+    assert "not valid cql2-text" in error(client, "hospitals", filter="name_en ILIKE '%HOSPITAL%'")

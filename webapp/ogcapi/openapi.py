@@ -225,8 +225,15 @@ def _parameters() -> dict:
         ),
         "filter-lang": _query(
             "filter-lang",
-            f"The language of filter: {' or '.join(filtering.FILTER_LANGS)} (default {filtering.DEFAULT_FILTER_LANG}).",
-            {"type": "string", "enum": list(filtering.FILTER_LANGS), "default": filtering.DEFAULT_FILTER_LANG},
+            f"The language of filter: {' or '.join(filtering.FILTER_LANGS)} (default {filtering.DEFAULT_FILTER_LANG}). "
+            f"{filtering.GDAL_FILTER_LANG} (the name of a draft before CQL2, which GDAL's OAPIF driver looks for "
+            "before it sends a -where clause to the server) is read as cql2-text, with ILIKE as "
+            "CASEI(…) LIKE CASEI(…).",
+            {
+                "type": "string",
+                "enum": list(filtering.ACCEPTED_FILTER_LANGS),
+                "default": filtering.DEFAULT_FILTER_LANG,
+            },
         ),
         "filter-crs": _query(
             "filter-crs",
