@@ -140,3 +140,13 @@ def test_gdal_sends_its_where_clause_to_the_server_as_cql(
     filters = [(q["filter"][0], q["filter-lang"][0]) for q in _items_queries(log, start, layer) if "filter" in q]
     if pushed:
         assert filters and all(pair == (pushed, "cql-text") for pair in filters), filters
+
+
+def test_a_filtered_items_url_opens_as_geojson_through_vsicurl(api_url, served_app):
+    """docs/ogcapi.md: QGIS (Add Vector Layer, HTTP(S)) opens a filtered items URL through /vsicurl/."""
+    url = f"/vsicurl/{api_url}/collections/links/items?filter=cross_border%20%3D%20true&limit=10000"
+    _meta, _fids, _geometry, fields = pyogrio.raw.read(url, columns=["id"])
+    expected = [
+        f["properties"]["id"] for f in provider_features(served_app, "links") if f["properties"]["cross_border"]
+    ]
+    assert list(fields[0]) == expected and expected
