@@ -21,6 +21,7 @@ The rules, as docs/ogcapi.md states them:
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -223,21 +224,14 @@ _COMPARISONS = {
     ast.GreaterEqual: ">=",
 }
 _FLIPPED = {"=": "=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
-_NUMPY = {
-    "=": np.equal,
-    "<>": np.not_equal,
-    "<": np.less,
-    "<=": np.less_equal,
-    ">": np.greater,
-    ">=": np.greater_equal,
-}
-_PYTHON = {
-    "=": lambda a, b: a == b,
-    "<>": lambda a, b: a != b,
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
+# Each works on a numpy array (element-wise) and on two plain values alike.
+_OPERATORS = {
+    "=": operator.eq,
+    "<>": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
 }
 # Spatial functions: their name and the predicate they ask of (first argument, second argument).
 _SPATIAL = {
@@ -357,7 +351,7 @@ class _Compiler:
         if isinstance(left, _Literal):
             return _constant(self.literals(left, op, right))
         value = self.check_value(left, right, op)
-        function, name, folds = _NUMPY[op], left.queryable.name, left.folds | right.folds
+        function, name, folds = _OPERATORS[op], left.queryable.name, left.folds | right.folds
         return lambda columns: _on(columns.column(name), folds, lambda found: function(found, value))
 
     @staticmethod
@@ -365,10 +359,10 @@ class _Compiler:
         a, b = left.value, right.value
         folds = left.folds | right.folds
         if isinstance(a, str) and isinstance(b, str):
-            return bool(_PYTHON[op](_fold(a, folds), _fold(b, folds)))
+            return bool(_OPERATORS[op](_fold(a, folds), _fold(b, folds)))
         numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (a, b))
         if numbers or (isinstance(a, bool) and isinstance(b, bool) and op in ("=", "<>")):
-            return bool(_PYTHON[op](a, b))
+            return bool(_OPERATORS[op](a, b))
         raise _error(f"{a!r} {op} {b!r} compares values of different types")
 
     def like(self, node: ast.Like) -> Mask:

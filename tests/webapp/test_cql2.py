@@ -33,6 +33,8 @@ TRIANGLE = [(113.8, 22.4), (114.5, 22.5), (114.0, 22.9), (113.8, 22.4)]
 TRIANGLE_WKT = "POLYGON((" + ",".join(f"{x} {y}" for x, y in TRIANGLE) + "))"
 TRIANGLE_JSON = {"type": "Polygon", "coordinates": [[list(p) for p in TRIANGLE]]}
 IN_HETAO = (114.056, 22.5161)  # inside the Hetao zone
+# A box whose south-west corner is the Futian eye hospital: the hospital touches it.
+CORNER_BOX = (114.0457, 22.54704, 114.1, 22.6)
 JURISDICTION = TABLES.param("jurisdiction")
 
 
@@ -206,6 +208,36 @@ CASES = [
         lambda p, g: g.within(shapely.Polygon(TRIANGLE)),
     ),
     (
+        "s-within-literal-first",
+        f"S_WITHIN(POINT({IN_HETAO[0]} {IN_HETAO[1]}), geometry)",
+        op("s_within", {"type": "Point", "coordinates": list(IN_HETAO)}, prop("geometry")),
+        lambda p, g: shapely.Point(IN_HETAO).within(g),
+    ),
+    (
+        "s-contains",
+        f"S_CONTAINS(geometry, POINT({IN_HETAO[0]} {IN_HETAO[1]}))",
+        op("s_contains", prop("geometry"), {"type": "Point", "coordinates": list(IN_HETAO)}),
+        lambda p, g: g.contains(shapely.Point(IN_HETAO)),
+    ),
+    (
+        "s-crosses",
+        f"S_CROSSES(geometry, {TRIANGLE_WKT})",
+        op("s_crosses", prop("geometry"), TRIANGLE_JSON),
+        lambda p, g: g.crosses(shapely.Polygon(TRIANGLE)),
+    ),
+    (
+        "s-overlaps",
+        f"S_OVERLAPS(geometry, {TRIANGLE_WKT})",
+        op("s_overlaps", prop("geometry"), TRIANGLE_JSON),
+        lambda p, g: g.overlaps(shapely.Polygon(TRIANGLE)),
+    ),
+    (
+        "s-touches",
+        f"S_TOUCHES(geometry, BBOX({','.join(map(str, CORNER_BOX))}))",
+        op("s_touches", prop("geometry"), {"bbox": list(CORNER_BOX)}),
+        lambda p, g: g.touches(shapely.box(*CORNER_BOX)),
+    ),
+    (
         "s-disjoint-and",
         f"S_DISJOINT(geometry, BBOX({','.join(map(str, BOX))})) AND status = 'operating'",
         op("and", op("s_disjoint", prop("geometry"), {"bbox": list(BOX)}), op("=", prop("status"), "operating")),
@@ -331,6 +363,19 @@ def test_the_cases_select_something_and_not_everything(synthetic_app):
                     (sum(expected_of(f["properties"], shape(f["geometry"])) for f in features), len(features))
                 )
         assert any(0 < hit < total for hit, total in counts), (name, counts)
+
+
+@pytest.mark.parametrize("layer", ["hospitals", "zones", "links"])
+def test_s_equals_finds_the_feature_whose_geometry_it_is(client, app, layer):
+    features = served(app, layer)
+    for feature in features[:5]:
+        geometry = shape(feature["geometry"])
+        expected = [f["properties"]["id"] for f in features if shape(f["geometry"]).equals(geometry)]
+        for encoded in (
+            {"filter": f"S_EQUALS(geometry, {geometry.wkt})"},
+            {"filter": json.dumps(op("s_equals", prop("geometry"), feature["geometry"])), "filter-lang": "cql2-json"},
+        ):
+            assert ids(items(client, layer, **encoded)) == expected and feature["properties"]["id"] in expected
 
 
 def test_like_is_case_sensitive_unless_casei_says_otherwise(synthetic_app):
