@@ -1,7 +1,7 @@
 """OGC API – Features Part 3: CQL2 filters (text and JSON) and ``sortby``, evaluated on a layer's columns.
 
 ``queryables_for`` says which names a layer's filters may use: the queryables of the one
-table (``webapp.queryables``) and the record's scalar properties (``geo.schema``), plus its
+table (``webapp.queryables``) and the record's scalar properties (``geo.flat``), plus its
 ``geometry``. ``parse_filter`` parses a filter with pygeofilter, checks every name, type and
 operator against them (every problem is a 400 naming what is wrong) and compiles the tree
 into a function of a layer's ``Columns``: numpy arrays of each queryable's values, and a
@@ -36,7 +36,8 @@ from pygeofilter.parsers.cql2_json import parse as parse_cql2_json
 from pygeofilter.parsers.cql2_text import parse as parse_cql2_text
 from shapely.geometry import shape
 
-from geo.schema import BOOL, CRS_URI, FEATURE_PROPERTIES, INT, LINK_LAYER, LINK_PROPERTIES, NUM, STR
+from geo import flat
+from geo.schema import CRS_URI
 from webapp.errors import InvalidParameter
 from webapp.providers.base import bbox_parts
 
@@ -52,11 +53,11 @@ FILTER_CRSS = (CRS_URI,)
 MAX_FILTER_CHARS = 10_000
 GEOMETRY = "geometry"  # the name of a feature's geometry in a filter (the spatial queryable)
 
-STRING, INTEGER, NUMBER, BOOLEAN = "string", "integer", "number", "boolean"
-_TYPES = {STR: STRING, INT: INTEGER, NUM: NUMBER, BOOL: BOOLEAN}
+STRING, INTEGER, NUMBER, BOOLEAN = flat.STRING, flat.INTEGER, flat.NUMBER, flat.BOOLEAN
 # The table's kinds of queryable and the JSON type of their values.
 _KIND_TYPES = {"enum": STRING, "boolean": BOOLEAN, "year": INTEGER, "number": NUMBER}
-# Long free text is what /api/search is for; filters work on a record's short facts.
+# Long free text in three languages is what /api/search is for; filters work on a record's facts
+# (the flat provenance columns, source_quotes and the like, are kept: LIKE finds a source).
 _FREE_TEXT = ("description_", "coord_source")
 
 
@@ -67,6 +68,7 @@ class Queryable:
     name: str
     type: str
     properties: tuple[str, ...]
+    description: str = ""
 
     @property
     def sortable(self) -> bool:
@@ -74,15 +76,9 @@ class Queryable:
         return self.properties == (self.name,)
 
 
-def record_properties(layer: str) -> dict[str, str]:
-    """The scalar properties a ``layer`` record carries (``geo.schema``), with their JSON types."""
-    table = LINK_PROPERTIES if layer == LINK_LAYER else FEATURE_PROPERTIES
-    found = {}
-    for name, types in table.items():
-        kinds = {_TYPES.get(t) for t in types if t is not type(None)}
-        if len(kinds) == 1 and None not in kinds and not name.startswith(_FREE_TEXT):
-            found[name] = kinds.pop()
-    return found
+def record_properties(layer: str) -> dict[str, flat.Field]:
+    """The scalar properties a ``layer`` record carries (``geo.flat``, the one typed schema)."""
+    return {f.name: f for f in flat.scalar_fields(layer) if not f.name.startswith(_FREE_TEXT)}
 
 
 def queryables_for(layer: str, table: Iterable) -> dict[str, Queryable]:
@@ -92,8 +88,8 @@ def queryables_for(layer: str, table: Iterable) -> dict[str, Queryable]:
     for param in table:
         if layer in param.layers and param.kind in _KIND_TYPES:
             found[param.name] = Queryable(param.name, _KIND_TYPES[param.kind], tuple(param.properties))
-    for name, type_ in record_properties(layer).items():
-        found.setdefault(name, Queryable(name, type_, (name,)))
+    for name, field_ in record_properties(layer).items():
+        found.setdefault(name, Queryable(name, field_.type, (name,), field_.description))
     return found
 
 

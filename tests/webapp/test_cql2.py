@@ -36,6 +36,7 @@ IN_HETAO = (114.056, 22.5161)  # inside the Hetao zone
 # A box whose south-west corner is the Futian eye hospital: the hospital touches it.
 CORNER_BOX = (114.0457, 22.54704, 114.1, 22.6)
 JURISDICTION = TABLES.param("jurisdiction")
+TOUCHES = TABLES.param("touches_jurisdiction")
 
 
 def prop(name: str) -> dict:
@@ -64,9 +65,9 @@ def like(text: str | None, pattern: str) -> bool:
     )
 
 
-def jurisdiction_values(p: dict) -> list:
+def jurisdiction_values(p: dict, param=JURISDICTION) -> list:
     found = []
-    for name in JURISDICTION.properties:
+    for name in param.properties:
         v = p.get(name)
         found += v if isinstance(v, list) else [v] if v is not None else []
     return found
@@ -184,6 +185,18 @@ CASES = [
         lambda p, g: any(v in ("Hong Kong", "Macau") for v in jurisdiction_values(p)),
     ),
     (
+        "list-valued-queryable",
+        "touches_jurisdiction = 'Hong Kong' AND NOT touches_jurisdiction = 'Shenzhen'",
+        op(
+            "and",
+            op("=", prop("touches_jurisdiction"), "Hong Kong"),
+            op("not", op("=", prop("touches_jurisdiction"), "Shenzhen")),
+        ),
+        lambda p, g: (
+            "Hong Kong" in jurisdiction_values(p, TOUCHES) and "Shenzhen" not in jurisdiction_values(p, TOUCHES)
+        ),
+    ),
+    (
         "s-intersects-bbox",
         f"S_INTERSECTS(geometry, BBOX({','.join(map(str, BOX))}))",
         op("s_intersects", prop("geometry"), {"bbox": list(BOX)}),
@@ -287,6 +300,7 @@ NAMES = {
     "like-chinese": {"name_zh_hant"},
     "boolean": {"approximate"},
     "table-queryable": {"jurisdiction"},
+    "list-valued-queryable": {"touches_jurisdiction"},
     "s-disjoint-and": {"status"},
     "links-numbers": {"cross_border", "length_km"},
     "links-types": {"link_type", "from_id"},
