@@ -197,6 +197,12 @@ CASES = [
         ),
     ),
     (
+        "flat-provenance",
+        "source_publishers LIKE '%Ta Kung Pao%' AND source_count >= 2",
+        op("and", op("like", prop("source_publishers"), "%Ta Kung Pao%"), op(">=", prop("source_count"), 2)),
+        lambda p, g: like(p.get("source_publishers"), "%Ta Kung Pao%") and (number(p, "source_count") or 0) >= 2,
+    ),
+    (
         "s-intersects-bbox",
         f"S_INTERSECTS(geometry, BBOX({','.join(map(str, BOX))}))",
         op("s_intersects", prop("geometry"), {"bbox": list(BOX)}),
@@ -301,6 +307,7 @@ NAMES = {
     "boolean": {"approximate"},
     "table-queryable": {"jurisdiction"},
     "list-valued-queryable": {"touches_jurisdiction"},
+    "flat-provenance": {"source_publishers", "source_count"},
     "s-disjoint-and": {"status"},
     "links-numbers": {"cross_border", "length_km"},
     "links-types": {"link_type", "from_id"},
@@ -567,6 +574,8 @@ SORTS = [
     ("-name_zh_hant", [("name_zh_hant", True)]),
     ("target_year,-year", [("target_year", False), ("year", True)]),
     ("-approximate,coord_precision", [("approximate", True), ("coord_precision", False)]),
+    ("-figure_area_km2", [("figure_area_km2", True)]),
+    ("source_count,-source_dates", [("source_count", False), ("source_dates", True)]),
 ]
 
 

@@ -100,10 +100,6 @@ class _Layer:
             if not np.isnan(y)
         ]
         self.year_span = (int(min(span)), int(max(span))) if span else None
-        self.columns = {
-            key: filtering.build_column([_values_of(f["properties"], q.properties) for f in features], q.type)
-            for key, q in filtering.queryables_for(name, queryables).items()
-        }
         geometries = _geometries(features)
         self.tree = STRtree(geometries) if len(geometries) else None
         # For points an envelope test is the exact intersects test, so the tree's
@@ -118,6 +114,11 @@ class _Layer:
         for feature in features:
             feature["properties"] = with_flat(name, feature["properties"])
         self.property_names = sorted({key for f in features for key in f["properties"]})
+        # A numpy column per CQL2 queryable, flat provenance columns included (webapp.filtering).
+        self.columns = {
+            key: filtering.build_column([_values_of(f["properties"], q.properties) for f in features], q.type)
+            for key, q in filtering.queryables_for(name, queryables).items()
+        }
         blobs = [orjson.dumps(f) for f in features]
         features.clear()
         self.blobs = _compact_blobs(blobs)
