@@ -107,45 +107,41 @@ def _fold(text: str, folds: frozenset) -> str:
 
 @dataclass(eq=False)
 class Column:
-    """A queryable's values in a layer: ``values[i]`` belongs to record ``rows[i]`` (records
-    without a value have no entry; a list-valued record has several)."""
+    """A queryable's values in a layer, dictionary-encoded: entry ``i`` is the value
+    ``distinct[codes[i]]`` of record ``rows[i]`` (records without a value have no entry; a
+    list-valued record has several). ``distinct`` is sorted and holds each value once, so a
+    test runs once per distinct value (a status column holds four), and its position is the
+    value's rank for sorting."""
 
     type: str
-    values: np.ndarray
+    distinct: np.ndarray
+    codes: np.ndarray
     rows: np.ndarray
     count: int
     _cache: dict = field(default_factory=dict, repr=False)
 
     def folded(self, folds: frozenset) -> np.ndarray:
-        """The values with CASEI/ACCENTI applied (strings; computed once per fold)."""
+        """The distinct values with CASEI/ACCENTI applied (strings; computed once per fold)."""
         if not folds:
-            return self.values
-        key = ("folded", folds)
-        if key not in self._cache:
-            unique, inverse = self.unique(frozenset())
-            mapped = np.array([_fold(str(v), folds) for v in unique], dtype=self.values.dtype)
-            self._cache[key] = mapped[inverse] if len(unique) else self.values
-        return self._cache[key]
-
-    def unique(self, folds: frozenset) -> tuple[np.ndarray, np.ndarray]:
-        key = ("unique", folds)
-        if key not in self._cache:
-            self._cache[key] = np.unique(self.folded(folds), return_inverse=True)
-        return self._cache[key]
+            return self.distinct
+        if folds not in self._cache:
+            self._cache[folds] = np.array([_fold(str(v), folds) for v in self.distinct], dtype=self.distinct.dtype)
+        return self._cache[folds]
 
     def records(self, hits: np.ndarray) -> np.ndarray:
-        """Records (a boolean mask over all of them) with at least one value where ``hits`` holds."""
+        """Records (a boolean mask over all of them) with a value for which ``hits`` (one per
+        distinct value) holds."""
         mask = np.zeros(self.count, dtype=bool)
-        mask[self.rows[hits]] = True
+        mask[self.rows[hits[self.codes]]] = True
         return mask
 
     def sort_rank(self, descending: bool) -> np.ndarray:
         """Each record's rank in this column's order (records without a value last, either way)."""
         key = ("rank", descending)
         if key not in self._cache:
-            unique, inverse = self.unique(frozenset())
-            rank = np.full(self.count, len(unique), dtype=np.int64)
-            rank[self.rows] = (len(unique) - 1 - inverse) if descending else inverse
+            last = len(self.distinct)
+            rank = np.full(self.count, last, dtype=np.int64)
+            rank[self.rows] = (last - 1 - self.codes) if descending else self.codes
             self._cache[key] = rank
         return self._cache[key]
 
@@ -165,7 +161,8 @@ def build_column(per_record: Sequence[list], type_: str) -> Column:
                 rows.append(index)
                 found.append(value)
     dtype = {STRING: np.dtypes.StringDType(), BOOLEAN: bool}.get(type_, float)
-    return Column(type_, np.array(found, dtype=dtype), np.array(rows, dtype=np.int64), len(per_record))
+    distinct, codes = np.unique(np.array(found, dtype=dtype), return_inverse=True)
+    return Column(type_, distinct, codes.astype(np.int32), np.array(rows, dtype=np.int32), len(per_record))
 
 
 class Columns(Protocol):
@@ -373,9 +370,8 @@ class _Compiler:
 
         def mask(columns: Columns) -> np.ndarray:
             column = columns.column(name)
-            unique, inverse = column.unique(folds)
-            hits = np.fromiter((regex.fullmatch(str(v)) is not None for v in unique), dtype=bool, count=len(unique))
-            return column.records(hits[inverse] if len(unique) else np.zeros(0, dtype=bool))
+            found = column.folded(folds)
+            return column.records(np.fromiter((regex.fullmatch(v) is not None for v in found), bool, len(found)))
 
         return mask
 
@@ -391,7 +387,7 @@ class _Compiler:
 
         def mask(columns: Columns) -> np.ndarray:
             column = columns.column(name)
-            return _on(column, folds, lambda found: np.isin(found, np.array(wanted, dtype=column.values.dtype)))
+            return _on(column, folds, lambda found: np.isin(found, np.array(wanted, dtype=column.distinct.dtype)))
 
         return mask
 
@@ -403,7 +399,7 @@ class _Compiler:
 
         def mask(columns: Columns) -> np.ndarray:
             column = columns.column(name)
-            return ~column.records(np.ones(column.rows.size, dtype=bool))
+            return ~column.records(np.ones(len(column.distinct), dtype=bool))
 
         return mask
 
@@ -469,7 +465,8 @@ def _box(arguments) -> object:
 
 
 def _on(column: Column, folds: frozenset, test: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-    return column.records(test(column.folded(folds)))
+    """The records with a value that passes ``test``, run once on the column's distinct values."""
+    return column.records(np.asarray(test(column.folded(folds)), dtype=bool))
 
 
 def _describe(node) -> str:
