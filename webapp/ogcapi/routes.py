@@ -60,7 +60,7 @@ def _given_lang() -> str | None:
 
 def _document(fmt: str, document: dict, template: str, json_type: str = core.JSON, **context) -> Response:
     tag = _given_lang()
-    if tag:
+    if tag and "links" in document:
         document = {**document, "links": core.with_lang(document["links"], tag)}
         if "collections" in document:
             document["collections"] = [{**c, "links": core.with_lang(c["links"], tag)} for c in document["collections"]]
