@@ -12,6 +12,7 @@ from webapp.http import GEOJSON, make_etag, not_modified
 from webapp.ogcapi import core, crs
 from webapp.ogcapi.openapi import build_openapi
 from webapp.providers.base import FeatureProvider
+from webapp.queryables import parse_value
 from webapp.security import public_url
 
 PREFIX = "/ogcapi"
@@ -47,8 +48,7 @@ def _lang() -> str:
 
     An unknown tag is ignored, as on the map. The headers (Content-Language, Vary) are set after the request.
     """
-    requested = params.single(request.args, "lang")
-    tag = i18n.lang_tag(requested)
+    tag = parse_value(_tables().param("lang"), params.single(request.args, "lang"))
     g.ogcapi_lang = (i18n.choose_lang(tag, request.accept_languages, core.DEFAULT_LANG), tag)
     return URL_LANGS[g.ogcapi_lang[0]]
 
