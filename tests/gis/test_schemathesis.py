@@ -41,7 +41,7 @@ from schemathesis.engine import events
 from geo.schema import LAYERS
 from tests.gis.api_data import write_api_data_dir
 from webapp import create_app, filtering, queryables
-from webapp.ogcapi import core
+from webapp.ogcapi import core, crs
 
 pytestmark = pytest.mark.gis
 
@@ -76,28 +76,34 @@ def test_every_check_schemathesis_has_is_run():
 _INSTANT = re.compile(core.DATE_TIME_PATTERN)
 
 
-def _within_box(numbers: list[float]) -> list[float]:
+def _within_box(numbers: list[float], box_crs: crs.OutputCrs = crs.CRS84) -> list[float]:
     """The same numbers as a box the server takes: lon within ±180, lat within ±90, the min lat (and
-    height) ≤ its max; the longitudes keep their order (minLon > maxLon crosses the antimeridian)."""
+    height) ≤ its max; the longitudes keep their order (minLon > maxLon crosses the antimeridian).
+    In a ``bbox-crs`` the axes follow its order (EPSG:4326: lat first); a projected box's minima are
+    at most its maxima (Part 2)."""
     half = len(numbers) // 2
     fixed = list(numbers)
+    bounds = (180, 90) if box_crs.geographic else (math.inf, math.inf)
+    if box_crs.north_first:
+        bounds = bounds[::-1]
     for axis in range(half):
-        bound = (180, 90, math.inf)[axis]
+        bound = (*bounds, math.inf)[axis]
         low, high = (max(-bound, min(bound, value)) for value in (numbers[axis], numbers[axis + half]))
-        fixed[axis], fixed[axis + half] = (low, high) if axis == 0 else sorted((low, high))
+        longitude = box_crs.geographic and axis == (1 if box_crs.north_first else 0)
+        fixed[axis], fixed[axis + half] = (low, high) if longitude else sorted((low, high))
     return fixed
 
 
-def _bbox(value):
+def _bbox(value, box_crs: crs.OutputCrs = crs.CRS84):
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         value = [float(v) if queryables.is_number(v) else v for v in value]
     if isinstance(value, list) and len(value) in (4, 6):
         if all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in value):
-            return _within_box(value)
+            return _within_box(value, box_crs)
     if isinstance(value, str):
         parts = value.split(",")
         if len(parts) in (4, 6) and all(queryables.is_number(p) and math.isfinite(float(p)) for p in parts):
-            return ",".join(repr(v) for v in _within_box([float(p) for p in parts]))
+            return ",".join(repr(v) for v in _within_box([float(p) for p in parts], box_crs))
     return value
 
 
@@ -143,7 +149,8 @@ def _filter(value, lang):
 def within_what_the_document_says(ctx, query):
     """schemathesis ``map_query`` hook: a generated bbox, datetime or filter kept within the rules above."""
     if query and "bbox" in query:
-        query["bbox"] = _bbox(query["bbox"])
+        box_crs = crs.BY_URI.get(query.get("bbox-crs")) if isinstance(query.get("bbox-crs"), str) else None
+        query["bbox"] = _bbox(query["bbox"], box_crs or crs.CRS84)
     if query and "datetime" in query:
         query["datetime"] = _datetime(query["datetime"])
     if query and "filter" in query:

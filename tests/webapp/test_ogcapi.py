@@ -20,7 +20,7 @@ from tests.conftest import DATA_DIR, REPO
 from tests.gis.api_data import XSS_ID, XSS_NAME, write_api_data_dir
 from webapp import SETTINGS, create_app
 from webapp.errors import InvalidParameter
-from webapp.ogcapi import core
+from webapp.ogcapi import core, crs
 from webapp.providers.base import Filters, Page
 from webapp.queryables import TABLES
 
@@ -279,7 +279,9 @@ def test_openapi_document_describes_every_collection_and_the_limit(client):
             p.get("name") or p["$ref"].rsplit("/", 1)[1]
             for p in document["paths"][f"/collections/{layer}/items"]["get"]["parameters"]
         }
-        assert names == set(core.PAGING_PARAMS) | set(core.FILTER_PARAMS) | set(core.queryables_of(layer))
+        assert names == set(core.PAGING_PARAMS) | set(core.FILTER_PARAMS) | set(crs.PARAMS) | set(
+            core.LANG_PARAMS
+        ) | set(core.queryables_of(layer))
     limit = document["components"]["parameters"]["limit"]["schema"]
     # Any limit up to the 32-bit maximum is answered (pages hold at most MAX_LIMIT features, as the text says).
     assert (limit["default"], limit["maximum"]) == (core.DEFAULT_LIMIT, core.COUNT_MAXIMUM)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from webapp import filtering, queryables
 from webapp.http import GEOJSON
-from webapp.ogcapi import core
+from webapp.ogcapi import core, crs
 from webapp.providers.base import FeatureProvider
 
 OPENAPI_VERSION = "3.0.3"
@@ -107,12 +107,18 @@ def _schemas() -> dict:
                 "links": links,
                 "extent": _ref("schemas", "extent"),
                 "itemType": {"type": "string"},
+                "crs": {"type": "array", "items": {"type": "string"}},
+                "storageCrs": {"type": "string"},
             },
         },
         "collections": {
             "type": "object",
             "required": ["links", "collections"],
-            "properties": {"links": links, "collections": {"type": "array", "items": _ref("schemas", "collection")}},
+            "properties": {
+                "links": links,
+                "collections": {"type": "array", "items": _ref("schemas", "collection")},
+                "crs": {"type": "array", "items": {"type": "string"}},
+            },
         },
         "queryables": {
             "type": "object",
@@ -179,7 +185,9 @@ def _parameters() -> dict:
             "minHeight) at most maxLat (maxHeight): anything else is a 400. A minLon larger than maxLon is a box "
             "across the antimeridian (Part 1, 7.15.3): 177,65,-177,70 spans 177° to 180° and -180° to -177°. "
             "Numbers in ASCII digits: an optional leading '-', a fraction and an exponent (e.g. 114.2, -0.5, "
-            "1e-5, 3.1e+16); no leading '+', no '_', spaces, nan or inf.",
+            "1e-5, 3.1e+16); no leading '+', no '_', spaces, nan or inf. With bbox-crs, the numbers are in that "
+            "CRS and its axis order (EPSG:4326: minLat,minLon,maxLat,maxLon; a projected CRS: each minimum at most "
+            "its maximum).",
             # 4 or 6 numbers (not 5); a top-level array, which clients join with commas (style form).
             {
                 "type": "array",
@@ -202,6 +210,25 @@ def _parameters() -> dict:
             "How many matching features to skip (the next and prev links set it for you). A whole number in "
             "ASCII digits.",
             _count(0, default=0),
+        ),
+        "crs": _query(
+            "crs",
+            "The coordinate reference system of the answer's geometries (OGC API – Features Part 2), by URI; "
+            "coordinates are in its axis order (EPSG:4326 and EPSG:4490: latitude first; EPSG:2326 and "
+            "EPSG:8433: northing first). The Content-Crs header names it. Default: CRS84.",
+            {"type": "string", "enum": list(crs.URIS)},
+        ),
+        "bbox-crs": _query(
+            "bbox-crs",
+            "The coordinate reference system of bbox, by URI (Part 2); bbox is then in its axis order. Default: CRS84.",
+            {"type": "string", "enum": list(crs.URIS)},
+        ),
+        "lang": _query(
+            "lang",
+            "The language of titles, descriptions and HTML pages: zh-Hant, zh-Hans or en (regional tags such as "
+            "zh-HK or en-GB are mapped; an unknown tag is ignored). Without it, Accept-Language chooses, else "
+            "English. Feature properties keep every language.",
+            {"type": "string"},
         ),
         "datetime": _query(
             "datetime",
@@ -298,11 +325,24 @@ def _responses() -> dict:
     }
 
 
-def _ok(description: str, json_type: str, schema: str) -> dict:
-    return {
+def _ok(description: str, json_type: str, schema: str, headers: dict | None = None) -> dict:
+    ok = {
         "description": description,
         "content": {json_type: {"schema": _ref("schemas", schema)}, core.HTML: {"schema": {"type": "string"}}},
     }
+    if headers:
+        ok["headers"] = headers
+    return ok
+
+
+# Part 2: every items and item answer names its CRS.
+CONTENT_CRS = {
+    "Content-Crs": {
+        "description": "The CRS of the geometries, its URI in angle brackets (CRS84 unless crs asks otherwise).",
+        "required": True,
+        "schema": {"type": "string", "enum": [c.header for c in crs.SUPPORTED]},
+    }
+}
 
 
 def _get(operation_id: str, summary: str, tag: str, parameters: list, responses: dict) -> dict:
@@ -323,9 +363,9 @@ def _get(operation_id: str, summary: str, tag: str, parameters: list, responses:
 
 def _collection_paths(layer: str, tables: queryables.Tables, available: list[str]) -> dict:
     title = core.layer_title(layer)
-    f = _ref("parameters", "f")
+    f, lang, crs_ = (_ref("parameters", name) for name in ("f", "lang", "crs"))
     filters = [_filter(name, schema) for name, schema in core.queryable_schemas(layer, tables).items()]
-    paging = [_ref("parameters", name) for name in ("bbox", "limit", "offset", "datetime")]
+    paging = [_ref("parameters", name) for name in ("bbox", "bbox-crs", "limit", "offset", "datetime")]
     part3 = [
         *(_ref("parameters", name) for name in ("filter", "filter-lang", "filter-crs")),
         _sortby(layer, tables),
@@ -345,16 +385,16 @@ def _collection_paths(layer: str, tables: queryables.Tables, available: list[str
             f"describe_{layer}",
             f"{title}: the collection",
             layer,
-            [f],
+            [f, lang],
             {"200": _ok(f"Metadata of {title}.", core.JSON, "collection")},
         ),
         f"{href}/items": _get(
             f"items_{layer}",
             f"{title}: the features",
             layer,
-            [f, *paging, *part3, *filters],
+            [f, *paging, crs_, lang, *part3, *filters],
             {
-                "200": _ok(f"A page of {title}.", GEOJSON, "featureCollectionGeoJSON"),
+                "200": _ok(f"A page of {title}.", GEOJSON, "featureCollectionGeoJSON", CONTENT_CRS),
                 "304": _ref("responses", "NotModified"),
             },
         ),
@@ -362,9 +402,9 @@ def _collection_paths(layer: str, tables: queryables.Tables, available: list[str
             f"item_{layer}",
             f"{title}: one feature",
             layer,
-            [feature_id, f],
+            [feature_id, f, crs_, lang],
             {
-                "200": _ok("The feature.", GEOJSON, "featureGeoJSON"),
+                "200": _ok("The feature.", GEOJSON, "featureGeoJSON", CONTENT_CRS),
                 "304": _ref("responses", "NotModified"),
                 "404": _ref("responses", "NotFound"),
             },
@@ -373,7 +413,7 @@ def _collection_paths(layer: str, tables: queryables.Tables, available: list[str
             f"queryables_{layer}",
             f"{title}: the properties to filter on",
             layer,
-            [f],
+            [f, lang],
             {"200": _ok("The queryables as a JSON Schema.", core.SCHEMA_JSON, "queryables")},
         ),
         f"{href}/schema": _get(
@@ -382,6 +422,7 @@ def _collection_paths(layer: str, tables: queryables.Tables, available: list[str
             layer,
             [
                 f,
+                lang,
                 {
                     "name": "profile",
                     "in": "query",
@@ -401,26 +442,27 @@ def _collection_paths(layer: str, tables: queryables.Tables, available: list[str
 def build_openapi(base: str, provider: FeatureProvider, tables: queryables.Tables) -> dict:
     """The whole OpenAPI 3.0 document for the API rooted at ``base`` (an absolute URL)."""
     f = _ref("parameters", "f")
+    lang = _ref("parameters", "lang")
     paths = {
         "/": _get(
             "landing_page",
             "The landing page",
             "Capabilities",
-            [f],
+            [f, lang],
             {"200": _ok("Links to the API definition, conformance and collections.", core.JSON, "landingPage")},
         ),
         "/conformance": _get(
             "conformance",
             "The conformance classes implemented",
             "Capabilities",
-            [f],
+            [f, lang],
             {"200": _ok("The conformance classes.", core.JSON, "confClasses")},
         ),
         "/openapi": _get(
             "openapi",
             "This API definition",
             "Capabilities",
-            [f],
+            [f, lang],
             {
                 "200": {
                     "description": "The OpenAPI 3.0 document (or an HTML view of it).",
@@ -435,7 +477,7 @@ def build_openapi(base: str, provider: FeatureProvider, tables: queryables.Table
             "collections",
             "The feature collections",
             "Capabilities",
-            [f],
+            [f, lang],
             {"200": _ok("Every collection, with its extent and links.", core.JSON, "collections")},
         ),
     }
