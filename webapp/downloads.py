@@ -24,6 +24,7 @@ from webapp import exports, queryables
 from webapp.errors import NotFound
 from webapp.http import GEOJSON, assemble_collection, byte_ranges, cache_compressed, make_etag, not_modified
 from webapp.providers.base import FeatureProvider, Filters
+from webapp.security import public_url
 
 bp = Blueprint("downloads", __name__)
 
@@ -221,4 +222,4 @@ def selection(source: FeatureProvider, asked: DownloadRequest, lang: str) -> exp
             for key in dropped & properties.keys():
                 del properties[key]
         layers[layer] = features
-    return exports.Selection(asked.name, layers, lang, dropped=dropped, find=source.find)
+    return exports.Selection(asked.name, layers, lang, dropped=dropped, find=source.find, url=public_url(request.path))

@@ -53,7 +53,6 @@ LICENCE_TEXT = (
     f"Data: {DATA_ATTRIBUTION}, licensed {DATA_LICENCE['name']} ({DATA_LICENCE['url']}); "
     f"boundaries: {BOUNDARY_ATTRIBUTION}."
 )
-SOURCE_TEXT = "GBA Cooperation Map (https://github.com/gba-cooperation-map), every record cited in its source_* fields"
 
 
 # ---- the columns: one fixed type per property -------------------------------------------------
@@ -141,6 +140,11 @@ class Selection:
     lang: str  # URL tag (zh-Hant, zh-Hans, en): the language of KML names
     dropped: frozenset[str] = frozenset()  # properties left out (texts=<lang>: the other languages)
     find: Callable[[str], tuple[str, dict] | None] = lambda _id: None  # a record of any layer by id
+    url: str = ""  # where the file was downloaded from (its "source" in the metadata)
+
+    @property
+    def source(self) -> str:
+        return f"GBA Cooperation Map, {self.url} (each record cites its own sources: the source_* fields)"
 
     def columns(self, layer: str) -> list[tuple[str, str]]:
         return [(name, kind) for name, kind in columns(layer) if name not in self.dropped]
@@ -226,18 +230,18 @@ def write_gpkg(selection: Selection) -> bytes:
                 driver="GPKG",
                 geometry_type=geometry_type(layer),
                 layer_options={"IDENTIFIER": LAYER_LABELS[layer]["en"], "DESCRIPTION": LICENCE_TEXT},
-                dataset_metadata=_metadata(),
-                layer_metadata=_metadata(),
+                dataset_metadata=_metadata(selection),
+                layer_metadata=_metadata(selection),
             )
         return path.read_bytes()
 
 
-def _metadata() -> dict[str, str]:
+def _metadata(selection: Selection) -> dict[str, str]:
     return {
         "licence": DATA_LICENCE["name"],
         "licence_url": DATA_LICENCE["url"],
         "attribution": f"{DATA_ATTRIBUTION}; boundaries: {BOUNDARY_ATTRIBUTION}",
-        "source": SOURCE_TEXT,
+        "source": selection.source,
     }
 
 
@@ -345,13 +349,13 @@ KML_NS = "http://www.opengis.net/kml/2.2"
 
 def _kml_document(written: bytes, selection: Selection) -> bytes:
     ElementTree.register_namespace("", KML_NS)
-    root = ElementTree.fromstring(written)
+    root = ElementTree.fromstring(written)  # noqa: S314 - GDAL wrote it a moment ago, from our data
     document = root.find(f"{{{KML_NS}}}Document")
     head = []
     name = ElementTree.Element(f"{{{KML_NS}}}name")
     name.text = f"GBA Cooperation Map: {selection.name}"
     description = ElementTree.Element(f"{{{KML_NS}}}description")
-    description.text = f"{LICENCE_TEXT} Source: {SOURCE_TEXT}."
+    description.text = f"{LICENCE_TEXT} Source: {selection.source}."
     head += [name, description]
     for style_id, colour in kml_styles().items():
         style = ElementTree.Element(f"{{{KML_NS}}}Style", id=style_id)
@@ -367,6 +371,7 @@ def _kml_document(written: bytes, selection: Selection) -> bytes:
         head.append(style)
     for index, element in enumerate(head):
         document.insert(index, element)
+    ElementTree.indent(root, space="  ")
     # The style strings were only the carrier of <styleUrl>: not a field of the data.
     for schema in document.iter(f"{{{KML_NS}}}Schema"):
         for simple in list(schema):
@@ -396,7 +401,7 @@ def write_fgb(selection: Selection) -> bytes:
             driver="FlatGeobuf",
             geometry_type=types.pop() if types else "Unknown",
             layer_options={"TITLE": f"GBA Cooperation Map: {selection.name}", "DESCRIPTION": LICENCE_TEXT},
-            layer_metadata=_metadata(),
+            layer_metadata=_metadata(selection),
         )
         return path.read_bytes()
 
@@ -437,6 +442,7 @@ _SHORT_WORDS = {
     "quotes": "quot",
     "titles": "titl",
     "directed": "dir",
+    "from": "fr",
     "category": "cat",
     "status": "stat",
     "text": "",
@@ -485,12 +491,12 @@ def _fit_dbf(value):
     return encoded[:DBF_TEXT_MAX_BYTES].decode("utf-8", errors="ignore")
 
 
-def shapefile_readme(mapping: Mapping[str, str], kinds: Mapping[str, str]) -> str:
+def shapefile_readme(selection: Selection, mapping: Mapping[str, str], kinds: Mapping[str, str]) -> str:
     lines = [
         "GBA Cooperation Map: Shapefile export",
         "",
         LICENCE_TEXT,
-        f"Source: {SOURCE_TEXT}.",
+        f"Source: {selection.source}.",
         "",
         "One shapefile per geometry type (points, lines, polygons); WGS-84 longitude/latitude (.prj);",
         "text in UTF-8 (.cpg). dBASE field names hold at most 10 characters, so longer column names",
@@ -540,7 +546,7 @@ def write_shapefile(selection: Selection) -> bytes:
         writer.writerow(["field", "column", "type"])
         writer.writerows([short, name, used[name]] for name, short in mapping.items())
         archive.writestr("fields.csv", table.getvalue())
-        archive.writestr("README.txt", shapefile_readme(mapping, used))
+        archive.writestr("README.txt", shapefile_readme(selection, mapping, used))
     return buffer.getvalue()
 
 
@@ -560,7 +566,7 @@ def write_graphml(selection: Selection) -> bytes:
         licence=DATA_LICENCE["name"],
         licence_url=DATA_LICENCE["url"],
         attribution=f"{DATA_ATTRIBUTION}; boundaries: {BOUNDARY_ATTRIBUTION}",
-        source=SOURCE_TEXT,
+        source=selection.source,
     )
 
     def attributes(layer: str, feature: dict) -> dict:
