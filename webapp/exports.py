@@ -62,7 +62,7 @@ LICENCE_TEXT = (
 
 STR, INT, FLOAT, BOOL = "string", "integer", "real", "boolean"
 _JSON_TYPES = {str: STR, int: INT, bool: BOOL}
-_NESTED = ("aliases", "jurisdictions", "figures", "people", "sources")
+_NESTED = ("aliases", "jurisdictions", "figures", "people", "sources")  # a link has only sources
 _SOURCE_FIELDS = ("quote", "title", "publisher", "date", "citation")
 # Properties some layers carry besides the schema's (a zone's outline area, computed by the build).
 _EXTRA = {"zones": (("area_km2", FLOAT),)}
@@ -177,8 +177,15 @@ def geometry_type(layer: str) -> str:
     return "MultiPolygon" if "Polygon" in LAYER_GEOMETRY[layer] else LAYER_GEOMETRY[layer][0]
 
 
-def _frame(selection: Selection, layers: list[str], cols: list[tuple[str, str]], extra: Callable | None = None):
-    """A GeoDataFrame of the features of ``layers`` with exactly ``cols``, typed."""
+def _frame(
+    selection: Selection,
+    layers: list[str],
+    cols: list[tuple[str, str]],
+    extra: Callable[[str, dict], dict] | None = None,
+    extra_cols: tuple[tuple[str, str], ...] = (),
+):
+    """A GeoDataFrame of the features of ``layers`` with exactly ``cols``, typed, then
+    ``extra_cols`` whose values ``extra(layer, feature)`` gives (a format's own columns)."""
     import geopandas as gpd
     import pandas as pd
 
@@ -191,10 +198,9 @@ def _frame(selection: Selection, layers: list[str], cols: list[tuple[str, str]],
                 record.update(extra(layer, feature))
             records.append(record)
             geometries.append(_geometry(feature))
-    data = {name: pd.array([r[name] for r in records], dtype=_pandas_dtype(kind)) for name, kind in cols}
-    extra_names = [name for name in (records[0] if records else {}) if name not in data]
-    for name in extra_names:
-        data[name] = [r[name] for r in records]
+    data = {
+        name: pd.array([r.get(name) for r in records], dtype=_pandas_dtype(kind)) for name, kind in (*cols, *extra_cols)
+    }
     return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geometries, crs=FILE_CRS), crs=FILE_CRS)
 
 
@@ -212,7 +218,9 @@ def write_gpkg(selection: Selection) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "export.gpkg"
         for layer in selection.layers:
-            kept = [name for name in _NESTED if name not in selection.dropped]
+            kept = [
+                name for name in _NESTED if name not in selection.dropped and (layer != LINK_LAYER or name == "sources")
+            ]
             frame = _frame(
                 selection,
                 [layer],
@@ -222,6 +230,7 @@ def write_gpkg(selection: Selection) -> bytes:
                     for name in kept
                     if name in (feature.get("properties") or {})
                 },
+                extra_cols=tuple((f"{name}_json", STR) for name in kept),
             )
             pyogrio.write_dataframe(
                 frame,
@@ -256,13 +265,10 @@ def _lonlat(_layer: str, feature: dict) -> dict:
 def write_csv(selection: Selection) -> bytes:
     """One table: the columns of every chosen layer, ``WKT`` geometry, ``lon``/``lat`` for points;
     UTF-8 with a byte-order mark (Excel then reads the Chinese)."""
-    import pandas as pd
     import pyogrio
 
     layers = list(selection.layers)
-    frame = _frame(selection, layers, selection.union_columns(layers), extra=_lonlat)
-    for name in ("lon", "lat"):
-        frame[name] = pd.array(frame[name], dtype="Float64")
+    frame = _frame(selection, layers, selection.union_columns(layers), _lonlat, (("lon", FLOAT), ("lat", FLOAT)))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "export.csv"
         pyogrio.write_dataframe(
@@ -296,10 +302,14 @@ def kml_styles() -> dict[str, str]:
 
 
 def _kml_name(layer: str, properties: Mapping, key: str) -> str:
+    """A placemark's name in the language ``key``, else in one the download kept (texts=<lang>)."""
+
+    def first(prefix: str) -> str:
+        return next((properties[f"{prefix}_{k}"] for k in (key, *LANGS) if properties.get(f"{prefix}_{k}")), "")
+
     if layer == LINK_LAYER:
-        ends = (properties.get(f"{end}_name_{key}") or properties.get(f"{end}_id") for end in ("from", "to"))
-        return " → ".join(str(end) for end in ends)
-    return properties.get(f"name_{key}") or properties.get("name_en") or properties.get("id", "")
+        return f"{first('from_name') or properties.get('from_id')} → {first('to_name') or properties.get('to_id')}"
+    return first("name") or str(properties.get("id", ""))
 
 
 def write_kml(selection: Selection) -> bytes:
@@ -330,7 +340,13 @@ def write_kml(selection: Selection) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "export.kml"
         for layer in selection.layers:
-            frame = _frame(selection, [layer], selection.columns(layer), extra=kml_fields)
+            frame = _frame(
+                selection,
+                [layer],
+                selection.columns(layer),
+                kml_fields,
+                (("name", STR), ("description", STR), ("OGR_STYLE", STR)),
+            )
             pyogrio.write_dataframe(
                 frame,
                 path,
@@ -488,7 +504,8 @@ def _fit_dbf(value):
     encoded = value.encode("utf-8")
     if len(encoded) <= DBF_TEXT_MAX_BYTES:
         return value
-    return encoded[:DBF_TEXT_MAX_BYTES].decode("utf-8", errors="ignore")
+    # dBASE pads a field with spaces, so a cut that ends in one reads back without it.
+    return encoded[:DBF_TEXT_MAX_BYTES].decode("utf-8", errors="ignore").rstrip()
 
 
 def shapefile_readme(selection: Selection, mapping: Mapping[str, str], kinds: Mapping[str, str]) -> str:
