@@ -750,16 +750,11 @@ def export_urls(layers: Iterable[str], prefix: str = "/download/") -> list[str]:
     return urls
 
 
-def page_formats(lang: str) -> list[dict]:
-    """The formats as the map's download menu reads them (page config ``downloadFormats``)."""
+def page_formats() -> list[dict]:
+    """The formats as the map's download menu reads them (page config ``downloadFormats``);
+    their labels are in the catalogue (``format.<extension>``, webapp.i18n)."""
     return [
-        {
-            "extension": f.extension,
-            "label": f.label[lang],
-            "params": list(f.params),
-            "oneGeometryType": f.one_geometry_type,
-        }
-        for f in FORMATS
+        {"extension": f.extension, "params": list(f.params), "oneGeometryType": f.one_geometry_type} for f in FORMATS
     ]
 
 

@@ -18,6 +18,8 @@ export function testSite(base) {
     layers: pageConfig.overlays.map((overlay) => overlay.name),
     defaultBasemap: pageConfig.defaultBasemap,
     base,
+    downloadFormats: pageConfig.downloadFormats,
+    layerKinds: new Map(pageConfig.overlays.map((overlay) => [overlay.name, overlay.kind])),
   };
 }
 
