@@ -44,6 +44,7 @@ from geo.schema import (
     LAYERS,
     LINK_LAYER,
     LINK_PROPERTIES,
+    NUM,
     URL_LANGS,
 )
 from webapp.errors import InvalidParameter
@@ -72,9 +73,9 @@ TEXT_SEPARATOR = " | "  # between the items of a list in one text field
 def _kind(types: tuple) -> str | None:
     """The column type of a schema entry, or None for a list or mapping (flattened instead)."""
     plain = [t for t in types if t is not type(None)]
-    if plain == [(int, float)] or (int, float) in plain:
+    if NUM in plain:
         return FLOAT
-    if plain and all(isinstance(t, type) and t in _JSON_TYPES for t in plain):
+    if plain and plain[0] in _JSON_TYPES:
         return _JSON_TYPES[plain[0]]
     return None
 
@@ -117,12 +118,11 @@ def row(layer: str, properties: Mapping) -> dict:
         for figure in properties.get("figures") or []:
             if figure.get("key") in FIGURE_KINDS:
                 out[f"figure_{figure['key']}"] = figure.get("value")
+        people = properties.get("people") or []
         for lang in LANGS:
-            people = properties.get("people") or []
+            brackets = " ({})" if lang == "en" else "（{}）"
             out[f"people_{lang}"] = _joined(
-                f"{p.get(f'name_{lang}') or ''}（{p[f'role_{lang}']}）"
-                if p.get(f"role_{lang}")
-                else p.get(f"name_{lang}")
+                (p.get(f"name_{lang}") or "") + (brackets.format(p[f"role_{lang}"]) if p.get(f"role_{lang}") else "")
                 for p in people
             )
     return out
