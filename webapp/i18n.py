@@ -94,15 +94,10 @@ UI_TEXT = {
         "zh_hant": "下載資料",
         "zh_hans": "下载数据",
     },
-    "download_hint": {
-        "en": "What is shown: the visible layers, filters and year",
-        "zh_hant": "顯示中的項目：可見圖層、篩選及年份",
-        "zh_hans": "显示中的项目：可见图层、筛选及年份",
-    },
     "download_one_geometry": {
-        "en": "One geometry type per file: show only point layers, or only one layer",
-        "zh_hant": "每個檔案只可有一種幾何類型：只顯示點圖層或單一圖層",
-        "zh_hans": "每个文件只可有一种几何类型：只显示点图层或单一图层",
+        "en": "One geometry type per file: show points only, or one layer",
+        "zh_hant": "每個檔案只有一種幾何類型：只顯示點或單一圖層",
+        "zh_hans": "每个文件只有一种几何类型：只显示点或单一图层",
     },
     # ---- the static image: Download image, social cards, no-JS fallback, print ----
     "download_image": {"en": "Download image", "zh_hant": "下載圖片", "zh_hans": "下载图片"},

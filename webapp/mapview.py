@@ -261,7 +261,8 @@ def map_config(
         "select": view.select,
         "timeline": None if timeline is None else {"first": timeline[0], "last": timeline[1]},
         **queryables.page_tables(tables, lang),
-        "downloadFormats": exports.page_formats(),
+        # The Download menu is the full page's (an embed has no header): no bytes for it in an embed.
+        **({} if embed else {"downloadFormats": exports.page_formats()}),
         "credits": credits(lang, approval_number),
         "text": text,
         "urls": {
@@ -269,9 +270,9 @@ def map_config(
             "embed": urls.embed,
             "downloadAll": urls.download_all,
             "downloadLayer": urls.download_layer,
-            "downloadFile": urls.download_file,
             "layerPlaceholder": LAYER_PLACEHOLDER,
-            "formatPlaceholder": FORMAT_PLACEHOLDER,
+            # the Download menu's (the full page's only, as downloadFormats)
+            **({} if embed else {"downloadFile": urls.download_file, "formatPlaceholder": FORMAT_PLACEHOLDER}),
             "context": urls.context,
             "contextLevels": [{"url": url, "minZoom": zoom} for url, zoom in urls.context_levels],
             "search": urls.search,

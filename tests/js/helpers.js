@@ -18,8 +18,6 @@ export function testSite(base) {
     layers: pageConfig.overlays.map((overlay) => overlay.name),
     defaultBasemap: pageConfig.defaultBasemap,
     base,
-    downloadFormats: pageConfig.downloadFormats,
-    layerKinds: new Map(pageConfig.overlays.map((overlay) => [overlay.name, overlay.kind])),
   };
 }
 

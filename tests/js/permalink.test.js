@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { downloadUrl, embedUrl, iframeSnippet, pageUrl, viewParams } from "../../webapp/static/js/permalink.js";
+import { downloadSite, downloadUrl } from "../../webapp/static/js/download-links.js";
+import { embedUrl, iframeSnippet, pageUrl, viewParams } from "../../webapp/static/js/permalink.js";
 import { parseQuery } from "../../webapp/static/js/query.js";
 import { pageConfig, tables, testSite } from "./helpers.js";
 
 const layers = pageConfig.overlays.map((overlay) => overlay.name);
-const site = testSite("http://example.test/?fbclid=abc");
+const site = downloadSite(testSite("http://example.test/?fbclid=abc"), pageConfig);
 const state = (patch = {}) => ({
   filters: new Map(),
   year: null,

@@ -1,9 +1,8 @@
-/* The state as URLs: the page's permalink, the embed's, the download of what is shown, and
- * the iframe snippet.  Pure: the state and the page's facts in, strings out.
+/* The state as URLs: the page's permalink, the embed's, and the iframe snippet (the download
+ * of what is shown is download-links.js).  Pure: the state and the page's facts in, strings out.
  *
- * ``site`` = {queryables, urls, layers (every layer, in order), defaultBasemap, controls, base,
- * downloadFormats, layerKinds (layer → point | polygon | link)} where ``base`` is the page's own
- * address (relative URLs are resolved against it).
+ * ``site`` = {queryables, urls, layers (every layer, in order), defaultBasemap, controls, base}
+ * where ``base`` is the page's own address (relative URLs are resolved against it).
  */
 
 import { escapeHtml } from "./escape.js";
@@ -85,35 +84,4 @@ export function embedScriptUrl(site) {
 /** The responsive snippet: the iframe, then the script that sizes it to its content. */
 export function responsiveSnippet(url, title, scriptUrl) {
   return `${iframeSnippet(url, title)}\n<script src="${escapeHtml(scriptUrl)}" async></script>`;
-}
-
-/**
- * One URL for what is shown: the visible layers, the filters and the year, as the download
- * API applies them (so the file holds exactly the records on the map), in ``format`` (an
- * extension of the page config's ``downloadFormats``; KML also gets the page's language).
- * null when no layer is on, or when the format holds one geometry type and the visible layers
- * mix several (FlatGeobuf).
- */
-export function downloadUrl(state, site, format = "geojson") {
-  const urls = site.urls;
-  if (!state.layers.length) return null;
-  const spec = (site.downloadFormats || []).find((entry) => entry.extension === format);
-  if (spec?.oneGeometryType && new Set(state.layers.map((layer) => site.layerKinds?.get(layer))).size > 1) {
-    return null;
-  }
-  const query = filterParams(state, site.queryables);
-  let name = "all";
-  if (state.layers.length === 1) {
-    name = state.layers[0];
-  } else if (state.layers.length !== site.layers.length) {
-    query.set("layers", state.layers.join(","));
-  }
-  if (spec?.params.includes("lang")) query.set("lang", state.lang);
-  const path = urls.downloadFile
-    ? urls.downloadFile.replace(urls.layerPlaceholder, name).replace(urls.formatPlaceholder, format)
-    : name === "all"
-      ? urls.downloadAll
-      : urls.downloadLayer.replace(urls.layerPlaceholder, name);
-  const search = query.toString();
-  return search ? `${path}?${search}` : path;
 }

@@ -3,12 +3,13 @@
  */
 
 import { byId, el } from "./dom.js";
-import { downloadUrl, embedScriptUrl, embedUrl, iframeSnippet, pageUrl, responsiveSnippet } from "./permalink.js";
+import { downloadSite, downloadUrl } from "./download-links.js";
+import { embedScriptUrl, embedUrl, iframeSnippet, pageUrl, responsiveSnippet } from "./permalink.js";
 
 const CONFIRM_MS = 2000; // how long a Copy button says "Copied"
 
-export function createShare({ store, i18n }) {
-  const site = store.site;
+export function createShare({ store, i18n, config }) {
+  const site = downloadSite(store.site, config);
   const downloads = [...document.querySelectorAll("a[data-download-format]")];
   const timers = new WeakMap();
   const status = el("span", "gba-visually-hidden");

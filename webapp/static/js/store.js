@@ -97,8 +97,6 @@ export function createStore(
     layers: layerOrder,
     defaultBasemap: config.defaultBasemap,
     base: location ? location.href : "http://localhost/",
-    downloadFormats: config.downloadFormats || [],
-    layerKinds: new Map(config.overlays.map((overlay) => [overlay.name, overlay.kind])),
   };
 
   function writeUrl() {
