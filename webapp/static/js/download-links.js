@@ -29,6 +29,10 @@ export function downloadUrl(state, site, format = "geojson") {
   else if (state.layers.length !== site.layers.length) query.set("layers", state.layers.join(","));
   if (spec?.params.includes("lang")) query.set("lang", state.lang);
   const search = query.toString();
-  const path = urls.downloadFile.replace(urls.layerPlaceholder, name).replace(urls.formatPlaceholder, format);
+  // GeoJSON by the URLs every page has (GBAMap.downloadUrl() in an embed), the rest by the menu's.
+  const layerUrl =
+    format === "geojson" ? urls.downloadLayer : urls.downloadFile.replace(urls.formatPlaceholder, format);
+  const path =
+    format === "geojson" && name === "all" ? urls.downloadAll : layerUrl.replace(urls.layerPlaceholder, name);
   return search ? `${path}?${search}` : path;
 }
