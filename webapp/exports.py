@@ -31,20 +31,17 @@ from xml.etree import ElementTree
 
 import orjson
 
+from geo import flat
 from geo.schema import (
     BOUNDARY_ATTRIBUTION,
     DATA_ATTRIBUTION,
     DATA_LICENCE,
-    FEATURE_PROPERTIES,
-    FIGURE_KINDS,
     LANGS,
     LAYER_CATEGORIES,
     LAYER_GEOMETRY,
     LAYER_LABELS,
     LAYERS,
     LINK_LAYER,
-    LINK_PROPERTIES,
-    NUM,
     URL_LANGS,
 )
 from webapp.errors import InvalidParameter
@@ -57,75 +54,22 @@ LICENCE_TEXT = (
 
 
 # ---- the columns: one fixed type per property -------------------------------------------------
-# A small adapter over the schema until geo/flat.py (the one typed schema of every property,
-# with the flat provenance fields) is on main: ``columns`` and ``row`` are the only two
-# functions the writers call.
+# geo.flat is the one typed schema of every property (the flat provenance fields included):
+# ``columns`` and ``row`` are the only two functions the writers call.
 
-STR, INT, FLOAT, BOOL = "string", "integer", "real", "boolean"
-_JSON_TYPES = {str: STR, int: INT, bool: BOOL}
+STR, INT, FLOAT, BOOL = flat.STRING, flat.INTEGER, flat.NUMBER, flat.BOOLEAN
 _NESTED = ("aliases", "jurisdictions", "figures", "people", "sources")  # a link has only sources
-_SOURCE_FIELDS = ("quote", "title", "publisher", "date", "citation")
-# Properties some layers carry besides the schema's (a zone's outline area, computed by the build).
-_EXTRA = {"zones": (("area_km2", FLOAT),)}
-TEXT_SEPARATOR = " | "  # between the items of a list in one text field
-
-
-def _kind(types: tuple) -> str | None:
-    """The column type of a schema entry, or None for a list or mapping (flattened instead)."""
-    plain = [t for t in types if t is not type(None)]
-    if NUM in plain:
-        return FLOAT
-    if plain and plain[0] in _JSON_TYPES:
-        return _JSON_TYPES[plain[0]]
-    return None
-
-
-def _flat_columns(layer: str) -> list[tuple[str, str]]:
-    sources = [(f"source_{name}s", STR) for name in _SOURCE_FIELDS] + [("source_count", INT)]
-    if layer == LINK_LAYER:
-        return sources
-    return [
-        ("aliases_text", STR),
-        ("jurisdictions_text", STR),
-        *sources,
-        *((f"figure_{key}", FLOAT) for key in FIGURE_KINDS),
-        *((f"people_{lang}", STR) for lang in LANGS),
-    ]
 
 
 def columns(layer: str) -> list[tuple[str, str]]:
-    """``(name, type)`` of every exported column of ``layer``, in a fixed order."""
-    schema = LINK_PROPERTIES if layer == LINK_LAYER else FEATURE_PROPERTIES
-    scalar = [(name, kind) for name, types in schema.items() if (kind := _kind(types)) is not None]
-    return scalar + list(_EXTRA.get(layer, ())) + _flat_columns(layer)
-
-
-def _joined(values: Iterable) -> str | None:
-    texts = [str(v) for v in values if v not in (None, "")]
-    return TEXT_SEPARATOR.join(texts) if texts else None
+    """``(name, type)`` of every exported column of ``layer``: its scalar properties, flat form
+    included, in the schema's order (the nested lists are left to their flat form)."""
+    return [(field.name, field.type) for field in flat.scalar_fields(layer)]
 
 
 def row(layer: str, properties: Mapping) -> dict:
-    """A record's exported values: its scalar properties and the flat forms of its lists."""
-    out = {name: properties.get(name) for name, _ in columns(layer)}
-    sources = properties.get("sources") or []
-    for name in _SOURCE_FIELDS:
-        out[f"source_{name}s"] = _joined(s.get(name) for s in sources)
-    out["source_count"] = len(sources)
-    if layer != LINK_LAYER:
-        out["aliases_text"] = _joined(properties.get("aliases") or [])
-        out["jurisdictions_text"] = _joined(properties.get("jurisdictions") or [])
-        for figure in properties.get("figures") or []:
-            if figure.get("key") in FIGURE_KINDS:
-                out[f"figure_{figure['key']}"] = figure.get("value")
-        people = properties.get("people") or []
-        for lang in LANGS:
-            brackets = " ({})" if lang == "en" else "（{}）"
-            out[f"people_{lang}"] = _joined(
-                (p.get(f"name_{lang}") or "") + (brackets.format(p[f"role_{lang}"]) if p.get(f"role_{lang}") else "")
-                for p in people
-            )
-    return out
+    """A record's exported values (the flat form derived again if a caller's dict lacks it)."""
+    return flat.with_flat(layer, dict(properties))
 
 
 # ---- what a writer gets ------------------------------------------------------------------------

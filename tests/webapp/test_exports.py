@@ -92,13 +92,12 @@ def flat_values(layer: str, properties: dict) -> dict:
     sources = properties.get("sources") or []
     values = {
         "source_count": len(sources),
-        "source_quotes": " | ".join(s["quote"] for s in sources) or None,
-        "source_titles": " | ".join(s["title"] for s in sources) or None,
+        "source_quotes": " | ".join(s["quote"] for s in sources),
+        "source_titles": " | ".join(s["title"] for s in sources),
     }
     if layer != LINK_LAYER:
-        values["jurisdictions_text"] = " | ".join(properties["jurisdictions"]) or None
-        for figure in properties.get("figures") or []:
-            values[f"figure_{figure['key']}"] = figure["value"]
+        values["jurisdictions_text"] = " | ".join(properties["jurisdictions"])
+        values.update({f"figure_{figure['key']}": figure["value"] for figure in properties.get("figures") or []})
     return values
 
 
