@@ -118,7 +118,8 @@ def _geometry(feature: dict):
 
 def geometry_type(layer: str) -> str:
     """The one geometry type of ``layer`` as the files declare it (zones: MultiPolygon)."""
-    return "MultiPolygon" if "Polygon" in LAYER_GEOMETRY[layer] else LAYER_GEOMETRY[layer][0]
+    kinds = LAYER_GEOMETRY[layer]
+    return "MultiPolygon" if "MultiPolygon" in kinds or "Polygon" in kinds else kinds[0]
 
 
 def _frame(
