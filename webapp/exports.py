@@ -672,6 +672,9 @@ def selectable(export: ExportFormat, layers: Iterable[str]) -> bool:
 
 def check_selectable(export: ExportFormat, layers: Iterable[str]) -> None:
     """A 400 saying why one file of ``export`` cannot hold ``layers``, and what to take instead."""
+    layers = list(layers)
+    if not layers:  # all.<extension>?layers= : GeoJSON has an empty collection, a GeoPackage no empty form
+        raise InvalidParameter(f"layers= names no layer: a .{export.extension} file needs at least one")
     if selectable(export, layers):
         return
     types = sorted({geometry_type(layer) for layer in layers})

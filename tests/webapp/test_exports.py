@@ -449,6 +449,8 @@ def test_the_cache_is_bounded_in_entries_and_bytes():
         ("/download/all.csv?layers=nope", 400, "layers"),
         ("/download/zones.kml?colour=red", 400, "unknown parameter"),
         ("/download/zones.shp.zip?texts=fr", 400, "texts"),
+        ("/download/all.gpkg?layers=", 400, "at least one"),
+        ("/download/all.csv?layers=", 400, "at least one"),
     ],
 )
 def test_bad_requests_are_json_errors(client, address, status, words):
