@@ -749,7 +749,8 @@ def write_docs(text: str) -> str:
 
 # ---- the cache ----------------------------------------------------------------------------------
 EXPORT_CACHE_ENTRIES = 64
-EXPORT_CACHE_BYTES = 256 * 1024 * 1024
+# Per worker. A file larger than the whole bound (a 100k-point layer: ~150 MB as GeoJSON) is not kept.
+EXPORT_CACHE_BYTES = 128 * 1024 * 1024
 
 
 class ExportCache:
