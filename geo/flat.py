@@ -243,7 +243,9 @@ def flat_properties(layer: str, properties: dict) -> dict:
         )
     values = {figure.get("key"): figure.get("value") for figure in properties.get("figures") or []}
     for key in FIGURE_KINDS:
-        flat[figure_field(key)] = values.get(key)
+        # Always a float, so a reader that types a column from its first values (QGIS) types it real.
+        value = values.get(key)
+        flat[figure_field(key)] = None if value is None else float(value)
     return flat
 
 

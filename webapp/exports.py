@@ -292,6 +292,10 @@ def write_kml(selection: Selection) -> bytes:
                 kml_fields,
                 (("name", STR), ("description", STR), ("OGR_STYLE", STR)),
             )
+            # KML's data has no boolean type and GDAL before 3.7 (QGIS 3.22) reads "true" as 0: 1/0 reads right.
+            for name, kind in selection.columns(layer):
+                if kind == BOOL:
+                    frame[name] = frame[name].astype("Int32")
             pyogrio.write_dataframe(
                 frame,
                 path,

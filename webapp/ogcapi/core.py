@@ -41,7 +41,9 @@ REL_QUERYABLES = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 # OGC API – Features Part 5: the schema of the collection's features (one flat object of properties).
 REL_SCHEMA = "http://www.opengis.net/def/rel/ogc/1.0/schema"
 # The same schema shaped as a GeoJSON Feature: what GDAL's OAPIF driver reads to type its fields.
-REL_DESCRIBEDBY = "describedby"
+# Link relations are case-insensitive (RFC 8288); GDAL before 3.8 (Debian 12's 3.6, QGIS 3.22) matches
+# only this spelling.
+REL_DESCRIBEDBY = "describedBy"
 
 CONFORMANCE_CLASSES = (
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
