@@ -7,13 +7,14 @@ Python, not in the project's virtualenv, so the tests run this file with
 The job, on stdin::
 
     {"layers": [{"name": "zones", "source": "url='http://…/ogcapi' typename='zones'", "provider": "OAPIF"},
-                {"name": "hospitals.csv", "source": "/vsicurl/http://…/download/hospitals.csv", "provider": "ogr"}]}
+                {"name": "all.gpkg", "source": "/vsicurl/http://…/download/all.gpkg", "sublayers": true}]}
 
 The answer, on stdout: one object per layer with whether QGIS found it valid,
 what QGIS logged while reading it, its feature count as the provider says it,
 its fields with their QGIS types, its geometry and WKB types, its CRS, and per
 feature every attribute (NULL as ``null``) and the geometry's WKB type (as
-``@geometry``).
+``@geometry``). With ``sublayers``, the file's layers are listed as QGIS's "Add Vector
+Layer" lists them, and each is described under ``sublayers`` by its name and geometry type.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def describe(layer) -> dict:
 def main() -> None:
     job = json.load(sys.stdin)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from qgis.core import QgsApplication, QgsVectorLayer
+    from qgis.core import Qgis, QgsApplication, QgsProviderRegistry, QgsVectorLayer, QgsWkbTypes
 
     QgsApplication.setPrefixPath("/usr", True)
     application = QgsApplication([], False)
@@ -79,11 +80,28 @@ def main() -> None:
     QgsApplication.messageLog().messageReceived.connect(lambda text, tag, _level: messages.append(f"{tag}: {text}"))
     answers = {}
     for spec in job["layers"]:
-        layer = QgsVectorLayer(spec["source"], spec["name"], spec["provider"])
-        answers[spec["name"]] = describe(layer)
+        if spec.get("sublayers"):
+            # A file may hold several layers (a GeoPackage's tables, a zip's shapefiles, KML folders)
+            # or several geometry types in one (GeoJSON, CSV): QGIS's "Add Vector Layer" lists a
+            # layer for each table and geometry type, and adds each as its own layer.
+            found = QgsProviderRegistry.instance().querySublayers(
+                spec["source"], Qgis.SublayerQueryFlag.ResolveGeometryType
+            )
+            # Named by table and geometry type, as QGIS names the layers it adds from one file.
+            answer = {
+                "sublayers": {
+                    f"{sub.name()} ({QgsWkbTypes.displayString(sub.wkbType())})": describe(
+                        QgsVectorLayer(sub.uri(), sub.name(), "ogr")
+                    )
+                    for sub in found
+                }
+            }
+        else:
+            answer = describe(QgsVectorLayer(spec["source"], spec["name"], spec["provider"]))
         QgsApplication.processEvents()
-        answers[spec["name"]]["messages"] = messages[:]
+        answer["messages"] = messages[:]
         messages.clear()
+        answers[spec["name"]] = answer
     sys.stdout.write(json.dumps(answers, ensure_ascii=False))
     sys.stdout.flush()
     # QGIS 3.22 crashes in exitQgis() when run headless; nothing is left to clean up.
