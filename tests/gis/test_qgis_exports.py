@@ -22,6 +22,7 @@ pytestmark = pytest.mark.gis
 
 DOWNLOADS = [url.removeprefix("/download/") for url in export_urls(LAYERS) if not url.endswith(".graphml")]
 HOW = ("by URL", "saved")
+TRUTH_TYPES = ("bool", "int", "qlonglong")  # how QGIS holds a yes/no column (not as text)
 # Enough synthetic enterprises that GDAL reads the larger files by URL in several ranges; the
 # session's 2,345 would make QGIS's 96 file loads take minutes.
 ENTERPRISES = 150
@@ -70,11 +71,15 @@ def test_qgis_opens_every_download_with_its_records_names_and_sources(site, qgis
     layers = answer["sublayers"]
     assert layers, answer["messages"]
     rows = []
+    typed = Counter()  # per field: rows of layers where QGIS reads it as a boolean or a number
     for name, layer in layers.items():
         assert layer["valid"], (name, answer["messages"])
         assert layer["geometry_type"] not in ("Unknown", "No geometry", "Null"), name
         assert None not in [row["@geometry"] for row in layer["features"]], name
         rows += layer["features"]
+        for field in layer["fields"]:
+            if field["type"] in TRUTH_TYPES:
+                typed[field["name"]] += len(layer["features"])
     assert len(rows) == len(expected) > 0
     if all("id" in {field["name"] for field in layer["fields"]} for layer in layers.values()):
         assert Counter(row["id"] for row in rows) == Counter(feature["id"] for feature in expected)
@@ -95,3 +100,9 @@ def test_qgis_opens_every_download_with_its_records_names_and_sources(site, qgis
             chinese_name(properties),
             title,
         )
+    # Yes/no properties read as a boolean or a number keep their value (1/0 or true/false).
+    flags = [name for name in expected[0]["properties"] if isinstance(expected[0]["properties"][name], bool)]
+    for name in flags:
+        if typed[name] == len(rows):
+            seen = Counter(bool(row[name]) for row in rows)
+            assert seen == Counter(feature["properties"][name] for feature in expected), name
