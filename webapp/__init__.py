@@ -75,7 +75,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["gba_provider"] = provider
     app.extensions["gba_context"] = downloads.load_context(dataset)
     # Jurisdictions outside the GBA that the data names (Beijing) are valid filter values too.
-    found = {j for layer in provider.layers() for j in provider.values(layer, "jurisdiction")}
+    found = {
+        j
+        for layer in provider.layers()
+        for name in ("jurisdiction", "touches_jurisdiction")
+        for j in provider.values(layer, name)
+    }
     app.extensions["gba_tables"] = tables.resolved(provider.layers(), found)
     # Indexes built here, with the data, so `gunicorn --preload` builds them once before forking.
     app.extensions["gba_timeline"] = provider.year_span()

@@ -15,6 +15,7 @@ from flask import Blueprint, Response, current_app, request
 
 from geo.context import OUTLINE_LEVELS
 from geo.dataset import Dataset
+from geo.flat import ALL_FLAT_NAMES
 from geo.schema import BOUNDARY_ATTRIBUTION, DATA_ATTRIBUTION, DATA_LICENCE, TRANSLATED_TEXTS, URL_LANGS
 from webapp import queryables
 from webapp.errors import NotFound
@@ -47,8 +48,10 @@ def collect(source: FeatureProvider, layers: list[str], bbox, filters: Filters) 
 
 
 def other_language_texts(lang: str) -> frozenset[str]:
-    """The properties holding the longer texts in the languages other than ``lang`` (a schema key)."""
-    return frozenset(key for forms in TRANSLATED_TEXTS.values() for form, key in forms.items() if form != lang)
+    """The properties holding the longer texts in the languages other than ``lang`` (a schema key),
+    and the flat form (``geo.flat``): the map reads the nested provenance, which holds the same facts."""
+    other = frozenset(key for forms in TRANSLATED_TEXTS.values() for form, key in forms.items() if form != lang)
+    return other | ALL_FLAT_NAMES
 
 
 def texts_in(items: list[bytes], lang: str) -> list[bytes]:

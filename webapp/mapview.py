@@ -36,10 +36,10 @@ from geo.schema import (
     DATA_LICENCE,
     GBA_BOUNDS,
     LANGS,
-    LAYER_GEOMETRY,
     LINK_LAYER,
     SAR_JURISDICTIONS,
     URL_LANGS,
+    is_outlined,
 )
 from webapp import i18n, queryables
 from webapp.basemaps import BASEMAPS, DARK_BASEMAP, DEFAULT_BASEMAP, MAX_ZOOM
@@ -211,7 +211,7 @@ def map_config(
     text = i18n.text(lang)
     overlays = []
     for layer in overlays_available:
-        kind = "link" if layer == LINK_LAYER else ("polygon" if "Polygon" in LAYER_GEOMETRY[layer] else "point")
+        kind = "link" if layer == LINK_LAYER else ("polygon" if is_outlined(layer) else "point")
         overlays.append(
             {
                 "name": layer,

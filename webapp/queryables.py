@@ -97,6 +97,7 @@ class Param:
     groups: tuple[tuple[str, tuple[str, ...]], ...] = ()  # display grouping of the values (by layer)
     from_data: bool = False  # values completed from the data at start-up (jurisdictions, layers)
     max_terms: int | None = None  # text: at most this many distinct words (a repeated word counts once)
+    panel: bool = True  # queryables: offered in the map's filter panel (all are accepted in URLs)
 
     @property
     def queryable(self) -> bool:
@@ -130,17 +131,39 @@ QUERYABLES: tuple[Param, ...] = (
     Param(
         "jurisdiction",
         ENUM,
+        _l("Jurisdiction", "所在地區", "所在地区"),
+        _l(
+            "Exactly the `jurisdiction` property: the city or SAR a place's position lies in. Links have no "
+            "such property, so they are hidden; to keep the links to or from a place, and zones that reach "
+            "into it, use `touches_jurisdiction`. Values: Hong Kong, Macau, the Guangdong cities, or another "
+            "found in the data (Beijing).",
+            "即 jurisdiction 屬性：地點位置所在的城市或特別行政區。合作關係沒有此屬性，因此會被隱藏；"
+            "如要包括與該地相連的合作關係及伸延至該地的園區，請用 touches_jurisdiction。",
+            "即 jurisdiction 属性：地点位置所在的城市或特别行政区。合作关系没有此属性，因此会被隐藏；"
+            "如要包括与该地相连的合作关系及延伸至该地的园区，请用 touches_jurisdiction。",
+        ),
+        default="any",
+        values=GBA_JURISDICTIONS,
+        layers=FEATURE_LAYERS,
+        properties=("jurisdiction",),
+        from_data=True,
+        panel=False,
+    ),
+    Param(
+        "touches_jurisdiction",
+        ENUM,
         _l("Jurisdiction", "地區", "地区"),
         _l(
-            "The city or SAR: a feature matches any of its `jurisdictions`, a link either of its ends. "
-            "Values: Hong Kong, Macau, the Guangdong cities, or another found in the data (Beijing).",
-            "城市或特別行政區：地點符合其任一所屬地區，合作關係符合其任一端。",
-            "城市或特别行政区：地点符合其任一所属地区，合作关系符合其任一端。",
+            "Everything that touches the city or SAR: a place any of whose `jurisdictions` it is (a zone may "
+            "span several), a link either of whose ends (`from_jurisdiction`, `to_jurisdiction`) lies there. "
+            "The map's jurisdiction filter.",
+            "涉及該城市或特別行政區的一切：所屬地區之一為該地的地點（園區可橫跨多地），或任一端位於該地的合作關係。",
+            "涉及该城市或特别行政区的一切：所属地区之一为该地的地点（园区可横跨多地），或任一端位于该地的合作关系。",
         ),
         default="any",
         values=GBA_JURISDICTIONS,
         layers=LAYERS,
-        properties=("jurisdictions", "jurisdiction", "from_jurisdiction", "to_jurisdiction"),
+        properties=("jurisdictions", "from_jurisdiction", "to_jurisdiction"),
         from_data=True,
     ),
     Param(
@@ -403,10 +426,13 @@ DOWNLOAD_PARAMS: tuple[Param, ...] = (
         _l("Texts in", "文字語言", "文字语言"),
         _l(
             "Keep the texts in this language only (descriptions, notes on positions, a link's copies of its "
-            "ends' names); the records' own names stay in all three. The map loads its layers this way: "
-            "a third fewer bytes.",
-            "只保留此語言的文字（描述、位置說明、合作關係兩端名稱）；項目名稱仍有三種寫法。",
-            "只保留此语言的文字（描述、位置说明、合作关系两端名称）；项目名称仍有三种写法。",
+            "ends' names) and leave out the flat columns (`source_quotes`, `figure_*`…; the nested `sources` "
+            "and `figures` hold the same); the records' own names stay in all three. The map loads its layers "
+            "this way: less than half the bytes.",
+            "只保留此語言的文字（描述、位置說明、合作關係兩端名稱），並略去扁平欄位（source_quotes 等，"
+            "巢狀的 sources 已有相同內容）；項目名稱仍有三種寫法。",
+            "只保留此语言的文字（描述、位置说明、合作关系两端名称），并略去扁平字段（source_quotes 等，"
+            "嵌套的 sources 已有相同内容）；项目名称仍有三种写法。",
         ),
         default="all three",
         values=tuple(URL_LANGS),
@@ -796,6 +822,8 @@ def param_config(param: Param, lang: str) -> dict:
         out["round"] = True
     if param.groups:
         out["groups"] = [[group, list(values)] for group, values in param.groups]
+    if param.queryable and not param.panel:
+        out["panel"] = False
     return out
 
 

@@ -145,13 +145,13 @@ def test_choosing_a_link_result_fits_the_line_and_opens_its_popup(page, live_ser
 def test_filters_change_map_counts_list_and_download_together(page, live_server):
     open_map(page, live_server.url + "/?lang=zh-Hans")
     open_filters(page)
-    tick(page, "jurisdiction", "Hong Kong")
+    tick(page, "touches_jurisdiction", "Hong Kong")
     tick(page, "status", "planned")
     ids = list_ids(page)
     assert ids and sorted(ids) == sorted(download_ids(page))
     href = page.get_attribute("#gba-download", "href")
     assert href == download_url(page)
-    assert parse_qs(urlsplit(href).query) == {"jurisdiction": ["Hong Kong"], "status": ["planned"]}
+    assert parse_qs(urlsplit(href).query) == {"touches_jurisdiction": ["Hong Kong"], "status": ["planned"]}
     expected = {
         fid
         for fid, (layer, p) in RECORDS.items()
@@ -170,7 +170,7 @@ def test_filters_change_map_counts_list_and_download_together(page, live_server)
     summary = f"显示 {len(ids) - per_layer[LINK_LAYER]} 个地点及 {per_layer[LINK_LAYER]} 项合作关系"
     assert page.locator("#gba-list-status").inner_text() == summary
     assert page.locator("#gba-filter-summary").inner_text() == "(2)"
-    assert "jurisdiction=Hong+Kong" in wait_for_url(page, "status=planned")
+    assert "touches_jurisdiction=Hong+Kong" in wait_for_url(page, "status=planned")
 
     # "cross-border links only": links alone (features have no cross_border), as on the server
     page.check('#gba-filter-body input[name="cross_border"][value="true"]')
@@ -184,15 +184,16 @@ def test_filters_change_map_counts_list_and_download_together(page, live_server)
 
 
 FILTER_CASES = [
-    *({"jurisdiction": [j]} for j in (*GBA_JURISDICTIONS, "Beijing")),
+    *({"touches_jurisdiction": [j]} for j in (*GBA_JURISDICTIONS, "Beijing")),
+    *({"jurisdiction": [j]} for j in ("Hong Kong", "Shenzhen", "Beijing")),  # exactly the property
     *({"status": [s]} for s in STATUS_LABELS),
     {"category": ["hospital", "clinic_centre"]},
     {"category": ["government"], "jurisdiction": ["Hong Kong"]},
     {"link_type": ["medical", "research"]},
-    {"link_type": ["governance"], "jurisdiction": ["Shenzhen"], "cross_border": True},
+    {"link_type": ["governance"], "touches_jurisdiction": ["Shenzhen"], "cross_border": True},
     {"cross_border": True},
     {"cross_border": False},
-    {"jurisdiction": ["Macau", "Zhuhai"], "status": ["planned", "operating"]},
+    {"touches_jurisdiction": ["Macau", "Zhuhai"], "status": ["planned", "operating"]},
     {"jurisdiction": ["Hong Kong"], "year": 2019},
     {"status": ["planned"], "year": 2021},
     {"year": 2020},
@@ -377,8 +378,8 @@ def test_timeline_at_2019_shows_records_of_2019_and_undated_ones_and_draws_plans
 def test_the_url_carries_the_whole_state_and_reproduces_it_on_the_page_and_in_the_embed(page, live_server):
     open_map(page, live_server.url + "/?lang=en")
     open_filters(page)
-    tick(page, "jurisdiction", "Hong Kong")
-    tick(page, "jurisdiction", "Macau")
+    tick(page, "touches_jurisdiction", "Hong Kong")
+    tick(page, "touches_jurisdiction", "Macau")
     page.locator("#gba-year").focus()
     page.keyboard.press("Home")
     page.keyboard.press("ArrowRight")
@@ -397,7 +398,7 @@ def test_the_url_carries_the_whole_state_and_reproduces_it_on_the_page_and_in_th
         "lang": ["en"],
         "layers": [",".join(layer for layer in LAYERS if layer != "enterprises")],
         "basemap": ["positron"],
-        "jurisdiction": ["Hong Kong,Macau"],
+        "touches_jurisdiction": ["Hong Kong,Macau"],
         "year": ["2021"],
         "select": ["hkpc"],
         "lat": ["22.41"],
@@ -415,7 +416,7 @@ def test_the_url_carries_the_whole_state_and_reproduces_it_on_the_page_and_in_th
     assert popup(page).get_attribute("data-feature-id") == "hkpc"
     assert list_ids(page) == items
     assert page.locator("#gba-selection-heading").inner_text() == "Partners of Hong Kong Productivity Council"
-    assert page.is_checked('#gba-filter-body input[name="jurisdiction"][value="Macau"]')
+    assert page.is_checked('#gba-filter-body input[name="touches_jurisdiction"][value="Macau"]')
     assert page.locator("#gba-year").input_value() == "2021"
 
     # the embed snippet carries the same state (with the area as a bbox)
@@ -478,7 +479,7 @@ def test_the_list_is_a_labelled_region_navigable_with_the_keyboard(page, live_se
 
 
 def test_the_embed_in_a_frame_searches_selects_and_lists_with_the_keyboard(page, live_server, other_origin):
-    embed_url = f"{live_server.url}/embed?lang=zh-Hans&jurisdiction=Shenzhen"
+    embed_url = f"{live_server.url}/embed?lang=zh-Hans&touches_jurisdiction=Shenzhen"
     page.goto(f"{other_origin.url}/article?src={quote(embed_url, safe='')}")
     page.frame_locator("#gba").locator(".leaflet-container").wait_for()
     inner = next(f for f in page.frames if f.url.startswith(live_server.url))
@@ -505,7 +506,7 @@ def test_the_embed_in_a_frame_searches_selects_and_lists_with_the_keyboard(page,
     inner.locator("*:focus").press("Enter")
     inner.locator(f'.leaflet-popup-content .gba-popup[data-feature-id="{target}"]').wait_for()
     assert f"select={target}" in inner.evaluate("window.location.href")
-    assert "jurisdiction=Shenzhen" in inner.evaluate("window.location.href")
+    assert "touches_jurisdiction=Shenzhen" in inner.evaluate("window.location.href")
 
 
 # ---- the context layer ----
@@ -558,7 +559,7 @@ def test_ten_thousand_points_load_filter_and_list(page, big_server, traffic):
     assert page.locator("#gba-list-body button[data-id]").count() == 600
 
     open_filters(page)
-    tick(page, "jurisdiction", "Hong Kong")
+    tick(page, "touches_jurisdiction", "Hong Kong")
     hong_kong = len(download_ids(page))
     assert 0 < hong_kong < 10_000
     assert page.locator('.gba-layer-count[data-layer="enterprises"]').inner_text() == f" ({hong_kong})"

@@ -49,13 +49,13 @@ def swap_order(f):
 
 
 def clockwise(f):
-    f["geometry"]["coordinates"] = [ring[::-1] for ring in f["geometry"]["coordinates"]]
+    f["geometry"]["coordinates"] = [[ring[::-1] for ring in polygon] for polygon in f["geometry"]["coordinates"]]
 
 
 def bow_tie(f):
     f["geometry"] = {
-        "type": "Polygon",
-        "coordinates": [[[114.30, 22.70], [114.40, 22.75], [114.40, 22.70], [114.30, 22.75], [114.30, 22.70]]],
+        "type": "MultiPolygon",
+        "coordinates": [[[[114.30, 22.70], [114.40, 22.75], [114.40, 22.70], [114.30, 22.75], [114.30, 22.70]]]],
     }
 
 
@@ -85,7 +85,7 @@ BAD = [
     ("clockwise ring", "zones", clockwise, "exterior ring is clockwise"),
     ("crs member", "hospitals", lambda f: f.update(crs={"type": "name"}), "'crs' member: RFC 7946 forbids it"),
     ("unknown status", "hospitals", lambda f: f["properties"].update(status="open"), "status 'open' is not one of"),
-    ("wrong geometry type", "hospitals", bow_tie, "geometry type Polygon is not allowed in hospitals"),
+    ("wrong geometry type", "hospitals", bow_tie, "geometry type MultiPolygon is not allowed in hospitals"),
     (
         "aliases not a list",
         "agencies",

@@ -12,13 +12,14 @@ import pytest
 import shapely
 
 from bench.synthetic import pingshan_bbox
-from geo.schema import LAYERS
+from geo.schema import LAYER_GEOMETRY, LAYERS
 from tests.conftest import REPO
 from tests.gis.conftest import SERVED_ENTERPRISES
 
 pytestmark = pytest.mark.gis
 
-GEOMETRY_TYPES = {"zones": "Unknown", "links": "LineString"}  # zones mix Polygon and MultiPolygon
+# One geometry type per layer (zones are all MultiPolygons), so GDAL types every layer.
+GEOMETRY_TYPES = {layer: kinds[0] for layer, kinds in LAYER_GEOMETRY.items()}
 
 
 def provider_features(app, layer: str) -> list[dict]:
@@ -30,7 +31,7 @@ def test_every_collection_is_listed_with_its_geometry_type(api_url):
     listed = pyogrio.list_layers(f"OAPIF:{api_url}")
     assert [name for name, _ in listed] == list(LAYERS)
     for name, geometry_type in listed:
-        assert geometry_type == GEOMETRY_TYPES.get(name, "Point"), name
+        assert geometry_type == GEOMETRY_TYPES[name], name
 
 
 @pytest.mark.parametrize("layer", LAYERS)

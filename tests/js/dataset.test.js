@@ -72,8 +72,10 @@ test("a feature whose geometry the layer does not draw, or a repeated id, makes 
 
 test("evaluate: filters and year pass, counts per layer", () => {
   const dataset = loaded();
-  const view = dataset.evaluate(state({ filters: new Map([["jurisdiction", ["Hong Kong"]]]) }));
+  const view = dataset.evaluate(state({ filters: new Map([["touches_jurisdiction", ["Hong Kong"]]]) }));
   assert.deepEqual([...view.passes].sort(), ["h1", "l1", "z2"]);
+  const exact = dataset.evaluate(state({ filters: new Map([["jurisdiction", ["Hong Kong"]]]) }));
+  assert.deepEqual([...exact.passes].sort(), ["h1"]);
   assert.equal(view.counts.get("hospitals"), 1);
   assert.equal(view.counts.get("enterprises"), 0);
   assert.deepEqual([...dataset.evaluate(state({ year: 2020 })).passes].sort(), ["constructor", "h1", "l2", "z1"]);

@@ -86,10 +86,16 @@ describe("compileMatcher", () => {
     assert.equal(matches({ id: "l", link_type: "medical" }), true);
   });
   test("list properties match when one item is wanted", () => {
-    const matches = compileMatcher({ jurisdiction: ["Hong Kong"] }, queryables);
+    const matches = compileMatcher({ touches_jurisdiction: ["Hong Kong"] }, queryables);
     assert.equal(matches({ jurisdictions: ["Shenzhen", "Hong Kong"] }), true);
     assert.equal(matches({ from_jurisdiction: "Shenzhen", to_jurisdiction: "Hong Kong" }), true);
     assert.equal(matches({ jurisdictions: ["Shenzhen"] }), false);
+  });
+  test("jurisdiction is exactly the property: a zone reaching into Hong Kong and a link are out", () => {
+    const matches = compileMatcher({ jurisdiction: ["Hong Kong"] }, queryables);
+    assert.equal(matches({ jurisdiction: "Hong Kong", jurisdictions: ["Hong Kong"] }), true);
+    assert.equal(matches({ jurisdiction: "Shenzhen", jurisdictions: ["Shenzhen", "Hong Kong"] }), false);
+    assert.equal(matches({ from_jurisdiction: "Shenzhen", to_jurisdiction: "Hong Kong" }), false);
   });
   test("the year means 'as of': undated records pass", () => {
     const matches = compileMatcher(new Map([["year", 2020]]), queryables);

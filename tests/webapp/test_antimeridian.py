@@ -91,8 +91,8 @@ NEAR_180 = {
                 "coordinates": [_square(179.0, 65.5, 180.0, 66.5), _square(-180.0, 65.5, -179.0, 66.5)],
             },
         ),
-        _feature("z-greenwich", "zones", {"type": "Polygon", "coordinates": _square(-1.0, 65.0, 1.0, 66.0)}),
-        _feature("z-west", "zones", {"type": "Polygon", "coordinates": _square(-178.0, 69.5, -176.0, 71.0)}),
+        _feature("z-greenwich", "zones", {"type": "MultiPolygon", "coordinates": [_square(-1.0, 65.0, 1.0, 66.0)]}),
+        _feature("z-west", "zones", {"type": "MultiPolygon", "coordinates": [_square(-178.0, 69.5, -176.0, 71.0)]}),
     ],
     "links": [
         _feature("l-into", "links", {"type": "LineString", "coordinates": [[176.5, 66.0], [177.5, 67.0]]}),

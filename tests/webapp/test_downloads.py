@@ -7,6 +7,7 @@ import shapely
 from shapely.geometry import shape
 
 from geo.dataset import read_dataset, write_dataset
+from geo.flat import ALL_FLAT_NAMES
 from geo.schema import LAYERS, TRANSLATED_TEXTS
 from geo.validate import check_files
 from tests.conftest import DATA_DIR
@@ -38,16 +39,18 @@ def test_all_download_holds_every_layer(client):
     ("query", "check"),
     [
         (
-            "jurisdiction=Hong%20Kong",
+            "touches_jurisdiction=Hong%20Kong",
             lambda p: "Hong Kong" in p.get("jurisdictions", [p.get("from_jurisdiction"), p.get("to_jurisdiction")]),
         ),
         (
-            "jurisdiction=macau,zhuhai",
+            "touches_jurisdiction=macau,zhuhai",
             lambda p: (
                 {"Macau", "Zhuhai"}
                 & set(p.get("jurisdictions", [p.get("from_jurisdiction"), p.get("to_jurisdiction")]))
             ),
         ),
+        # exactly the property: links (which have none) and zones reaching into Hong Kong are out
+        ("jurisdiction=Hong%20Kong", lambda p: p.get("jurisdiction") == "Hong Kong"),
         ("status=planned", lambda p: p["status"] == "planned"),
         ("category=hospital,clinic_centre", lambda p: p["category"] in ("hospital", "clinic_centre")),
         ("cross_border=true", lambda p: p["cross_border"] is True),
@@ -211,7 +214,8 @@ def test_texts_keeps_the_texts_in_one_language_and_every_record_name(client, tex
     full = client.get("/download/all.geojson?status=operating").get_json()["features"]
     slim = client.get(f"/download/all.geojson?status=operating&texts={texts}").get_json()["features"]
     assert [f["id"] for f in slim] == [f["id"] for f in full]
-    translated = {key for forms in TRANSLATED_TEXTS.values() for key in forms.values()}
+    # the other languages' texts go, and the flat form (the nested lists hold the same facts)
+    translated = {key for forms in TRANSLATED_TEXTS.values() for key in forms.values()} | ALL_FLAT_NAMES
     kept = {forms[lang] for forms in TRANSLATED_TEXTS.values()}
     assert {"description_en", "coord_source", "from_name_zh_hans"} & translated - kept
     for whole, projected in zip(full, slim, strict=True):

@@ -89,7 +89,7 @@ def _complete(record: dict) -> dict:
         # A zone is an area: a square of about 20 m around the case's point.
         lon, lat = geometry["coordinates"]
         ring = [[round(lon + dx, 6), round(lat + dy, 6)] for dx, dy in SQUARE]
-        geometry = {"type": "Polygon", "coordinates": [ring]}
+        geometry = {"type": "MultiPolygon", "coordinates": [[ring]]}
     properties["id"] = _served(properties["id"])
     return {**record, "id": _served(record["id"]), "properties": properties, "geometry": geometry}
 

@@ -313,6 +313,7 @@ BAD_QUERIES = [
     ("focus=FOCUS&select=hkpc", 400, "give focus or select, not both"),
     ("category=park", 400, "category='park' is not known"),
     ("jurisdiction=Atlantis", 400, "jurisdiction='Atlantis' is not known"),
+    ("touches_jurisdiction=Atlantis", 400, "touches_jurisdiction='Atlantis' is not known"),
     ("status=closed", 400, "status='closed' is not known"),
     ("link_type=friendship", 400, "link_type='friendship' is not known"),
     ("cross_border=maybe", 400, "cross_border='maybe': expected true or false"),

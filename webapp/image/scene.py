@@ -222,7 +222,7 @@ def records(source: FeatureProvider, state: ImageState) -> list[dict]:
 def _value_label(name: str, value: object, text: dict, places: dict[str, str], lang: str) -> str:
     if isinstance(value, bool):
         return text["yes"] if value else text["no"]
-    if name == "jurisdiction":
+    if name in ("jurisdiction", "touches_jurisdiction"):
         return places.get(str(value), str(value))
     if name == "year":
         return str(value)

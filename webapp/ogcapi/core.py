@@ -17,6 +17,7 @@ from urllib.parse import quote, urlencode
 
 import orjson
 
+from geo import flat
 from geo.schema import CRS_URI, DATA_LICENCE, LAYER_LABELS
 from webapp import params, queryables
 from webapp.errors import InvalidParameter, NotFound
@@ -37,12 +38,19 @@ SCHEMA_JSON = "application/schema+json"
 REL_CONFORMANCE = "conformance"
 REL_DATA = "data"
 REL_QUERYABLES = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+# OGC API – Features Part 5: the schema of the collection's features (one flat object of properties).
+REL_SCHEMA = "http://www.opengis.net/def/rel/ogc/1.0/schema"
+# The same schema shaped as a GeoJSON Feature: what GDAL's OAPIF driver reads to type its fields.
+REL_DESCRIBEDBY = "describedby"
 
 CONFORMANCE_CLASSES = (
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    # Part 5 (schemas): /collections/{id}/schema, with the id and geometry roles
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas",
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/core-roles-features",
 )
 
 FORMATS = ("json", "html")
@@ -172,6 +180,8 @@ def collection_document(
         _link(f"{href}/items?f=json", "items", GEOJSON, f"{layer_title(layer)} as GeoJSON"),
         _link(f"{href}/items?f=html", "items", HTML, f"{layer_title(layer)} as HTML"),
         _link(f"{href}/queryables?f=json", REL_QUERYABLES, SCHEMA_JSON, "Properties to filter on"),
+        _link(f"{href}/schema?f=json", REL_SCHEMA, SCHEMA_JSON, "The schema of the features (types of every property)"),
+        _link(f"{href}/schema?profile=feature", REL_DESCRIBEDBY, SCHEMA_JSON, "The schema as a GeoJSON Feature"),
         LICENCE_LINK,
     ]
     document = {
@@ -230,6 +240,20 @@ def queryables_document(base: str, layer: str, tables: queryables.Tables = query
         "properties": queryable_schemas(layer, tables),
         "additionalProperties": False,
     }
+
+
+SCHEMA_PROFILES = ("returnables", "feature")
+
+
+def schema_document(base: str, layer: str, profile: str | None = None) -> dict:
+    """The JSON Schema of ``layer``'s features, from the one typed schema in ``geo.flat``: Part 5's
+    flat object of properties, or (``profile=feature``) the GeoJSON Feature shape GDAL reads."""
+    if profile not in (None, "", *SCHEMA_PROFILES):
+        raise InvalidParameter(f"profile={profile!r}: expected one of {', '.join(SCHEMA_PROFILES)}")
+    href = f"{base}/collections/{layer}/schema"
+    if profile == "feature":
+        return flat.feature_schema(layer, f"{href}?profile=feature", layer_title(layer))
+    return flat.json_schema(layer, href, layer_title(layer))
 
 
 # --- items ---------------------------------------------------------------------------------

@@ -317,6 +317,25 @@ def _collection_paths(layer: str, tables: queryables.Tables) -> dict:
             [f],
             {"200": _ok("The queryables as a JSON Schema.", core.SCHEMA_JSON, "queryables")},
         ),
+        f"{href}/schema": _get(
+            f"schema_{layer}",
+            f"{title}: the schema of its features (every property's type)",
+            layer,
+            [
+                f,
+                {
+                    "name": "profile",
+                    "in": "query",
+                    "required": False,
+                    "description": "returnables (default): OGC API – Features Part 5's object of properties; "
+                    "feature: the same as a GeoJSON Feature schema (what GDAL's OAPIF driver reads).",
+                    "schema": {"type": "string", "enum": list(core.SCHEMA_PROFILES)},
+                    "style": "form",
+                    "explode": False,
+                },
+            ],
+            {"200": _ok("The features' schema as a JSON Schema (Part 5).", core.SCHEMA_JSON, "queryables")},
+        ),
     }
 
 

@@ -118,6 +118,15 @@ def queryables(collection_id: str):
     return _document(fmt, document, "ogcapi/queryables.html", json_type=core.SCHEMA_JSON, layer=collection_id)
 
 
+@bp.get("/collections/<collection_id>/schema")
+def schema(collection_id: str):
+    core.require_collection(_provider(), collection_id)
+    params.reject_unknown(request.args, ("f", "profile"))
+    fmt = core.negotiate(params.single(request.args, "f"), request.accept_mimetypes, core.SCHEMA_JSON)
+    document = core.schema_document(_base(), collection_id, params.single(request.args, "profile"))
+    return _document(fmt, document, "ogcapi/schema.html", json_type=core.SCHEMA_JSON, layer=collection_id)
+
+
 @bp.get("/collections/<collection_id>/items")
 def items(collection_id: str):
     source = _provider()

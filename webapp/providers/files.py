@@ -28,6 +28,7 @@ from shapely.geometry import shape
 from shapely.strtree import STRtree
 
 from geo.dataset import Dataset, load_dataset
+from geo.flat import with_flat
 from geo.schema import LAYERS
 from webapp.providers.base import FeatureProvider, Filters, Page, ProviderConfigError, bbox_parts
 
@@ -77,7 +78,6 @@ class _Layer:
         ids = np.array([str(f["properties"]["id"]) for f in features], dtype=str)
         self.count = len(features)
         self.etag = etag
-        self.property_names = sorted({key for f in features for key in f["properties"]})
         # value -> sorted index array for each enum or boolean queryable; "as of" indexes for years
         self.by_value: dict[str, dict[object, np.ndarray]] = {}
         self.by_year: dict[str, _YearIndex] = {}
@@ -105,6 +105,10 @@ class _Layer:
             self.extent = [float(minx), float(miny), float(maxx), float(maxy)]
         else:
             self.extent = None
+        # Served with their flat form (geo.flat): the provenance as scalar columns for table readers.
+        for feature in features:
+            feature["properties"] = with_flat(name, feature["properties"])
+        self.property_names = sorted({key for f in features for key in f["properties"]})
         blobs = [orjson.dumps(f) for f in features]
         features.clear()
         self.blobs = _compact_blobs(blobs)

@@ -15,7 +15,11 @@ import { contextStyle } from "./style.js";
 
 export function createContext({ map, config, store, dataset, drawing }) {
   const sars = new Set(config.sars || []);
-  const jurisdiction = (config.queryables || []).find((q) => (q.properties || []).includes("jurisdiction"));
+  // The queryables whose values are jurisdictions: `jurisdiction` (exactly the property) and
+  // `touches_jurisdiction` (the panel's); a jurisdiction chosen in either is tinted.
+  const jurisdictionQueryables = (config.queryables || []).filter((q) =>
+    (q.properties || []).some((property) => property === "jurisdiction" || property === "jurisdictions"),
+  );
   let collection = null;
   let levels = [];
   let drawnLevel = -1; // index in levels of the collection drawn
@@ -30,7 +34,7 @@ export function createContext({ map, config, store, dataset, drawing }) {
   let hoverFrame = null;
 
   function style() {
-    const chosen = new Set((jurisdiction && store.state.filters.get(jurisdiction.name)) || []);
+    const chosen = new Set(jurisdictionQueryables.flatMap((q) => store.state.filters.get(q.name) || []));
     const zoom = map.getZoom();
     for (const shape of shapes) {
       const district = shape.p.level === "district";
@@ -179,9 +183,10 @@ export function createContext({ map, config, store, dataset, drawing }) {
     // Names of jurisdictions the features only give in short form come from here.
     for (const feature of body.features) {
       const p = feature.properties || {};
-      if (p.level !== "jurisdiction" || !p.jurisdiction || !jurisdiction) continue;
+      if (p.level !== "jurisdiction" || !p.jurisdiction) continue;
       const name = p[`name_${config.lang}`];
-      if (name) dataset.learnName(jurisdiction.name, p.jurisdiction, name);
+      if (!name) continue;
+      for (const queryable of jurisdictionQueryables) dataset.learnName(queryable.name, p.jurisdiction, name);
     }
   }
 

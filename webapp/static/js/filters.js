@@ -8,7 +8,10 @@ import { byId, el, icon } from "./dom.js";
 export function createFilters({ config, store, dataset, i18n, names, looks }) {
   const body = byId("gba-filter-body");
   if (!body) return null;
-  const queryables = (config.queryables || []).filter((q) => q.kind === "enum" || q.kind === "boolean");
+  // Every queryable the table offers in the panel (the others still work from the URL).
+  const queryables = (config.queryables || []).filter(
+    (q) => (q.kind === "enum" || q.kind === "boolean") && q.panel !== false,
+  );
   const overlays = new Map(config.overlays.map((overlay) => [overlay.name, overlay]));
 
   /** The table's values the data carries (or the URL chose), then values only the data knows (disabled). */
