@@ -208,7 +208,7 @@ def measure(points: int, seed: int = 0) -> list[dict]:
                 def filter_to_hong_kong():
                     if page.get_attribute("#gba-filters", "open") is None:
                         page.click("#gba-filters summary")
-                    page.check('#gba-filter-body input[name="jurisdiction"][value="Hong Kong"]')
+                    page.check('#gba-filter-body input[name="touches_jurisdiction"][value="Hong Kong"]')
                     page.wait_for_function(f"() => GBAMap.counts().enterprises < {points}")
 
                 results.append(_phase(page, "filter to Hong Kong", filter_to_hong_kong))

@@ -16,7 +16,7 @@ from functools import cache
 
 from geo.schema import CATEGORIES, COORD_PRECISIONS, FIGURE_KINDS, LANGS, LAYER_LABELS, LINK_TYPES, STATUS_LABELS
 from webapp.basemaps import BASEMAPS
-from webapp.queryables import TABLES
+from webapp.queryables import TABLES, lang_tag
 
 LANG_NAMES = {"zh-Hant": "繁體中文", "zh-Hans": "简体中文", "en": "English"}
 
@@ -271,3 +271,121 @@ def text(lang: str) -> dict[str, str]:
 def label(kind: str, value: object, lang: str) -> str:
     """The label of a vocabulary value (``label("status", "planned", "en")``); the value itself when unknown."""
     return text(lang).get(f"{kind}.{value}", str(value))
+
+
+# Words of the OGC API's documents and HTML pages (/ogcapi), apart from the map's: the API
+# answers in the language of ``lang`` or Accept-Language as the map does (webapp.ogcapi.routes).
+API_TEXT = {
+    "api_title": {
+        "en": "GBA Cooperation Map – OGC API Features",
+        "zh_hant": "大灣區合作地圖 – OGC API Features",
+        "zh_hans": "大湾区合作地图 – OGC API Features",
+    },
+    "api_description": {
+        "en": "Cross-border cooperation in the Guangdong–Hong Kong–Macao Greater Bay Area: zones, hospitals, "
+        "computing centres, universities, public bodies, enterprises and the links between them, "
+        "as GeoJSON (WGS-84 longitude/latitude).",
+        "zh_hant": "粵港澳大灣區的跨境合作：園區、醫院、計算中心、大學、政府機構、企業及它們之間的合作關係，"
+        "以 GeoJSON（WGS-84 經緯度）提供。",
+        "zh_hans": "粤港澳大湾区的跨境合作：园区、医院、计算中心、大学、政府机构、企业及它们之间的合作关系，"
+        "以 GeoJSON（WGS-84 经纬度）提供。",
+    },
+    "api_open_in": {
+        "en": "An OGC API – Features service: open it in QGIS (Layer › Add Layer › Add WFS / OGC API – "
+        "Features Layer) or GDAL:",
+        "zh_hant": "OGC API – Features 服務：可在 QGIS（圖層 › 新增圖層 › 新增 WFS / OGC API – Features 圖層）"
+        "或 GDAL 中開啟：",
+        "zh_hans": "OGC API – Features 服务：可在 QGIS（图层 › 添加图层 › 添加 WFS / OGC API – Features 图层）"
+        "或 GDAL 中打开：",
+    },
+    "collection_description": {
+        "en": "{title} ({others}): {count} features. Filter items by bbox and by equality on {filters} "
+        "(see the queryables link).",
+        "zh_hant": "{title}（{others}）：共 {count} 項。可按 bbox 及 {filters} 篩選項目（見 queryables 連結）。",
+        "zh_hans": "{title}（{others}）：共 {count} 项。可按 bbox 及 {filters} 筛选项目（见 queryables 链接）。",
+    },
+    "queryables_description": {
+        "en": "Filter items with ?name=value (case-insensitive); a comma-separated list means any of the "
+        'values; year means "as of" (that year or earlier, or undated).',
+        "zh_hant": "以 ?名稱=值 篩選項目（不分大小寫）；以逗號分隔的多個值表示符合其中任何一個；"
+        "year 表示「截至」該年（該年或以前，或未註明年份）。",
+        "zh_hans": "以 ?名称=值 筛选项目（不区分大小写）；以逗号分隔的多个值表示符合其中任何一个；"
+        "year 表示「截至」该年（该年或以前，或未注明年份）。",
+    },
+    "collections": {"en": "Collections", "zh_hant": "資料集", "zh_hans": "数据集"},
+    "collection": {"en": "Collection", "zh_hant": "資料集", "zh_hans": "数据集"},
+    "items": {"en": "Items", "zh_hant": "項目", "zh_hans": "项目"},
+    "description": {"en": "Description", "zh_hant": "說明", "zh_hans": "说明"},
+    "conformance": {"en": "Conformance", "zh_hant": "符合標準", "zh_hans": "符合标准"},
+    "conformance_classes": {"en": "Conformance classes", "zh_hant": "符合的標準類別", "zh_hans": "符合的标准类别"},
+    "api_definition": {"en": "API definition", "zh_hant": "API 定義", "zh_hans": "API 定义"},
+    "queryables": {"en": "Queryables", "zh_hant": "可篩選的屬性", "zh_hans": "可筛选的属性"},
+    "queryables_of": {
+        "en": "Queryables of {title}",
+        "zh_hant": "{title}：可篩選的屬性",
+        "zh_hans": "{title}：可筛选的属性",
+    },
+    "extent": {
+        "en": "Extent (minLon, minLat, maxLon, maxLat)",
+        "zh_hant": "範圍（最小經度、最小緯度、最大經度、最大緯度）",
+        "zh_hans": "范围（最小经度、最小纬度、最大经度、最大纬度）",
+    },
+    "extent_none": {
+        "en": "none: the collection is empty",
+        "zh_hant": "無：資料集是空的",
+        "zh_hans": "无：数据集是空的",
+    },
+    "filters_queryables": {
+        "en": "Filters (queryables)",
+        "zh_hant": "篩選（queryables）",
+        "zh_hans": "筛选（queryables）",
+    },
+    "for_example": {"en": "e.g.", "zh_hant": "例如", "zh_hans": "例如"},
+    "see_the_queryables": {"en": "see the queryables", "zh_hant": "見可篩選的屬性", "zh_hans": "见可筛选的属性"},
+    "crs_list": {
+        "en": "Coordinate reference systems (crs)",
+        "zh_hant": "坐標參考系統（crs）",
+        "zh_hans": "坐标参考系统（crs）",
+    },
+    "features_range": {
+        "en": "Features {first}–{last} of {matched} matching.",
+        "zh_hant": "第 {first}–{last} 項，共 {matched} 項相符。",
+        "zh_hans": "第 {first}–{last} 项，共 {matched} 项相符。",
+    },
+    "limit_clamped": {
+        "en": "limit={requested} is above the maximum of {maximum}: this page holds at most {maximum} features.",
+        "zh_hant": "limit={requested} 超過上限 {maximum}：此頁最多有 {maximum} 項。",
+        "zh_hans": "limit={requested} 超过上限 {maximum}：此页最多有 {maximum} 项。",
+    },
+    "id": {"en": "id", "zh_hant": "編號", "zh_hans": "编号"},
+    "name": {"en": "Name", "zh_hant": "名稱", "zh_hans": "名称"},
+    "category_or_type": {"en": "Category / type", "zh_hant": "類別／類型", "zh_hans": "类别／类型"},
+    "geometry": {"en": "Geometry", "zh_hant": "幾何", "zh_hans": "几何"},
+    "coordinates_in": {"en": "coordinates in", "zh_hant": "坐標系統", "zh_hans": "坐标系统"},
+    "property": {"en": "Property", "zh_hant": "屬性", "zh_hans": "属性"},
+    "value": {"en": "Value", "zh_hant": "值", "zh_hans": "值"},
+    "parameter": {"en": "Parameter", "zh_hant": "參數", "zh_hans": "参数"},
+    "type": {"en": "Type", "zh_hant": "類型", "zh_hans": "类型"},
+    "values": {"en": "Values", "zh_hant": "可用的值", "zh_hans": "可用的值"},
+    "meaning": {"en": "Meaning", "zh_hant": "意思", "zh_hans": "意思"},
+    "next_page": {"en": "Next page", "zh_hant": "下一頁", "zh_hans": "下一页"},
+    "prev_page": {"en": "Previous page", "zh_hant": "上一頁", "zh_hans": "上一页"},
+}
+
+
+def choose_lang(requested: str | None, accept_languages, default: str) -> str:
+    """The URL tag (zh-Hant, zh-Hans, en) of ``requested`` if given, else the first of ``accept_languages``
+    (a werkzeug ``LanguageAccept``, best first) that is known, else ``default``."""
+    if requested:
+        return requested
+    for tag, _quality in accept_languages:
+        mapped = lang_tag(tag)
+        if mapped:
+            return mapped
+    return default
+
+
+@cache
+def api_text(lang: str) -> dict[str, str]:
+    """The OGC API's pages' words in one language (schema key), over the whole catalogue."""
+    return {**text(lang), **{key: labels[lang] for key, labels in API_TEXT.items()}}

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from flask.blueprints import BlueprintSetupState
 
 from geo.schema import URL_LANGS
-from webapp import assets, downloads, mapview, oembed, queryables, security
+from webapp import assets, downloads, i18n, mapview, oembed, queryables, security
 from webapp.assets import asset_url, asset_urls
 from webapp.image import social
 from webapp.providers.base import FeatureProvider
@@ -57,13 +57,7 @@ def page_urls() -> mapview.PageUrls:
 
 def page_lang(requested: str | None) -> str:
     """The URL's language if the map has it, else the browser's first that it has, else DEFAULT_LANG."""
-    if requested:
-        return requested
-    for tag, _quality in request.accept_languages:
-        mapped = queryables.lang_tag(tag)
-        if mapped:
-            return mapped
-    return current_app.config["DEFAULT_LANG"]
+    return i18n.choose_lang(requested, request.accept_languages, current_app.config["DEFAULT_LANG"])
 
 
 def social_card(

@@ -93,3 +93,61 @@ def test_gdal_reads_pages_of_the_size_the_docs_give(api_url, served_data_dir):
         # Besides the pages, GDAL may first ask for a few features to learn the fields.
         assert [limit for limit in limits if limit == 1000] == [1000] * pages, (options, limits)
         assert all(limit == 1000 or limit <= 20 for limit in limits), (options, limits)
+
+
+def _items_queries(log, start: int, layer: str) -> list[dict]:
+    """The query of each request for ``layer``'s items the test server logged after byte ``start``."""
+    with log.open(encoding="utf-8") as text:
+        text.seek(start)
+        paths = re.findall(rf'"GET (/ogcapi/collections/{layer}/items[^ ]*) HTTP', text.read())
+    return [parse_qs(urlsplit(path).query) for path in paths]
+
+
+@pytest.mark.parametrize(
+    ("layer", "where", "pushed", "expected_of"),
+    [
+        (
+            "links",
+            "length_km > 50 AND status = 'operating'",
+            "status = 'operating'",
+            lambda p: p["length_km"] > 50 and p["status"] == "operating",
+        ),
+        (
+            "enterprises",
+            "category = 'biomedicine' AND name_en LIKE '%e%'",
+            "category = 'biomedicine'",
+            lambda p: p["category"] == "biomedicine" and "e" in p["name_en"],
+        ),
+        (
+            "links",
+            "status <> 'operating' OR cross_border = 0",
+            None,
+            lambda p: p["status"] != "operating" or not p["cross_border"],
+        ),
+    ],
+)
+def test_gdal_sends_its_where_clause_to_the_server_as_cql(
+    api_url, served_app, served_data_dir, layer, where, pushed, expected_of
+):
+    """GDAL's OAPIF driver (3.12) sends the part of a ``-where`` clause it can as ``filter=`` in
+    ``filter-lang=cql-text`` (it looks for that name in the OpenAPI document), for the properties the
+    document lists as query parameters, and evaluates the rest itself: the answer is the brute-force
+    one either way."""
+    log = served_data_dir / "server.log"
+    start = log.stat().st_size
+    _meta, _fids, _geometry, fields = pyogrio.raw.read(f"OAPIF:{api_url}", layer=layer, where=where, columns=["id"])
+    expected = [f["properties"]["id"] for f in provider_features(served_app, layer) if expected_of(f["properties"])]
+    assert sorted(fields[0]) == sorted(expected) and expected
+    filters = [(q["filter"][0], q["filter-lang"][0]) for q in _items_queries(log, start, layer) if "filter" in q]
+    if pushed:
+        assert filters and all(pair == (pushed, "cql-text") for pair in filters), filters
+
+
+def test_a_filtered_items_url_opens_as_geojson_through_vsicurl(api_url, served_app):
+    """docs/ogcapi.md: QGIS (Add Vector Layer, HTTP(S)) opens a filtered items URL through /vsicurl/."""
+    url = f"/vsicurl/{api_url}/collections/links/items?filter=cross_border%20%3D%20true&limit=10000"
+    _meta, _fids, _geometry, fields = pyogrio.raw.read(url, columns=["id"])
+    expected = [
+        f["properties"]["id"] for f in provider_features(served_app, "links") if f["properties"]["cross_border"]
+    ]
+    assert list(fields[0]) == expected and expected

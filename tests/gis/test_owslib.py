@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from owslib.ogcapi.features import Features
 
 from bench.synthetic import jurisdiction_bbox
 from geo.schema import LAYER_LABELS, LAYERS
-from webapp.ogcapi.core import CONFORMANCE_CLASSES
+from webapp.ogcapi.core import CONFORMANCE_CLASSES, queryables_of
 from webapp.providers.base import Filters
 
 pytestmark = pytest.mark.gis
@@ -53,13 +55,23 @@ def test_one_item_and_the_queryables(api, served_app):
     feature_id = served_app.extensions["gba_provider"].query("links", limit=1).ids[0]
     feature = api.collection_item("links", feature_id)
     assert feature["id"] == feature_id and feature["properties"]["id"] == feature_id
-    assert set(api.collection_queryables("links")["properties"]) == {
-        "jurisdiction",
-        "status",
-        "link_type",
-        "cross_border",
-        "year",
-    }
+    queryables = api.collection_queryables("links")["properties"]
+    # The equality queryables first, then the other properties a CQL2 filter may name, then the geometry.
+    table = list(queryables_of("links"))
+    assert list(queryables)[: len(table)] == table and "status" in table
+    assert {"from_id", "to_id", "length_km", "geometry"} <= set(queryables)
+    assert queryables["length_km"]["type"] == "number"
+
+
+def test_a_cql2_filter_and_sortby_pass_through(api, served_app):
+    page = api.collection_items(
+        "links", filter="length_km > 50 AND status = 'operating'", sortby=("length_km", "desc"), limit=1000
+    )
+    links = [json.loads(blob)["properties"] for blob in served_app.extensions["gba_provider"].query("links").items]
+    expected = sorted(
+        (p for p in links if p["length_km"] > 50 and p["status"] == "operating"), key=lambda p: -p["length_km"]
+    )
+    assert [f["properties"]["id"] for f in page["features"]] == [p["id"] for p in expected] and expected
 
 
 def test_a_bad_request_raises_with_the_servers_message(api):

@@ -20,7 +20,7 @@ from tests.conftest import DATA_DIR, REPO
 from tests.gis.api_data import XSS_ID, XSS_NAME, write_api_data_dir
 from webapp import SETTINGS, create_app
 from webapp.errors import InvalidParameter
-from webapp.ogcapi import core
+from webapp.ogcapi import core, crs
 from webapp.providers.base import Filters, Page
 from webapp.queryables import TABLES
 
@@ -238,7 +238,13 @@ def test_queryables_are_a_json_schema_of_the_layers_filters(client, app, layer):
     document = client.get(f"{API}/collections/{layer}/queryables").get_json(force=True)
     assert document["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert document["type"] == "object" and document["additionalProperties"] is False
-    assert list(document["properties"]) == list(core.queryables_of(layer))
+    # The table's queryables first (also query parameters), then the filter's (CQL2) and the geometry.
+    queryable_names = list(core.queryables_of(layer))
+    assert list(document["properties"])[: len(queryable_names)] == queryable_names
+    assert list(document["properties"]) == [
+        *dict.fromkeys([*queryable_names, *core.filter_queryables(layer)]),
+        "geometry",
+    ]
     properties = document["properties"]
     jurisdictions = app.extensions["gba_tables"].param("touches_jurisdiction").values
     assert properties["touches_jurisdiction"]["enum"] == list(jurisdictions)
@@ -273,7 +279,9 @@ def test_openapi_document_describes_every_collection_and_the_limit(client):
             p.get("name") or p["$ref"].rsplit("/", 1)[1]
             for p in document["paths"][f"/collections/{layer}/items"]["get"]["parameters"]
         }
-        assert names == set(core.PAGING_PARAMS) | set(core.queryables_of(layer))
+        assert names == set(core.PAGING_PARAMS) | set(core.FILTER_PARAMS) | set(crs.PARAMS) | set(
+            core.LANG_PARAMS
+        ) | set(core.queryables_of(layer))
     limit = document["components"]["parameters"]["limit"]["schema"]
     # Any limit up to the 32-bit maximum is answered (pages hold at most MAX_LIMIT features, as the text says).
     assert (limit["default"], limit["maximum"]) == (core.DEFAULT_LIMIT, core.COUNT_MAXIMUM)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
@@ -18,18 +18,18 @@ from urllib.parse import quote, urlencode
 import orjson
 
 from geo import flat
-from geo.schema import CRS_URI, DATA_LICENCE, LAYER_LABELS
-from webapp import params, queryables
+from geo.schema import CRS_URI, DATA_LICENCE, LANGS, LAYER_LABELS
+from webapp import filtering, i18n, params, queryables
 from webapp.errors import InvalidParameter, NotFound
 from webapp.http import GEOJSON, assemble_collection
+from webapp.ogcapi import crs
 from webapp.providers.base import FeatureProvider, Filters, Page
 
-API_TITLE = "GBA Cooperation Map – OGC API Features"
-API_DESCRIPTION = (
-    "Cross-border cooperation in the Guangdong–Hong Kong–Macao Greater Bay Area: zones, hospitals, "
-    "computing centres, universities, public bodies, enterprises and the links between them, "
-    "as GeoJSON (WGS-84 longitude/latitude)."
-)
+API_TITLE = i18n.API_TEXT["api_title"]["en"]
+API_DESCRIPTION = i18n.API_TEXT["api_description"]["en"]
+# The documents' language when neither lang nor Accept-Language names one we have: GIS clients
+# and curl send no Accept-Language, and the API's own words (OpenAPI, errors) are English.
+DEFAULT_LANG = "en"
 
 JSON = "application/json"
 HTML = "text/html"
@@ -51,6 +51,22 @@ CONFORMANCE_CLASSES = (
     # Part 5 (schemas): /collections/{id}/schema, with the id and geometry roles
     "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas",
     "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/core-roles-features",
+    # Part 3, filtering: the queryables resource and filter= in CQL2 (webapp.filtering)
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/accent-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    # sortby=+name,-name (the class OGC API – Records defines; Features has none of its own yet)
+    "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/sorting",
+    crs.CONFORMANCE_CLASS,
 )
 
 FORMATS = ("json", "html")
@@ -77,6 +93,12 @@ _INSTANT = re.compile(DATE_TIME_PATTERN)
 
 # The queryables (filters) come from the one table, webapp.queryables; these are the API's own.
 PAGING_PARAMS = ("f", "bbox", "limit", "offset", "datetime")
+# Part 3 (filtering) and what shapes the answer: sorting, a subset of properties, no geometry.
+FILTER_PARAMS = ("filter", "filter-lang", "filter-crs", "sortby", "properties", "skipGeometry")
+# Taken by every route: the language of titles, descriptions and HTML pages (webapp.queryables' lang).
+LANG_PARAMS = ("lang",)
+# What one feature (/items/{id}) takes.
+ITEM_PARAMS = ("f", "crs", *LANG_PARAMS)
 
 
 # --- content negotiation -------------------------------------------------------------------
@@ -109,7 +131,7 @@ def items_params(tables: queryables.Tables = queryables.TABLES) -> tuple[str, ..
 
     A queryable that a collection's records do not carry is accepted and matches none of
     them, as on the downloads and the map (one rule on every route)."""
-    return PAGING_PARAMS + tuple(q.name for q in tables.queryables)
+    return PAGING_PARAMS + FILTER_PARAMS + crs.PARAMS + LANG_PARAMS + tuple(q.name for q in tables.queryables)
 
 
 def require_collection(provider: FeatureProvider, layer: str) -> None:
@@ -117,19 +139,38 @@ def require_collection(provider: FeatureProvider, layer: str) -> None:
         raise NotFound(f"no collection {layer!r}; collections: {', '.join(provider.layers())}")
 
 
-def layer_title(layer: str) -> str:
+def layer_title(layer: str, lang: str = "en") -> str:
+    """The layer's name in ``lang`` (a schema key: en, zh_hant, zh_hans)."""
     labels = LAYER_LABELS.get(layer)
-    return labels["en"] if labels else layer
+    return labels[lang] if labels else layer
 
 
-def layer_description(layer: str, count: int, tables: queryables.Tables = queryables.TABLES) -> str:
+def layer_description(layer: str, count: int, tables: queryables.Tables = queryables.TABLES, lang: str = "en") -> str:
     labels = LAYER_LABELS.get(layer, {})
-    chinese = " / ".join(labels[key] for key in ("zh_hant", "zh_hans") if key in labels)
-    filters = ", ".join(queryables_of(layer, tables))
-    return (
-        f"{layer_title(layer)} ({chinese}): {count} features. "
-        f"Filter items by bbox and by equality on {filters} (see the queryables link)."
+    others = " / ".join(labels[key] for key in LANGS if key != lang and key in labels)
+    return i18n.api_text(lang)["collection_description"].format(
+        title=layer_title(layer, lang), others=others, count=count, filters=", ".join(queryables_of(layer, tables))
     )
+
+
+def with_params(links: list[dict], pairs: list[tuple[str, str]], rels: tuple[str, ...] | None = None) -> list[dict]:
+    """``links`` to this API's documents (``?f=`` links) with ``pairs`` added to their query, where they
+    lack them; only those of ``rels`` when given (an item's crs belongs on its self and alternate links)."""
+    if not pairs:
+        return links
+    return [
+        {**link, "href": link["href"] + "".join(f"&{name}={quote(value, safe='')}" for name, value in pairs)}
+        if "?f=" in link["href"]
+        and (rels is None or link["rel"] in rels)
+        and not any(f"{name}=" in link["href"] for name, _ in pairs)
+        else link
+        for link in links
+    ]
+
+
+def with_lang(links: list[dict], tag: str | None) -> list[dict]:
+    """``links`` with ``lang=tag`` (when the client gave ``lang``: links keep the language)."""
+    return with_params(links, [("lang", tag)] if tag else [])
 
 
 def _link(href: str, rel: str, type_: str, title: str) -> dict:
@@ -140,11 +181,12 @@ def _link(href: str, rel: str, type_: str, title: str) -> dict:
 LICENCE_LINK = _link(DATA_LICENCE["url"], "license", HTML, f"Data licence: {DATA_LICENCE['name']}")
 
 
-def landing_document(base: str) -> dict:
+def landing_document(base: str, lang: str = "en") -> dict:
     """The landing page: what this API is and where everything is."""
+    text = i18n.api_text(lang)
     return {
-        "title": API_TITLE,
-        "description": API_DESCRIPTION,
+        "title": text["api_title"],
+        "description": text["api_description"],
         "links": [
             _link(f"{base}?f=json", "self", JSON, "This document"),
             _link(f"{base}?f=html", "alternate", HTML, "This document as HTML"),
@@ -166,8 +208,9 @@ def collection_document(
     layer: str,
     self_links: bool = True,
     tables: queryables.Tables = queryables.TABLES,
+    lang: str = "en",
 ) -> dict:
-    """One collection: title, extent, CRS and links to its items and queryables."""
+    """One collection: title, extent, CRSs (Part 2) and links to its items and queryables."""
     info = provider.layer_info(layer)
     href = f"{base}/collections/{layer}"
     links = []
@@ -177,8 +220,8 @@ def collection_document(
             _link(f"{href}?f=html", "alternate", HTML, "This collection as HTML"),
         ]
     links += [
-        _link(f"{href}/items?f=json", "items", GEOJSON, f"{layer_title(layer)} as GeoJSON"),
-        _link(f"{href}/items?f=html", "items", HTML, f"{layer_title(layer)} as HTML"),
+        _link(f"{href}/items?f=json", "items", GEOJSON, f"{layer_title(layer, lang)} as GeoJSON"),
+        _link(f"{href}/items?f=html", "items", HTML, f"{layer_title(layer, lang)} as HTML"),
         _link(f"{href}/queryables?f=json", REL_QUERYABLES, SCHEMA_JSON, "Properties to filter on"),
         _link(f"{href}/schema?f=json", REL_SCHEMA, SCHEMA_JSON, "The schema of the features (types of every property)"),
         _link(f"{href}/schema?profile=feature", REL_DESCRIBEDBY, SCHEMA_JSON, "The schema as a GeoJSON Feature"),
@@ -186,31 +229,37 @@ def collection_document(
     ]
     document = {
         "id": layer,
-        "title": layer_title(layer),
-        "description": layer_description(layer, info["count"], tables),
+        "title": layer_title(layer, lang),
+        "description": layer_description(layer, info["count"], tables, lang),
         "itemType": "feature",
         "links": links,
+        "crs": list(crs.URIS),
+        "storageCrs": crs.CRS84.uri,
     }
     if info["extent"] is not None:  # an empty layer has no extent to give
         document["extent"] = {"spatial": {"bbox": [info["extent"]], "crs": CRS_URI}}
     return document
 
 
-def collections_document(base: str, provider: FeatureProvider, tables: queryables.Tables = queryables.TABLES) -> dict:
+def collections_document(
+    base: str, provider: FeatureProvider, tables: queryables.Tables = queryables.TABLES, lang: str = "en"
+) -> dict:
     return {
+        "crs": list(crs.URIS),  # Part 2's global list (each collection repeats it: GDAL reads those)
         "links": [
             _link(f"{base}/collections?f=json", "self", JSON, "The collections"),
             _link(f"{base}/collections?f=html", "alternate", HTML, "The collections as HTML"),
         ],
         "collections": [
-            collection_document(base, provider, layer, self_links=False, tables=tables) for layer in provider.layers()
+            collection_document(base, provider, layer, self_links=False, tables=tables, lang=lang)
+            for layer in provider.layers()
         ],
     }
 
 
-def queryable_schema(param: queryables.Param, layer: str | None = None) -> dict:
+def queryable_schema(param: queryables.Param, layer: str | None = None, lang: str = "en") -> dict:
     """JSON Schema of one queryable (its values narrowed to ``layer``'s group where it has one)."""
-    schema: dict = {"title": param.label["en"], "description": param.description["en"]}
+    schema: dict = {"title": param.label[lang], "description": param.description[lang]}
     if param.kind == queryables.BOOLEAN:
         schema["type"] = "boolean"
     elif param.kind == queryables.YEAR:
@@ -221,23 +270,46 @@ def queryable_schema(param: queryables.Param, layer: str | None = None) -> dict:
     return schema
 
 
-def queryable_schemas(layer: str, tables: queryables.Tables = queryables.TABLES) -> dict[str, dict]:
+def queryable_schemas(layer: str, tables: queryables.Tables = queryables.TABLES, lang: str = "en") -> dict[str, dict]:
     """JSON Schema of each queryable of ``layer`` (also used by the OpenAPI document)."""
-    return {param.name: queryable_schema(param, layer) for param in tables.queryables_of(layer)}
+    return {param.name: queryable_schema(param, layer, lang) for param in tables.queryables_of(layer)}
 
 
-def queryables_document(base: str, layer: str, tables: queryables.Tables = queryables.TABLES) -> dict:
-    """The queryables as a JSON Schema (OGC API – Features, Part 3 style)."""
+def filter_queryables(layer: str, tables: queryables.Tables = queryables.TABLES) -> dict[str, filtering.Queryable]:
+    """What a CQL2 filter or sortby on ``layer`` may name (besides ``geometry``)."""
+    return filtering.queryables_for(layer, tables.queryables)
+
+
+def geometry_schema(layer: str) -> dict:
+    return {
+        "title": "Geometry",
+        "description": "The feature's geometry, for the spatial functions of filter= (S_INTERSECTS …), in CRS84.",
+        "format": flat.geometry_format(layer),
+        "x-ogc-role": "primary-geometry",
+    }
+
+
+def queryables_document(base: str, layer: str, tables: queryables.Tables = queryables.TABLES, lang: str = "en") -> dict:
+    """The queryables as a JSON Schema (OGC API – Features, Part 3): the table's filters (also query
+    parameters), the record's other scalar properties and the geometry (for filter= and sortby)."""
+    properties = queryable_schemas(layer, tables, lang)
+    for name, queryable in filter_queryables(layer, tables).items():
+        properties.setdefault(
+            name,
+            {
+                "title": name,
+                "description": f"{queryable.description} (filter= and sortby)".lstrip(),
+                "type": queryable.type,
+            },
+        )
+    properties[filtering.GEOMETRY] = geometry_schema(layer)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"{base}/collections/{layer}/queryables",
         "type": "object",
-        "title": layer_title(layer),
-        "description": (
-            "Filter items with ?name=value (case-insensitive); a comma-separated list means any of the "
-            'values; year means "as of" (that year or earlier, or undated).'
-        ),
-        "properties": queryable_schemas(layer, tables),
+        "title": layer_title(layer, lang),
+        "description": i18n.api_text(lang)["queryables_description"],
+        "properties": properties,
         "additionalProperties": False,
     }
 
@@ -245,15 +317,15 @@ def queryables_document(base: str, layer: str, tables: queryables.Tables = query
 SCHEMA_PROFILES = ("returnables", "feature")
 
 
-def schema_document(base: str, layer: str, profile: str | None = None) -> dict:
+def schema_document(base: str, layer: str, profile: str | None = None, lang: str = "en") -> dict:
     """The JSON Schema of ``layer``'s features, from the one typed schema in ``geo.flat``: Part 5's
     flat object of properties, or (``profile=feature``) the GeoJSON Feature shape GDAL reads."""
     if profile not in (None, "", *SCHEMA_PROFILES):
         raise InvalidParameter(f"profile={profile!r}: expected one of {', '.join(SCHEMA_PROFILES)}")
     href = f"{base}/collections/{layer}/schema"
     if profile == "feature":
-        return flat.feature_schema(layer, f"{href}?profile=feature", layer_title(layer))
-    return flat.json_schema(layer, href, layer_title(layer))
+        return flat.feature_schema(layer, f"{href}?profile=feature", layer_title(layer, lang))
+    return flat.json_schema(layer, href, layer_title(layer, lang))
 
 
 # --- items ---------------------------------------------------------------------------------
@@ -269,6 +341,16 @@ class ItemsQuery:
     limit: int
     offset: int
     limit_requested: int  # what the client asked for, before clamping to MAX_LIMIT
+    where: filtering.Filter | None = None
+    sortby: tuple[tuple[str, bool], ...] = ()
+    properties: tuple[str, ...] | None = None  # only these properties in each feature
+    skip_geometry: bool = False
+    crs: crs.OutputCrs = crs.CRS84  # the answer's coordinates (Part 2)
+
+    @property
+    def reshaped(self) -> bool:
+        """Whether each feature is rewritten (a subset of properties, no geometry), not sent as stored."""
+        return self.properties is not None or self.skip_geometry
 
     @property
     def clamped(self) -> bool:
@@ -348,24 +430,95 @@ def parse_datetime(value: str | None) -> str | None:
     return value
 
 
-def parse_items_query(layer: str, args: Mapping, tables: queryables.Tables = queryables.TABLES) -> ItemsQuery:
-    """Validate the items parameters of ``layer``; every problem is a 400 with a message."""
+def parse_properties(value: str | None, available: Sequence[str]) -> tuple[str, ...] | None:
+    """``properties=a,b``: the names kept in each feature (each one a property of the layer)."""
+    if value is None or value == "":
+        return None
+    names = [part.strip() for part in value.split(",")]
+    if not all(names):
+        raise InvalidParameter(f"properties={value!r}: an empty item; separate property names by commas")
+    unknown = [name for name in names if name not in available]
+    if unknown:
+        raise InvalidParameter(
+            f"properties: no property {', '.join(map(repr, unknown))} here; the features carry {', '.join(available)}"
+        )
+    return tuple(dict.fromkeys(names))
+
+
+def parse_skip_geometry(value: str | None) -> bool:
+    if value is None or value == "":
+        return False
+    lowered = value.strip().lower()
+    if lowered not in queryables.TRUE_WORDS + queryables.FALSE_WORDS:
+        raise InvalidParameter(f"skipGeometry={value!r}: expected true or false")
+    return lowered in queryables.TRUE_WORDS
+
+
+def parse_items_query(
+    layer: str,
+    args: Mapping,
+    tables: queryables.Tables = queryables.TABLES,
+    available: Sequence[str] = (),
+) -> ItemsQuery:
+    """Validate the items parameters of ``layer`` (``available``: the properties its features
+    carry, for ``properties=``); every problem is a 400 with a message."""
     params.reject_unknown(args, items_params(tables))
     limit_requested = parse_count(params.single(args, "limit"), "limit", DEFAULT_LIMIT, 1)
     offset = parse_count(params.single(args, "offset"), "offset", 0, 0)
     parse_datetime(params.single(args, "datetime"))
+    named = filter_queryables(layer, tables)
+    bbox_crs = crs.parse(params.single(args, "bbox-crs"), "bbox-crs")
+    bbox = params.single(args, "bbox")
     return ItemsQuery(
         layer=layer,
-        bbox=parse_bbox(params.single(args, "bbox")),
+        bbox=parse_bbox(bbox) if bbox_crs is crs.CRS84 or not bbox else crs.bbox_to_crs84(bbox, bbox_crs),
         filters=queryables.parse_filters(args, tables, strict=False),
         limit=min(limit_requested, MAX_LIMIT),
         offset=offset,
         limit_requested=limit_requested,
+        where=filtering.parse_filter(
+            params.single(args, "filter"),
+            params.single(args, "filter-lang"),
+            params.single(args, "filter-crs"),
+            named,
+        ),
+        sortby=filtering.parse_sortby(params.single(args, "sortby"), named),
+        properties=parse_properties(params.single(args, "properties"), available),
+        skip_geometry=parse_skip_geometry(params.single(args, "skipGeometry")),
+        crs=crs.parse(params.single(args, "crs")),
     )
 
 
 def run_items_query(provider: FeatureProvider, query: ItemsQuery) -> Page:
-    return provider.query(query.layer, bbox=query.bbox, filters=query.filters, limit=query.limit, offset=query.offset)
+    """The page of features, in the query's CRS (CRS84: the stored bytes as they are)."""
+    page = provider.query(
+        query.layer,
+        bbox=query.bbox,
+        filters=query.filters,
+        limit=query.limit,
+        offset=query.offset,
+        where=query.where,
+        sortby=query.sortby,
+    )
+    page.items = crs.transform_blobs(page.items, query.crs)
+    return page
+
+
+def reshape_feature(feature: dict, query: ItemsQuery) -> dict:
+    """``feature`` with only the asked-for properties and without geometry, as the query says."""
+    if query.properties is not None:
+        kept = set(query.properties)
+        feature["properties"] = {k: v for k, v in feature["properties"].items() if k in kept}
+    if query.skip_geometry:
+        feature["geometry"] = None
+    return feature
+
+
+def page_items(page: Page, query: ItemsQuery) -> list[bytes]:
+    """The page's features as sent: the stored bytes, or (properties=, skipGeometry) rewritten."""
+    if not query.reshaped:
+        return page.items
+    return [orjson.dumps(reshape_feature(orjson.loads(blob), query)) for blob in page.items]
 
 
 def items_links(base: str, query: ItemsQuery, page: Page, args: Mapping, fmt: str = "json") -> list[dict]:
@@ -419,7 +572,7 @@ def items_body(page: Page, links: list[dict], query: ItemsQuery, now: datetime |
             f"{MAX_LIMIT} features; follow the next link for the rest"
         )
     # orjson gives '{...}'; its inside becomes the collection's extra members.
-    return assemble_collection(page.items, b"," + orjson.dumps(members)[1:-1])
+    return assemble_collection(page_items(page, query), b"," + orjson.dumps(members)[1:-1])
 
 
 def item_links(base: str, layer: str, feature_id: str) -> list[dict]:

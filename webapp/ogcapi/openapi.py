@@ -7,9 +7,9 @@ reads the limit maximum from it, and schemathesis tests the API against it.
 
 from __future__ import annotations
 
-from webapp import queryables
+from webapp import filtering, queryables
 from webapp.http import GEOJSON
-from webapp.ogcapi import core
+from webapp.ogcapi import core, crs
 from webapp.providers.base import FeatureProvider
 
 OPENAPI_VERSION = "3.0.3"
@@ -107,12 +107,18 @@ def _schemas() -> dict:
                 "links": links,
                 "extent": _ref("schemas", "extent"),
                 "itemType": {"type": "string"},
+                "crs": {"type": "array", "items": {"type": "string"}},
+                "storageCrs": {"type": "string"},
             },
         },
         "collections": {
             "type": "object",
             "required": ["links", "collections"],
-            "properties": {"links": links, "collections": {"type": "array", "items": _ref("schemas", "collection")}},
+            "properties": {
+                "links": links,
+                "collections": {"type": "array", "items": _ref("schemas", "collection")},
+                "crs": {"type": "array", "items": {"type": "string"}},
+            },
         },
         "queryables": {
             "type": "object",
@@ -179,7 +185,9 @@ def _parameters() -> dict:
             "minHeight) at most maxLat (maxHeight): anything else is a 400. A minLon larger than maxLon is a box "
             "across the antimeridian (Part 1, 7.15.3): 177,65,-177,70 spans 177° to 180° and -180° to -177°. "
             "Numbers in ASCII digits: an optional leading '-', a fraction and an exponent (e.g. 114.2, -0.5, "
-            "1e-5, 3.1e+16); no leading '+', no '_', spaces, nan or inf.",
+            "1e-5, 3.1e+16); no leading '+', no '_', spaces, nan or inf. With bbox-crs, the numbers are in that "
+            "CRS and its axis order (EPSG:4326: minLat,minLon,maxLat,maxLon; a projected CRS: each minimum at most "
+            "its maximum).",
             # 4 or 6 numbers (not 5); a top-level array, which clients join with commas (style form).
             {
                 "type": "array",
@@ -203,6 +211,25 @@ def _parameters() -> dict:
             "ASCII digits.",
             _count(0, default=0),
         ),
+        "crs": _query(
+            "crs",
+            "The coordinate reference system of the answer's geometries (OGC API – Features Part 2), by URI; "
+            "coordinates are in its axis order (EPSG:4326 and EPSG:4490: latitude first; EPSG:2326 and "
+            "EPSG:8433: northing first). The Content-Crs header names it. Default: CRS84.",
+            {"type": "string", "enum": list(crs.URIS)},
+        ),
+        "bbox-crs": _query(
+            "bbox-crs",
+            "The coordinate reference system of bbox, by URI (Part 2); bbox is then in its axis order. Default: CRS84.",
+            {"type": "string", "enum": list(crs.URIS)},
+        ),
+        "lang": _query(
+            "lang",
+            "The language of titles, descriptions and HTML pages: zh-Hant, zh-Hans or en (regional tags such as "
+            "zh-HK or en-GB are mapped; an unknown tag is ignored). Without it, Accept-Language chooses, else "
+            "English. Feature properties keep every language.",
+            {"type": "string"},
+        ),
         "datetime": _query(
             "datetime",
             "An RFC 3339 date (2021-06-01) or date-time with a time zone (2021-06-01T00:00:00Z), or an "
@@ -211,7 +238,60 @@ def _parameters() -> dict:
             "value matches every feature (as the standard requires); it is still validated.",
             {"type": "string", "pattern": f"^({core.DATETIME_PATTERN})$"},
         ),
+        "filter": _query(
+            "filter",
+            "A CQL2 filter (Part 3), in CQL2 text by default or CQL2 JSON with filter-lang=cql2-json, on the "
+            "collection's queryables (its /queryables) and geometry: comparisons (= <> < <= > >=), LIKE (% and "
+            "_, case-sensitive; CASEI() and ACCENTI() for case and accents), IN, BETWEEN, IS NULL, AND, OR, "
+            "NOT and the spatial functions S_INTERSECTS, S_DISJOINT, S_WITHIN, S_CONTAINS, S_TOUCHES, "
+            "S_CROSSES, S_OVERLAPS and S_EQUALS with POINT, LINESTRING, POLYGON, MULTI… or BBOX literals in "
+            "CRS84; e.g. status IN ('planned','proposed') AND S_INTERSECTS(geometry, BBOX(113.9,22.4,114.3,22.7)). "
+            "A record without a value matches no comparison (IS NULL finds it). Anything else, an unknown "
+            "name or a value of the wrong type is a 400 that says why.",
+            {"type": "string", "maxLength": filtering.MAX_FILTER_CHARS},
+        ),
+        "filter-lang": _query(
+            "filter-lang",
+            f"The language of filter: {' or '.join(filtering.FILTER_LANGS)} (default {filtering.DEFAULT_FILTER_LANG}). "
+            f"{filtering.GDAL_FILTER_LANG} (the name of a draft before CQL2, which GDAL's OAPIF driver looks for "
+            "before it sends a -where clause to the server) is read as cql2-text, with ILIKE as "
+            "CASEI(…) LIKE CASEI(…).",
+            {
+                "type": "string",
+                "enum": list(filtering.ACCEPTED_FILTER_LANGS),
+                "default": filtering.DEFAULT_FILTER_LANG,
+            },
+        ),
+        "filter-crs": _query(
+            "filter-crs",
+            "The CRS of the geometries in filter: only CRS84 (longitude, latitude in WGS-84 degrees).",
+            {"type": "string", "enum": list(filtering.FILTER_CRSS), "default": filtering.FILTER_CRSS[0]},
+        ),
+        "skipGeometry": _query(
+            "skipGeometry",
+            "true: every feature's geometry is null (a smaller answer when only the properties matter). "
+            f"Written {', '.join([*queryables.TRUE_WORDS, *queryables.FALSE_WORDS])} (case-insensitive).",
+            {"type": "string", "enum": [*queryables.TRUE_WORDS, *queryables.FALSE_WORDS]},
+        ),
     }
+
+
+def _sortby(layer: str, tables: queryables.Tables) -> dict:
+    allowed = filtering.sortby_values(core.filter_queryables(layer, tables))
+    return _query(
+        "sortby",
+        "Sort by these queryables, comma-separated, each ascending (name or +name) or descending (-name); "
+        "records without a value come last either way and id order breaks ties (default: id order).",
+        {"type": "array", "items": {"type": "string", "enum": allowed}},
+    )
+
+
+def _properties(available: list[str]) -> dict:
+    return _query(
+        "properties",
+        "Only these properties in each feature, comma-separated (the feature's id member stays).",
+        {"type": "array", "items": {"type": "string", "enum": available}},
+    )
 
 
 def _filter(name: str, schema: dict) -> dict:
@@ -245,11 +325,24 @@ def _responses() -> dict:
     }
 
 
-def _ok(description: str, json_type: str, schema: str) -> dict:
-    return {
+def _ok(description: str, json_type: str, schema: str, headers: dict | None = None) -> dict:
+    ok = {
         "description": description,
         "content": {json_type: {"schema": _ref("schemas", schema)}, core.HTML: {"schema": {"type": "string"}}},
     }
+    if headers:
+        ok["headers"] = headers
+    return ok
+
+
+# Part 2: every items and item answer names its CRS.
+CONTENT_CRS = {
+    "Content-Crs": {
+        "description": "The CRS of the geometries, its URI in angle brackets (CRS84 unless crs asks otherwise).",
+        "required": True,
+        "schema": {"type": "string", "enum": [c.header for c in crs.SUPPORTED]},
+    }
+}
 
 
 def _get(operation_id: str, summary: str, tag: str, parameters: list, responses: dict) -> dict:
@@ -268,11 +361,17 @@ def _get(operation_id: str, summary: str, tag: str, parameters: list, responses:
     }
 
 
-def _collection_paths(layer: str, tables: queryables.Tables) -> dict:
+def _collection_paths(layer: str, tables: queryables.Tables, available: list[str]) -> dict:
     title = core.layer_title(layer)
-    f = _ref("parameters", "f")
+    f, lang, crs_ = (_ref("parameters", name) for name in ("f", "lang", "crs"))
     filters = [_filter(name, schema) for name, schema in core.queryable_schemas(layer, tables).items()]
-    paging = [_ref("parameters", name) for name in ("bbox", "limit", "offset", "datetime")]
+    paging = [_ref("parameters", name) for name in ("bbox", "bbox-crs", "limit", "offset", "datetime")]
+    part3 = [
+        *(_ref("parameters", name) for name in ("filter", "filter-lang", "filter-crs")),
+        _sortby(layer, tables),
+        _properties(available),
+        _ref("parameters", "skipGeometry"),
+    ]
     feature_id = {
         "name": "featureId",
         "in": "path",
@@ -286,16 +385,16 @@ def _collection_paths(layer: str, tables: queryables.Tables) -> dict:
             f"describe_{layer}",
             f"{title}: the collection",
             layer,
-            [f],
+            [f, lang],
             {"200": _ok(f"Metadata of {title}.", core.JSON, "collection")},
         ),
         f"{href}/items": _get(
             f"items_{layer}",
             f"{title}: the features",
             layer,
-            [f, *paging, *filters],
+            [f, *paging, crs_, lang, *part3, *filters],
             {
-                "200": _ok(f"A page of {title}.", GEOJSON, "featureCollectionGeoJSON"),
+                "200": _ok(f"A page of {title}.", GEOJSON, "featureCollectionGeoJSON", CONTENT_CRS),
                 "304": _ref("responses", "NotModified"),
             },
         ),
@@ -303,9 +402,9 @@ def _collection_paths(layer: str, tables: queryables.Tables) -> dict:
             f"item_{layer}",
             f"{title}: one feature",
             layer,
-            [feature_id, f],
+            [feature_id, f, crs_, lang],
             {
-                "200": _ok("The feature.", GEOJSON, "featureGeoJSON"),
+                "200": _ok("The feature.", GEOJSON, "featureGeoJSON", CONTENT_CRS),
                 "304": _ref("responses", "NotModified"),
                 "404": _ref("responses", "NotFound"),
             },
@@ -314,7 +413,7 @@ def _collection_paths(layer: str, tables: queryables.Tables) -> dict:
             f"queryables_{layer}",
             f"{title}: the properties to filter on",
             layer,
-            [f],
+            [f, lang],
             {"200": _ok("The queryables as a JSON Schema.", core.SCHEMA_JSON, "queryables")},
         ),
         f"{href}/schema": _get(
@@ -323,6 +422,7 @@ def _collection_paths(layer: str, tables: queryables.Tables) -> dict:
             layer,
             [
                 f,
+                lang,
                 {
                     "name": "profile",
                     "in": "query",
@@ -342,26 +442,27 @@ def _collection_paths(layer: str, tables: queryables.Tables) -> dict:
 def build_openapi(base: str, provider: FeatureProvider, tables: queryables.Tables) -> dict:
     """The whole OpenAPI 3.0 document for the API rooted at ``base`` (an absolute URL)."""
     f = _ref("parameters", "f")
+    lang = _ref("parameters", "lang")
     paths = {
         "/": _get(
             "landing_page",
             "The landing page",
             "Capabilities",
-            [f],
+            [f, lang],
             {"200": _ok("Links to the API definition, conformance and collections.", core.JSON, "landingPage")},
         ),
         "/conformance": _get(
             "conformance",
             "The conformance classes implemented",
             "Capabilities",
-            [f],
+            [f, lang],
             {"200": _ok("The conformance classes.", core.JSON, "confClasses")},
         ),
         "/openapi": _get(
             "openapi",
             "This API definition",
             "Capabilities",
-            [f],
+            [f, lang],
             {
                 "200": {
                     "description": "The OpenAPI 3.0 document (or an HTML view of it).",
@@ -376,13 +477,13 @@ def build_openapi(base: str, provider: FeatureProvider, tables: queryables.Table
             "collections",
             "The feature collections",
             "Capabilities",
-            [f],
+            [f, lang],
             {"200": _ok("Every collection, with its extent and links.", core.JSON, "collections")},
         ),
     }
     layers = provider.layers()
     for layer in layers:
-        paths.update(_collection_paths(layer, tables))
+        paths.update(_collection_paths(layer, tables, provider.layer_info(layer)["properties"]))
     return {
         "openapi": OPENAPI_VERSION,
         "info": {

@@ -94,10 +94,16 @@ class FeatureProvider(ABC):
         filters: Filters | None = None,
         limit: int | None = None,
         offset: int = 0,
+        where=None,
+        sortby: tuple[tuple[str, bool], ...] = (),
     ) -> Page:
-        """Features of ``layer`` intersecting ``bbox`` and matching ``filters``, in id order.
+        """Features of ``layer`` intersecting ``bbox`` and matching ``filters`` and ``where``, in id order
+        or by ``sortby``.
 
         A ``bbox`` whose minLon is above its maxLon crosses the antimeridian (``bbox_parts``).
+        ``where`` is a CQL2 filter (``webapp.filtering.Filter``): its ``mask`` is evaluated on the
+        layer's ``filtering.Columns``. ``sortby`` is ``(queryable, descending)`` pairs; records
+        without a value sort last, and id order breaks ties.
         """
 
     @abstractmethod

@@ -30,6 +30,7 @@ from shapely.strtree import STRtree
 from geo.dataset import Dataset, load_dataset
 from geo.flat import with_flat
 from geo.schema import LAYERS
+from webapp import filtering
 from webapp.providers.base import FeatureProvider, Filters, Page, ProviderConfigError, bbox_parts
 
 
@@ -67,7 +68,11 @@ class _YearIndex:
 
 
 class _Layer:
-    """One layer, indexed: features are addressed by their position in id order."""
+    """One layer, indexed: features are addressed by their position in id order.
+
+    It is also the ``filtering.Columns`` of its CQL2 filters: a numpy column per queryable
+    (``filtering.queryables_for``) and the spatial index.
+    """
 
     def __init__(self, name: str, features: list[dict], etag: str, queryables: tuple):
         """Index ``features`` by every queryable (the list is emptied: the layer keeps bytes, not dicts)."""
@@ -109,11 +114,29 @@ class _Layer:
         for feature in features:
             feature["properties"] = with_flat(name, feature["properties"])
         self.property_names = sorted({key for f in features for key in f["properties"]})
+        # A numpy column per CQL2 queryable, flat provenance columns included (webapp.filtering).
+        self.columns = {
+            key: filtering.build_column([_values_of(f["properties"], q.properties) for f in features], q.type)
+            for key, q in filtering.queryables_for(name, queryables).items()
+        }
         blobs = [orjson.dumps(f) for f in features]
         features.clear()
         self.blobs = _compact_blobs(blobs)
         self.ids: list[str] = ids.tolist()
         self.index_of = {fid: i for i, fid in enumerate(self.ids)}
+
+    def column(self, name: str) -> filtering.Column:
+        if name not in self.columns:  # a queryable these records lack: no values
+            self.columns[name] = filtering.build_column([[]] * self.count, filtering.STRING)
+        return self.columns[name]
+
+    def spatial_rows(self, geometry, predicate: str) -> np.ndarray:
+        if self.tree is None:
+            return np.empty(0, dtype=np.int64)
+        if predicate == "equals":  # not an STRtree predicate: test the envelope's candidates
+            candidates = self.tree.query(geometry)
+            return candidates[shapely.equals(self.tree.geometries[candidates], geometry)]
+        return self.tree.query(geometry, predicate=predicate)
 
 
 def _geometries(features: list[dict]) -> np.ndarray:
@@ -233,7 +256,7 @@ class FileProvider(FeatureProvider):
     def version(self) -> str:
         return self._version
 
-    def _matching(self, data: _Layer, bbox, filters: Filters | None) -> np.ndarray | None:
+    def _matching(self, data: _Layer, bbox, filters: Filters | None, where=None) -> np.ndarray | None:
         """Indices of the matching features in any order, or None for "all of them"."""
         selected: np.ndarray | None = None
         for name, wanted in filters.terms if filters is not None else ():
@@ -252,13 +275,21 @@ class FileProvider(FeatureProvider):
             # Across the antimeridian a feature may touch both halves: it is counted once.
             hits = parts[0] if len(parts) == 1 else np.union1d(*parts)
             selected = hits if selected is None else np.intersect1d(selected, hits, assume_unique=True)
+        if where is not None:
+            mask = where.mask(data)
+            selected = np.flatnonzero(mask) if selected is None else selected[mask[selected]]
         return selected
 
-    def query(self, layer, bbox=None, filters=None, limit=None, offset=0) -> Page:
+    def query(self, layer, bbox=None, filters=None, limit=None, offset=0, where=None, sortby=()) -> Page:
         data = self._layer(layer)
-        indices = self._matching(data, bbox, filters)
+        indices = self._matching(data, bbox, filters, where)
         stop = None if limit is None else offset + limit
-        if indices is None:
+        if sortby:
+            indices = np.arange(data.count) if indices is None else indices
+            # lexsort: the last key sorts first; the index (id order) breaks every tie.
+            keys = [indices] + [data.column(name).sort_rank(descending)[indices] for name, descending in sortby[::-1]]
+            window = indices[np.lexsort(keys)][offset:stop].tolist()
+        elif indices is None:
             # The whole layer: slicing the lists copies pointers, not bytes.
             return Page(
                 layer=layer,
@@ -268,7 +299,8 @@ class FileProvider(FeatureProvider):
                 limit=limit,
                 ids=data.ids[offset:stop],
             )
-        window = _first_sorted(indices, stop)[offset:].tolist()
+        else:
+            window = _first_sorted(indices, stop)[offset:].tolist()
         blobs, ids = data.blobs, data.ids
         return Page(
             layer=layer,
