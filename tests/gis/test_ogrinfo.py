@@ -8,6 +8,8 @@ import os
 import re
 import shutil
 import subprocess
+from pathlib import Path
+from urllib.parse import unquote_plus
 
 import pyogrio
 import pytest
@@ -84,17 +86,38 @@ def hong_kong(served_app) -> dict[str, list[str]]:
     return expected
 
 
+def items_queries(log: Path, start: int, layer: str) -> list[str]:
+    """The query strings of the requests for ``layer``'s items the test server logged after byte ``start``."""
+    with log.open(encoding="utf-8") as text:
+        text.seek(start)
+        paths = re.findall(rf'"GET /ogcapi/collections/{layer}/items\??([^ ]*) HTTP', text.read())
+    return [unquote_plus(query) for query in paths]
+
+
+def sent_to_server(log: Path, start: int, layer: str) -> bool:
+    """Whether GDAL put the jurisdiction filter in its items requests (``jurisdiction=`` or ``filter=``)."""
+    queries = items_queries(log, start, layer)
+    assert queries, "GDAL asked for no items"
+    return any("Hong Kong" in query for query in queries)
+
+
 @pytest.mark.parametrize("where", [SERVER_SIDE, CLIENT_SIDE])
 @pytest.mark.parametrize("layer", FEATURE_LAYERS)
-def test_ogrinfo_where_jurisdiction_gives_only_that_jurisdiction(api_url, hong_kong, layer, where):
+def test_ogrinfo_where_jurisdiction_gives_only_that_jurisdiction(api_url, served_data_dir, hong_kong, layer, where):
+    log = served_data_dir / "server.log"
+    start = log.stat().st_size
     assert ogrinfo_ids(api_url, layer, where) == hong_kong[layer]
+    assert sent_to_server(log, start, layer) == (where == SERVER_SIDE)
 
 
 @pytest.mark.parametrize("where", [SERVER_SIDE, CLIENT_SIDE])
 @pytest.mark.parametrize("layer", FEATURE_LAYERS)
-def test_pyogrio_where_jurisdiction_gives_only_that_jurisdiction(api_url, hong_kong, layer, where):
+def test_pyogrio_where_jurisdiction_gives_only_that_jurisdiction(api_url, served_data_dir, hong_kong, layer, where):
+    log = served_data_dir / "server.log"
+    start = log.stat().st_size
     _meta, _fids, _geometry, (ids, jurisdictions) = pyogrio.raw.read(
         f"OAPIF:{api_url}", layer=layer, where=where, columns=["id", "jurisdiction"]
     )
     assert list(ids) == hong_kong[layer]
     assert set(jurisdictions) <= {"Hong Kong"}
+    assert sent_to_server(log, start, layer) == (where == SERVER_SIDE)
