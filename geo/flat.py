@@ -297,6 +297,10 @@ def feature_schema(layer: str, schema_id: str, title: str) -> dict:
     link to type its fields (GDAL 3.12 ignores a list of types and a Part 5 schema)."""
     properties = {}
     for field in FIELDS[layer]:
+        if field.name == "id":
+            # The feature's own ``id`` member carries it; GDAL makes its ``id`` field of that member, and
+            # also naming it here gave a second, empty ``id`` field when the member came first.
+            continue
         schema: dict = {"type": field.type, "description": field.description}
         if field.nullable:
             schema["nullable"] = True

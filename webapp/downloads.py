@@ -1,4 +1,7 @@
-"""GeoJSON downloads: ``/download/all.geojson`` and ``/download/<layer>.geojson``.
+"""Downloads: ``/download/all.<format>`` and ``/download/<layer>.<format>``.
+
+GeoJSON is assembled from the provider's pre-serialised features; the other formats
+(``webapp.exports.FORMATS``) are written from the same features and cached.
 
 A thin route over ``collect``: bbox and filters are parsed with the tables of
 ``webapp.queryables`` (the same as the map's and the OGC API's), the features come
@@ -9,6 +12,7 @@ from the configured provider. Every download answers byte-range requests
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import orjson
 from flask import Blueprint, Response, current_app, request
@@ -17,10 +21,11 @@ from geo.context import OUTLINE_LEVELS
 from geo.dataset import Dataset
 from geo.flat import ALL_FLAT_NAMES
 from geo.schema import BOUNDARY_ATTRIBUTION, DATA_ATTRIBUTION, DATA_LICENCE, TRANSLATED_TEXTS, URL_LANGS
-from webapp import queryables
+from webapp import exports, queryables
 from webapp.errors import NotFound
 from webapp.http import GEOJSON, assemble_collection, byte_ranges, cache_compressed, make_etag, not_modified
 from webapp.providers.base import FeatureProvider, Filters
+from webapp.security import public_url
 
 bp = Blueprint("downloads", __name__)
 
@@ -99,13 +104,28 @@ def context(name: str):
     return byte_ranges(response)
 
 
-@bp.get("/download/<name>.geojson")
-def download(name: str):
-    source = provider()
+@dataclass(frozen=True)
+class DownloadRequest:
+    """What a /download/ URL asks for, parsed with the tables of ``webapp.queryables``."""
+
+    name: str  # "all" or a layer
+    layers: list[str]
+    bbox: tuple | None
+    filters: Filters
+    texts: str | None  # URL tag of the one language of the texts, or None for all three
+    lang: str | None  # the format's ``lang`` (KML names), when it takes one
+
+
+def parse_download(source: FeatureProvider, name: str, export: exports.ExportFormat) -> DownloadRequest:
     tables: queryables.Tables = current_app.extensions["gba_tables"]
-    accepted = (tables.param("bbox"), *tables.download, *tables.queryables)
+    accepted = (
+        tables.param("bbox"),
+        *tables.download,
+        *tables.queryables,
+        *(tables.param(param) for param in export.params),
+    )
     if name == "all":
-        # all.geojson may be narrowed with the map's own "layers" (absent: every layer; empty: none).
+        # all.<format> may be narrowed with the map's own "layers" (absent: every layer; empty: none).
         parsed = queryables.parse_query(request.args, (tables.param("layers"), *accepted), strict=True)
         layers = parsed.get("layers", source.layers())
     elif name in source.layers():
@@ -113,9 +133,30 @@ def download(name: str):
         layers = [name]
     else:
         raise NotFound(f"no layer {name!r}; downloadable: all, {', '.join(source.layers())}")
-    bbox = tuple(parsed["bbox"]) if "bbox" in parsed else None
-    filters = queryables.filters_from(parsed, tables)
-    texts = parsed.get("texts")
+    return DownloadRequest(
+        name=name,
+        layers=list(layers),
+        bbox=tuple(parsed["bbox"]) if "bbox" in parsed else None,
+        filters=queryables.filters_from(parsed, tables),
+        texts=parsed.get("texts"),
+        lang=parsed.get("lang"),
+    )
+
+
+def _headers(response: Response, name: str, export: exports.ExportFormat, etag: str) -> Response:
+    response.set_etag(etag)
+    response.headers["Content-Disposition"] = f'attachment; filename="{exports.filename(name, export)}"'
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+@bp.get("/download/<name>.geojson")
+def download(name: str):
+    source = provider()
+    export = exports.BY_EXTENSION[exports.GEOJSON_FORMAT]
+    asked = parse_download(source, name, export)
+    layers, bbox, filters, texts = asked.layers, asked.bbox, asked.filters, asked.texts
     etag = make_etag("download", source.version(), name, tuple(layers), bbox, filters.key(), texts)
     cached = not_modified(etag)
     if cached is not None:
@@ -125,14 +166,63 @@ def download(name: str):
     if texts is not None:
         items = texts_in(items, URL_LANGS[texts])
     body = assemble_collection(items, b',"name":"' + name.encode() + b'"' + _LICENCE_BYTES)
-    response = Response(body, mimetype=GEOJSON)
-    response.set_etag(etag)
-    response.headers["Content-Disposition"] = f'attachment; filename="gba-cooperation-{name}.geojson"'
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Cache-Control"] = "public, max-age=60"
+    response = _headers(Response(body, mimetype=GEOJSON), name, export, etag)
     if bbox is None and not filters.terms:
         # A whole layer (in one language or all): the same bytes until the data changes,
         # so gzip runs once per dataset version, not on every request.
         cache_compressed(response, etag)
     # GDAL's /vsicurl/ (QGIS, pyogrio.read_dataframe(url)) reads a URL only in byte ranges.
     return byte_ranges(response)
+
+
+@bp.get("/download/<name>.<path:extension>")
+def export(name: str, extension: str):
+    """The other formats of ``webapp.exports.FORMATS``, written from the same features, cached per
+    (data version, format, parameters) so a repeated request does not encode again."""
+    # "zones.shp.zip" reaches here as name="zones.shp", extension="zip": a layer has no dot.
+    name, _, extension = f"{name}.{extension}".partition(".")
+    chosen = exports.find_format(extension)
+    if chosen is None:
+        raise NotFound(f"no download format {extension!r}; formats: {exports.formats_listed()}")
+    source = provider()
+    asked = parse_download(source, name, chosen)
+    lang = asked.lang or current_app.config["DEFAULT_LANG"]
+    exports.check_selectable(chosen, asked.layers)
+    etag = make_etag(
+        "export",
+        chosen.extension,
+        source.version(),
+        name,
+        tuple(asked.layers),
+        asked.bbox,
+        asked.filters.key(),
+        asked.texts,
+        lang if chosen.params else None,
+    )
+    cached = not_modified(etag)
+    if cached is not None:
+        cached.headers["Access-Control-Allow-Origin"] = "*"
+        return cached
+    cache: exports.ExportCache = current_app.extensions.setdefault("gba_export_cache", exports.ExportCache())
+    body = cache.get(etag)
+    if body is None:
+        body = chosen.writer(selection(source, asked, lang))
+        cache.put(etag, body)
+    response = _headers(Response(body, content_type=chosen.media_type), name, chosen, etag)
+    if chosen.gzip:
+        cache_compressed(response, etag)
+    return byte_ranges(response)
+
+
+def selection(source: FeatureProvider, asked: DownloadRequest, lang: str) -> exports.Selection:
+    """The features of a download as dicts, by layer (texts=<lang>: the other languages' texts left out)."""
+    dropped = other_language_texts(URL_LANGS[asked.texts]) if asked.texts is not None else frozenset()
+    layers = {}
+    for layer in asked.layers:
+        features = [orjson.loads(item) for item in source.query(layer, bbox=asked.bbox, filters=asked.filters).items]
+        for feature in features:
+            properties = feature.get("properties") or {}
+            for key in dropped & properties.keys():
+                del properties[key]
+        layers[layer] = features
+    return exports.Selection(asked.name, layers, lang, dropped=dropped, find=source.find, url=public_url(request.path))

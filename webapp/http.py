@@ -111,7 +111,10 @@ def content_coding(accepted: Accept, worth_compressing: bool = True) -> str | No
 
 
 def cache_compressed(response: Response, key: str) -> Response:
-    """Mark ``response`` so its gzip body is made once and kept under ``key`` (its strong ETag)."""
+    """Mark ``response`` so its gzip body is made once and kept under ``key`` (its strong ETag).
+
+    A marked response is compressed (as the client's Accept-Encoding allows) even when its type
+    is not one of ``GZIP_TYPES``: the CSV, KML and GraphML downloads are marked so."""
     response.gba_gzip_key = key
     return response
 
@@ -140,7 +143,8 @@ def _not_acceptable() -> Response:
 def register(app: Flask) -> None:
     @app.after_request
     def _compress(response: Response) -> Response:
-        if response.mimetype not in GZIP_TYPES:
+        # A response marked by cache_compressed is worth compressing whatever its type (the text exports).
+        if response.mimetype not in GZIP_TYPES and getattr(response, "gba_gzip_key", None) is None:
             return response
         response.vary.add("Accept-Encoding")
         # Not a 206 either: a range is a slice of the identity bytes (see byte_ranges).

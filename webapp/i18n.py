@@ -16,6 +16,7 @@ from functools import cache
 
 from geo.schema import CATEGORIES, COORD_PRECISIONS, FIGURE_KINDS, LANGS, LAYER_LABELS, LINK_TYPES, STATUS_LABELS
 from webapp.basemaps import BASEMAPS
+from webapp.exports import FORMATS
 from webapp.queryables import TABLES, lang_tag
 
 LANG_NAMES = {"zh-Hant": "繁體中文", "zh-Hans": "简体中文", "en": "English"}
@@ -89,9 +90,14 @@ UI_TEXT = {
     },
     "copy": {"en": "Copy", "zh_hant": "複製", "zh_hans": "复制"},
     "download": {
-        "en": "Download GeoJSON of what is shown",
-        "zh_hant": "下載顯示中項目的 GeoJSON",
-        "zh_hans": "下载显示中项目的 GeoJSON",
+        "en": "Download data",
+        "zh_hant": "下載資料",
+        "zh_hans": "下载数据",
+    },
+    "download_one_geometry": {
+        "en": "One geometry type per file: show points only, or one layer",
+        "zh_hant": "每個檔案只有一種幾何類型：只顯示點或單一圖層",
+        "zh_hans": "每个文件只有一种几何类型：只显示点或单一图层",
     },
     # ---- the static image: Download image, social cards, no-JS fallback, print ----
     "download_image": {"en": "Download image", "zh_hant": "下載圖片", "zh_hans": "下载图片"},
@@ -256,6 +262,8 @@ def _vocabularies() -> dict[str, dict[str, str]]:
         entries[f"basemap.{key}"] = dict(basemap.label)
     for param in (*TABLES.view, *TABLES.queryables):
         entries[f"queryable.{param.name}"] = dict(param.label)
+    for export in FORMATS:
+        entries[f"format.{export.extension}"] = dict(export.label)
     return entries
 
 

@@ -41,7 +41,7 @@ from geo.schema import (
     URL_LANGS,
     is_outlined,
 )
-from webapp import i18n, queryables
+from webapp import exports, i18n, queryables
 from webapp.basemaps import BASEMAPS, DARK_BASEMAP, DEFAULT_BASEMAP, MAX_ZOOM
 from webapp.errors import NotFound
 from webapp.providers.base import FeatureProvider, bbox_unwrapped
@@ -110,6 +110,8 @@ class PageUrls:
     embed: str
     download_all: str
     download_layer: str  # with the placeholder LAYER_PLACEHOLDER for the layer name
+    # Any format (webapp.exports.FORMATS): placeholders LAYER_PLACEHOLDER and FORMAT_PLACEHOLDER.
+    download_file: str | None = None
     context: str | None = None  # jurisdiction outlines drawn under the data, when built (full detail)
     # The outlines' levels of detail, coarse to fine: (url, zoom from which the map draws it).
     context_levels: tuple[tuple[str, int], ...] = ()
@@ -119,6 +121,7 @@ class PageUrls:
 
 
 LAYER_PLACEHOLDER = "__layer__"
+FORMAT_PLACEHOLDER = "__format__"
 
 
 def _find(source: FeatureProvider, name: str, feature_id: str | None) -> str | None:
@@ -258,6 +261,8 @@ def map_config(
         "select": view.select,
         "timeline": None if timeline is None else {"first": timeline[0], "last": timeline[1]},
         **queryables.page_tables(tables, lang),
+        # The Download menu is the full page's (an embed has no header): no bytes for it in an embed.
+        **({} if embed else {"downloadFormats": exports.page_formats()}),
         "credits": credits(lang, approval_number),
         "text": text,
         "urls": {
@@ -266,6 +271,8 @@ def map_config(
             "downloadAll": urls.download_all,
             "downloadLayer": urls.download_layer,
             "layerPlaceholder": LAYER_PLACEHOLDER,
+            # the Download menu's (the full page's only, as downloadFormats)
+            **({} if embed else {"downloadFile": urls.download_file, "formatPlaceholder": FORMAT_PLACEHOLDER}),
             "context": urls.context,
             "contextLevels": [{"url": url, "minZoom": zoom} for url, zoom in urls.context_levels],
             "search": urls.search,
@@ -399,6 +406,7 @@ class MapPage:
     script: str
     text: dict[str, str]
     lang_names: dict[str, str]
+    download_formats: tuple[str, ...] = ()  # the header's Download menu (webapp.exports.FORMATS)
 
 
 @lru_cache(maxsize=256)
@@ -427,6 +435,7 @@ def map_page(
         script=root.script.render(),
         text=i18n.text(view.lang_key),
         lang_names=i18n.LANG_NAMES,
+        download_formats=tuple(export.extension for export in exports.FORMATS),
     )
 
 
@@ -446,6 +455,7 @@ def fixture_config() -> dict:
         embed="/embed",
         download_all="/download/all.geojson",
         download_layer=f"/download/{LAYER_PLACEHOLDER}.geojson",
+        download_file=f"/download/{LAYER_PLACEHOLDER}.{FORMAT_PLACEHOLDER}",
         context="/context/jurisdictions.geojson",
         context_levels=tuple((f"/context/{level.name}.geojson", level.min_zoom) for level in OUTLINE_LEVELS),
         search="/api/search",

@@ -45,6 +45,7 @@ def page_urls() -> mapview.PageUrls:
         embed=url_for("views.embed"),
         download_all=url_for("downloads.download", name="all"),
         download_layer=url_for("downloads.download", name=mapview.LAYER_PLACEHOLDER),
+        download_file=url_for("downloads.export", name=mapview.LAYER_PLACEHOLDER, extension=mapview.FORMAT_PLACEHOLDER),
         context=url_for("downloads.context", name="jurisdictions") if has_outlines else None,
         context_levels=tuple(
             (url_for("downloads.context", name=name), zoom)

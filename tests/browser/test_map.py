@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 
+import pyogrio
 import pytest
 from shapely.geometry import shape
 
@@ -24,6 +25,7 @@ from tests.browser.mapdriver import (
     state,
 )
 from tests.conftest import DATA_DIR
+from webapp import exports
 
 pytestmark = pytest.mark.browser
 
@@ -196,6 +198,7 @@ def test_download_button_gives_the_visible_layers(page, live_server):
     assert button.get_attribute("href") == "/download/all.geojson?layers=zones%2Chospitals%2Clinks"
 
     open_map(page, live_server.url + "/?layers=zones,hospitals,links")
+    page.locator("#gba-downloads summary").click()
     with page.expect_download() as download:
         button.click()
     body = json.loads(download.value.path().read_text(encoding="utf-8"))
@@ -206,6 +209,42 @@ def test_download_button_gives_the_visible_layers(page, live_server):
 
     open_map(page, live_server.url + "/?layers=")
     assert button.get_attribute("aria-disabled") == "true"
+
+
+def test_the_download_menu_offers_every_format_of_what_is_shown(page, live_server, tmp_path):
+    open_map(page, live_server.url + "/?lang=en&layers=hospitals,universities&status=operating")
+    page.locator("#gba-downloads summary").click()
+    menu = page.locator("#gba-downloads a[data-download-format]")
+    offered = [menu.nth(i).get_attribute("data-download-format") for i in range(menu.count())]
+    assert offered == [export.extension for export in exports.FORMATS]
+    labels = [menu.nth(i).inner_text() for i in range(menu.count())]
+    assert labels == [export.label["en"] for export in exports.FORMATS]
+    query = "status=operating&layers=hospitals%2Cuniversities"
+    for extension in offered:
+        link = page.locator(f'#gba-downloads a[data-download-format="{extension}"]')
+        wanted = f"/download/all.{extension}?{query}" + ("&lang=en" if extension == "kml" else "")
+        assert link.get_attribute("href") == wanted
+        assert link.get_attribute("aria-disabled") == "false"
+    with page.expect_download() as download:
+        page.locator('#gba-downloads a[data-download-format="gpkg"]').click()
+    assert download.value.suggested_filename == "gba-cooperation-all.gpkg"
+    path = tmp_path / "all.gpkg"
+    download.value.save_as(path)
+    expected = {
+        layer: sorted(
+            f["properties"]["id"] for f in features(DATA_DIR, layer) if f["properties"]["status"] == "operating"
+        )
+        for layer in ("hospitals", "universities")
+    }
+    assert [row[0] for row in pyogrio.list_layers(path)] == list(expected)
+    for layer, ids in expected.items():
+        assert sorted(pyogrio.read_dataframe(path, layer=layer)["id"]) == ids
+
+    # points and polygons together: no FlatGeobuf (one geometry type per file), the rest still offered
+    open_map(page, live_server.url + "/?lang=en&layers=zones,hospitals")
+    fgb = page.locator('#gba-downloads a[data-download-format="fgb"]')
+    assert fgb.get_attribute("aria-disabled") == "true" and fgb.get_attribute("href") == "#"
+    assert page.locator('#gba-downloads a[data-download-format="csv"]').get_attribute("aria-disabled") == "false"
 
 
 def test_share_links_stay_valid_at_any_zoom_and_basemap(page, live_server):

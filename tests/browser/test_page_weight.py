@@ -118,10 +118,12 @@ def test_the_bench_browser_count_matches_the_count_without_a_browser(browser, li
     }
     assert js["measured"] <= js["computed"] and js["computed"] - js["measured"] <= {
         "share.js",
+        "download-links.js",
         "image-links.js",
         "search.js",
     }
-    assert 0 <= computed["sent"] - measured["sent"] < 3_000
+    # (the difference is those modules: share.js, download-links.js, image-links.js, search.js)
+    assert 0 <= computed["sent"] - measured["sent"] < 4_000
     assert measured["blocked"] > 0  # the tiles were asked for and refused
 
 

@@ -52,3 +52,34 @@ def test_gdal_reads_a_download_by_its_url(api_url, served_app, download):
     assert list(frame["id"]) == [feature["properties"]["id"] for feature in expected]
     assert list(frame["status"]) == [feature["properties"]["status"] for feature in expected]
     assert list(frame.geometry.geom_type) == [feature["geometry"]["type"] for feature in expected]
+
+
+# The other formats (docs/downloads.md) by URL too: GeoPackage and FlatGeobuf are read in ranges
+# (SQLite pages, FlatGeobuf's header and index), a zipped Shapefile through /vsizip/.
+EXPORTS = [
+    ("enterprises.gpkg", "enterprises", "enterprises"),
+    ("enterprises.fgb?category=biomedicine", None, "enterprises"),
+    ("all.gpkg?layers=zones,links", "links", "links"),
+]
+
+
+@pytest.mark.parametrize(("download", "layer", "expected_layer"), EXPORTS)
+def test_gdal_reads_an_export_by_its_url(api_url, served_app, download, layer, expected_layer):
+    url = api_url.removesuffix("/ogcapi") + f"/download/{download}"
+    query = download.partition("?")[2]
+    geojson = f"/download/{expected_layer}.geojson" + (f"?{query}" if query and "layers=" not in query else "")
+    expected = json.loads(served_app.test_client().get(geojson).get_data())["features"]
+    frame = pyogrio.read_dataframe(f"/vsicurl/{url}", layer=layer)
+    assert len(frame) == len(expected) > 0
+    assert sorted(frame["id"]) == sorted(feature["properties"]["id"] for feature in expected)
+
+
+def test_gdal_reads_a_zipped_shapefile_by_its_url(api_url, served_app):
+    url = api_url.removesuffix("/ogcapi") + "/download/all.shp.zip"
+    points = pyogrio.read_dataframe(f"/vsizip//vsicurl/{url}/gba-cooperation-all-points.shp")
+    expected = [
+        f
+        for layer in ("hospitals", "computing_centres", "universities", "agencies", "enterprises")
+        for f in json.loads(served_app.test_client().get(f"/download/{layer}.geojson").get_data())["features"]
+    ]
+    assert sorted(points["id"]) == sorted(feature["properties"]["id"] for feature in expected)

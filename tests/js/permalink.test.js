@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { downloadUrl, embedUrl, iframeSnippet, pageUrl, viewParams } from "../../webapp/static/js/permalink.js";
+import { downloadSite, downloadUrl } from "../../webapp/static/js/download-links.js";
+import { embedUrl, iframeSnippet, pageUrl, viewParams } from "../../webapp/static/js/permalink.js";
 import { parseQuery } from "../../webapp/static/js/query.js";
 import { pageConfig, tables, testSite } from "./helpers.js";
 
 const layers = pageConfig.overlays.map((overlay) => overlay.name);
-const site = testSite("http://example.test/?fbclid=abc");
+const site = downloadSite(testSite("http://example.test/?fbclid=abc"), pageConfig);
 const state = (patch = {}) => ({
   filters: new Map(),
   year: null,
@@ -85,4 +86,23 @@ test("the download: one layer's file, all with layers when some are off, none wh
     "/download/all.geojson?year=2019&layers=zones%2Clinks",
   );
   assert.equal(downloadUrl(state({ layers: [] }), site), null);
+});
+
+test("the download in every format of the page config: KML in the page's language, FlatGeobuf of one geometry type", () => {
+  const extensions = pageConfig.downloadFormats.map((entry) => entry.extension);
+  assert.ok(extensions.includes("gpkg") && extensions.includes("shp.zip") && extensions[0] === "geojson");
+  assert.equal(downloadUrl(state(), site, "gpkg"), "/download/all.gpkg");
+  assert.equal(downloadUrl(state({ layers: ["zones"] }), site, "shp.zip"), "/download/zones.shp.zip");
+  assert.equal(
+    downloadUrl(state({ layers: ["zones", "links"], year: 2019 }), site, "csv"),
+    "/download/all.csv?year=2019&layers=zones%2Clinks",
+  );
+  assert.equal(downloadUrl(state({ lang: "zh-Hans" }), site, "kml"), "/download/all.kml?lang=zh-Hans");
+  assert.equal(
+    downloadUrl(state({ layers: ["hospitals", "universities"] }), site, "fgb"),
+    "/download/all.fgb?layers=hospitals%2Cuniversities",
+  );
+  assert.equal(downloadUrl(state({ layers: ["zones", "hospitals"] }), site, "fgb"), null);
+  assert.equal(downloadUrl(state({ layers: ["links"] }), site, "fgb"), "/download/links.fgb");
+  assert.equal(downloadUrl(state({ layers: [] }), site, "graphml"), null);
 });

@@ -105,7 +105,7 @@ def test_items_in_each_crs_are_the_crs84_answer_transformed_by_pyproj(client, cr
         answer = np.array(positions(got["geometry"]), dtype=float)
         assert answer.shape == lon_lat.shape
         np.testing.assert_allclose(answer, reference(output.code, lon_lat), rtol=0, atol=TOLERANCE[output.unit])
-    assert types == {"zones": {"Polygon", "MultiPolygon"}, "links": {"LineString"}, "hospitals": {"Point"}}[layer]
+    assert types == {"zones": {"MultiPolygon"}, "links": {"LineString"}, "hospitals": {"Point"}}[layer]
 
 
 @pytest.mark.parametrize("code", ["4326", "4490"])

@@ -35,6 +35,7 @@ ROUTES = {
     "/static/<path:filename>": "/static/gba-map.css",
     "/context/<name>.geojson": "/context/jurisdictions.geojson",
     "/download/<name>.geojson": "/download/all.geojson",
+    "/download/<name>.<path:extension>": "/download/hospitals.shp.zip",
     "/": "/?lang=en",
     "/embed": "/embed?lang=en",
     "/assets/<package>/<version>/<path:filename>": None,  # versioned: filled in by ``route_urls``
@@ -55,6 +56,7 @@ ROUTES = {
 PREFLIGHTED = [
     "/download/all.geojson",
     "/download/hospitals.geojson",
+    "/download/hospitals.gpkg",
     "/context/jurisdictions.geojson",
     "/api/search",
     "/ogcapi",

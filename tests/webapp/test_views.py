@@ -2,6 +2,7 @@
 
 import json
 import re
+from html import escape
 from html.parser import HTMLParser
 from urllib.parse import urljoin
 
@@ -9,7 +10,7 @@ import pytest
 
 from geo.schema import GBA_BOUNDS, LAYERS
 from tests.conftest import DATA_DIR, REPO
-from webapp import create_app
+from webapp import create_app, exports
 from webapp.basemaps import BASEMAPS
 from webapp.queryables import TABLES
 
@@ -218,11 +219,35 @@ def test_controls_hides_or_shows_the_map_controls(client, value, shown):
     assert '"zoomControl": false' in html  # the front end adds the zoom control, with translated titles
 
 
+def without_download_menu(config: dict) -> dict:
+    """The config less what only the full page's Download menu reads (an embed has no header)."""
+    urls = {k: v for k, v in config["urls"].items() if k not in ("downloadFile", "formatPlaceholder")}
+    return {**{k: v for k, v in config.items() if k != "downloadFormats"}, "urls": urls}
+
+
 def test_the_full_page_accepts_the_same_parameters(client):
     query = f"layers=links&lang=en&focus={first_id('links')}&zoom=10&basemap=gaode&controls=1"
-    assert get_config(client, f"/?{query}") == {**get_config(client, f"/embed?{query}"), "embed": False}
+    full, embed = get_config(client, f"/?{query}"), get_config(client, f"/embed?{query}")
+    assert without_download_menu(full) == {**embed, "embed": False}
+    assert [f["extension"] for f in full["downloadFormats"]] == [f.extension for f in exports.FORMATS]
+    assert full["urls"]["downloadFile"] == "/download/__layer__.__format__"
+    assert "downloadFormats" not in embed and "downloadFile" not in embed["urls"]
     state = "category=hospital&jurisdiction=Shenzhen&status=planned&year=2021&select=hkpc&lat=22.5&lon=114&zoom=9"
-    assert get_config(client, f"/?{state}") == {**get_config(client, f"/embed?{state}"), "embed": False}
+    assert without_download_menu(get_config(client, f"/?{state}")) == {
+        **get_config(client, f"/embed?{state}"),
+        "embed": False,
+    }
+
+
+def test_the_download_menu_lists_every_format_labelled_in_the_page_language(client):
+    for lang, key in (("en", "en"), ("zh-Hans", "zh_hans"), ("zh-Hant", "zh_hant")):
+        html = client.get(f"/?lang={lang}").get_data(as_text=True)
+        menu = html.split('id="gba-downloads"', 1)[1].split("</details>", 1)[0]
+        for export in exports.FORMATS:
+            assert f'data-download-format="{export.extension}"' in menu
+            assert escape(export.label[key]) in menu
+        assert menu.count("data-download-format=") == len(exports.FORMATS)
+    assert 'id="gba-downloads"' not in client.get("/embed").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -224,7 +224,7 @@ def collection_document(
         _link(f"{href}/items?f=html", "items", HTML, f"{layer_title(layer, lang)} as HTML"),
         _link(f"{href}/queryables?f=json", REL_QUERYABLES, SCHEMA_JSON, "Properties to filter on"),
         _link(f"{href}/schema?f=json", REL_SCHEMA, SCHEMA_JSON, "The schema of the features (types of every property)"),
-        _link(f"{href}/schema?profile=feature", REL_DESCRIBEDBY, SCHEMA_JSON, "The schema as a GeoJSON Feature"),
+        _link(f"{href}/schema?f=json&profile=feature", REL_DESCRIBEDBY, SCHEMA_JSON, "The schema as a GeoJSON Feature"),
         LICENCE_LINK,
     ]
     document = {

@@ -13,7 +13,8 @@
  *   map              the L.Map
  *   layer(id)        the Leaflet layer drawing a record (null if none)
  *   group(name)      a layer's Leaflet group; spotlight(name): its highlighted markers (point layers)
- *   downloadUrl()    the download URL of what is shown (null when no layer is on)
+ *   downloadUrl(f)   a promise of the download URL of what is shown in format f (default GeoJSON;
+ *                    null when no layer is on)
  *   counts()         {layer: records passing the filters and the year}
  *   roles()          {id: "selected" | "partner" | "link"} of the selection, or null
  *   recordLayer(id)  the layer name of a record (null if unknown)
@@ -42,7 +43,6 @@ import { addLegend } from "./legend.js";
 import { loadLayer } from "./loader.js";
 import { addMapExtras } from "./map-extras.js";
 import { createNames } from "./names.js";
-import { downloadUrl } from "./permalink.js";
 import { createPopups } from "./popup.js";
 import { fitPopups } from "./popup-fit.js";
 import { parseQuery } from "./query.js";
@@ -174,7 +174,11 @@ function start({ map, basemaps, config }) {
     layer: (id) => app.drawing.layerOf(id),
     group: (name) => app.drawing.groups.get(name) ?? null,
     spotlight: (name) => app.drawing.spotlights.get(name) ?? null,
-    downloadUrl: () => downloadUrl(store.state, site),
+    // A promise (the module is the page header's, fetched when asked): page.evaluate awaits it.
+    downloadUrl: (format) =>
+      import("./download-links.js").then((links) =>
+        links.downloadUrl(store.state, links.downloadSite(site, config), format),
+      ),
     counts: () => Object.fromEntries(dataset.evaluate(store.state).counts),
     roles: () => {
       const roles = app.drawing.highlight();

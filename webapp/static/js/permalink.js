@@ -1,5 +1,5 @@
-/* The state as URLs: the page's permalink, the embed's, the download of what is shown, and
- * the iframe snippet.  Pure: the state and the page's facts in, strings out.
+/* The state as URLs: the page's permalink, the embed's, and the iframe snippet (the download
+ * of what is shown is download-links.js).  Pure: the state and the page's facts in, strings out.
  *
  * ``site`` = {queryables, urls, layers (every layer, in order), defaultBasemap, controls, base}
  * where ``base`` is the page's own address (relative URLs are resolved against it).
@@ -84,22 +84,4 @@ export function embedScriptUrl(site) {
 /** The responsive snippet: the iframe, then the script that sizes it to its content. */
 export function responsiveSnippet(url, title, scriptUrl) {
   return `${iframeSnippet(url, title)}\n<script src="${escapeHtml(scriptUrl)}" async></script>`;
-}
-
-/**
- * One URL for what is shown: the visible layers, the filters and the year, as the download
- * API applies them (so the file holds exactly the records on the map); null when no layer is on.
- */
-export function downloadUrl(state, site) {
-  const urls = site.urls;
-  if (!state.layers.length) return null;
-  const query = filterParams(state, site.queryables);
-  let path = urls.downloadAll;
-  if (state.layers.length === 1) {
-    path = urls.downloadLayer.replace(urls.layerPlaceholder, state.layers[0]);
-  } else if (state.layers.length !== site.layers.length) {
-    query.set("layers", state.layers.join(","));
-  }
-  const search = query.toString();
-  return search ? `${path}?${search}` : path;
 }

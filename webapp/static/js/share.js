@@ -1,15 +1,16 @@
-/* The share panel (link, iframe snippet), the language links, the download button and the
+/* The share panel (link, iframe snippet), the language links, the Download menu and the
  * Copy buttons, all following the state.
  */
 
 import { byId, el } from "./dom.js";
-import { downloadUrl, embedScriptUrl, embedUrl, iframeSnippet, pageUrl, responsiveSnippet } from "./permalink.js";
+import { downloadSite, downloadUrl } from "./download-links.js";
+import { embedScriptUrl, embedUrl, iframeSnippet, pageUrl, responsiveSnippet } from "./permalink.js";
 
 const CONFIRM_MS = 2000; // how long a Copy button says "Copied"
 
-export function createShare({ store, i18n }) {
-  const site = store.site;
-  const download = byId("gba-download");
+export function createShare({ store, i18n, config }) {
+  const site = downloadSite(store.site, config);
+  const downloads = [...document.querySelectorAll("a[data-download-format]")];
   const timers = new WeakMap();
   const status = el("span", "gba-visually-hidden");
   status.setAttribute("role", "status");
@@ -26,11 +27,11 @@ export function createShare({ store, i18n }) {
     for (const anchor of document.querySelectorAll(".gba-langs a[data-lang]")) {
       anchor.href = pageUrl(state, site, { lang: anchor.getAttribute("data-lang") });
     }
-    if (download) {
-      const href = downloadUrl(state, site);
-      download.setAttribute("aria-disabled", href ? "false" : "true");
-      download.title = href ? "" : i18n.t("nothing_visible");
-      download.href = href || "#";
+    for (const link of downloads) {
+      const href = downloadUrl(state, site, link.getAttribute("data-download-format"));
+      link.setAttribute("aria-disabled", href ? "false" : "true");
+      link.title = href ? "" : i18n.t(state.layers.length ? "download_one_geometry" : "nothing_visible");
+      link.href = href || "#";
     }
   }
 
@@ -52,9 +53,9 @@ export function createShare({ store, i18n }) {
     );
   }
 
-  if (download) {
-    download.addEventListener("click", (event) => {
-      if (download.getAttribute("aria-disabled") === "true") event.preventDefault();
+  for (const link of downloads) {
+    link.addEventListener("click", (event) => {
+      if (link.getAttribute("aria-disabled") === "true") event.preventDefault();
     });
   }
   const copyButtons = document.querySelectorAll("[data-copy]");
