@@ -200,6 +200,16 @@ def credits(lang: str, approval_number: str = "") -> dict:
     }
 
 
+def page_text(text: dict[str, str], embed: bool) -> dict[str, str]:
+    """The catalogue as the page needs it: the parameters' labels come with their tables, and an embed
+    has no Download menu, so neither costs bytes twice (the embed's first load has a budget)."""
+    return {
+        key: value
+        for key, value in text.items()
+        if not key.startswith("queryable.") and not (embed and key.startswith("format."))
+    }
+
+
 def map_config(
     view: MapView,
     overlays_available: tuple[str, ...],
@@ -264,7 +274,7 @@ def map_config(
         # The Download menu is the full page's (an embed has no header): no bytes for it in an embed.
         **({} if embed else {"downloadFormats": exports.page_formats()}),
         "credits": credits(lang, approval_number),
-        "text": text,
+        "text": page_text(text, embed),
         "urls": {
             "page": urls.page,
             "embed": urls.embed,

@@ -809,7 +809,8 @@ def parse_filters(args: Mapping, tables: Tables = TABLES, strict: bool = True, a
 def param_config(param: Param, lang: str) -> dict:
     """One parameter as the page's JS reads it (language resolved; lists, not objects keyed by data)."""
     out: dict = {"name": param.name, "kind": param.kind, "label": param.label[lang]}
-    out["description"] = param.description[lang]
+    if param.panel or not param.queryable:  # the panel shows a filter's description; the others need none
+        out["description"] = param.description[lang]
     if param.values:
         out["values"] = list(param.values)
     if param.queryable:

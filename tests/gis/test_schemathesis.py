@@ -54,7 +54,7 @@ PATHS = [
     *(
         f"/collections/{layer}{suffix}"
         for layer in LAYERS
-        for suffix in ("", "/items", "/items/{featureId}", "/queryables")
+        for suffix in ("", "/items", "/items/{featureId}", "/queryables", "/schema")
     ),
 ]
 # The in-process transport would not undo gzip (a real client does; test_ogcapi checks it).

@@ -27,6 +27,7 @@ HTML_PAGES = [
     "/ogcapi/collections?f=html",
     "/ogcapi/collections/hospitals?f=html",
     "/ogcapi/collections/hospitals/queryables?f=html",
+    "/ogcapi/collections/hospitals/schema?f=html",
     "/ogcapi/collections/hospitals/items?f=html",
     f"{FEATURE}?f=html",
 ]
@@ -46,6 +47,7 @@ ROUTES = {
     "/ogcapi/collections": "/ogcapi/collections",
     "/ogcapi/collections/<collection_id>": "/ogcapi/collections/hospitals",
     "/ogcapi/collections/<collection_id>/queryables": "/ogcapi/collections/hospitals/queryables",
+    "/ogcapi/collections/<collection_id>/schema": "/ogcapi/collections/hospitals/schema",
     "/ogcapi/collections/<collection_id>/items": "/ogcapi/collections/hospitals/items?limit=3",
     "/ogcapi/collections/<collection_id>/items/<feature_id>": FEATURE,
     "/api/search": "/api/search?q=hospital",

@@ -187,6 +187,43 @@ def test_landing_page_links_to_everything_and_each_link_works(client):
         assert response.mimetype == type_.split(";")[0], rel
 
 
+# Exactly what is implemented, each class with the tests that exercise it: Part 1 (this file), Part 2
+# (test_crs.py), Part 3 and CQL2 (test_cql2.py), Part 5 (test_flat_schema.py), sorting (test_cql2.py).
+IMPLEMENTED = [
+    *(
+        f"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/{name}"
+        for name in ("core", "oas30", "geojson", "html")
+    ),
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    *(
+        f"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/{name}"
+        for name in ("queryables", "filter", "features-filter")
+    ),
+    *(
+        f"http://www.opengis.net/spec/cql2/1.0/conf/{name}"
+        for name in (
+            "cql2-text",
+            "cql2-json",
+            "basic-cql2",
+            "advanced-comparison-operators",
+            "case-insensitive-comparison",
+            "accent-insensitive-comparison",
+            "basic-spatial-functions",
+            "basic-spatial-functions-plus",
+            "spatial-functions",
+        )
+    ),
+    *(f"http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/{name}" for name in ("schemas", "core-roles-features")),
+    "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/sorting",
+]
+
+
+def test_conformance_lists_exactly_what_is_implemented(client):
+    classes = client.get(f"{API}/conformance?f=json").get_json()["conformsTo"]
+    assert sorted(classes) == sorted(IMPLEMENTED)
+    assert len(classes) == len(set(classes))
+
+
 def test_conformance_declares_core_oas30_geojson_and_html(client):
     classes = client.get(f"{API}/conformance").get_json()["conformsTo"]
     for name in ("core", "oas30", "geojson", "html"):
