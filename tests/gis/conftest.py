@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,12 +30,13 @@ def served_app(served_data_dir):
     return create_app({"TESTING": True, "DATA_DIR": str(served_data_dir)})
 
 
-@pytest.fixture(scope="session")
-def api_url(served_data_dir) -> Iterator[str]:
-    """``http://127.0.0.1:PORT/ogcapi``, served by a child process (see ``tests/gis/serve.py``) for the session."""
-    log = (served_data_dir / "server.log").open("w")  # the access log and any traceback, for a failing test
+@contextmanager
+def serving(data_dir: Path) -> Iterator[str]:
+    """``http://127.0.0.1:PORT/ogcapi``, the app on ``data_dir`` served by a child process (see
+    ``tests/gis/serve.py``) until the block ends; its access log and any traceback in ``server.log``."""
+    log = (data_dir / "server.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "tests.gis.serve", str(served_data_dir)],
+        [sys.executable, "-m", "tests.gis.serve", str(data_dir)],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=log,
@@ -49,3 +51,10 @@ def api_url(served_data_dir) -> Iterator[str]:
         server.terminate()
         server.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def api_url(served_data_dir) -> Iterator[str]:
+    """``http://127.0.0.1:PORT/ogcapi``, served by a child process for the session."""
+    with serving(served_data_dir) as url:
+        yield url
