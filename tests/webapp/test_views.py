@@ -222,7 +222,8 @@ def test_controls_hides_or_shows_the_map_controls(client, value, shown):
 def without_download_menu(config: dict) -> dict:
     """The config less what only the full page's Download menu reads (an embed has no header)."""
     urls = {k: v for k, v in config["urls"].items() if k not in ("downloadFile", "formatPlaceholder")}
-    return {**{k: v for k, v in config.items() if k != "downloadFormats"}, "urls": urls}
+    text = {k: v for k, v in config["text"].items() if not k.startswith("format.")}  # the menu's labels
+    return {**{k: v for k, v in config.items() if k != "downloadFormats"}, "urls": urls, "text": text}
 
 
 def test_the_full_page_accepts_the_same_parameters(client):
