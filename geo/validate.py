@@ -219,6 +219,12 @@ def check_feature(feature, layer: str, file: str) -> list[Problem]:
     for key in ("coord_source", "coord_source_zh_hant", "coord_source_zh_hans"):
         if isinstance(props.get(key), str) and not props[key].strip():
             report(f"{key} is empty: every position says where it comes from, in all three languages")
+    figures = props.get("figures")
+    if isinstance(figures, list):
+        for index, figure in enumerate(figures):
+            value = figure.get("value") if isinstance(figure, dict) else None
+            if not isinstance(figure, dict) or isinstance(value, bool) or not isinstance(value, int | float):
+                report(f"figures[{index}] must be an object whose value is a number, not {figure!r}")
     aliases = props.get("aliases")
     if isinstance(aliases, list):
         if not all(isinstance(a, str) and a.strip() for a in aliases):

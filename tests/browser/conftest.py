@@ -103,7 +103,7 @@ def _with_xss_records(files: dict[str, bytes]) -> dict[str, bytes]:
     props.update(id="xss-point", coord_source=XSS)  # category and link_type: see test_safety
     props["sources"] = [{"title": XSS, "publisher": XSS, "date": XSS, "quote": XSS}]
     props["figures"] = [
-        {"key": "area_km2", "value": XSS, "unit": XSS, "label_en": XSS, "label_zh_hant": XSS, "label_zh_hans": XSS}
+        {"key": "area_km2", "value": 51.6, "unit": XSS, "label_en": XSS, "label_zh_hant": XSS, "label_zh_hans": XSS}
     ]
     props["people"] = [
         {

@@ -92,6 +92,12 @@ BAD = [
         lambda f: f["properties"].update(aliases="HKPC"),
         "property 'aliases' is 'HKPC': expected list",
     ),
+    (
+        "figure value not a number",
+        "zones",
+        lambda f: f["properties"].update(figures=[{"key": "area_km2", "value": "51.6"}]),
+        "figures[0] must be an object whose value is a number",
+    ),
     ("empty alias", "agencies", lambda f: f["properties"].update(aliases=["HKPC", ""]), "aliases must be non-empty"),
     ("duplicate alias", "agencies", lambda f: f["properties"].update(aliases=["HKPC", "HKPC"]), "listed twice"),
     (

@@ -423,16 +423,12 @@ def _collection_paths(layer: str, tables: queryables.Tables, available: list[str
             [
                 f,
                 lang,
-                {
-                    "name": "profile",
-                    "in": "query",
-                    "required": False,
-                    "description": "returnables (default): OGC API – Features Part 5's object of properties; "
+                _query(
+                    "profile",
+                    "returnables (default): OGC API – Features Part 5's object of properties; "
                     "feature: the same as a GeoJSON Feature schema (what GDAL's OAPIF driver reads).",
-                    "schema": {"type": "string", "enum": list(core.SCHEMA_PROFILES)},
-                    "style": "form",
-                    "explode": False,
-                },
+                    {"type": "string", "enum": list(core.SCHEMA_PROFILES)},
+                ),
             ],
             {"200": _ok("The features' schema as a JSON Schema (Part 5).", core.SCHEMA_JSON, "queryables")},
         ),
