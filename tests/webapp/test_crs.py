@@ -131,10 +131,10 @@ def test_the_hong_kong_and_macau_grids_answer_northing_first(client, crs84_answe
     _response, body = items(client, "hospitals", crs=f"{EPSG}{code}")
     latitudes = [f["geometry"]["coordinates"][1] for f in crs84_answers["hospitals"]["features"]]
     longitudes = [f["geometry"]["coordinates"][0] for f in crs84_answers["hospitals"]["features"]]
-    firsts = [f["geometry"]["coordinates"][0] for f in body["features"]]
-    seconds = [f["geometry"]["coordinates"][1] for f in body["features"]]
-    assert np.argmax(firsts) == np.argmax(latitudes)
-    assert np.argmax(seconds) == np.argmax(longitudes)
+    northings = [f["geometry"]["coordinates"][0] for f in body["features"]]  # the first axis
+    eastings = [f["geometry"]["coordinates"][1] for f in body["features"]]  # the second axis
+    assert np.argmax(northings) == np.argmax(latitudes)
+    assert np.argmax(eastings) == np.argmax(longitudes)
     if code == "2326":  # Hong Kong 1980 Grid: false origin N 819069.80, E 836694.05 at 22°18′44″N 114°10′43″E
         hkpc = client.get(f"{API}/collections/agencies/items/hkpc?crs={EPSG}{code}").get_json(force=True)
         northing, easting = hkpc["geometry"]["coordinates"]
