@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install browser fonts nginx qgis node data validate run serve test test-js test-fast screenshots bench audit lint format boundaries clean
+.PHONY: help install browser fonts nginx qgis postgis node data validate run serve test test-js test-fast screenshots bench audit lint format boundaries clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -56,6 +56,19 @@ qgis: ## install Debian's QGIS 3.22 and GDAL 3.6 command line tools for the GIS 
 			python3-qgis qgis-providers gdal-bin >/dev/null; \
 	fi
 
+# The PostGIS provider's tests and bench start throwaway clusters (tools/pgcluster.py) from Debian's packages.
+postgis: ## install Debian's PostgreSQL 15 + PostGIS 3 (for the postgis provider's tests and bench), if missing
+	@if [ ! -f /usr/share/postgresql/15/extension/postgis.control ]; then \
+		if [ "$$(id -u)" != 0 ]; then \
+			echo "make postgis: PostGIS is missing and installing it needs root:" >&2; \
+			echo "  sudo apt-get install postgresql-15-postgis-3   (or run make postgis as root)" >&2; \
+			exit 1; \
+		fi; \
+		echo "installing PostgreSQL 15 + PostGIS 3 (apt-get: postgresql-15-postgis-3) for the postgis provider"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			postgresql-15-postgis-3 postgresql-client-15 >/dev/null; \
+	fi
+
 data: install ## rebuild data/geojson/*.geojson from data/sources/
 	$(PY) -m geo build
 
@@ -69,14 +82,14 @@ run: install fonts ## serve the map at http://$(HOST):$(PORT) (builds the data f
 serve: install fonts nginx ## production serving: nginx in front of gunicorn (WORKERS=2), see docs/production.md
 	GLIBC_TUNABLES=glibc.malloc.hugetlb=1 $(PY) -m webapp.production --host $(HOST) --port $(PORT) --workers $${WORKERS:-2}
 
-test: install browser fonts node nginx qgis ## run the whole test suite (unit, API, GIS clients, real browser, JS unit tests)
+test: install browser fonts node nginx qgis postgis ## run the whole test suite (unit, API, GIS clients, real browser, JS unit tests)
 	$(PY) -m pytest
 	node --test tests/js/
 
 screenshots: install browser ## run the browser tests and refresh docs/screenshots/ for the README
 	GBA_UPDATE_SCREENSHOTS=1 $(PY) -m pytest -m browser -q
 
-test-fast: install nginx qgis ## the tests without the browser
+test-fast: install nginx qgis postgis ## the tests without the browser
 	$(PY) -m pytest -m "not browser"
 
 bench: install ## benchmark against pygeoapi side by side (see docs/benchmarks.md)
