@@ -126,6 +126,23 @@ class FeatureProvider(ABC):
     def year_span(self) -> tuple[int, int] | None:
         """(earliest ``year``, latest ``year`` or ``target_year``) over every layer: the timeline's span."""
 
+    def tile(
+        self,
+        layer: str,
+        z: int,
+        x: int,
+        y: int,
+        properties: tuple[str, ...],
+        filters: Filters | None = None,
+        where=None,
+    ) -> bytes:
+        """The Mapbox Vector Tile of Web Mercator tile ``z/x/y`` (XYZ, y down): every feature of
+        ``layer`` matching ``filters`` and ``where`` that meets the tile (never capped), with the
+        named ``properties``, in one MVT layer named ``layer`` (extent and buffer from
+        ``webapp.tiles``).  Providers with a tile engine (PostGIS's ``ST_AsMVT``) override this;
+        the default encodes the answer of ``query`` (see ``webapp.tiles``)."""
+        raise NotImplementedError  # issue 12: the default encoder lands with webapp/tiles.py
+
     def version(self) -> str:
         """A short string that changes whenever any layer's content changes (for ETags)."""
         return "-".join(self.layer_info(layer)["etag"] for layer in self.layers())
