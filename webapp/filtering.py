@@ -288,14 +288,15 @@ def evaluate(condition: Condition, columns: Columns) -> np.ndarray:
             return ~evaluate(inner, columns)
         case Compare(name, op, value, folds):
             function = _OPERATORS[op]
-            return _on(columns.column(name), folds, lambda found: function(found, value))
+            return _on(columns.column(name), folds, lambda found: function(found, _same_dtype(value, found)))
         case Like(name, _pattern, folds):
             column = columns.column(name)
             found, regex = column.folded(folds), condition.regex
             return column.records(np.fromiter((regex.fullmatch(v) is not None for v in found), bool, len(found)))
         case Among(name, wanted, folds):
             column = columns.column(name)
-            return _on(column, folds, lambda found: np.isin(found, np.array(wanted, dtype=column.distinct.dtype)))
+            # Each distinct value against each wanted one (np.isin reads "\0" as "", as below).
+            return _on(column, folds, lambda found: (found[:, None] == _same_dtype(wanted, found)[None, :]).any(axis=1))
         case IsNull(name):
             column = columns.column(name)
             return ~column.records(np.ones(len(column.distinct), dtype=bool))
@@ -304,6 +305,14 @@ def evaluate(condition: Condition, columns: Columns) -> np.ndarray:
             hit[columns.spatial_rows(geometry, predicate)] = True
             return hit
     raise TypeError(f"not a filter condition: {condition!r}")
+
+
+def _same_dtype(value, found: np.ndarray):
+    """``value`` (or a tuple of values) as an array of ``found``'s dtype when it holds strings: a
+    Python str compared with a numpy string array drops its trailing NULs ("a\0" == "a")."""
+    if isinstance(value, tuple):
+        return np.array(value, dtype=found.dtype if all(isinstance(v, str) for v in value) else None)
+    return np.array(value, dtype=found.dtype) if isinstance(value, str) else value
 
 
 def _error(message: str) -> InvalidParameter:

@@ -133,6 +133,12 @@ def bbox_sql(bbox: Bbox | None) -> sql.Composable:
     for box in bbox_parts(bbox):
         min_lon, min_lat, max_lon, max_lat = (sql.Literal(float(v)) for v in box)
         envelope = _envelope(box)
+        if box[0] == box[2] or box[1] == box[3]:
+            # A box without area: GEOS (shapely) reads it as the segment or point it is; PostGIS's
+            # ST_Intersects with such a polygon finds nothing, so it is given the segment.
+            envelope = _geometry_literal(
+                shapely.LineString([box[:2], box[2:]]) if box[:2] != box[2:] else shapely.Point(box[:2])
+            )
         parts.append(
             sql.SQL(
                 "({geom} && {envelope} AND CASE WHEN st_geometrytype({geom}) = 'ST_Point' "
@@ -175,6 +181,15 @@ def _holds(prop: str, value) -> sql.Composable:
     return sql.SQL("({} @> {})").format(_property(prop), sql.Literal(Jsonb(value)))
 
 
+def _json_equals(value) -> list:
+    """The JSON values equal to ``value`` as Python compares a filter's values (True == 1 == 1.0)."""
+    if isinstance(value, bool):
+        return [value, int(value)]
+    if isinstance(value, int | float):
+        return [value, bool(value)] if value in (0, 1) else [value]
+    return [value] if isinstance(value, str) else []
+
+
 def filters_sql(layer: str, filters: Filters | None, queryables=None) -> sql.Composable:
     """The records matching every term of ``filters`` (``webapp.queryables`` rows ``queryables``).
 
@@ -193,8 +208,7 @@ def filters_sql(layer: str, filters: Filters | None, queryables=None) -> sql.Com
         elif param.kind == "year":
             terms.append(_as_of(param.properties[0], wanted[0]))
         else:
-            # Equal values hold once (True and 1 would be one value in Python: only booleans here).
-            values = list(dict.fromkeys(v for v in wanted if isinstance(v, str | bool)))
+            values = [json for v in wanted for json in _json_equals(v)]
             terms.append(_or(_holds(prop, v) for prop in param.properties for v in values))
     return _and(terms)
 
