@@ -15,7 +15,7 @@ into the SQL text.
 ``bbox_sql(bbox)``
     boolean: the record's geometry meets ``bbox`` (across the antimeridian: either part).
 ``filters_sql(layer, filters, queryables=QUERYABLES)``
-    boolean: every term of a ``Filters`` holds (``webapp.queryables``: enum and boolean terms
+    boolean (NULL counts as false: for a WHERE): every term of a ``Filters`` holds (``webapp.queryables``: enum and boolean terms
     "any of", over one or more properties each holding a value or a list; ``year`` "as of").
 ``where_sql(layer, where, queryables=QUERYABLES)``
     boolean: a parsed CQL2 filter (``webapp.filtering.Filter``) holds.
@@ -31,8 +31,15 @@ The answers are those of the files provider (``webapp.providers.files`` and
 ``webapp.filtering``, the reference), row for row; tests/postgis/test_pgsql.py checks every
 CQL2 case of tests/webapp/test_cql2.py and every queryable combination. How each rule is kept:
 
-- Two-valued logic: every condition is TRUE or FALSE, never NULL (``CASE … ELSE false``,
-  ``EXISTS``), so ``NOT`` inverts exactly as the numpy masks do.
+- Two-valued logic: under a NOT every test is TRUE or FALSE, never NULL (``CASE … ELSE false``,
+  ``EXISTS``, ``coalesce``), so ``NOT`` inverts exactly as the numpy masks do; elsewhere an
+  equality may be NULL where false, which keeps it a containment test the indexes answer
+  (``condition_sql``). So the clauses are for WHERE (or AND with other clauses), not for a
+  select list.
+- = and IN without CASEI/ACCENTI are jsonb containment (``props -> 'p' @> '"value"'``): one
+  read of ``props``, and answered by the GIN indexes of ``index_statements``. Other tests take
+  the property out of ``props`` once, in a one-row sub-select: each mention of ``props -> 'p'``
+  would read (and decompress) the whole of ``props`` again.
 - A queryable's values are those of its properties' JSON values of its type, a list counting
   as its items (one level); a value of another type counts as none.
 - Strings compare in code-point order (``COLLATE "C"`` on a UTF-8 database), numbers as float8
@@ -46,6 +53,14 @@ CQL2 case of tests/webapp/test_cql2.py and every queryable combination. How each
 - ``LIKE`` becomes a PostgreSQL ``LIKE`` whose pattern is rewritten from CQL2's escapes.
 - The spatial functions ask PostGIS (GEOS) the same predicate, with the literal geometry (after
   ``make_valid``) sent as WKB: no rounding.
+- Known differences, in data the validator refuses: a number beyond 2**53 compares as an exact
+  decimal in = and IN (as float64 in Python), and a float year written with an exponent (1e16)
+  reads as a whole year.
+
+Output CRSs (Part 2) stay in Python (``webapp.ogcapi.crs`` on the page's features): PostGIS's
+``ST_Transform`` agrees with pyproj within 2e-9 m for every supported CRS, but the provider
+serves the stored feature bytes, and writing GeoJSON in SQL would change how numbers are
+written.
 """
 
 from __future__ import annotations
@@ -159,20 +174,19 @@ def _param(queryables, name: str):
     return None
 
 
-def year_expression(prop: str) -> sql.Composable:
-    """A record's year in ``prop`` when it is a whole JSON number (as the files provider reads
+def _year_of(value: sql.Composable) -> sql.Composable:
+    """The JSON ``value`` as a year when it is a whole JSON number (as the files provider reads
     years: an integer, not a float such as 2020.0), else NULL."""
-    value = _property(prop)
-    text = sql.SQL("({} ->> {})").format(_PROPS, sql.Literal(prop))
     return sql.SQL(
-        "(CASE WHEN jsonb_typeof({value}) = 'number' AND scale({text}::numeric) = 0 THEN {text}::numeric END)"
-    ).format(value=value, text=text)
+        "(CASE WHEN jsonb_typeof({value}) = 'number' AND scale(({value})::numeric) = 0 THEN ({value})::numeric END)"
+    ).format(value=value)
 
 
 def _as_of(prop: str, year) -> sql.Composable:
-    """The year in ``prop`` is ``year`` or earlier, or the record has none."""
-    expression = year_expression(prop)
-    return sql.SQL("({expr} <= {year} OR {expr} IS NULL)").format(expr=expression, year=sql.Literal(int(year)))
+    """The year in ``prop`` is ``year`` or earlier, or the record has none (props read once)."""
+    return sql.SQL("(SELECT coalesce({year} <= {wanted}, true) FROM (SELECT {prop}) AS one(value))").format(
+        year=_year_of(sql.SQL("one.value")), wanted=sql.Literal(int(year)), prop=_property(prop)
+    )
 
 
 def _holds(prop: str, value) -> sql.Composable:
@@ -265,18 +279,23 @@ def _any_value(queryable: Queryable | None, test, folds: frozenset = frozenset()
     json_type = sql.Literal(_JSON_TYPES[queryable.type])
     parts = []
     for prop in queryable.properties:
-        value = _property(prop)
+        # The property is taken out of props once, in a one-row sub-select, and tested there:
+        # written inline, each mention of props -> 'p' would read (and decompress) the whole
+        # props again.
+        value = sql.SQL("one.value")
         item = sql.SQL("item.value")
         parts.append(
             sql.SQL(
-                "(CASE jsonb_typeof({value}) WHEN {json_type} THEN {scalar} "
+                "(SELECT CASE jsonb_typeof({value}) WHEN {json_type} THEN {scalar} "
                 "WHEN 'array' THEN EXISTS (SELECT FROM jsonb_array_elements({value}) AS item "
-                "WHERE jsonb_typeof(item.value) = {json_type} AND {in_list}) ELSE false END)"
+                "WHERE jsonb_typeof(item.value) = {json_type} AND {in_list}) ELSE false END "
+                "FROM (SELECT {prop}) AS one(value))"
             ).format(
                 value=value,
                 json_type=json_type,
                 scalar=test(_typed(value, queryable.type, folds)),
                 in_list=test(_typed(item, queryable.type, folds)),
+                prop=_property(prop),
             )
         )
     return _or(parts)
@@ -300,7 +319,23 @@ def _without_nul(op: str, value):
     return {"=": False, "<>": ("<>", None), "<": ("<=", prefix), "<=": ("<=", prefix)}.get(op, (">", prefix))
 
 
-def _compare(queryable: Queryable | None, op: str, value, folds: frozenset) -> sql.Composable:
+def _contains_any(queryable: Queryable | None, wanted, positive: bool) -> sql.Composable:
+    """A value of ``queryable`` equals one of ``wanted``: jsonb containment (a scalar contains an
+    equal scalar of the same JSON type, a list its items), as ``filters_sql`` tests its terms.
+
+    Containment is NULL for a record without the property. Where the result is not negated
+    (``positive``) that is as good as FALSE (the WHERE keeps neither) and keeps the test one the
+    GIN indexes answer; under a NOT it is made FALSE.
+    """
+    if queryable is None:
+        return FALSE
+    found = _or(_holds(prop, value) for prop in queryable.properties for value in dict.fromkeys(wanted))
+    return found if positive else sql.SQL("coalesce({}, false)").format(found)
+
+
+def _compare(queryable: Queryable | None, op: str, value, folds: frozenset, positive: bool) -> sql.Composable:
+    if op == "=" and not folds and not (isinstance(value, str) and "\x00" in value):
+        return _contains_any(queryable, [value], positive)
     replaced = _without_nul(op, value)
     if replaced is False:
         return FALSE
@@ -336,12 +371,14 @@ def _like(queryable: Queryable | None, pattern: str, folds: frozenset) -> sql.Co
     )
 
 
-def _among(queryable: Queryable | None, wanted: tuple, folds: frozenset) -> sql.Composable:
+def _among(queryable: Queryable | None, wanted: tuple, folds: frozenset, positive: bool) -> sql.Composable:
     if queryable is None:
         return FALSE
     wanted = tuple(v for v in wanted if not (isinstance(v, str) and "\x00" in v))
     if not wanted:
         return FALSE
+    if not folds:
+        return _contains_any(queryable, wanted, positive)
     array = sql.SQL("ARRAY[{}]").format(sql.SQL(", ").join(_literal(v, queryable.type) for v in wanted))
     return _any_value(queryable, lambda v: sql.SQL("{} = ANY({})").format(v, array), folds)
 
@@ -350,23 +387,32 @@ def _geometry_literal(geometry) -> sql.Composable:
     return sql.SQL("st_geomfromwkb({}, 4326)").format(sql.Literal(shapely.to_wkb(geometry)))
 
 
-def condition_sql(condition, queryables: Mapping[str, Queryable]) -> sql.Composable:
-    """A ``filtering.Condition`` as a boolean SQL expression (never NULL) over a layer table."""
+def condition_sql(condition, queryables: Mapping[str, Queryable], positive: bool = True) -> sql.Composable:
+    """A ``filtering.Condition`` as a boolean SQL expression over a layer table, for a WHERE clause.
+
+    Under an even number of NOTs (``positive``) a test may be NULL where it is false: in
+    Kleene's logic AND and OR never turn such a NULL into TRUE, so the WHERE keeps the same rows.
+    Under an odd number every test is TRUE or FALSE, so NOT inverts it exactly.
+    """
     match condition:
         case filtering.Constant(value):
             return TRUE if value else FALSE
         case filtering.And(left, right):
-            return sql.SQL("({} AND {})").format(condition_sql(left, queryables), condition_sql(right, queryables))
+            return sql.SQL("({} AND {})").format(
+                condition_sql(left, queryables, positive), condition_sql(right, queryables, positive)
+            )
         case filtering.Or(left, right):
-            return sql.SQL("({} OR {})").format(condition_sql(left, queryables), condition_sql(right, queryables))
+            return sql.SQL("({} OR {})").format(
+                condition_sql(left, queryables, positive), condition_sql(right, queryables, positive)
+            )
         case filtering.Not(inner):
-            return sql.SQL("(NOT {})").format(condition_sql(inner, queryables))
+            return sql.SQL("(NOT {})").format(condition_sql(inner, queryables, not positive))
         case filtering.Compare(name, op, value, folds):
-            return _compare(queryables.get(name), op, value, folds)
+            return _compare(queryables.get(name), op, value, folds, positive)
         case filtering.Like(name, pattern, folds):
             return _like(queryables.get(name), pattern, folds)
         case filtering.Among(name, wanted, folds):
-            return _among(queryables.get(name), wanted, folds)
+            return _among(queryables.get(name), wanted, folds, positive)
         case filtering.IsNull(name):
             return sql.SQL("(NOT {})").format(_any_value(queryables.get(name), lambda _v: TRUE))
         case filtering.Spatial(predicate, geometry):
@@ -408,18 +454,20 @@ def sort_key(queryable: Queryable) -> sql.Composable:
     last of a record's values is the one its rank keeps).
     """
     (prop,) = queryable.properties
-    value = _property(prop)
+    value = sql.SQL("one.value")  # props read once (see _any_value)
     json_type = sql.Literal(_JSON_TYPES[queryable.type])
     item = sql.SQL("item.value")
     return sql.SQL(
-        "(CASE jsonb_typeof({value}) WHEN {json_type} THEN {scalar} WHEN 'array' THEN "
+        "(SELECT CASE jsonb_typeof({value}) WHEN {json_type} THEN {scalar} WHEN 'array' THEN "
         "(SELECT {typed} FROM jsonb_array_elements({value}) WITH ORDINALITY AS item(value, n) "
-        "WHERE jsonb_typeof(item.value) = {json_type} ORDER BY item.n DESC LIMIT 1) END)"
+        "WHERE jsonb_typeof(item.value) = {json_type} ORDER BY item.n DESC LIMIT 1) END "
+        "FROM (SELECT {prop}) AS one(value))"
     ).format(
         value=value,
         json_type=json_type,
         scalar=_typed(value, queryable.type),
         typed=_typed(item, queryable.type),
+        prop=_property(prop),
     )
 
 
@@ -446,8 +494,8 @@ def index_statements(schema: str, table: str, layer: str, queryables=None) -> li
 
     A GIN (``jsonb_path_ops``) expression index on each property an enum or boolean queryable
     reads, which ``filters_sql``'s containment tests use (a status or a jurisdiction among a
-    million rows), and a B-tree on the year ``filters_sql`` reads. The geometry's GiST index and
-    the primary key are the table's own (the loader's).
+    million rows) and CQL2's = and IN without CASEI/ACCENTI. The year needs none: "as of" a year
+    keeps most records. The geometry's GiST index and the primary key are the loader's own.
     """
     del layer  # the same properties are indexed in every layer: a record may lack them
     queryables = _default_queryables(queryables)
@@ -459,12 +507,6 @@ def index_statements(schema: str, table: str, layer: str, queryables=None) -> li
         statements.append(
             sql.SQL("CREATE INDEX {} ON {} USING gin (({} -> {}) jsonb_path_ops)").format(
                 sql.Identifier(f"{table}_{prop}_gin"), target, _PROPS, sql.Literal(prop)
-            )
-        )
-    for prop in dict.fromkeys(q.properties[0] for q in queryables if q.queryable and q.kind == "year"):
-        statements.append(
-            sql.SQL("CREATE INDEX {} ON {} ({})").format(
-                sql.Identifier(f"{table}_{prop}_year"), target, year_expression(prop)
             )
         )
     return statements
