@@ -36,10 +36,8 @@ CQL2 case of tests/webapp/test_cql2.py and every queryable combination. How each
   equality may be NULL where false, which keeps it a containment test the indexes answer
   (``condition_sql``). So the clauses are for WHERE (or AND with other clauses), not for a
   select list.
-- = and IN without CASEI/ACCENTI are jsonb containment (``props -> 'p' @> '"value"'``): one
-  read of ``props``, and answered by the GIN indexes of ``index_statements``. Other tests take
-  the property out of ``props`` once, in a one-row sub-select: each mention of ``props -> 'p'``
-  would read (and decompress) the whole of ``props`` again.
+- = and IN without CASEI/ACCENTI are jsonb containment (``props -> 'p' @> '"value"'``), which
+  the GIN indexes of ``index_statements`` answer.
 - A queryable's values are those of its properties' JSON values of its type, a list counting
   as its items (one level); a value of another type counts as none.
 - Strings compare in code-point order (``COLLATE "C"`` on a UTF-8 database), numbers as float8
@@ -183,9 +181,9 @@ def _year_of(value: sql.Composable) -> sql.Composable:
 
 
 def _as_of(prop: str, year) -> sql.Composable:
-    """The year in ``prop`` is ``year`` or earlier, or the record has none (props read once)."""
-    return sql.SQL("(SELECT coalesce({year} <= {wanted}, true) FROM (SELECT {prop}) AS one(value))").format(
-        year=_year_of(sql.SQL("one.value")), wanted=sql.Literal(int(year)), prop=_property(prop)
+    """The year in ``prop`` is ``year`` or earlier, or the record has none."""
+    return sql.SQL("coalesce({year} <= {wanted}, true)").format(
+        year=_year_of(_property(prop)), wanted=sql.Literal(int(year))
     )
 
 
@@ -279,23 +277,20 @@ def _any_value(queryable: Queryable | None, test, folds: frozenset = frozenset()
     json_type = sql.Literal(_JSON_TYPES[queryable.type])
     parts = []
     for prop in queryable.properties:
-        # The property is taken out of props once, in a one-row sub-select, and tested there:
-        # written inline, each mention of props -> 'p' would read (and decompress) the whole
-        # props again.
-        value = sql.SQL("one.value")
+        # props -> 'p' is written out where it is used: a one-row sub-select reading it once
+        # costs more per row (a SubPlan) than reading props again.
+        value = _property(prop)
         item = sql.SQL("item.value")
         parts.append(
             sql.SQL(
-                "(SELECT CASE jsonb_typeof({value}) WHEN {json_type} THEN {scalar} "
+                "(CASE jsonb_typeof({value}) WHEN {json_type} THEN {scalar} "
                 "WHEN 'array' THEN EXISTS (SELECT FROM jsonb_array_elements({value}) AS item "
-                "WHERE jsonb_typeof(item.value) = {json_type} AND {in_list}) ELSE false END "
-                "FROM (SELECT {prop}) AS one(value))"
+                "WHERE jsonb_typeof(item.value) = {json_type} AND {in_list}) ELSE false END)"
             ).format(
                 value=value,
                 json_type=json_type,
                 scalar=test(_typed(value, queryable.type, folds)),
                 in_list=test(_typed(item, queryable.type, folds)),
-                prop=_property(prop),
             )
         )
     return _or(parts)
@@ -454,20 +449,18 @@ def sort_key(queryable: Queryable) -> sql.Composable:
     last of a record's values is the one its rank keeps).
     """
     (prop,) = queryable.properties
-    value = sql.SQL("one.value")  # props read once (see _any_value)
+    value = _property(prop)
     json_type = sql.Literal(_JSON_TYPES[queryable.type])
     item = sql.SQL("item.value")
     return sql.SQL(
-        "(SELECT CASE jsonb_typeof({value}) WHEN {json_type} THEN {scalar} WHEN 'array' THEN "
+        "(CASE jsonb_typeof({value}) WHEN {json_type} THEN {scalar} WHEN 'array' THEN "
         "(SELECT {typed} FROM jsonb_array_elements({value}) WITH ORDINALITY AS item(value, n) "
-        "WHERE jsonb_typeof(item.value) = {json_type} ORDER BY item.n DESC LIMIT 1) END "
-        "FROM (SELECT {prop}) AS one(value))"
+        "WHERE jsonb_typeof(item.value) = {json_type} ORDER BY item.n DESC LIMIT 1) END)"
     ).format(
         value=value,
         json_type=json_type,
         scalar=_typed(value, queryable.type),
         typed=_typed(item, queryable.type),
-        prop=_property(prop),
     )
 
 
