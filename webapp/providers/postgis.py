@@ -28,7 +28,8 @@ from dataclasses import dataclass
 import orjson
 
 from geo.schema import LAYERS
-from webapp.providers.base import Bbox, FeatureProvider, Filters, Page, ProviderConfigError, bbox_parts
+from webapp.providers import pgsql
+from webapp.providers.base import Bbox, FeatureProvider, Filters, Page, ProviderConfigError
 
 CHECK_INTERVAL = 1.0  # seconds between two reads of gba.current
 DEFAULT_POOL_SIZE = 4
@@ -104,6 +105,7 @@ class PostgisProvider(FeatureProvider):
         if queryables is None:
             from webapp.queryables import QUERYABLES as queryables
         self._url = database_url
+        self._table = tuple(queryables)
         self._queryables = {q.name: q for q in queryables}
         self._wanted_layers = layers
         self._pool_size = max(1, int(pool_size))
@@ -230,60 +232,11 @@ class PostgisProvider(FeatureProvider):
     def year_span(self):
         return self._current().year_span
 
-    def _conditions(self, layer: str, meta: _LayerMeta, bbox, filters: Filters | None, where):
-        """The SQL conditions (joined by AND) of a query, or an empty list for the whole layer."""
-        _psy, sql = _psycopg()
-        conditions = []
-        for name, wanted in filters.terms if filters is not None else ():
-            conditions.append(self._term(name, wanted))
-        if bbox is not None:
-            parts = [self._box(meta, part) for part in bbox_parts(bbox)]
-            conditions.append(parts[0] if len(parts) == 1 else sql.SQL("({})").format(sql.SQL(" or ").join(parts)))
-        if where is not None:
-            from webapp.providers import pgsql
-
-            conditions.append(pgsql.where_sql(where, layer, self._queryables.values()))
-        return conditions
-
-    def _term(self, name: str, wanted: tuple):
-        """One queryable term (see ``Filters``): a year "as of", or one of the values in one of the properties."""
-        _psy, sql = _psycopg()
-        q = self._queryables.get(name)
-        if q is None or not wanted:
-            return sql.SQL("false")  # a queryable this provider was not built with matches nothing
-        if q.kind == "year":
-            prop = sql.Literal(q.properties[0])
-            # An integer year at most the one asked for, or no (integer) year at all.
-            return sql.SQL(
-                "(case when jsonb_typeof(props->{p}) = 'number' and (props->>{p}) ~ '^-?[0-9]+$' "
-                "then (props->>{p})::numeric <= {w} else true end)"
-            ).format(p=prop, w=sql.Literal(int(wanted[0])))
-        # ``@>`` holds for a scalar equal to the value and for an array holding it.
-        tests = [
-            sql.SQL("props->{} @> {}::jsonb").format(sql.Literal(prop), sql.Literal(orjson.dumps(value).decode()))
-            for prop in q.properties
-            for value in wanted
-        ]
-        return sql.SQL("({})").format(sql.SQL(" or ").join(tests))
-
-    def _box(self, meta: _LayerMeta, box: Bbox):
-        _psy, sql = _psycopg()
-        min_lon, min_lat, max_lon, max_lat = (sql.Literal(float(v)) for v in box)
-        envelope = sql.SQL("ST_MakeEnvelope({}, {}, {}, {}, 4326)").format(min_lon, min_lat, max_lon, max_lat)
-        if meta.points_only:
-            # The index's boxes are single precision: the exact test is on the coordinates.
-            return sql.SQL(
-                "(geom && {e} and ST_X(geom) between {a} and {c} and ST_Y(geom) between {b} and {d})"
-            ).format(e=envelope, a=min_lon, b=min_lat, c=max_lon, d=max_lat)
-        return sql.SQL("ST_Intersects(geom, {})").format(envelope)
-
-    def _order(self, layer: str, sortby):
-        _psy, sql = _psycopg()
-        if not sortby:
-            return sql.SQL("ord")
-        from webapp.providers import pgsql
-
-        return pgsql.order_sql(sortby, layer, self._queryables.values())
+    def _matching(self, layer: str, bbox, filters: Filters | None, where):
+        """The WHERE clause of a request (``webapp.providers.pgsql``), or None for the whole layer."""
+        if bbox is None and where is None and (filters is None or not filters.terms):
+            return None
+        return pgsql.matching_sql(layer, bbox=bbox, filters=filters, where=where, queryables=self._table)
 
     def query(
         self,
@@ -300,9 +253,9 @@ class PostgisProvider(FeatureProvider):
         def work(conn, state: _Version) -> Page:
             meta = state.layers[layer]
             table = sql.Identifier(state.schema, layer)
-            conditions = self._conditions(layer, meta, bbox, filters, where)
-            where_sql = sql.SQL(" where ") + sql.SQL(" and ").join(conditions) if conditions else sql.SQL("")
-            if conditions:
+            matching = self._matching(layer, bbox, filters, where)
+            where_sql = sql.SQL("") if matching is None else sql.SQL(" where {}").format(matching)
+            if matching is not None:
                 matched = conn.execute(sql.SQL("select count(*) from {}{}").format(table, where_sql)).fetchone()[0]
             else:
                 matched = meta.count
@@ -316,7 +269,7 @@ class PostgisProvider(FeatureProvider):
                     cur.adapters.register_loader("text", _bytes_loader())
                     cur.execute(
                         sql.SQL("select id, feature from {}{} order by {}{}").format(
-                            table, where_sql, self._order(layer, sortby), page
+                            table, where_sql, pgsql.sortby_sql(layer, sortby, self._table), page
                         )
                     )
                     for fid, feature in cur:
@@ -333,10 +286,9 @@ class PostgisProvider(FeatureProvider):
         cursor: a whole layer of a million features passes in bounded memory."""
         _psy, sql = _psycopg()
         state = self._current()
-        meta = state.layers[layer]
         table = sql.Identifier(state.schema, layer)
-        conditions = self._conditions(layer, meta, bbox, filters, where)
-        where_sql = sql.SQL(" where ") + sql.SQL(" and ").join(conditions) if conditions else sql.SQL("")
+        matching = self._matching(layer, bbox, filters, where)
+        where_sql = sql.SQL("") if matching is None else sql.SQL(" where {}").format(matching)
         with self._connection() as conn, conn.transaction():
             with conn.cursor(name="gba_stream") as cur:
                 cur.adapters.register_loader("text", _bytes_loader())
