@@ -120,6 +120,15 @@ class PostgisDatasets:
         return self._urls[key]
 
 
+def require_postgis() -> None:
+    """Fail (never skip) the calling test when PostgreSQL 15 + PostGIS are missing, saying what to run."""
+    from tools import pgcluster
+
+    missing = pgcluster.available()
+    if missing:
+        pytest.fail(f"the postgis provider's tests need PostgreSQL 15 + PostGIS: {missing}", pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def pg_cluster():
     """A throwaway PostgreSQL + PostGIS cluster for the session; a failure (never a skip) without PostGIS.
@@ -129,9 +138,7 @@ def pg_cluster():
     """
     from tools import pgcluster
 
-    missing = pgcluster.available()
-    if missing:
-        pytest.fail(f"the postgis provider's tests need PostgreSQL 15 + PostGIS: {missing}", pytrace=False)
+    require_postgis()
     directory = Path(tempfile.mkdtemp(prefix="gba-tests-pg-"))
     try:
         with pgcluster.throwaway(directory / "cluster") as cluster:
