@@ -74,7 +74,7 @@ def texts_in(items: list[bytes], lang: str) -> list[bytes]:
 
 def load_context(dataset: Dataset) -> dict[str, tuple[bytes, str]]:
     """The display-only context collections (jurisdiction outlines) with their ETags (from the manifest)."""
-    return {name: (dataset.files[path], dataset.sha256(path)[:24]) for name, path in dataset.context_files().items()}
+    return dataset.context_layers()
 
 
 def context_levels(loaded: Mapping[str, object]) -> list[tuple[str, int]]:

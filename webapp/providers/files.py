@@ -28,7 +28,7 @@ from shapely.geometry import shape
 from shapely.strtree import STRtree
 
 from geo.dataset import Dataset, load_dataset
-from geo.flat import with_flat
+from geo.flat import serve_feature
 from geo.schema import LAYERS
 from webapp import filtering
 from webapp.providers.base import FeatureProvider, Filters, Page, ProviderConfigError, bbox_parts
@@ -111,15 +111,13 @@ class _Layer:
         else:
             self.extent = None
         # Served with their flat form (geo.flat): the provenance as scalar columns for table readers.
-        for feature in features:
-            feature["properties"] = with_flat(name, feature["properties"])
+        blobs = [serve_feature(name, feature) for feature in features]
         self.property_names = sorted({key for f in features for key in f["properties"]})
         # A numpy column per CQL2 queryable, flat provenance columns included (webapp.filtering).
         self.columns = {
             key: filtering.build_column([_values_of(f["properties"], q.properties) for f in features], q.type)
             for key, q in filtering.queryables_for(name, queryables).items()
         }
-        blobs = [orjson.dumps(f) for f in features]
         features.clear()
         self.blobs = _compact_blobs(blobs)
         self.ids: list[str] = ids.tolist()
