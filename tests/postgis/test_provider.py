@@ -284,3 +284,25 @@ def test_a_synthetic_tile_is_the_same(synthetic):
         assert inside(decoded(b, "enterprises")) == inside(decoded(a, "enterprises"))
         assert len(decoded(b, "enterprises")) - len(inside(decoded(b, "enterprises"))) <= 5
     assert len(decoded(pg.tile("enterprises", 8, 208, 111, TILE_PROPERTIES), "enterprises")) > 1000
+
+
+# ---- a big download streams --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url", ["/download/all.geojson", "/download/links.geojson?texts=en", "/download/zones.geojson?status=operating"]
+)
+def test_a_streamed_download_holds_the_bytes_of_the_assembled_one(pg_datasets, monkeypatch, url):
+    from webapp import create_app, downloads
+
+    monkeypatch.setattr(downloads, "STREAM_ABOVE", 0)  # every download counts as big
+    files_app = create_app({"TESTING": True, "DATA_DIR": str(DATA_DIR)})
+    pg_app = create_app({"TESTING": True, "FEATURE_PROVIDER": "postgis", "DATABASE_URL": pg_datasets.url_for(DATA_DIR)})
+    identity = {"Accept-Encoding": "identity"}
+    a = files_app.test_client().get(url, headers=identity)
+    b = pg_app.test_client().get(url, headers=identity)
+    assert a.status_code == b.status_code == 200
+    assert "Content-Length" in a.headers and "Content-Length" not in b.headers  # streamed
+    assert b.data == a.data and b.headers["ETag"] == a.headers["ETag"]
+    assert b.headers["Content-Disposition"] == a.headers["Content-Disposition"]
+    pg_app.extensions["gba_provider"].close()

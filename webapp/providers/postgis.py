@@ -89,6 +89,7 @@ class PostgisProvider(FeatureProvider):
     """Serve the version ``gba.current`` points at in the database at ``database_url``."""
 
     build_search_at_start = False
+    streams = True
 
     def __init__(
         self,
