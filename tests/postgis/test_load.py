@@ -215,3 +215,21 @@ def test_the_app_without_a_database_url_says_so(missing):
 
     with pytest.raises(ProviderConfigError, match="GBA_DATABASE_URL"):
         create_app({"TESTING": True, "FEATURE_PROVIDER": "postgis", "DATABASE_URL": missing})
+
+
+def test_a_database_that_stops_answering_is_a_503_and_serving_resumes(pg_datasets):
+    url = pg_datasets.new_database("outage")
+    run_ok(pg_datasets, url, DATA_DIR)
+    name = url.rsplit("/", 1)[1]
+    app = create_app({"TESTING": True, "FEATURE_PROVIDER": "postgis", "DATABASE_URL": url})
+    client = app.test_client()
+    assert client.get("/ogcapi/collections/links/items").status_code == 200
+    with psycopg.connect(pg_datasets.server_url("postgres"), autocommit=True) as admin:
+        admin.execute(f"alter database {name} with allow_connections false")
+        admin.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = %s", (name,))
+        down = client.get("/ogcapi/collections/links/items")
+        admin.execute(f"alter database {name} with allow_connections true")
+    assert down.status_code == 503
+    assert down.get_json()["code"] == "ServiceUnavailable" and "database" in down.get_json()["description"]
+    assert client.get("/ogcapi/collections/links/items").status_code == 200
+    app.extensions["gba_provider"].close()

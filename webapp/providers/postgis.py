@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import orjson
 
 from geo.schema import LAYERS
+from webapp.errors import ApiError
 from webapp.providers import pgsql
 from webapp.providers.base import Bbox, FeatureProvider, Filters, Page, ProviderConfigError
 
@@ -79,6 +80,17 @@ class _Version:
     year_span: tuple[int, int] | None
 
 
+class DatabaseUnavailable(ApiError):
+    """The database does not answer (down, unreachable, out of connections): a 503 the client may retry."""
+
+    status = 503
+    code = "ServiceUnavailable"
+
+
+def _unavailable(exc: BaseException) -> DatabaseUnavailable:
+    return DatabaseUnavailable(f"the database does not answer, try again shortly ({_first_line(exc)})")
+
+
 def _close_before_fork(ref: weakref.ref) -> None:
     provider = ref()
     if provider is not None:
@@ -122,7 +134,7 @@ class PostgisProvider(FeatureProvider):
         try:  # fail at start, in one line, when the database cannot be reached
             psycopg.connect(database_url, connect_timeout=10).close()
             self._current()
-        except psycopg.Error as exc:
+        except (psycopg.Error, DatabaseUnavailable) as exc:
             raise ProviderConfigError(f"GBA_DATABASE_URL: {_first_line(exc)}") from None
 
     # -- connections ------------------------------------------------------------------
@@ -143,7 +155,7 @@ class PostgisProvider(FeatureProvider):
                         name="gba-postgis",
                     )
                     self._pool_pid = os.getpid()
-        return self._pool.connection(timeout=30)
+        return self._pool.connection(timeout=10)
 
     def close(self) -> None:
         """Close the pool (it reopens on next use): before a fork, or when done."""
@@ -157,6 +169,18 @@ class PostgisProvider(FeatureProvider):
     def _current(self) -> _Version:
         if time.monotonic() - self._checked < self._check_interval and self._state is not None:
             return self._state
+        from psycopg_pool import PoolTimeout
+
+        psycopg, _sql = _psycopg()
+        try:
+            try:
+                return self._check()
+            except psycopg.OperationalError:
+                return self._check()  # once more: the pool replaces a connection the server had closed
+        except (psycopg.OperationalError, PoolTimeout) as exc:
+            raise _unavailable(exc) from None
+
+    def _check(self) -> _Version:
         with self._lock:
             if time.monotonic() - self._checked < self._check_interval and self._state is not None:
                 return self._state
@@ -199,18 +223,28 @@ class PostgisProvider(FeatureProvider):
         return _Version(version, schema, layers, context, year_span)
 
     def _run(self, work):
-        """``work(conn, state)`` on a pooled connection; once more on the newest version if the schema
-        was dropped under it (a reader more than ``KEEP_VERSIONS`` loads behind)."""
+        """``work(conn, state)`` on a pooled connection; once more (on the newest version) if the schema
+        was dropped under it (a reader more than ``KEEP_VERSIONS`` loads behind) or the connection
+        was closed by the server; a database that still does not answer is a 503."""
+        from psycopg_pool import PoolTimeout
+
         psycopg, _sql = _psycopg()
         state = self._current()
         try:
-            with self._connection() as conn:
-                return work(conn, state)
-        except psycopg.errors.UndefinedTable:
-            self._checked = float("-inf")
+            try:
+                with self._connection() as conn:
+                    return work(conn, state)
+            except psycopg.errors.UndefinedTable:
+                self._checked = float("-inf")
+            except psycopg.OperationalError as exc:
+                if isinstance(exc, psycopg.errors.QueryCanceled):
+                    raise  # a statement timeout: not worth running again
+                # a pooled connection the server had closed (restart, fail-over): the pool drops it
             state = self._current()
             with self._connection() as conn:
                 return work(conn, state)
+        except (psycopg.OperationalError, PoolTimeout) as exc:
+            raise _unavailable(exc) from None
 
     # -- the provider interface ---------------------------------------------------------
 
