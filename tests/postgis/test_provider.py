@@ -8,6 +8,7 @@ every answer is compared whole: the pages' bytes, ids, counts, and the layer fac
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import mapbox_vector_tile
@@ -16,7 +17,8 @@ import pytest
 
 from bench.synthetic import jurisdiction_bbox, pingshan_bbox, write_data_dir
 from geo.dataset import read_dataset, write_dataset
-from geo.load import load_parsed
+from geo.load import MAX_LISTED_VALUES, load_parsed
+from geo.schema import STATUSES
 from tests.conftest import DATA_DIR
 from tests.webapp.test_antimeridian import BOXES_AT_180, NEAR_180
 from tests.webapp.test_cql2 import CASES, SORTS
@@ -64,11 +66,16 @@ def shipped(pg_datasets):
 
 
 @pytest.fixture(scope="module")
-def synthetic(pg_datasets, tmp_path_factory):
+def synthetic_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("synthetic-pg")
     write_data_dir(root, SYNTHETIC_COUNT, seed=12)
-    pg = PostgisProvider(pg_datasets.url_for(root))
-    yield FileProvider(root), pg
+    return root
+
+
+@pytest.fixture(scope="module")
+def synthetic(pg_datasets, synthetic_root):
+    pg = PostgisProvider(pg_datasets.url_for(synthetic_root))
+    yield FileProvider(synthetic_root), pg
     pg.close()
 
 
@@ -306,3 +313,21 @@ def test_a_streamed_download_holds_the_bytes_of_the_assembled_one(pg_datasets, m
     assert b.data == a.data and b.headers["ETag"] == a.headers["ETag"]
     assert b.headers["Content-Disposition"] == a.headers["Content-Disposition"]
     pg_app.extensions["gba_provider"].close()
+
+
+def test_values_of_a_property_with_too_many_to_list_come_from_the_database(pg_datasets, synthetic_root):
+    """The loader lists at most MAX_LISTED_VALUES values per property; a queryable over one with more
+    (here every record's id, in a table of queryables with one more) asks the database."""
+    status = next(q for q in QUERYABLES if q.name == "status")
+    by_name = dataclasses.replace(status, name="named", properties=("id", "status"), layers=("enterprises",))
+    table = (*QUERYABLES, by_name)
+    files = FileProvider(synthetic_root, queryables=table)
+    pg = PostgisProvider(pg_datasets.url_for(synthetic_root), queryables=table)
+    try:
+        found = pg.values("enterprises", "named")
+        assert len(found) > MAX_LISTED_VALUES
+        assert found == files.values("enterprises", "named")
+        name = sorted(found - set(STATUSES))[7]
+        both(files, pg, "enterprises", filters=Filters.of(named=(name, "planned")), limit=20)
+    finally:
+        pg.close()
