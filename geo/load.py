@@ -283,9 +283,14 @@ def write_layer(conn, schema: str, rows: LayerRows) -> None:
         sql.SQL(
             'create table {} (ord integer not null, id text collate "C" not null, '
             "geom geometry(Geometry, 4326) not null, geom_3857 geometry(Geometry, 3857), "
-            "props jsonb not null, feature text not null)"
+            "props jsonb not null, feature text not null) with (toast_tuple_target = 128)"
         ).format(table)
     )
+    # The served bytes and the properties live out of line (TOAST), so the table itself is narrow
+    # (about 160 bytes a row: ord, id, the geometries and two pointers): a bbox count reads a tenth
+    # of the pages it would with the rows inline (measured at 200k points: 31 MB against 327 MB,
+    # a city-wide count 140 ms against 1.6 s). ``feature`` is not compressed: it is served as stored.
+    conn.execute(sql.SQL("alter table {} alter column feature set storage external").format(table))
     with conn.cursor() as cur:
         with cur.copy(sql.SQL("copy {} (ord, id, geom, geom_3857, props, feature) from stdin").format(table)) as copy:
             for chunk in rows.rows:
