@@ -28,7 +28,7 @@ from shapely.geometry import shape
 from shapely.strtree import STRtree
 
 from geo.dataset import Dataset, load_dataset
-from geo.flat import with_flat
+from geo.flat import serve_feature
 from geo.schema import LAYERS
 from webapp import filtering
 from webapp.providers.base import FeatureProvider, Filters, Page, ProviderConfigError, bbox_parts
@@ -111,15 +111,17 @@ class _Layer:
         else:
             self.extent = None
         # Served with their flat form (geo.flat): the provenance as scalar columns for table readers.
-        for feature in features:
-            feature["properties"] = with_flat(name, feature["properties"])
+        blobs = [serve_feature(name, feature) for feature in features]
         self.property_names = sorted({key for f in features for key in f["properties"]})
         # A numpy column per CQL2 queryable, flat provenance columns included (webapp.filtering).
         self.columns = {
             key: filtering.build_column([_values_of(f["properties"], q.properties) for f in features], q.type)
             for key, q in filtering.queryables_for(name, queryables).items()
         }
-        blobs = [orjson.dumps(f) for f in features]
+        # The properties a vector tile carries, as columns (webapp.tiles): a tile takes them by index.
+        from webapp import tiles
+
+        self.tile_columns = tiles.columns_of([f["properties"] for f in features], tiles.TILE_PROPERTIES)
         features.clear()
         self.blobs = _compact_blobs(blobs)
         self.ids: list[str] = ids.tolist()
@@ -240,6 +242,7 @@ class FileProvider(FeatureProvider):
         if not self._layers:
             raise ProviderConfigError(f"{dataset.directory} holds no layer file (*.geojson): run `make data`")
         self._version = dataset.version
+        self._context = dataset.context_layers()
         spans = [layer.year_span for layer in self._layers.values() if layer.year_span is not None]
         self._year_span = (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
 
@@ -255,6 +258,9 @@ class FileProvider(FeatureProvider):
 
     def version(self) -> str:
         return self._version
+
+    def context(self) -> dict[str, tuple[bytes, str]]:
+        return self._context
 
     def _matching(self, data: _Layer, bbox, filters: Filters | None, where=None) -> np.ndarray | None:
         """Indices of the matching features in any order, or None for "all of them"."""
@@ -310,6 +316,25 @@ class FileProvider(FeatureProvider):
             limit=limit,
             ids=[ids[i] for i in window],
         )
+
+    def tile_features(self, layer, bbox, filters, where, properties):
+        from webapp import tiles
+
+        data = self._layer(layer)
+        if data.tree is None:
+            return np.empty(0, dtype=object), {name: tiles.Column(np.empty(0, np.int32), []) for name in properties}
+        indices = self._matching(data, bbox, filters, where)
+        indices = np.arange(data.count) if indices is None else np.sort(indices)
+        missing = [name for name in properties if name not in data.tile_columns]
+        # A property outside tiles.TILE_PROPERTIES is read from the features themselves.
+        extra = (
+            tiles.columns_of([orjson.loads(data.blobs[i])["properties"] for i in indices], missing) if missing else {}
+        )
+        columns = {
+            name: data.tile_columns[name].take(indices) if name in data.tile_columns else extra[name]
+            for name in properties
+        }
+        return data.tree.geometries[indices], columns
 
     def values(self, layer, queryable):
         return set(self._layer(layer).by_value.get(queryable, {}))
