@@ -479,16 +479,15 @@ def _tiles_meeting(bounds: np.ndarray, z: int) -> np.ndarray:
     x1 = np.clip(np.floor(high[:, 0] + margin), 0, n - 1).astype(np.int64)
     y0 = np.clip(np.floor(high[:, 1] - margin), 0, n - 1).astype(np.int64)  # north edge (high latitude)
     y1 = np.clip(np.floor(low[:, 1] + margin), 0, n - 1).astype(np.int64)
-    spans_x, spans_y = x1 - x0 + 1, y1 - y0 + 1
-    if (spans_x * spans_y == 1).all():
-        found = np.stack((x0, y0), axis=1)
-    else:
-        found = np.concatenate(
-            [
-                np.stack(np.meshgrid(np.arange(a, b + 1), np.arange(c, d + 1)), axis=-1).reshape(-1, 2)
-                for a, b, c, d in zip(x0.tolist(), x1.tolist(), y0.tolist(), y1.tolist())
-            ]
-        )
+    # Most features sit in one tile, or by its edge in two or four: those corners, all at once;
+    # the rest (a long line or a big zone at a deep zoom) tile by tile.
+    small = (x1 - x0 <= 1) & (y1 - y0 <= 1)
+    parts = [np.stack((xs[small], ys[small]), axis=1) for xs in (x0, x1) for ys in (y0, y1)]
+    parts += [
+        np.stack(np.meshgrid(np.arange(a, b + 1), np.arange(c, d + 1)), axis=-1).reshape(-1, 2)
+        for a, b, c, d in zip(x0[~small].tolist(), x1[~small].tolist(), y0[~small].tolist(), y1[~small].tolist())
+    ]
+    found = np.concatenate(parts)
     return np.unique(found, axis=0)
 
 
@@ -533,7 +532,7 @@ def write_pmtiles(
         for done, (tile_id, z, tx, ty) in enumerate(wanted, 1):
             body = provider.tile(layer, z, tx, ty, TILE_PROPERTIES, filters=filters, where=where)
             if body or z == min_zoom:
-                writer.write_tile(tile_id, gzip.compress(body, compresslevel=9, mtime=0))
+                writer.write_tile(tile_id, gzip.compress(body, compresslevel=6, mtime=0))
                 written += 1
             if progress is not None:
                 progress(done, len(wanted))
