@@ -331,6 +331,20 @@ def _point_geometry(coords: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
     return geometry.ravel(), np.full(len(coords), 3, dtype=np.int64), np.full(len(coords), _POINT, dtype=np.int64)
 
 
+def _same_kind(shapes: np.ndarray, dimensions: np.ndarray) -> np.ndarray:
+    """Clipped shapes with only the parts of their feature's own dimension: a polygon clipped along
+    a tile edge can come back as a collection holding a line or a point too, which MVT cannot type."""
+    collections = np.flatnonzero(shapely.get_type_id(shapes) == 7)
+    if not collections.size:
+        return shapes
+    shapes = shapes.copy()
+    build = {0: shapely.multipoints, 1: shapely.multilinestrings, 2: shapely.multipolygons}
+    for i in collections.tolist():
+        parts = [part for part in shapely.get_parts(shapes[i]) if shapely.get_dimensions(part) == dimensions[i]]
+        shapes[i] = build[int(dimensions[i])](parts) if parts else shapely.Point()
+    return shapes
+
+
 def _shape_geometry(shapes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Commands of lines and polygons already in tile coordinates and clipped, by mapbox-vector-tile's
     encoder (rounding, winding order, validity); returns (kept indices, commands, counts, types): a
@@ -369,7 +383,7 @@ def encode_tile(layer: str, z: int, x: int, y: int, geometries: np.ndarray, colu
         projected = shapely.transform(geometries, lambda c: _to_tile(c, z, x, y))
         clipped = shapely.clip_by_rect(projected, -BUFFER, -BUFFER, EXTENT + BUFFER, EXTENT + BUFFER)
         # Points are kept as they are (clipping leaves them or nothing); empty clips go.
-        shapes = np.where(type_ids == 0, projected, clipped)
+        shapes = _same_kind(np.where(type_ids == 0, projected, clipped), shapely.get_dimensions(geometries))
         present = np.flatnonzero(~shapely.is_empty(shapes))
         kept_of_present, geometry, geometry_counts, types = _shape_geometry(shapes[present])
         kept = present[kept_of_present] if kept_of_present.size else kept_of_present

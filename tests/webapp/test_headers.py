@@ -54,6 +54,7 @@ ROUTES = {
     "/oembed": f"/oembed?url={quote(PUBLIC + '/embed?lang=en', safe='')}",
     "/embed.js": "/embed.js",
     "/image.<fmt>": "/image.svg?lang=en",
+    "/tiles/<layer>/<z>/<x>/<y>.mvt": "/tiles/hospitals/8/209/111.mvt",
 }
 PREFLIGHTED = [
     "/download/all.geojson",
@@ -67,6 +68,7 @@ PREFLIGHTED = [
     "/image.png",
     "/image.svg",
     "/oembed",
+    "/tiles/hospitals/8/209/111.mvt",
 ]
 
 
