@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +38,7 @@ from shapely.geometry import shape
 
 from geo.dataset import Dataset, current_manifest, load_dataset
 from geo.flat import serve_feature
+from geo.search_fields import SEARCH_SEPARATOR, fold_field, record_fields
 
 SCHEMA_PREFIX = "gba_v_"
 KEEP_VERSIONS = 3  # the current version and the two before it stay loaded (roll back by loading one again)
@@ -89,6 +90,8 @@ class LayerRows:
     points_only: bool
     values: dict[str, list]
     rows: Iterator[bytes]  # COPY text chunks (consumed once, by write_layer)
+    # The layer's rows of ``_search`` (COPY text), filled while ``rows`` is consumed.
+    search_lines: list[bytes] = field(default_factory=list)
 
 
 def _year(value) -> int | None:
@@ -124,7 +127,41 @@ class _Values:
         return {key: list(seen.values()) for key, seen in sorted(self.found.items())}
 
 
-def prepare_layer(layer: str, features: list[dict], etag: str) -> LayerRows:
+class SearchFolder:
+    """Each record's search fields folded as the app's index folds them (``geo.search_fields``), with
+    the aliases of the records read so far (links come last: their ends carry their records' aliases)."""
+
+    def __init__(self):
+        self.aliases_of: dict[str, list] = {}
+        self.position = 0  # the layer's position (``_meta_layers.position``), set by the loader
+        self._words: dict[str, str] = {}
+        self._short: dict[tuple, tuple] = {}  # names and places repeat (districts, link ends)
+
+    def line(self, layer: str, ord_: int, props: dict) -> bytes:
+        if props.get("aliases"):
+            self.aliases_of[props["id"]] = list(props["aliases"])
+        fields = []
+        for kind, han_text, en_text, with_pinyin in record_fields(layer, props, self.aliases_of):
+            key = (han_text, en_text, with_pinyin)
+            folded = self._short.get(key) if kind != "description" else None
+            if folded is None:
+                folded = fold_field(han_text, en_text, with_pinyin, self._words)
+                if kind != "description":
+                    self._short[key] = folded
+            fields.append([kind, folded[0], " ".join(folded[1]), " ".join(folded[2])])
+        # ``key``: every folded string, for the SQL substring test (a superset of the matches: the
+        # ranking in Python decides); the separator keeps one field's end from meeting the next's start.
+        key = SEARCH_SEPARATOR.join(s for f in fields for s in (f[1], f[2].replace(" ", ""), f[3].replace(" ", "")))
+        return b"%d\t%s\t%d\t%s\t%s\n" % (
+            self.position,
+            layer.encode(),
+            ord_,
+            _copy_text(key).encode(),
+            orjson.dumps(fields).replace(b"\\", b"\\\\"),
+        )
+
+
+def prepare_layer(layer: str, features: list[dict], etag: str, folder: SearchFolder | None = None) -> LayerRows:
     """``layer`` ready to copy: its facts, and its rows as a generator of COPY chunks that consumes
     ``features`` as it goes (each parsed feature is dropped once its row is written, so a million
     features never exist as dicts, bytes and rows at once).  ``properties`` and ``values`` are
@@ -157,11 +194,13 @@ def prepare_layer(layer: str, features: list[dict], etag: str) -> LayerRows:
         values={},
         rows=iter(()),
     )
-    prepared.rows = _rows(layer, features, wkb, wkb_3857, prepared)
+    prepared.rows = _rows(layer, features, wkb, wkb_3857, prepared, folder)
     return prepared
 
 
-def _rows(layer: str, features: list, wkb, wkb_3857, prepared: LayerRows) -> Iterator[bytes]:
+def _rows(
+    layer: str, features: list, wkb, wkb_3857, prepared: LayerRows, folder: SearchFolder | None
+) -> Iterator[bytes]:
     names: set[str] = set()
     values = _Values()
     count = len(features)
@@ -173,6 +212,8 @@ def _rows(layer: str, features: list, wkb, wkb_3857, prepared: LayerRows) -> Ite
             props = feature["properties"]
             names.update(props)
             values.add(props)
+            if folder is not None:
+                prepared.search_lines.append(folder.line(layer, ord_, props))
             lines.append(
                 b"%d\t%s\t%s\t%s\t%s\t%s\n"
                 % (
@@ -302,6 +343,53 @@ def write_layer(conn, schema: str, rows: LayerRows) -> None:
     conn.execute(
         sql.SQL("create index {} on {} using gist (geom_3857)").format(sql.Identifier(f"{name}_geom_3857"), table)
     )
+    conn.execute(sql.SQL("analyze {}").format(table))
+
+
+def create_search_table(conn, schema: str) -> None:
+    """``_search``: per record, its folded search strings (``fields``: JSON ``[[kind, Chinese, English
+    words, pinyin syllables], ...]``, words space-separated) and ``key``, all of them joined, which
+    the app's SQL tests each query term against (``webapp.providers.postgis``: search)."""
+    from psycopg import sql
+
+    conn.execute(
+        sql.SQL(
+            "create table {} (position integer not null, layer text not null, ord integer not null, "
+            "key text not null, fields text not null)"
+        ).format(sql.Identifier(schema, "_search"))
+    )
+
+
+def write_search(conn, schema: str, rows: LayerRows) -> None:
+    from psycopg import sql
+
+    with conn.cursor() as cur:
+        with cur.copy(
+            sql.SQL("copy {} (position, layer, ord, key, fields) from stdin").format(sql.Identifier(schema, "_search"))
+        ) as copy:
+            for start in range(0, len(rows.search_lines), COPY_CHUNK):
+                copy.write(b"".join(rows.search_lines[start : start + COPY_CHUNK]))
+    rows.search_lines.clear()
+
+
+def index_search_table(conn, schema: str, progress: Callable[[str], None]) -> None:
+    """The primary key (the answer's order) and a trigram index on ``key`` when ``pg_trgm`` is there
+    (PostgreSQL's contrib, a trusted extension); without it the search reads the whole table."""
+    import psycopg
+    from psycopg import sql
+
+    table = sql.Identifier(schema, "_search")
+    conn.execute(sql.SQL("alter table {} add primary key (position, ord)").format(table))
+    conn.execute("savepoint trgm")
+    try:
+        conn.execute("create extension if not exists pg_trgm")
+        conn.execute(
+            sql.SQL("create index {} on {} using gin (key gin_trgm_ops)").format(sql.Identifier("_search_key"), table)
+        )
+        conn.execute("release savepoint trgm")
+    except psycopg.Error as exc:
+        conn.execute("rollback to savepoint trgm")
+        progress(f"no trigram index on {schema}._search (pg_trgm: {_first_line(exc)}): search reads the whole table")
     conn.execute(sql.SQL("analyze {}").format(table))
 
 
@@ -451,15 +539,21 @@ def _load_dataset(conn, dataset: Dataset, progress: Callable[[str], None], keep:
     conn.execute(sql.SQL("create schema {}").format(sql.Identifier(schema)))
     written: list[LayerRows] = []
     total = 0
+    create_search_table(conn, schema)
+    folder = SearchFolder()
     for layer, path in dataset.layer_files().items():
         features = dataset.collections.pop(layer)["features"]
         progress(f"{layer}: preparing {len(features)} features")
-        rows = prepare_layer(layer, features, dataset.sha256(path)[:16])
+        folder.position = len(written)
+        rows = prepare_layer(layer, features, dataset.sha256(path)[:16], folder)
         progress(f"{layer}: copying {rows.count} rows into {schema}.{layer}, then indexing")
         write_layer(conn, schema, rows)
+        write_search(conn, schema, rows)
         total += rows.count
         dataset.files.pop(path, None)  # the layer's raw bytes are not needed any more
         written.append(rows)
+    progress(f"indexing {schema}._search")
+    index_search_table(conn, schema, progress)
     write_meta(conn, schema, written, dataset.context_layers())
     switch(conn, version, schema, total)
     progress(f"switching gba.current to {version}")

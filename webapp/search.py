@@ -30,7 +30,8 @@ import numpy as np
 from flask import Blueprint, current_app, jsonify, request
 
 from geo.schema import LINK_LAYER
-from geo.text import fold_latin, has_han, normalise_query, pinyin_syllables
+from geo.search_fields import Folded, fold_field, record_fields, search_layer_order
+from geo.text import fold_latin, has_han, normalise_query
 from webapp import queryables
 from webapp.errors import InvalidParameter
 
@@ -183,27 +184,24 @@ class _Fields:
         found = self._ids.get(key)
         if found is not None:
             return found
-        han = normalise_query(han_text) if han_text else ""
+        return self.add_folded(key, kind, fold_field(han_text, en_text, with_pinyin, self._folded_words))
+
+    def add_folded(self, key: tuple, kind: str, folded: Folded) -> int:
+        """Add a field already folded (``geo.search_fields.fold_field``); ``key`` names it for sharing."""
+        found = self._ids.get(key)
+        if found is not None:
+            return found
+        han, words, syllables = folded
         self._spans.append(
             (
                 self._han.add([han] if han else []),
-                self._latin.add(self._latin_words(en_text)),
-                self._pinyin.add(pinyin_syllables(han_text) if with_pinyin and han else ()),
+                self._latin.add(words),
+                self._pinyin.add(syllables),
             )
         )
         self._weights.append(FIELD_WEIGHT[kind])
         self._ids[key] = len(self._weights) - 1
         return self._ids[key]
-
-    def _latin_words(self, text: str) -> list[str]:
-        words = []
-        for word in text.split():
-            folded = self._folded_words.get(word)
-            if folded is None:
-                folded = self._folded_words[word] = fold_latin(word)
-            if folded:
-                words.append(folded)
-        return words
 
     def freeze(self) -> _FrozenFields:
         spans = np.asarray(self._spans, dtype=np.int64).reshape(-1, 3)
@@ -238,22 +236,7 @@ def _summary(layer: str, props: dict) -> dict:
 
 
 def _record_fields(fields: _Fields, layer: str, props: dict, aliases_of: dict[str, list]) -> list[int]:
-    out = []
-    if layer == LINK_LAYER:
-        for end in ("from", "to"):
-            out.append(fields.add("endpoint", props[f"{end}_name_zh_hant"], props[f"{end}_name_en"], True))
-            for alias in aliases_of.get(props.get(f"{end}_id"), ()):
-                out.append(fields.add("endpoint", alias, alias, True))
-    else:
-        out.append(fields.add("name", props["name_zh_hant"], props["name_en"], True))
-        out.append(fields.add("name", props["name_zh_hans"]))
-        for alias in props.get("aliases") or ():
-            out.append(fields.add("name", alias, alias, True))
-        place_hant = " ".join(filter(None, [props.get("district_zh_hant"), props.get("jurisdiction_zh_hant")]))
-        place_en = " ".join(filter(None, [props.get("district"), props.get("jurisdiction")]))
-        out.append(fields.add("place", place_hant, place_en, True))
-    out.append(fields.add("description", props["description_zh_hant"], props["description_en"]))
-    return out
+    return [fields.add(*field) for field in record_fields(layer, props, aliases_of)]
 
 
 def _field_ranks(offsets: list[int], flat: list[int]) -> list[tuple[np.ndarray | None, np.ndarray]]:
@@ -295,7 +278,7 @@ class SearchIndex:
         self._summary_of = summary_of
         # Endpoint aliases: links come after the layers their endpoints are in.
         aliases_of: dict[str, list] = {}
-        order = sorted(range(len(self._layers)), key=lambda i: self._layers[i] == LINK_LAYER)
+        order = [self._layers.index(layer) for layer in search_layer_order(self._layers)]
         collected: dict[int, list] = {}
         for code in order:
             layer = self._layers[code]
@@ -317,11 +300,37 @@ class SearchIndex:
                 flat.extend(field_ids)
                 if self._summaries is not None:
                     self._summaries.append(_summary(self._layers[code], props))
+        self._freeze(fields, layer_codes, ids, offsets, flat)
+
+    def _freeze(self, fields: _Fields, layer_codes: list, ids: list, offsets: list, flat: list) -> None:
         self._fields = fields.freeze()
         self._layer_of = np.asarray(layer_codes, dtype=np.int16)
         # One numpy buffer, not 100k string objects scattered among the freed parsed dicts.
         self._ids = np.array(ids, dtype=str)
         self._field_ranks = _field_ranks(offsets, flat)
+
+    @classmethod
+    def of_folded(cls, layers: list[str], entries: Iterable[tuple[int, str, list[tuple[str, Folded]]]]) -> SearchIndex:
+        """An index of records given with their fields already folded, in entry order (layer
+        position, then id): how the postgis provider ranks the candidates its SQL found, with the
+        code that ranks the whole index.  No summaries are kept (``find_scores`` gives entries)."""
+        self = cls.__new__(cls)
+        self._layers = list(layers)
+        self._summaries, self._summary_of = None, None
+        fields = _Fields()
+        layer_codes, ids, offsets, flat = [], [], [], []
+        for code, feature_id, folded_fields in entries:
+            layer_codes.append(code)
+            ids.append(feature_id)
+            offsets.append(len(flat))
+            # Shared by equal folded strings: the scores depend on nothing else.
+            flat.extend(fields.add_folded((kind, *folded), kind, folded) for kind, folded in folded_fields)
+        self._freeze(fields, layer_codes, ids, offsets, flat)
+        return self
+
+    def entry(self, i: int) -> tuple[str, str]:
+        """Entry ``i``'s layer and id."""
+        return self._layers[self._layer_of[i]], str(self._ids[i])
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -366,6 +375,14 @@ class SearchIndex:
         terms, ignored = query_terms(query)
         if not terms or not len(self._ids):
             return Found([], 0, 0, ignored)
+        total, work = self.scores(terms)
+        matched = np.flatnonzero(total > 0)
+        best = matched[np.lexsort((matched, -total[matched]))][:limit]
+        results = [{**self._summary(int(i)), "score": round(float(total[i]), 2)} for i in best]
+        return Found(results, int(matched.size), work, ignored)
+
+    def scores(self, terms: list[str]) -> tuple[np.ndarray, int]:
+        """Each entry's score for the terms (``query_terms``), 0 for no match, and the work done."""
         work = [0]
         total = np.zeros(len(self._ids), dtype=np.float64)
         every_term = np.ones(len(self._ids), dtype=bool)
@@ -384,10 +401,7 @@ class SearchIndex:
             joined = self._term_scores("".join(terms), work)
             if joined is not None:
                 total = np.maximum(total, joined * len(terms))
-        matched = np.flatnonzero(total > 0)
-        best = matched[np.lexsort((matched, -total[matched]))][:limit]
-        results = [{**self._summary(int(i)), "score": round(float(total[i]), 2)} for i in best]
-        return Found(results, int(matched.size), work[0], ignored)
+        return total, work[0]
 
     def search(self, query: str, limit: int = MAX_RESULTS) -> list[dict]:
         """The results of ``find`` alone."""
@@ -431,6 +445,68 @@ def build_index(provider) -> SearchIndex:
     return SearchIndex({layer: properties(layer) for layer in provider.layers()}, summary_of)
 
 
+def term_needle(term: str) -> str:
+    """What a term is looked for as: Chinese normalised, else Latin folded (as ``_field_scores``)."""
+    return normalise_query(term) if has_han(term) else fold_latin(term)
+
+
+def joined_needle(terms: list[str]) -> str | None:
+    """The squashed phrase a spaced Latin query is also looked for as, or None."""
+    if len(terms) > 1 and not any(has_han(t) for t in terms):
+        return fold_latin("".join(terms))
+    return None
+
+
+# Candidates are ranked this many at a time: a query matching a million records holds one batch.
+CANDIDATE_BATCH = 5000
+
+
+def rank_candidates(
+    query: str,
+    limit: int,
+    layers: list[str],
+    candidates: Callable[[list[str], str | None], Iterable[list]],
+    summaries: Callable[[list[tuple[str, str]]], list[dict]],
+) -> Found:
+    """``find`` over candidates found elsewhere (the postgis provider's SQL), with the same answer.
+
+    ``candidates(needles, joined)`` yields batches of ``(layer position, key, folded fields)`` in
+    entry order (layer position, then id): a superset of the records holding every needle (or the
+    joined one) as a substring.  Each batch is scored by ``SearchIndex.scores``, the code that scores
+    the whole index; a record's score depends on its own fields alone, so the best ``limit`` over
+    the batches, ties broken by entry order, are the in-memory index's.  ``summaries`` gives the
+    properties of (layer, key) pairs.  Only one batch and ``limit`` results are held at a time.
+    """
+    terms, ignored = query_terms(query)
+    if not terms:
+        return Found([], 0, 0, ignored)
+    needles = [term_needle(term) for term in terms]
+    best: list[tuple[float, int, str, str]] = []  # (-score, entry number, layer, key)
+    matched_count, work, seen = 0, 0, 0
+    for batch in candidates(needles, joined_needle(terms)):
+        ranked = SearchIndex.of_folded(layers, batch)
+        total, spent = ranked.scores(terms)
+        work += spent
+        matched = np.flatnonzero(total > 0)
+        matched_count += int(matched.size)
+        top = matched[np.lexsort((matched, -total[matched]))][:limit]
+        best.extend((-float(total[i]), seen + int(i), *ranked.entry(int(i))) for i in top)
+        best = sorted(best)[:limit]
+        seen += len(batch)
+    props = summaries([(layer, key) for _s, _n, layer, key in best])
+    results = [
+        {**_summary(layer, record), "score": round(-negative, 2)}
+        for (negative, _n, layer, _k), record in zip(best, props)
+    ]
+    return Found(results, matched_count, work, ignored)
+
+
+def find(query: str, limit: int = MAX_RESULTS) -> Found:
+    """The app's search: the provider's own when it has one (postgis: in SQL), else the index's."""
+    found = current_app.extensions["gba_provider"].search(query, limit)
+    return found if found is not None else index().find(query, limit)
+
+
 def index() -> SearchIndex:
     """The app's index, built by ``create_app``; built here only for an app that did not."""
     app = current_app
@@ -447,7 +523,7 @@ def search_route():
     if not query:
         raise InvalidParameter("q is empty: give a name in Chinese (either script), English or pinyin")
     limit = parsed.get("limit", MAX_RESULTS)
-    found = index().find(query, limit)
+    found = find(query, limit)
     response = jsonify(
         {
             "query": query,

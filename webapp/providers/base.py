@@ -127,6 +127,11 @@ class FeatureProvider(ABC):
     def values(self, layer: str, queryable: str) -> set:
         """Every value of a queryable found in the layer's records (e.g. the jurisdictions named)."""
 
+    def search(self, query: str, limit: int):
+        """``webapp.search.Found`` for ``/api/search``, when the provider searches itself (postgis:
+        in SQL, with the same answers); None: the app's in-memory ``SearchIndex`` answers."""
+        return None
+
     @abstractmethod
     def year_span(self) -> tuple[int, int] | None:
         """(earliest ``year``, latest ``year`` or ``target_year``) over every layer: the timeline's span."""

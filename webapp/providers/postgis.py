@@ -396,6 +396,63 @@ class PostgisProvider(FeatureProvider):
 
         return self._run(work)
 
+    def search(self, query: str, limit: int):
+        """The in-memory index's answer, found in SQL: each term (or the joined phrase) a substring
+        test on ``_search.key`` (trigram-indexed), the candidates ranked by ``webapp.search``'s code
+        a batch at a time (``rank_candidates``), the summaries read for the results only."""
+        from webapp import search
+
+        _psy, sql = _psycopg()
+        state = self._current()
+        layers = list(state.layers)
+
+        def like(needle: str):
+            if "\x00" in needle:  # never in a stored string (nor sendable): no match
+                return sql.SQL("false")
+            escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            return sql.SQL("key like {}").format(sql.Literal(f"%{escaped}%"))
+
+        def candidates(needles: list[str], joined: str | None):
+            condition = sql.SQL("({})").format(sql.SQL(" and ").join(like(n) for n in needles))
+            if joined is not None:
+                condition = sql.SQL("({} or {})").format(condition, like(joined))
+            statement = sql.SQL(
+                "select layer, ord, fields from {} where layer = any({}) and {} order by position, ord"
+            ).format(sql.Identifier(state.schema, "_search"), sql.Literal(layers), condition)
+            codes = {layer: code for code, layer in enumerate(layers)}
+            with self._connection() as conn, conn.transaction(), conn.cursor(name="gba_search") as cur:
+                cur.itersize = search.CANDIDATE_BATCH
+                cur.execute(statement)
+                while rows := cur.fetchmany(search.CANDIDATE_BATCH):
+                    yield [
+                        (
+                            codes[layer],
+                            str(ord_),
+                            [
+                                (kind, (han, tuple(words.split()), tuple(syllables.split())))
+                                for kind, han, words, syllables in orjson.loads(fields)
+                            ],
+                        )
+                        for layer, ord_, fields in rows
+                    ]
+
+        def summaries(keys: list[tuple[str, str]]) -> list[dict]:
+            # Read from the version the candidates came from (``state``), by ``ord``.
+            found = {}
+            with self._connection() as conn:
+                for layer in dict.fromkeys(layer for layer, _k in keys):
+                    rows = conn.execute(
+                        sql.SQL("select ord, feature from {} where ord = any(%s)").format(
+                            sql.Identifier(state.schema, layer)
+                        ),
+                        ([int(k) for name, k in keys if name == layer],),
+                    ).fetchall()
+                    for ord_, blob in rows:
+                        found[(layer, str(ord_))] = orjson.loads(blob)["properties"]
+            return [found[key] for key in keys]
+
+        return search.rank_candidates(query, limit, layers, candidates, summaries)
+
     def feature(self, layer: str, feature_id: str) -> dict | None:
         blob = self.get(layer, feature_id)
         return None if blob is None else orjson.loads(blob)
