@@ -10,9 +10,10 @@ it differs, so a new load is served whole without a restart.  The version check 
 provider's (the postgis provider reads ``gba.current`` at most once a second).
 
 The search index is built with the rest when the provider says so (``build_search_at_start``:
-the files provider, so gunicorn ``--preload`` builds it once before forking), else on the
-first search (``webapp.search.index``): a million-record database does not pay for it at
-start, nor on every new version.
+the files provider, so gunicorn ``--preload`` builds it once before forking).  The postgis
+provider searches in the database (``FeatureProvider.search``, docs/postgis-search.md) and no
+index is built; only a version loaded before ``_search`` existed falls back to building it on
+the first search (``webapp.search.index``).
 """
 
 from __future__ import annotations

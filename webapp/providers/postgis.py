@@ -78,6 +78,7 @@ class _Version:
     layers: dict[str, _LayerMeta]  # in display order
     context: dict[str, tuple[bytes, str]]
     year_span: tuple[int, int] | None
+    searchable: bool = False  # has ``_search`` (a load before search moved into SQL has not)
 
 
 class DatabaseUnavailable(ApiError):
@@ -228,7 +229,8 @@ class PostgisProvider(FeatureProvider):
         }
         spans = [meta.year_span for meta in layers.values() if meta.year_span is not None]
         year_span = (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
-        return _Version(version, schema, layers, context, year_span)
+        searchable = conn.execute("select to_regclass(%s)", (f'"{schema}"._search',)).fetchone()[0] is not None
+        return _Version(version, schema, layers, context, year_span, searchable)
 
     def _run(self, work):
         """``work(conn, state)`` on a pooled connection; once more (on the newest version) if the schema
@@ -400,10 +402,28 @@ class PostgisProvider(FeatureProvider):
         """The in-memory index's answer, found in SQL: each term (or the joined phrase) a substring
         test on ``_search.key`` (trigram-indexed), the candidates ranked by ``webapp.search``'s code
         a batch at a time (``rank_candidates``), the summaries read for the results only."""
+        from psycopg_pool import PoolTimeout
+
+        psycopg, _sql = _psycopg()
+        if not self._current().searchable:
+            return None  # loaded by an older ``geo load``: the in-memory index answers
+        try:
+            try:
+                return self._search(self._current(), query, limit)
+            except psycopg.errors.UndefinedTable:
+                # The version was dropped while searching (a reader ``KEEP_VERSIONS`` loads behind).
+                self._checked = float("-inf")
+            except psycopg.OperationalError as exc:
+                if isinstance(exc, psycopg.errors.QueryCanceled):
+                    raise
+            return self._search(self._current(), query, limit)
+        except (psycopg.OperationalError, PoolTimeout) as exc:
+            raise _unavailable(exc) from None
+
+    def _search(self, state: _Version, query: str, limit: int):
         from webapp import search
 
         _psy, sql = _psycopg()
-        state = self._current()
         layers = list(state.layers)
 
         def like(needle: str):
