@@ -14,7 +14,9 @@ from __future__ import annotations
 import random
 
 import orjson
+import psycopg
 import pytest
+from psycopg import sql
 
 from bench.synthetic import write_data_dir
 from tests.conftest import DATA_DIR
@@ -190,4 +192,18 @@ def test_a_postgis_app_searches_without_building_the_index(pg_datasets, syntheti
         assert response.status_code == 200
         assert response.get_json() == expected[query], query
     assert "gba_search" not in app.extensions
+    app.extensions["gba_provider"].close()
+
+
+def test_a_version_loaded_without_the_search_table_is_searched_in_memory(pg_datasets, mini_data_dir):
+    # A version written by a ``geo load`` from before ``_search``: the app builds the index, as before.
+    url = pg_datasets.loaded(pg_datasets.new_database("nosearch"), mini_data_dir)
+    with psycopg.connect(url, autocommit=True) as conn:
+        schema = conn.execute("select schema_name from gba.current").fetchone()[0]
+        conn.execute(sql.SQL("drop table {}").format(sql.Identifier(schema, "_search")))
+    app = create_app({"TESTING": True, "FEATURE_PROVIDER": "postgis", "DATABASE_URL": url})
+    assert app.extensions["gba_provider"].search("pingshan", 10) is None
+    body = app.test_client().get("/api/search", query_string={"q": "pingshan"}).get_json()
+    assert body["total"] > 0
+    assert isinstance(app.extensions.get("gba_search"), search.SearchIndex)
     app.extensions["gba_provider"].close()
