@@ -118,6 +118,17 @@ class PageUrls:
     search: str | None = None
     parse_worker_js: str | None = None  # parses big layers off the main thread
     modules: tuple[str, ...] = ()  # the modules main.js imports, preloaded so the browser fetches them at once
+    # A static export (webapp/static_export.py) points the page at files instead of the app's routes:
+    layer_data: str | None = None  # the map's layer files in the page's language (LAYER_PLACEHOLDER)
+    lang_pages: tuple[tuple[str, str, str], ...] = ()  # (URL lang tag, page, embed) for every language
+    search_data: str | None = None  # the search file the browser searches itself, instead of ``search``
+    embed_script: str | None = None  # embed.js (the app serves it at ``embed`` + ".js")
+    lang_download_file: str | None = None  # ``download_file`` of the formats that take ``lang``, in the page's
+
+    @property
+    def exported(self) -> bool:
+        """Whether these are a static export's files (no app server behind the page)."""
+        return bool(self.lang_pages)
 
 
 LAYER_PLACEHOLDER = "__layer__"
@@ -233,7 +244,9 @@ def map_config(
                 "colour": LAYER_COLOURS.get(layer, "#555555"),
                 "visible": layer in view.layers,
                 # Only the page's language of the longer texts: a third of the bytes.
-                "url": urls.download_layer.replace(LAYER_PLACEHOLDER, layer) + f"?texts={view.lang}",
+                "url": urls.layer_data.replace(LAYER_PLACEHOLDER, layer)
+                if urls.layer_data
+                else urls.download_layer.replace(LAYER_PLACEHOLDER, layer) + f"?texts={view.lang}",
             }
         )
     if view.center is not None:
@@ -287,7 +300,19 @@ def map_config(
             "contextLevels": [{"url": url, "minZoom": zoom} for url, zoom in urls.context_levels],
             "search": urls.search,
             "parseWorker": urls.parse_worker_js,
+            **(exported_urls(urls, embed) if urls.exported else {}),
         },
+    }
+
+
+def exported_urls(urls: PageUrls, embed: bool) -> dict:
+    """The page config's URLs that only a static export has (js/permalink.js, js/search.js read them)."""
+    return {
+        "exported": True,
+        "langPages": [list(entry) for entry in urls.lang_pages],
+        "searchData": urls.search_data,
+        "embedScript": urls.embed_script,
+        **({} if embed else {"langDownloadFile": urls.lang_download_file}),
     }
 
 
