@@ -94,7 +94,7 @@ function start({ map, basemaps, config }) {
   });
   controller.start(); // first subscriber: the map is drawn before the panels read it
 
-  const view = config.view;
+  const view = startView(config, store.query);
   if (view.center) map.setView(view.center, view.zoom ?? 13);
   else map.fitBounds(view.bounds);
   store.setView(controller.currentView(), { source: "map" });
@@ -199,6 +199,23 @@ function start({ map, basemaps, config }) {
     wgs84ToGcj02,
     gcj02ToWgs84,
   };
+}
+
+/** Where the map opens: the server works it out from the URL; a static export's page, the same
+ * for every URL, reads the URL's centre and zoom or bbox here. */
+function startView(config, query) {
+  if (!config.urls.exported) return config.view;
+  if (query.lat !== undefined && query.lon !== undefined) return { center: [query.lat, query.lon], zoom: query.zoom };
+  if (query.bbox) {
+    const [minLon, minLat, maxLon, maxLat] = query.bbox;
+    return {
+      bounds: [
+        [minLat, minLon],
+        [maxLat, maxLon],
+      ],
+    };
+  }
+  return config.view;
 }
 
 if (window.GBA_BOOT) start(window.GBA_BOOT);
