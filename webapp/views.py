@@ -53,6 +53,8 @@ def page_urls() -> mapview.PageUrls:
         ),
         search=url_for("search.search_route"),
         parse_worker_js=worker_js,
+        tiles=mapview.tile_template(request.script_root),
+        items=url_for("ogcapi.items", collection_id=mapview.LAYER_PLACEHOLDER),
     )
 
 
@@ -82,9 +84,15 @@ def social_card(
     return social.page_card(view, request.args, tables, source.layers(), context, links)
 
 
-def render_map(embed: bool, urls: mapview.PageUrls | None = None, card_links: dict[str, str] | None = None) -> Response:
+def render_map(
+    embed: bool,
+    urls: mapview.PageUrls | None = None,
+    card_links: dict[str, str] | None = None,
+    tiled: tuple[str, ...] | None = None,
+) -> Response:
     """The map page. ``urls`` and ``card_links`` (social_card's links) replace the app's own routes:
-    the static export (webapp/static_export.py) renders its pages with its files' URLs, and no oEmbed."""
+    the static export (webapp/static_export.py) renders its pages with its files' URLs, and no oEmbed;
+    ``tiled``: the layers drawn from tiles (default: those over the setting TILE_THRESHOLD)."""
     source: FeatureProvider = current_app.extensions["gba_provider"]
     tables: queryables.Tables = current_app.extensions["gba_tables"]
     years = current_app.extensions["gba_timeline"]
@@ -92,7 +100,9 @@ def render_map(embed: bool, urls: mapview.PageUrls | None = None, card_links: di
     view = mapview.parse_view(request.args, source, page_lang(requested), tables)
     approval = current_app.config["MAP_APPROVAL_NUMBER"]
     urls = urls or page_urls()
-    page = mapview.map_page(view, tuple(source.layers()), urls, embed, years, tables, approval)
+    if tiled is None:
+        tiled = mapview.tiled_layers(source, current_app.config["TILE_THRESHOLD"])
+    page = mapview.map_page(view, tuple(source.layers()), urls, embed, years, tables, approval, tiled)
     oembed_href = None
     if not urls.exported:
         query = request.query_string.decode("latin-1")
