@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install browser fonts nginx qgis postgis node node-modules data validate run serve test test-js test-fast screenshots bench audit lint format boundaries clean
+.PHONY: help install browser fonts nginx qgis postgis node node-modules data validate run serve export test test-js test-fast screenshots bench audit lint format boundaries clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -81,6 +81,12 @@ run: install fonts ## serve the map at http://$(HOST):$(PORT) (builds the data f
 
 serve: install fonts nginx ## production serving: nginx in front of gunicorn (WORKERS=2), see docs/production.md
 	GLIBC_TUNABLES=glibc.malloc.hugetlb=1 $(PY) -m webapp.production --host $(HOST) --port $(PORT) --workers $${WORKERS:-2}
+
+OUT ?= export
+
+export: install fonts ## write the map as static files into OUT (default export/) for any static host (docs/static-export.md)
+	$(PY) -m geo -q build --if-stale
+	$(PY) -m webapp export $(OUT)
 
 test: install browser fonts node node-modules nginx qgis postgis ## run the whole test suite (unit, API, GIS clients, real browser, JS unit tests)
 	$(PY) -m pytest

@@ -27,7 +27,7 @@ def _export(args: argparse.Namespace) -> int:
         check_target(out.resolve())  # before loading the data: a wrong folder is refused at once
         progress("loading the data")
         app = create_app(config)
-        files = export(app, out, progress, public_url)
+        files = export(app, out, progress, public_url, args.tile_max_zoom)
     except (ExportError, DatasetError, ValueError, OSError) as exc:
         print(f"python -m webapp export: error: {exc}", file=sys.stderr)
         return 1
@@ -40,6 +40,8 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from webapp.static_export import TILE_MAX_ZOOM
+
     parser = argparse.ArgumentParser(prog="python -m webapp", description="The GBA Cooperation Map's commands.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     export = commands.add_parser(
@@ -52,6 +54,13 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument(
         "--public-url",
         help="where the folder will be served (e.g. https://example.org/map): makes the social cards' links absolute",
+    )
+    export.add_argument(
+        "--tile-max-zoom",
+        type=int,
+        default=TILE_MAX_ZOOM,
+        metavar="Z",
+        help="deepest zoom of the PMTiles archives of the layers over GBA_TILE_THRESHOLD (default: %(default)s)",
     )
     export.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     args = parser.parse_args(argv)

@@ -40,6 +40,8 @@ GENERATOR = "gba-cooperation-map static export"
 BOOT_DIR = "boot"  # the pages' scripts, named by their digest (immutable)
 SEARCH_FILE = "search/index.json"
 EMBED_SCRIPT = "embed.js"
+TILE_FILE = f"tiles/{mapview.LAYER_PLACEHOLDER}.pmtiles"  # a tiled layer's archive
+TILE_MAX_ZOOM = 12  # the archives' deepest zoom (the map draws deeper zooms from it, overzoomed)
 HTML_MAX_AGE = 60  # seconds: pages change with every export, under the same names
 DATA_MAX_AGE = 300  # the data files, the images, the search file and the tiles
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -252,7 +254,13 @@ def _get(client, url: str) -> bytes:
     return response.get_data()
 
 
-def export(app: Flask, out: Path, progress: Progress = _quiet, public_url: str | None = None) -> dict[str, int]:
+def export(
+    app: Flask,
+    out: Path,
+    progress: Progress = _quiet,
+    public_url: str | None = None,
+    tile_max_zoom: int = TILE_MAX_ZOOM,
+) -> dict[str, int]:
     """Write the export of ``app``'s data to ``out`` (see the module's docstring); the files written."""
     out = out.resolve()
     check_target(out)
@@ -260,7 +268,7 @@ def export(app: Flask, out: Path, progress: Progress = _quiet, public_url: str |
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
         folder = _Folder(work)
-        _write_all(app, folder, progress, public_url)
+        _write_all(app, folder, progress, public_url, tile_max_zoom)
         folder.write(MARKER, _manifest(app, folder))
         _swap(work, out)
     except BaseException:
@@ -298,7 +306,7 @@ def _swap(work: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _write_all(app: Flask, folder: _Folder, progress: Progress, public_url: str | None) -> None:
+def _write_all(app: Flask, folder: _Folder, progress: Progress, public_url: str | None, tile_max_zoom: int) -> None:
     provider = app.extensions["gba_provider"]
     layers = list(provider.layers())
     default_lang = app.config["DEFAULT_LANG"]
@@ -353,11 +361,13 @@ def _write_all(app: Flask, folder: _Folder, progress: Progress, public_url: str 
                 message = response.get_data(as_text=True)[:200].replace("\n", " ")
                 progress(f"warning: image/{lang}.{fmt} not written ({response.status_code}: {message})")
 
+    tiled = _write_tiles(app, folder, progress, tile_max_zoom)
+
     places = [PagePlace(lang, embed) for lang in URL_LANGS for embed in (False, True)]
     progress(f"pages: {len(places)}")
     for place in places:
         page = place.path(default_lang)
-        html = _render_page(app, place, page, places, default_lang, layers, public_url)
+        html = _render_page(app, place, page, default_lang, public_url, tiled)
         html = externalise_scripts(html, page, folder.write)
         folder.write(page, with_meta_policy(html).encode("utf-8"))
 
@@ -366,18 +376,38 @@ def _write_all(app: Flask, folder: _Folder, progress: Progress, public_url: str 
     folder.write("_headers", headers_file(folder.files, places, default_lang, frame_sources).encode("utf-8"))
 
 
+def _write_tiles(app: Flask, folder: _Folder, progress: Progress, max_zoom: int) -> tuple[str, ...]:
+    """The layers over the setting TILE_THRESHOLD as PMTiles archives (``tiles/<layer>.pmtiles``, one
+    file a static host serves in byte ranges); the layers the pages then draw from tiles."""
+    provider = app.extensions["gba_provider"]
+    tiled = mapview.tiled_layers(provider, app.config["TILE_THRESHOLD"])
+    if not tiled:
+        return ()
+    try:
+        from webapp.tiles import write_pmtiles
+    except ImportError:
+        progress(
+            f"warning: {', '.join(tiled)}: more features than TILE_THRESHOLD={app.config['TILE_THRESHOLD']}, "
+            "but this app cannot write PMTiles (webapp.tiles.write_pmtiles): drawn from their GeoJSON instead"
+        )
+        return ()
+    for layer in tiled:
+        name = TILE_FILE.replace(mapview.LAYER_PLACEHOLDER, layer)
+        path = folder.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        progress(f"tiles: {layer}, zooms 0-{max_zoom}")
+        written = write_pmtiles(provider, layer, path, max_zoom)
+        folder.files[name] = path.stat().st_size
+        progress(f"tiles: {layer}: {written} tiles, {path.stat().st_size / 1e6:.1f} MB")
+    return tiled
+
+
 def _json(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def _render_page(
-    app: Flask,
-    place: PagePlace,
-    page: str,
-    places: list[PagePlace],
-    default_lang: str,
-    layers: list[str],
-    public_url: str | None,
+    app: Flask, place: PagePlace, page: str, default_lang: str, public_url: str | None, tiled: tuple[str, ...]
 ) -> str:
     from webapp import views
 
@@ -414,6 +444,9 @@ def _render_page(
             search_data=rel(SEARCH_FILE),
             embed_script=rel(EMBED_SCRIPT),
             lang_download_file=rel(f"download/{place.lang}/{mapview.LAYER_PLACEHOLDER}.{mapview.FORMAT_PLACEHOLDER}"),
+            # A tiled layer's archive (no {z}: js/tiles.js reads it as one file); no OGC API to page through.
+            tiles=rel(TILE_FILE) if tiled else None,
+            items=None,
         )
         own_page = PagePlace(place.lang, False).path(default_lang)
         base = public_url.rstrip("/") + "/" if public_url else None
@@ -426,7 +459,7 @@ def _render_page(
             "data": rel("download/all.geojson"),
             "print_css": urls.map_css.rsplit("/", 1)[0] + "/gba-print.css",
         }
-        response = views.render_map(place.embed, urls=urls, card_links=links)
+        response = views.render_map(place.embed, urls=urls, card_links=links, tiled=tiled)
         return response.get_data(as_text=True)
 
 

@@ -287,3 +287,31 @@ def test_a_failed_export_leaves_the_previous_one_and_no_partial_folder(
     with pytest.raises(ExportError):
         export(mini_app, tmp_path / "fresh")
     assert not (tmp_path / "fresh").exists()
+
+
+def test_layers_over_the_tile_threshold_are_archives_or_said_to_be_geojson(mini_data_dir: Path, tmp_path: Path) -> None:
+    """Layers over TILE_THRESHOLD become PMTiles archives the pages draw from; an app without
+    webapp.tiles.write_pmtiles says so and keeps them as GeoJSON (the pages then load them whole)."""
+    from webapp import create_app, mapview
+
+    app = create_app({"TESTING": True, "DATA_DIR": str(mini_data_dir), "TILE_THRESHOLD": 0})
+    expected = mapview.tiled_layers(app.extensions["gba_provider"], 0)
+    assert expected
+    said: list[str] = []
+    out = tmp_path / "site"
+    export(app, out, said.append, tile_max_zoom=6)
+    config = boot_config(out, "index.html")
+    tiled = [overlay["name"] for overlay in config["overlays"] if overlay.get("tiled")]
+    try:
+        from webapp.tiles import write_pmtiles  # noqa: F401 - only whether it exists
+    except ImportError:
+        assert any("cannot write PMTiles" in line and expected[0] in line for line in said), said
+        assert tiled == []
+        assert not (out / "tiles").exists()
+    else:
+        assert tiled == list(expected)
+        assert config["urls"]["tiles"] == "tiles/__layer__.pmtiles" and config["urls"]["items"] is None
+        for layer in expected:
+            assert (out / f"tiles/{layer}.pmtiles").read_bytes()[:7] == b"PMTiles"
+        rules = parse_headers(read(out, "_headers"))
+        assert headers_for(rules, f"/tiles/{expected[0]}.pmtiles")["content-type"] == ["application/vnd.pmtiles"]
