@@ -197,6 +197,12 @@ def test_language_pages_and_share_links_point_at_the_files(site: Site, watched, 
         response = page.request.get(page.url.split("?")[0].rsplit("/", 1)[0] + "/" + href)
         assert response.ok, (fmt, href)
     assert page.evaluate("GBAMap.downloadUrl('kml')").endswith("download/en/all.kml")
+    # An app-style link (?lang=) opens that language's file, the rest of the query kept.
+    page.goto(site.url + "index.html?lang=zh-CN&select=hkpc")
+    page.wait_for_url(site.url + "zh-Hans/index.html?select=hkpc*")
+    open_map(page)
+    assert page.evaluate("document.documentElement.lang") == "zh-Hans"
+    assert state(page)["selected"] == "hkpc"
     check_clean(page, requested, traffic, site)
 
 

@@ -63,6 +63,8 @@ function announcer() {
 function start({ map, basemaps, config }) {
   const i18n = createI18n(config.text);
   const store = createStore(config);
+  const elsewhere = otherLanguagePage(config, store.query.lang);
+  if (elsewhere) return location.replace(elsewhere);
   const dataset = createDataset(config);
   const names = createNames(config, i18n, dataset);
   const looks = createLooks(config);
@@ -222,6 +224,19 @@ function start({ map, basemaps, config }) {
     wgs84ToGcj02,
     gcj02ToWgs84,
   };
+}
+
+/** A static export's page has one language: a link with another ``lang`` (an app URL, or an
+ * old permalink) opens that language's file with the rest of its query. */
+function otherLanguagePage(config, lang) {
+  if (!config.urls.exported || !lang || lang === config.urlLang) return null;
+  const row = config.urls.langPages.find(([tag]) => tag === lang);
+  if (!row) return null;
+  const url = new URL(config.embed ? row[2] : row[1], location.href);
+  const query = new URLSearchParams(location.search);
+  query.delete("lang");
+  url.search = query.toString();
+  return url.toString();
 }
 
 /** Where the map opens: the server works it out from the URL; a static export's page, the same
