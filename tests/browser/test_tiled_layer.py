@@ -51,7 +51,7 @@ PAINTED_PIXELS_JS = """
 # Wait until the tiled layer's tiles in view are all loaded and painted.
 SETTLED_JS = """
 async (name) => {
-  const grid = GBAMap.group(name).getLayers()[0];
+  const grid = GBAMap.tileLayer(name);
   if (grid.isLoading()) await new Promise((done) => grid.once("load", done));
   await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
 }
@@ -237,7 +237,7 @@ def test_a_filter_changes_the_tiles_and_what_they_draw(page: Page, tiled_server:
 def test_select_in_the_url_opens_a_tiled_record(page: Page, tiled_server: AppProcess, tiled_data):
     target = tiled_data["features"][1234]
     open_map(page, f"{tiled_server.url}/?lang=en&select={target['id']}")
-    assert state(page)["selected"] == target["id"]
+    page.wait_for_function("(id) => GBAMap.state().selected === id", arg=target["id"])
     shown = popup(page)
     shown.wait_for()
     assert shown.get_attribute("data-feature-id") == target["id"]
@@ -290,7 +290,7 @@ def test_a_shared_link_round_trips(page: Page, make_page, tiled_server: AppProce
     assert f"{name}={value}" in link
     other = make_page()
     open_map(other, link)
-    assert state(other)["selected"] == target["id"]
+    other.wait_for_function("(id) => GBAMap.state().selected === id", arg=target["id"])
     assert state(other)["filters"] == {name: [value]}
     popup(other).wait_for()
     assert popup(other).get_attribute("data-feature-id") == target["id"]

@@ -12,6 +12,7 @@
  */
 
 import { L } from "./leaflet.js";
+import { tiledPart } from "./list-tiled.js";
 import { compileMatcher } from "./query.js";
 import { styleFor } from "./style.js";
 import { asFeature, filtersInTiles, itemsUrl, itemUrl, tileUrl } from "./tiles.js";
@@ -39,10 +40,27 @@ function getJson(url) {
 }
 
 /**
- * Draw ``overlays`` (the tiled ones) from tiles.  ``onCounts()`` runs when the layers' counts
- * change.  Returns the handle main.js keeps as ``app.tiled``.
+ * Draw the tiled layers from tiles: their names go to ``loaded`` (or ``failed``, with a line in
+ * the error box of ``controls``).  Sets ``app.tiled``; extends the controller's ``select`` and
+ * ``focus`` (a record not loaded is fetched first: they return a promise) and the dataset's
+ * counts (a tiled layer's come from the API), so the modules every page loads stay small.
  */
-export async function startTiles(app, overlays, onCounts) {
+export function startTiles(app, controls, loaded, failed) {
+  const overlays = app.config.overlays.filter((overlay) => overlay.tiled);
+  return drawTiles(app, overlays, controls.updateCounts).then(
+    (handle) => {
+      app.tiled = handle;
+      loaded.push(...overlays.map((overlay) => overlay.name));
+    },
+    (error) => {
+      failed.push(...overlays.map((overlay) => overlay.name));
+      console.error("GBA map: cannot draw the tiled layers", error);
+      for (const overlay of overlays) controls.showError(overlay.label);
+    },
+  );
+}
+
+async function drawTiles(app, overlays, onCounts) {
   const { map, config, store, dataset, drawing, looks } = app;
   await loadScript(new URL(VECTORGRID, import.meta.url).href);
   const urls = config.urls;
@@ -94,7 +112,12 @@ export async function startTiles(app, overlays, onCounts) {
       tally.loaded += 1;
     });
     layers.set(overlay.name, grid);
-    drawing.groups.get(overlay.name).addLayer(grid);
+    // Shown and hidden with the layer's group (the layer control's entry, holding its selected
+    // records only); drawn in its own pane, under the map's canvas.
+    const group = drawing.groups.get(overlay.name);
+    group.on("add", () => map.addLayer(grid));
+    group.on("remove", () => map.removeLayer(grid));
+    if (map.hasLayer(group)) map.addLayer(grid);
   }
 
   /** The id of the topmost tiled feature under a click (or within a few px of a point), or null. */
@@ -180,7 +203,7 @@ export async function startTiles(app, overlays, onCounts) {
       ),
     ).then((pairs) => {
       if (token !== countToken) return;
-      for (const [name, count] of pairs) if (count !== null) dataset.setCount(name, count);
+      for (const [name, count] of pairs) if (count !== null) counts.set(name, count);
       onCounts();
     });
   }
@@ -195,13 +218,36 @@ export async function startTiles(app, overlays, onCounts) {
     recount(state);
   });
 
+  // The dataset counts the records it holds: a tiled layer's count is the server's.  Its
+  // records there (fetched whole) are not "shown" (listed): the list pages them (list-tiled.js).
+  const counts = new Map();
+  const evaluate = dataset.evaluate.bind(dataset);
+  dataset.evaluate = (state) => {
+    const view = evaluate(state);
+    for (const [name, count] of counts) view.counts.set(name, count);
+    const shown = view.shown;
+    return { ...view, shown: (record) => shown(record) && !overlayOf.has(record.layer) };
+  };
+  // A record not loaded yet is fetched, then selected (a promise of whether it could be).
+  const { select, focus } = app.actions;
+  app.actions.select = (id, options = {}) =>
+    dataset.get(id)
+      ? select(id, options)
+      : fetchRecord(id, options.layer).then((got) => Boolean(got) && select(id, options));
+  app.actions.focus = (id, zoom) =>
+    dataset.get(id) ? focus(id, zoom) : fetchRecord(id).then((got) => Boolean(got) && focus(id, zoom));
+  window.GBAMap.tiles = (name) => handle.stats(name);
+  window.GBAMap.tileLayer = (name) => layers.get(name) ?? null;
+
   await recount(store.state);
-  return {
+  const handle = {
     layers,
     fetchRecord,
     remember,
     /** Whether ``layer`` is drawn from tiles. */
     has: (layer) => overlayOf.has(layer),
+    /** The list's part for these layers (list-tiled.js). */
+    listPart: (body, item, pageSize, render, rove) => tiledPart(app, body, item, pageSize, render, rove),
     /** One page of ``layer``'s features passing the state (the list's): {features, numberMatched}. */
     page(layer, state, limit, offset) {
       return getJson(itemsUrl(urls, layer, state, queryables, { limit, offset })).then((body) => ({
@@ -222,4 +268,5 @@ export async function startTiles(app, overlays, onCounts) {
       return new Promise((resolve) => grid.once("load", () => resolve()));
     },
   };
+  return handle;
 }
