@@ -77,7 +77,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["TILE_THRESHOLD"] = _count("TILE_THRESHOLD", app.config["TILE_THRESHOLD"])
 
     from geo.dataset import load_dataset
-    from webapp import downloads, errors, http, image, oembed, ogcapi, queryables, search, security, views
+    from webapp import downloads, errors, http, image, oembed, ogcapi, queryables, search, security, tiles, views
     from webapp.providers import load_provider
 
     # The parameter tables; a test may pass its own (e.g. with one more queryable).
@@ -113,4 +113,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(search.bp)
     app.register_blueprint(oembed.bp)
     app.register_blueprint(image.bp)
+    app.register_blueprint(tiles.bp)
     return app
