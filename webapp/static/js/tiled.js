@@ -18,11 +18,13 @@ import { styleFor } from "./style.js";
 import { asFeature, filtersInTiles, itemsUrl, itemUrl, tileUrl } from "./tiles.js";
 
 const VECTORGRID = "../vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js";
+const PMTILES = "../vendor/pmtiles/pmtiles.js"; // reads an archive by HTTP range requests
+const ARCHIVE = "gba-archive:"; // the tile URLs of an archive's layer: answered by readArchives
 const PANE = "gbaTiles"; // above the basemaps, below the records drawn on the map's own canvas
 const HIT_SLOP = 4; // px: a click this close to a point still takes it
 
-function loadScript(url) {
-  if (globalThis.L?.vectorGrid) return Promise.resolve();
+function loadScript(url, loaded) {
+  if (loaded()) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const script = document.createElement("script");
     script.src = url;
@@ -30,6 +32,35 @@ function loadScript(url) {
     script.onerror = () => reject(new Error(`cannot load ${url}`));
     document.head.appendChild(script);
   });
+}
+
+/** The tile URL template of a layer read from its archive (``readArchives``). */
+const archiveTiles = (layer) => `${ARCHIVE}${encodeURIComponent(layer)}/{z}/{x}/{y}`;
+
+/**
+ * A static export has no tile server: each tiled layer is one PMTiles archive (``urls.tiles``
+ * without ``{z}``), read with the vendored pmtiles library by range requests.  Leaflet.VectorGrid
+ * fetches its tiles with the global ``fetch``: the archives' URLs (``archiveTiles``) are answered
+ * from them, every other request goes through untouched.
+ */
+async function readArchives(overlays, urls) {
+  await loadScript(new URL(PMTILES, import.meta.url).href, () => globalThis.pmtiles);
+  const archives = new Map(
+    overlays.map((overlay) => [
+      encodeURIComponent(overlay.name),
+      new globalThis.pmtiles.PMTiles(new URL(tileUrl(urls, overlay.name, null, []), document.baseURI).href),
+    ]),
+  );
+  const fetchUrl = window.fetch.bind(window);
+  window.fetch = (input, init) => {
+    if (typeof input !== "string" || !input.startsWith(ARCHIVE)) return fetchUrl(input, init);
+    const [layer, z, x, y] = input.slice(ARCHIVE.length).split("/");
+    const archive = archives.get(layer);
+    if (!archive) return Promise.resolve(new Response(null, { status: 404 }));
+    return archive
+      .getZxy(Number(z), Number(x), Number(y))
+      .then((tile) => new Response(tile ? tile.data : new ArrayBuffer(0)));
+  };
 }
 
 function getJson(url) {
@@ -62,10 +93,11 @@ export function startTiles(app, controls, loaded, failed) {
 
 async function drawTiles(app, overlays, onCounts) {
   const { map, config, store, dataset, drawing, looks } = app;
-  await loadScript(new URL(VECTORGRID, import.meta.url).href);
+  await loadScript(new URL(VECTORGRID, import.meta.url).href, () => globalThis.L?.vectorGrid);
   const urls = config.urls;
   const queryables = config.queryables || [];
   const serverFilters = filtersInTiles(urls);
+  if (!serverFilters) await readArchives(overlays, urls);
   const yearQueryable = queryables.find((q) => q.kind === "year");
   if (!map.getPane(PANE)) map.createPane(PANE).style.zIndex = "350";
 
@@ -94,7 +126,8 @@ async function drawTiles(app, overlays, onCounts) {
   for (const overlay of overlays) {
     const tally = { requested: 0, loaded: 0 };
     events.set(overlay.name, tally);
-    const grid = L.vectorGrid.protobuf(tileUrl(urls, overlay.name, store.state, queryables), {
+    const source = serverFilters ? tileUrl(urls, overlay.name, store.state, queryables) : archiveTiles(overlay.name);
+    const grid = L.vectorGrid.protobuf(source, {
       pane: PANE,
       rendererFactory: L.canvas.tile,
       interactive: false, // our click finds the feature (the map's own canvas lies above the tiles)
@@ -154,7 +187,8 @@ async function drawTiles(app, overlays, onCounts) {
     });
   }
   map.on("click", (event) => {
-    if (event.originalEvent === recordClick || config.static) return;
+    // Without the API (a static export) there is no whole record to show.
+    if (event.originalEvent === recordClick || config.static || !urls.items) return;
     const found = hit(event);
     if (found) app.actions.select(found.id, { popup: true, layer: found.layer });
   });
@@ -172,7 +206,7 @@ async function drawTiles(app, overlays, onCounts) {
   /** The record of ``id`` (fetched from ``layer``, or from each tiled layer in turn); null if none has it. */
   function fetchRecord(id, layer) {
     const known = dataset.get(id);
-    if (known) return Promise.resolve(known);
+    if (known || !urls.items) return Promise.resolve(known);
     if (!pending.has(id)) {
       const names = layer && overlayOf.has(layer) ? [layer] : [...overlayOf.keys()];
       const attempt = (index) => {
@@ -194,6 +228,7 @@ async function drawTiles(app, overlays, onCounts) {
   let countToken = 0;
   function recount(state) {
     const token = ++countToken;
+    if (!urls.items) return Promise.resolve(); // a static export: the counts stay the dataset's
     return Promise.all(
       overlays.map((overlay) =>
         getJson(itemsUrl(urls, overlay.name, state, queryables, { limit: 1 })).then(
@@ -247,7 +282,8 @@ async function drawTiles(app, overlays, onCounts) {
     /** Whether ``layer`` is drawn from tiles. */
     has: (layer) => overlayOf.has(layer),
     /** The list's part for these layers (list-tiled.js). */
-    listPart: (body, item, pageSize, render, rove) => tiledPart(app, body, item, pageSize, render, rove),
+    listPart: (body, item, pageSize, render, rove) =>
+      urls.items ? tiledPart(app, body, item, pageSize, render, rove) : null,
     /** One page of ``layer``'s features passing the state (the list's): {features, numberMatched}. */
     page(layer, state, limit, offset) {
       return getJson(itemsUrl(urls, layer, state, queryables, { limit, offset })).then((body) => ({
