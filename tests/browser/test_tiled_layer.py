@@ -51,7 +51,7 @@ PAINTED_PIXELS_JS = """
 # Wait until the tiled layer's tiles in view are all loaded and painted.
 SETTLED_JS = """
 async (name) => {
-  const grid = GBAMap.group(name).getLayers()[0];
+  const grid = GBAMap.tileLayer(name);
   if (grid.isLoading()) await new Promise((done) => grid.once("load", done));
   await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
 }
@@ -237,7 +237,7 @@ def test_a_filter_changes_the_tiles_and_what_they_draw(page: Page, tiled_server:
 def test_select_in_the_url_opens_a_tiled_record(page: Page, tiled_server: AppProcess, tiled_data):
     target = tiled_data["features"][1234]
     open_map(page, f"{tiled_server.url}/?lang=en&select={target['id']}")
-    assert state(page)["selected"] == target["id"]
+    page.wait_for_function("(id) => GBAMap.state().selected === id", arg=target["id"])
     shown = popup(page)
     shown.wait_for()
     assert shown.get_attribute("data-feature-id") == target["id"]
@@ -290,7 +290,7 @@ def test_a_shared_link_round_trips(page: Page, make_page, tiled_server: AppProce
     assert f"{name}={value}" in link
     other = make_page()
     open_map(other, link)
-    assert state(other)["selected"] == target["id"]
+    other.wait_for_function("(id) => GBAMap.state().selected === id", arg=target["id"])
     assert state(other)["filters"] == {name: [value]}
     popup(other).wait_for()
     assert popup(other).get_attribute("data-feature-id") == target["id"]
@@ -299,3 +299,63 @@ def test_a_shared_link_round_trips(page: Page, make_page, tiled_server: AppProce
         parse_qs(urlsplit(url).query).get(name) == [value] for url in [other.evaluate(f"GBAMap.tiles({LAYER!r}).url")]
     )
     other.evaluate(PAINTED_JS)
+
+
+@pytest.fixture(scope="module")
+def archive(tiled_data, tmp_path_factory) -> bytes:
+    """The big layer as a PMTiles archive (what the static export writes), zooms 0-12."""
+    from webapp import create_app
+    from webapp.tiles import write_pmtiles
+
+    app = create_app({"TESTING": True, "DATA_DIR": str(tiled_data["root"])})
+    path = tmp_path_factory.mktemp("archive") / f"{LAYER}.pmtiles"
+    write_pmtiles(app.extensions["gba_provider"], LAYER, path, max_zoom=12)
+    return path.read_bytes()
+
+
+def serve_archive(page: Page, archive: bytes, server: AppProcess) -> list[str]:
+    """The page as a static export has it: its tiled layer read from ``/tiles/<layer>.pmtiles``
+    by range requests (answered here), no tile server, no OGC API."""
+    asked: list[str] = []
+
+    def archive_route(route):
+        asked.append(route.request.headers.get("range", ""))
+        first, last = route.request.headers["range"].removeprefix("bytes=").split("-")
+        start, end = int(first), min(int(last), len(archive) - 1)
+        route.fulfill(
+            status=206,
+            headers={"Content-Range": f"bytes {start}-{end}/{len(archive)}", "Accept-Ranges": "bytes"},
+            content_type="application/octet-stream",
+            body=archive[start : end + 1],
+        )
+
+    def page_route(route):
+        response = route.fetch()
+        html = response.text()
+        template = '"tiles":"/tiles/__layer__/{z}/{x}/{y}.mvt"'
+        assert template in html
+        html = html.replace(template, '"tiles":"/tiles/__layer__.pmtiles"')
+        html = html.replace('"items":"/ogcapi/collections/__layer__/items"', '"items":null')
+        route.fulfill(response=response, body=html)
+
+    page.route(f"{server.url}/tiles/{LAYER}.pmtiles", archive_route)
+    page.route(f"{server.url}/?lang=en*", page_route)
+    return asked
+
+
+def test_an_archive_layer_is_drawn_and_filtered_by_the_page(page: Page, tiled_server: AppProcess, archive: bytes):
+    asked = serve_archive(page, archive, tiled_server)
+    urls = requests_of(page)
+    open_map(page, f"{tiled_server.url}/?lang=en&zoom=10&lat=22.6&lon=114.1")
+    settle_tiles(page)
+    assert asked and all(value.startswith("bytes=") for value in asked)
+    assert not tile_requests(urls)  # no tile server
+    assert page.evaluate(f"GBAMap.tiles({LAYER!r}).url").startswith("gba-archive:")
+    before = page.evaluate(PAINTED_PIXELS_JS)
+    assert before > 500
+    name, value = FILTER
+    page.evaluate("(query) => GBAMap.filter(query)", f"{name}={value}")
+    settle_tiles(page)
+    after = page.evaluate(PAINTED_PIXELS_JS)
+    assert 0 < after < before
+    assert not tile_requests(urls)

@@ -9,6 +9,7 @@ const ROOT = new URL("../../", import.meta.url);
 
 const VENDORED = [
   ["leaflet.vectorgrid", "dist/Leaflet.VectorGrid.bundled.min.js", "webapp/static/vendor/leaflet.vectorgrid/"],
+  ["pmtiles", "dist/pmtiles.js", "webapp/static/vendor/pmtiles/"],
 ];
 
 for (const [name, file, directory] of VENDORED) {

@@ -7,8 +7,7 @@ import { gcj02ToWgs84 } from "./datum.js";
 import { viewBbox } from "./geometry.js";
 import { round } from "./numbers.js";
 
-export function createController(app) {
-  const { map, basemaps, basemapInfo, store, dataset, drawing } = app;
+export function createController({ map, basemaps, basemapInfo, store, dataset, drawing }) {
   let pendingClear = null;
 
   /** The view in WGS-84 (the address bar's coordinates), whatever the tiles' datum. */
@@ -36,13 +35,11 @@ export function createController(app) {
    * Select a record: its layer is shown; with ``reveal`` the filters and year that hide it
    * are cleared (else a hidden record is not selected).  ``move: "fly"`` brings it into
    * view; ``popup: false`` leaves its popup closed; ``autoPan: false`` keeps the map still.
-   * Returns false when it cannot be shown; a promise of that when the record is on a tiled
-   * layer and not loaded yet (``app.tiled`` fetches it; ``options.layer`` names its layer if known).
+   * Returns false when it cannot be shown.
    */
   function select(id, options = {}) {
     const record = dataset.get(id);
-    if (!record)
-      return app.tiled ? app.tiled.fetchRecord(id, options.layer).then((got) => got && select(id, options)) : false;
+    if (!record) return false;
     clearTimeout(pendingClear);
     const state = store.state;
     const patch = { selected: id };
@@ -82,7 +79,7 @@ export function createController(app) {
   /** Centre on a record and select it (clearing what hides it). */
   function focus(id, zoom) {
     const record = dataset.get(id);
-    if (!record) return app.tiled ? app.tiled.fetchRecord(id).then((got) => got && focus(id, zoom)) : false;
+    if (!record) return false;
     drawing.centreOn(record, zoom);
     return select(id, { reveal: true });
   }

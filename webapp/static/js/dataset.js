@@ -23,7 +23,6 @@ export function createDataset(config) {
   const index = new Map();
   const linksByEnd = new Map();
   const names = new Map(); // property → Map of value → its name in the page's language
-  const given = new Map(); // layer → its count from the server (a tiled layer: its records are not all here)
   let version = 0;
   let cache = null;
 
@@ -68,10 +67,6 @@ export function createDataset(config) {
       }
       if (added.length) version += 1;
       return added;
-    },
-    /** The count of a layer whose records are not all loaded (tiled), as the server gives it. */
-    setCount(layer, count) {
-      given.set(layer, count);
     },
     /** Record a value's name in the page's language (the first one learned stays). */
     learnName(queryableName, value, name) {
@@ -122,7 +117,6 @@ export function createDataset(config) {
         cache = { version, filters: state.filters, year: state.year, passes, counts };
       }
       const { passes, counts } = cache;
-      for (const [layer, count] of given) counts.set(layer, count);
       const visible = new Set(state.layers);
       // A record is shown by its own layer alone: a link's endpoints may be on hidden layers.
       const shown = (record) => passes.has(record.id) && visible.has(record.layer);

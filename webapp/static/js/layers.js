@@ -52,13 +52,12 @@ export function createDrawing(app) {
   let shownLayers = new Set();
   let quiet = 0; // > 0 while we move layers ourselves: their popup events are not the reader's
 
-  // A tiled layer (tiled.js) draws its features in tiles inside its group; only its records
-  // fetched whole (the selection) are drawn here, in its spotlight, above the tiles.
-  const tiled = new Set(config.overlays.filter((overlay) => overlay.tiled).map((overlay) => overlay.name));
+  // Layers drawn from vector tiles (tiled.js): only their selected records are drawn here.
+  const tiled = new Set();
   for (const overlay of config.overlays) {
-    const group = tiled.has(overlay.name)
-      ? L.layerGroup()
-      : overlay.kind === "point"
+    if (overlay.tiled) tiled.add(overlay.name);
+    const group =
+      overlay.kind === "point"
         ? L.markerClusterGroup({
             // Big layers are clustered in slices of 100 ms so the page keeps answering.
             chunkedLoading: true,
@@ -74,7 +73,7 @@ export function createDrawing(app) {
         : L.featureGroup();
     groups.set(overlay.name, group);
     if (overlay.kind === "point" && !config.static) group.on("clusterclick", clusterClick);
-    if (overlay.kind === "point" || tiled.has(overlay.name)) spotlights.set(overlay.name, L.featureGroup());
+    if (overlay.kind === "point") spotlights.set(overlay.name, L.featureGroup());
   }
 
   function clusterClick(event) {
@@ -218,9 +217,8 @@ export function createDrawing(app) {
       const shape = shapes.get(record.id);
       const role = highlight?.get(record.id) || null;
       let target = null;
-      if (view.passes.has(record.id)) {
-        if (tiled.has(record.layer)) target = role ? spotlights.get(record.layer) : null;
-        else target = role && record.kind === "point" ? spotlights.get(record.layer) : groups.get(record.layer);
+      if (view.passes.has(record.id) && (role || !tiled.has(record.layer))) {
+        target = role && record.kind === "point" ? spotlights.get(record.layer) : groups.get(record.layer);
       }
       if (target) batch(target).members.push(shape);
       if (target !== shape.container) {

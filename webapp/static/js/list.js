@@ -1,6 +1,6 @@
 /* The list of what is shown: one button per record, grouped by layer, a page at a time,
  * navigable with the arrow keys (one item in the Tab order).  A tiled layer's records are not
- * all in the page: its part pages through the OGC API (``app.tiled.page``), in id order.
+ * all in the page: its part (list-tiled.js) pages through the OGC API, in id order.
  */
 
 import { byId, el, icon } from "./dom.js";
@@ -15,10 +15,7 @@ export function createList(app) {
   if (!body) return null;
   let limit = LIST_PAGE;
   let sorted = null;
-  const tiled = new Set(config.overlays.filter((overlay) => overlay.tiled).map((overlay) => overlay.name));
-  const served = new Map(); // tiled layer → {features, numberMatched} fetched for the current state
-  let servedFor = null; // the state whose filters and year those pages answer
-  let serving = 0; // a token: answers for an older state are dropped
+  let part = null; // the tiled layers' part (list-tiled.js, made by tiled.js), from the first render on
 
   function order() {
     // Layer order, then names in the page's language.
@@ -78,21 +75,17 @@ export function createList(app) {
     const focused = document.activeElement;
     const focusedId = focused && body.contains(focused) ? focused.getAttribute("data-id") : null;
     body.textContent = "";
+    part ??= app.tiled?.listPart(body, item, LIST_PAGE, render, rove);
     if (!sorted) sorted = dataset.records.slice().sort(order());
     const view = dataset.evaluate(state);
-    const shown = sorted.filter((record) => !tiled.has(record.layer) && view.shown(record));
+    const shown = sorted.filter(view.shown); // not a tiled layer's records (tiled.js): part lists those
     let budget = limit;
     const perLayer = new Map();
     for (const record of shown) {
       if (!perLayer.has(record.layer)) perLayer.set(record.layer, []);
       perLayer.get(record.layer).push(record);
     }
-    let tiledShown = 0;
     for (const overlay of config.overlays) {
-      if (tiled.has(overlay.name)) {
-        if (state.layers.includes(overlay.name)) tiledShown += tiledPart(overlay, state);
-        continue;
-      }
       const records = perLayer.get(overlay.name);
       if (!records) continue;
       const heading = el("h3", "gba-h3", `${overlay.label} (${records.length})`);
@@ -104,6 +97,7 @@ export function createList(app) {
       budget -= records.length;
       if (list.children.length) body.appendChild(list);
     }
+    const extra = part?.render(state) ?? 0; // the tiled layers' pages, after the others
     if (budget < 0) {
       const more = el(
         "button",
@@ -113,7 +107,7 @@ export function createList(app) {
       more.type = "button";
       body.appendChild(more);
     }
-    if (!shown.length && !tiledShown) body.appendChild(el("p", "gba-hint", i18n.t("list_empty")));
+    if (!shown.length && !extra) body.appendChild(el("p", "gba-hint", i18n.t("list_empty")));
     markSelected(state, false);
     const again = focusedId && body.querySelector(`button[data-id="${CSS.escape(focusedId)}"]`);
     const current = again || body.querySelector('button[aria-current="true"]') || body.querySelector("button[data-id]");
@@ -121,88 +115,21 @@ export function createList(app) {
     if (again) again.focus();
     const links = shown.filter((record) => names.isLink(record)).length;
     const status = byId("gba-list-status");
-    const summary = i18n.t("shown_summary", { features: shown.length - links + tiledShown, links });
+    const summary = i18n.t("shown_summary", { features: shown.length - links + extra, links });
     if (status.textContent !== summary) status.textContent = summary;
-    byId("gba-list").setAttribute("data-count", String(shown.length + tiledShown));
-  }
-
-  /** A record made from a feature the API sent (not added to the dataset until chosen). */
-  function servedRecord(overlay, feature) {
-    return { id: feature.properties.id, layer: overlay.name, kind: overlay.kind, p: feature.properties, feature };
-  }
-
-  /**
-   * A tiled layer's part of the list: the pages fetched so far for this state, and a button for
-   * the next page; the first page is asked for here.  Returns the layer's count (0 until known).
-   */
-  function tiledPart(overlay, state) {
-    if (servedFor?.filters !== state.filters || servedFor?.year !== state.year) {
-      servedFor = state;
-      served.clear();
-      serving += 1;
-    }
-    const got = served.get(overlay.name);
-    if (!got) {
-      fetchPage(overlay, state, 0);
-      body.appendChild(el("p", "gba-hint", `${overlay.label} …`));
-      return 0;
-    }
-    const count = got.numberMatched ?? got.features.length;
-    const heading = el("h3", "gba-h3", `${overlay.label} (${count})`);
-    heading.id = `gba-list-${overlay.name}`;
-    heading.setAttribute("data-layer", overlay.name);
-    body.appendChild(heading);
-    const list = el("ul", "gba-items");
-    list.setAttribute("aria-labelledby", heading.id);
-    for (const feature of got.features) list.appendChild(item(servedRecord(overlay, feature)));
-    if (list.children.length) body.appendChild(list);
-    if (got.features.length < count) {
-      const more = el(
-        "button",
-        "gba-small-button gba-list-more",
-        i18n.t("list_more", { n: Math.min(count - got.features.length, LIST_PAGE) }),
-      );
-      more.type = "button";
-      more.setAttribute("data-layer", overlay.name);
-      body.appendChild(more);
-    }
-    return count;
-  }
-
-  function fetchPage(overlay, state, offset) {
-    const token = serving;
-    app.tiled
-      ?.page(overlay.name, state, LIST_PAGE, offset)
-      .then((page) => {
-        if (token !== serving) return;
-        const before = served.get(overlay.name)?.features || [];
-        served.set(overlay.name, { features: [...before, ...page.features], numberMatched: page.numberMatched });
-        render(store.state);
-      })
-      .catch((error) => console.error("GBA map: cannot list", overlay.name, error));
+    byId("gba-list").setAttribute("data-count", String(shown.length + extra));
   }
 
   body.addEventListener("click", (event) => {
-    const more = event.target.closest(".gba-list-more");
-    if (more) {
-      const layer = more.getAttribute("data-layer");
-      const overlay = layer && config.overlays.find((o) => o.name === layer);
-      if (overlay) fetchPage(overlay, store.state, served.get(layer)?.features.length || 0);
-      else {
-        limit += LIST_PAGE;
-        render(store.state);
-      }
+    if (event.target.closest(".gba-list-more")) {
+      limit += LIST_PAGE;
+      render(store.state);
       return;
     }
     const button = event.target.closest("button[data-id]");
     if (!button) return;
     rove(button);
-    const id = button.getAttribute("data-id");
-    for (const [layer, got] of served) {
-      const feature = got.features.find((f) => f.properties.id === id);
-      if (feature) app.tiled?.remember(layer, feature); // the list has the whole record already
-    }
-    actions.select(id, { move: "fly" });
+    actions.select(button.getAttribute("data-id"), { move: "fly" });
   });
   body.addEventListener("keydown", (event) => {
     const current = event.target.closest("button[data-id]");

@@ -18,7 +18,9 @@
  *   counts()         {layer: records passing the filters and the year}
  *   roles()          {id: "selected" | "partner" | "link"} of the selection, or null
  *   recordLayer(id)  the layer name of a record (null if unknown)
- *   tiles(name)      a tiled layer's tiles: {requested, loaded, url (template with the filters)}; null otherwise
+ *   tiles(name)      on a page with a tiled layer (tiled.js adds it): that layer's tiles, {requested,
+ *                    loaded, url (the template, with the filters)}; null for a layer not tiled
+ *   tileLayer(name)  on such a page: the layer's Leaflet.VectorGrid (null for a layer not tiled)
  *   select(id, {reveal, move: "fly", popup, autoPan}) → bool (a promise of it for a record of a
  *                    tiled layer not loaded yet);  focus(id, zoom) → bool;  clearSelection()
  *   filter(query)    set the filters and the year from a query string ("status=planned&year=2019")
@@ -122,42 +124,26 @@ function start({ map, basemaps, config }) {
 
   const loaded = [];
   const failed = [];
-  const tiled = config.overlays.filter((overlay) => overlay.tiled);
-  const jobs = config.overlays
-    .filter((overlay) => !overlay.tiled)
-    .map((overlay) => {
-      const waiting = [];
-      const take = (features, last) => {
-        // Polygons are ordered by area over the whole layer, so they wait for all of it.
-        if (overlay.kind === "polygon" && !last) return waiting.push(...features);
-        app.drawing.add(dataset.add(overlay, overlay.kind === "polygon" ? [...waiting, ...features] : features));
-        if (last) app.drawing.refresh(store.state);
-      };
-      return loadLayer(overlay, config.urls.parseWorker, take)
-        .then(() => loaded.push(overlay.name))
-        .catch((error) => {
-          failed.push(overlay.name);
-          console.error("GBA map: cannot load", overlay.url, error);
-          controls.showError(overlay.label);
-        });
-    });
-  if (context) jobs.push(context.load(config.urls.contextLevels));
-  if (tiled.length) {
-    // Layers too big to download whole come as vector tiles (tiled.js, fetched only here).
-    const names = tiled.map((overlay) => overlay.name);
-    const job = import("./tiled.js")
-      .then((module) => module.startTiles(app, tiled, controls.updateCounts))
-      .then((handle) => {
-        app.tiled = handle;
-        loaded.push(...names);
-      })
+  const jobs = config.overlays.map((overlay) => {
+    if (overlay.tiled) return null; // tiled.js draws it
+    const waiting = [];
+    const take = (features, last) => {
+      // Polygons are ordered by area over the whole layer, so they wait for all of it.
+      if (overlay.kind === "polygon" && !last) return waiting.push(...features);
+      app.drawing.add(dataset.add(overlay, overlay.kind === "polygon" ? [...waiting, ...features] : features));
+      if (last) app.drawing.refresh(store.state);
+    };
+    return loadLayer(overlay, config.urls.parseWorker, take)
+      .then(() => loaded.push(overlay.name))
       .catch((error) => {
-        failed.push(...names);
-        console.error("GBA map: cannot draw the tiled layers", error);
-        for (const overlay of tiled) controls.showError(overlay.label);
+        failed.push(overlay.name);
+        console.error("GBA map: cannot load", overlay.url, error);
+        controls.showError(overlay.label);
       });
-    jobs.push(job);
-  }
+  });
+  if (context) jobs.push(context.load(config.urls.contextLevels));
+  // Layers too big to download whole come as vector tiles (tiled.js, fetched only then).
+  if (config.urls.tiles) jobs.push(import("./tiled.js").then((m) => m.startTiles(app, controls, loaded, failed)));
 
   fitPopups(map); // last on popupopen: after the panels and the layer list have closed
   const dataLoaded = Promise.all(jobs);
@@ -177,15 +163,15 @@ function start({ map, basemaps, config }) {
   }
   const ready = dataLoaded
     .then(() => explore) // a panel open from the start is filled before the selection is made
-    .then(async () => {
+    .then(() => {
       if (config.controls) addLegend({ ...app, hasContext: Boolean(context?.loaded) });
       controls.updateCounts();
       const query = store.query;
       const focus = query.focus ?? config.focus;
       const select = query.select ?? config.select;
-      // A record of a tiled layer is fetched first (the promise); the others answer at once.
-      if (focus) await controller.focus(focus, query.zoom ?? config.focusZoom);
-      else if (select) await controller.select(select); // its popup pans into view, clear of the controls
+      // A record of a tiled layer not loaded is fetched first: selected a moment after ``ready``.
+      if (focus) controller.focus(focus, query.zoom ?? config.focusZoom);
+      else if (select) controller.select(select); // its popup pans into view, clear of the controls
       store.startUrl();
       return { loaded: config.overlays.map((o) => o.name).filter((name) => loaded.includes(name)), failed };
     });
@@ -209,7 +195,6 @@ function start({ map, basemaps, config }) {
       return roles ? Object.fromEntries(roles) : null;
     },
     recordLayer: (id) => dataset.get(id)?.layer ?? null,
-    tiles: (name) => app.tiled?.stats(name) ?? null,
     select: (id, options) => controller.select(id, options),
     focus: (id, zoom) => controller.focus(id, zoom),
     clearSelection: () => controller.clearSelection(),

@@ -12,16 +12,19 @@
  */
 
 import { L } from "./leaflet.js";
+import { tiledPart } from "./list-tiled.js";
 import { compileMatcher } from "./query.js";
 import { styleFor } from "./style.js";
 import { asFeature, filtersInTiles, itemsUrl, itemUrl, tileUrl } from "./tiles.js";
 
 const VECTORGRID = "../vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js";
+const PMTILES = "../vendor/pmtiles/pmtiles.js"; // reads an archive by HTTP range requests
+const ARCHIVE = "gba-archive:"; // the tile URLs of an archive's layer: answered by readArchives
 const PANE = "gbaTiles"; // above the basemaps, below the records drawn on the map's own canvas
 const HIT_SLOP = 4; // px: a click this close to a point still takes it
 
-function loadScript(url) {
-  if (globalThis.L?.vectorGrid) return Promise.resolve();
+function loadScript(url, loaded) {
+  if (loaded()) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const script = document.createElement("script");
     script.src = url;
@@ -29,6 +32,35 @@ function loadScript(url) {
     script.onerror = () => reject(new Error(`cannot load ${url}`));
     document.head.appendChild(script);
   });
+}
+
+/** The tile URL template of a layer read from its archive (``readArchives``). */
+const archiveTiles = (layer) => `${ARCHIVE}${encodeURIComponent(layer)}/{z}/{x}/{y}`;
+
+/**
+ * A static export has no tile server: each tiled layer is one PMTiles archive (``urls.tiles``
+ * without ``{z}``), read with the vendored pmtiles library by range requests.  Leaflet.VectorGrid
+ * fetches its tiles with the global ``fetch``: the archives' URLs (``archiveTiles``) are answered
+ * from them, every other request goes through untouched.
+ */
+async function readArchives(overlays, urls) {
+  await loadScript(new URL(PMTILES, import.meta.url).href, () => globalThis.pmtiles);
+  const archives = new Map(
+    overlays.map((overlay) => [
+      encodeURIComponent(overlay.name),
+      new globalThis.pmtiles.PMTiles(new URL(tileUrl(urls, overlay.name, null, []), document.baseURI).href),
+    ]),
+  );
+  const fetchUrl = window.fetch.bind(window);
+  window.fetch = (input, init) => {
+    if (typeof input !== "string" || !input.startsWith(ARCHIVE)) return fetchUrl(input, init);
+    const [layer, z, x, y] = input.slice(ARCHIVE.length).split("/");
+    const archive = archives.get(layer);
+    if (!archive) return Promise.resolve(new Response(null, { status: 404 }));
+    return archive
+      .getZxy(Number(z), Number(x), Number(y))
+      .then((tile) => new Response(tile ? tile.data : new ArrayBuffer(0)));
+  };
 }
 
 function getJson(url) {
@@ -39,15 +71,33 @@ function getJson(url) {
 }
 
 /**
- * Draw ``overlays`` (the tiled ones) from tiles.  ``onCounts()`` runs when the layers' counts
- * change.  Returns the handle main.js keeps as ``app.tiled``.
+ * Draw the tiled layers from tiles: their names go to ``loaded`` (or ``failed``, with a line in
+ * the error box of ``controls``).  Sets ``app.tiled``; extends the controller's ``select`` and
+ * ``focus`` (a record not loaded is fetched first: they return a promise) and the dataset's
+ * counts (a tiled layer's come from the API), so the modules every page loads stay small.
  */
-export async function startTiles(app, overlays, onCounts) {
+export function startTiles(app, controls, loaded, failed) {
+  const overlays = app.config.overlays.filter((overlay) => overlay.tiled);
+  return drawTiles(app, overlays, controls.updateCounts).then(
+    (handle) => {
+      app.tiled = handle;
+      loaded.push(...overlays.map((overlay) => overlay.name));
+    },
+    (error) => {
+      failed.push(...overlays.map((overlay) => overlay.name));
+      console.error("GBA map: cannot draw the tiled layers", error);
+      for (const overlay of overlays) controls.showError(overlay.label);
+    },
+  );
+}
+
+async function drawTiles(app, overlays, onCounts) {
   const { map, config, store, dataset, drawing, looks } = app;
-  await loadScript(new URL(VECTORGRID, import.meta.url).href);
+  await loadScript(new URL(VECTORGRID, import.meta.url).href, () => globalThis.L?.vectorGrid);
   const urls = config.urls;
   const queryables = config.queryables || [];
   const serverFilters = filtersInTiles(urls);
+  if (!serverFilters) await readArchives(overlays, urls);
   const yearQueryable = queryables.find((q) => q.kind === "year");
   if (!map.getPane(PANE)) map.createPane(PANE).style.zIndex = "350";
 
@@ -76,7 +126,8 @@ export async function startTiles(app, overlays, onCounts) {
   for (const overlay of overlays) {
     const tally = { requested: 0, loaded: 0 };
     events.set(overlay.name, tally);
-    const grid = L.vectorGrid.protobuf(tileUrl(urls, overlay.name, store.state, queryables), {
+    const source = serverFilters ? tileUrl(urls, overlay.name, store.state, queryables) : archiveTiles(overlay.name);
+    const grid = L.vectorGrid.protobuf(source, {
       pane: PANE,
       rendererFactory: L.canvas.tile,
       interactive: false, // our click finds the feature (the map's own canvas lies above the tiles)
@@ -94,7 +145,12 @@ export async function startTiles(app, overlays, onCounts) {
       tally.loaded += 1;
     });
     layers.set(overlay.name, grid);
-    drawing.groups.get(overlay.name).addLayer(grid);
+    // Shown and hidden with the layer's group (the layer control's entry, holding its selected
+    // records only); drawn in its own pane, under the map's canvas.
+    const group = drawing.groups.get(overlay.name);
+    group.on("add", () => map.addLayer(grid));
+    group.on("remove", () => map.removeLayer(grid));
+    if (map.hasLayer(group)) map.addLayer(grid);
   }
 
   /** The id of the topmost tiled feature under a click (or within a few px of a point), or null. */
@@ -131,7 +187,8 @@ export async function startTiles(app, overlays, onCounts) {
     });
   }
   map.on("click", (event) => {
-    if (event.originalEvent === recordClick || config.static) return;
+    // Without the API (a static export) there is no whole record to show.
+    if (event.originalEvent === recordClick || config.static || !urls.items) return;
     const found = hit(event);
     if (found) app.actions.select(found.id, { popup: true, layer: found.layer });
   });
@@ -149,7 +206,7 @@ export async function startTiles(app, overlays, onCounts) {
   /** The record of ``id`` (fetched from ``layer``, or from each tiled layer in turn); null if none has it. */
   function fetchRecord(id, layer) {
     const known = dataset.get(id);
-    if (known) return Promise.resolve(known);
+    if (known || !urls.items) return Promise.resolve(known);
     if (!pending.has(id)) {
       const names = layer && overlayOf.has(layer) ? [layer] : [...overlayOf.keys()];
       const attempt = (index) => {
@@ -171,6 +228,7 @@ export async function startTiles(app, overlays, onCounts) {
   let countToken = 0;
   function recount(state) {
     const token = ++countToken;
+    if (!urls.items) return Promise.resolve(); // a static export: the counts stay the dataset's
     return Promise.all(
       overlays.map((overlay) =>
         getJson(itemsUrl(urls, overlay.name, state, queryables, { limit: 1 })).then(
@@ -180,7 +238,7 @@ export async function startTiles(app, overlays, onCounts) {
       ),
     ).then((pairs) => {
       if (token !== countToken) return;
-      for (const [name, count] of pairs) if (count !== null) dataset.setCount(name, count);
+      for (const [name, count] of pairs) if (count !== null) counts.set(name, count);
       onCounts();
     });
   }
@@ -195,13 +253,37 @@ export async function startTiles(app, overlays, onCounts) {
     recount(state);
   });
 
+  // The dataset counts the records it holds: a tiled layer's count is the server's.  Its
+  // records there (fetched whole) are not "shown" (listed): the list pages them (list-tiled.js).
+  const counts = new Map();
+  const evaluate = dataset.evaluate.bind(dataset);
+  dataset.evaluate = (state) => {
+    const view = evaluate(state);
+    for (const [name, count] of counts) view.counts.set(name, count);
+    const shown = view.shown;
+    return { ...view, shown: (record) => shown(record) && !overlayOf.has(record.layer) };
+  };
+  // A record not loaded yet is fetched, then selected (a promise of whether it could be).
+  const { select, focus } = app.actions;
+  app.actions.select = (id, options = {}) =>
+    dataset.get(id)
+      ? select(id, options)
+      : fetchRecord(id, options.layer).then((got) => Boolean(got) && select(id, options));
+  app.actions.focus = (id, zoom) =>
+    dataset.get(id) ? focus(id, zoom) : fetchRecord(id).then((got) => Boolean(got) && focus(id, zoom));
+  window.GBAMap.tiles = (name) => handle.stats(name);
+  window.GBAMap.tileLayer = (name) => layers.get(name) ?? null;
+
   await recount(store.state);
-  return {
+  const handle = {
     layers,
     fetchRecord,
     remember,
     /** Whether ``layer`` is drawn from tiles. */
     has: (layer) => overlayOf.has(layer),
+    /** The list's part for these layers (list-tiled.js). */
+    listPart: (body, item, pageSize, render, rove) =>
+      urls.items ? tiledPart(app, body, item, pageSize, render, rove) : null,
     /** One page of ``layer``'s features passing the state (the list's): {features, numberMatched}. */
     page(layer, state, limit, offset) {
       return getJson(itemsUrl(urls, layer, state, queryables, { limit, offset })).then((body) => ({
@@ -222,4 +304,5 @@ export async function startTiles(app, overlays, onCounts) {
       return new Promise((resolve) => grid.once("load", () => resolve()));
     },
   };
+  return handle;
 }
