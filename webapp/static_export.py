@@ -203,6 +203,18 @@ def externalise_scripts(html: str, page: str, write: Callable[[str, bytes], None
     return _INLINE_SCRIPT.sub(move, html)
 
 
+_MAIN_MODULE = re.compile(r'<script type="module" src="(?P<dir>[^"]*/)main\.js"></script>')
+
+
+def with_exported_module(html: str, page: str) -> str:
+    """``js/exported.js`` before the entry module: it reads the address the server would have read."""
+    found = _MAIN_MODULE.search(html)
+    if found is None:
+        raise ExportError(f"{page}: no main.js module to put js/exported.js before")
+    tag = f'<script type="module" src="{found.group("dir")}exported.js"></script>\n'
+    return html[: found.start()] + tag + html[found.start() :]
+
+
 def page_policy(frame_sources: str | None) -> str:
     """The pages' Content-Security-Policy: the app's, with no nonce (no inline script is left)."""
     policy = security.page_policy(frame_sources or "", None)
@@ -369,6 +381,7 @@ def _write_all(app: Flask, folder: _Folder, progress: Progress, public_url: str 
         page = place.path(default_lang)
         html = _render_page(app, place, page, default_lang, public_url, tiled)
         html = externalise_scripts(html, page, folder.write)
+        html = with_exported_module(html, page)
         folder.write(page, with_meta_policy(html).encode("utf-8"))
 
     progress("_headers")

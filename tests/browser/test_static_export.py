@@ -26,7 +26,7 @@ from webapp.static_export import export
 pytestmark = pytest.mark.browser
 
 PREFIX = "/static/gba-map/"  # where the folder is served: every URL in it must be relative
-APP_ONLY = ("/api/", "/ogcapi", "/image.", "/oembed", "/tiles/")
+APP_ONLY = ("/api/", "/ogcapi", "/image.", "/oembed", ".mvt")  # the app's routes, none a file here
 WATCH_VIOLATIONS = """
 window.__cspViolations = [];
 document.addEventListener("securitypolicyviolation", (event) => {
@@ -54,12 +54,8 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Iterator[Site]:
-    root = tmp_path_factory.mktemp("static-host")
-    folder = root / PREFIX.strip("/")
-    export(create_app({"TESTING": True, "DATA_DIR": str(DATA_DIR)}), folder)
-    (root / "article.html").write_text(ARTICLE.format(prefix=PREFIX), encoding="utf-8")
+def serve(root: Path) -> Iterator[str]:
+    """``python -m http.server`` over ``root``; yields its address."""
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(root)],
@@ -70,16 +66,38 @@ def site(tmp_path_factory) -> Iterator[Site]:
     try:
         for _attempt in range(200):
             try:
-                with urlopen(base + PREFIX + "index.html"):
+                with urlopen(base + "/"):
                     break
             except URLError:
                 time.sleep(0.05)
         else:
             pytest.fail("python -m http.server did not answer")
-        yield Site(base + PREFIX, folder)
+        yield base
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Iterator[Site]:
+    root = tmp_path_factory.mktemp("static-host")
+    folder = root / PREFIX.strip("/")
+    export(create_app({"TESTING": True, "DATA_DIR": str(DATA_DIR)}), folder)
+    (root / "article.html").write_text(ARTICLE.format(prefix=PREFIX), encoding="utf-8")
+    for base in serve(root):
+        yield Site(base + PREFIX, folder)
+
+
+TILED = "agencies"  # 14 records: over a threshold of 10, so drawn from its PMTiles archive
+
+
+@pytest.fixture(scope="module")
+def tiled_site(tmp_path_factory) -> Iterator[Site]:
+    root = tmp_path_factory.mktemp("static-host-tiled")
+    folder = root / PREFIX.strip("/")
+    export(create_app({"TESTING": True, "DATA_DIR": str(DATA_DIR), "TILE_THRESHOLD": 10}), folder, tile_max_zoom=10)
+    for base in serve(root):
+        yield Site(base + PREFIX, folder)
 
 
 @pytest.fixture()
@@ -216,3 +234,44 @@ def test_the_embed_works_in_another_sites_page(site: Site, watched, traffic) -> 
     # embed.js (loaded from the folder) sized the frame to its content.
     page.wait_for_function("() => document.getElementById('map').style.height !== ''")
     check_clean(page, requested, traffic, site)
+
+
+SETTLED_TILES_JS = """
+async (name) => {
+  const grid = GBAMap.tileLayer(name);
+  if (grid.isLoading()) await new Promise((done) => grid.once("load", done));
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+}
+"""
+
+
+def test_a_layer_over_the_threshold_is_drawn_from_its_pmtiles_archive(tiled_site: Site, watched, traffic) -> None:
+    """http.server has no byte ranges (every host docs/static-export.md names has): the archive's
+    range requests are answered here from the exported file, as such a host would."""
+    page, requested = watched
+    archive = (tiled_site.folder / f"tiles/{TILED}.pmtiles").read_bytes()
+    ranges: list[str] = []
+
+    def answer_range(route) -> None:
+        asked = route.request.headers["range"]
+        ranges.append(asked)
+        first, last = asked.removeprefix("bytes=").split("-")
+        start, end = int(first), min(int(last), len(archive) - 1)
+        route.fulfill(
+            status=206,
+            headers={"Content-Range": f"bytes {start}-{end}/{len(archive)}", "Accept-Ranges": "bytes"},
+            content_type="application/vnd.pmtiles",
+            body=archive[start : end + 1],
+        )
+
+    page.route(f"{tiled_site.url}tiles/{TILED}.pmtiles", answer_range)
+    result = open_map(page, tiled_site.url + "en/index.html?lat=22.6&lon=114.1&zoom=9")
+    assert TILED in result["loaded"]
+    page.evaluate(SETTLED_TILES_JS, TILED)
+    assert ranges and all(value.startswith("bytes=") for value in ranges)
+    assert page.evaluate("(name) => GBAMap.tiles(name).url", TILED).startswith("gba-archive:")
+    assert page.evaluate("(name) => GBAMap.tiles(name).loaded", TILED) > 0
+    # The layer's GeoJSON is not loaded (the other layers' are).
+    assert not any(url.endswith(f"data/en/{TILED}.geojson") for url in requested)
+    assert any(url.endswith("data/en/hospitals.geojson") for url in requested)
+    check_clean(page, requested, traffic, tiled_site)

@@ -109,3 +109,42 @@ test("a static page's links: the language in the path, no lang parameter, embed.
   assert.equal(downloadUrl({ ...state, layers: ["hospitals"] }, site, "fgb"), "../download/hospitals.fgb");
   assert.equal(downloadUrl(state, site, "fgb"), null); // no all.fgb: the layers mix geometry types
 });
+
+test("a static page reads the address itself: another lang opens its file, the view is the URL's", async () => {
+  const { otherLanguagePage, startView } = await import("../../webapp/static/js/exported.js");
+  const config = {
+    urlLang: "zh-Hant",
+    embed: false,
+    view: {
+      bounds: [
+        [22, 113],
+        [23, 114],
+      ],
+    },
+    urls: {
+      langPages: [
+        ["zh-Hant", "index.html", "embed/index.html"],
+        ["en", "en/index.html", "en/embed/index.html"],
+      ],
+    },
+  };
+  const href = "http://host.test/map/index.html?lang=en&select=hkpc&zoom=9&lat=22.5&lon=114";
+  assert.equal(
+    otherLanguagePage(config, "en", href),
+    "http://host.test/map/en/index.html?select=hkpc&zoom=9&lat=22.5&lon=114",
+  );
+  assert.equal(
+    otherLanguagePage({ ...config, embed: true }, "en", href).split("?")[0],
+    "http://host.test/map/en/embed/index.html",
+  );
+  assert.equal(otherLanguagePage(config, "zh-Hant", href), null);
+  assert.equal(otherLanguagePage(config, undefined, href), null);
+  assert.deepEqual(startView(config, { lat: 22.5, lon: 114, zoom: 9 }), { center: [22.5, 114], zoom: 9 });
+  assert.deepEqual(startView(config, { bbox: [113.9, 22.3, 114.3, 22.5] }), {
+    bounds: [
+      [22.3, 113.9],
+      [22.5, 114.3],
+    ],
+  });
+  assert.equal(startView(config, {}), config.view);
+});

@@ -65,8 +65,6 @@ function announcer() {
 function start({ map, basemaps, config }) {
   const i18n = createI18n(config.text);
   const store = createStore(config);
-  const elsewhere = otherLanguagePage(config, store.query.lang);
-  if (elsewhere) return location.replace(elsewhere);
   const dataset = createDataset(config);
   const names = createNames(config, i18n, dataset);
   const looks = createLooks(config);
@@ -100,7 +98,7 @@ function start({ map, basemaps, config }) {
   });
   controller.start(); // first subscriber: the map is drawn before the panels read it
 
-  const view = startView(config, store.query);
+  const view = config.view;
   if (view.center) map.setView(view.center, view.zoom ?? 13);
   else map.fitBounds(view.bounds);
   store.setView(controller.currentView(), { source: "map" });
@@ -211,35 +209,5 @@ function start({ map, basemaps, config }) {
   };
 }
 
-/** A static export's page has one language: a link with another ``lang`` (an app URL, or an
- * old permalink) opens that language's file with the rest of its query. */
-function otherLanguagePage(config, lang) {
-  if (!config.urls.exported || !lang || lang === config.urlLang) return null;
-  const row = config.urls.langPages.find(([tag]) => tag === lang);
-  if (!row) return null;
-  const url = new URL(config.embed ? row[2] : row[1], location.href);
-  const query = new URLSearchParams(location.search);
-  query.delete("lang");
-  url.search = query.toString();
-  return url.toString();
-}
-
-/** Where the map opens: the server works it out from the URL; a static export's page, the same
- * for every URL, reads the URL's centre and zoom or bbox here. */
-function startView(config, query) {
-  if (!config.urls.exported) return config.view;
-  if (query.lat !== undefined && query.lon !== undefined) return { center: [query.lat, query.lon], zoom: query.zoom };
-  if (query.bbox) {
-    const [minLon, minLat, maxLon, maxLat] = query.bbox;
-    return {
-      bounds: [
-        [minLat, minLon],
-        [maxLat, maxLon],
-      ],
-    };
-  }
-  return config.view;
-}
-
 if (window.GBA_BOOT) start(window.GBA_BOOT);
-else console.error("GBA map: window.GBA_BOOT is missing (the page's boot script did not run)");
+else if (!window.GBA_LEAVING) console.error("GBA map: window.GBA_BOOT is missing (the page's boot script did not run)");
