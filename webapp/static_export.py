@@ -111,22 +111,29 @@ def han_folds(chars: Iterable[str]) -> dict[str, str]:
     return folds
 
 
-def search_data(provider) -> dict:
+def search_data(provider, leave_out: Iterable[str] = ()) -> dict:
     """The search file: every record's fields as ``webapp.search`` indexes them (already folded,
-    Chinese with ``folds``), the records' summaries, and the scoring constants."""
+    Chinese with ``folds``), the records' summaries, and the scoring constants.
+
+    ``leave_out``: layers whose records are not searched (the tiled ones: too many to send to
+    every reader, and their records cannot be opened without a server)."""
     import orjson
 
     table = _FieldTable()
-    layers = list(provider.layers())
+    left_out = set(leave_out)
+    layers = [layer for layer in provider.layers() if layer not in left_out]
     aliases_of: dict[str, list] = {}
     per_layer: dict[str, list] = {}
-    # Links after the layers, whose aliases their ends carry (as in search.SearchIndex).
-    for layer in sorted(layers, key=lambda name: name == LINK_LAYER):
+    # Links after the layers, whose aliases their ends carry (as in search.SearchIndex); a layer
+    # left out still lends its records' aliases to the links' ends.
+    for layer in sorted(provider.layers(), key=lambda name: name == LINK_LAYER):
         records = []
         for blob in provider.query(layer).items:
             props = orjson.loads(blob)["properties"]
             if props.get("aliases"):
                 aliases_of[props["id"]] = list(props["aliases"])
+            if layer in left_out:
+                continue
             fields = search._record_fields(table, layer, props, aliases_of)
             records.append((str(props["id"]), sorted(set(fields)), search._summary(layer, props)))
         records.sort(key=lambda record: record[0])
@@ -360,9 +367,6 @@ def _write_all(app: Flask, folder: _Folder, progress: Progress, public_url: str 
         name = url.rsplit("/", 1)[1]
         folder.write(f"download/{lang}/{name}", _get(client, f"{url}?lang={lang}"))
 
-    progress("search file")
-    folder.write(SEARCH_FILE, _json(search_data(provider)))
-
     progress(f"images: png and svg x {len(URL_LANGS)} languages")
     for lang in URL_LANGS:
         for fmt in ("png", "svg"):
@@ -374,6 +378,9 @@ def _write_all(app: Flask, folder: _Folder, progress: Progress, public_url: str 
                 progress(f"warning: image/{lang}.{fmt} not written ({response.status_code}: {message})")
 
     tiled = _write_tiles(app, folder, progress, tile_max_zoom)
+
+    progress("search file" + (f" (without the tiled {', '.join(tiled)})" if tiled else ""))
+    folder.write(SEARCH_FILE, _json(search_data(provider, leave_out=tiled)))
 
     places = [PagePlace(lang, embed) for lang in URL_LANGS for embed in (False, True)]
     progress(f"pages: {len(places)}")

@@ -151,7 +151,7 @@ def test_a_filter_and_a_selection_reopen_from_the_permalink(site: Site, make_pag
     assert select(page, "cityu-macau")
     url = wait_for_url(page, "select=cityu-macau")
     assert url.startswith(site.url + "index.html?")
-    assert "jurisdiction=Macau" in url and "lang=" not in url  # the language is the page's path
+    assert "jurisdiction=Macau" in url and "lang=zh-Hant" in url  # the page's own language
     before = state(page)
 
     again = make_page()

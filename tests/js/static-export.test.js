@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { downloadSite, downloadUrl } from "../../webapp/static/js/download-links.js";
-import { embedScriptUrl, embedUrl, pageUrl } from "../../webapp/static/js/permalink.js";
+import { embedScript, languageUrl } from "../../webapp/static/js/exported.js";
+import { embedUrl, pageUrl } from "../../webapp/static/js/permalink.js";
 import { createMatcher, foldHan, foldLatin, hasHan, queryTerms } from "../../webapp/static/js/static-search.js";
 import { pageConfig, testSite } from "./helpers.js";
 
@@ -69,10 +70,10 @@ test("Traditional, Simplified, English and pinyin find the same record; names ou
   assert.deepEqual(ids(matcher.find("坪山区", 1)), ["pingshan-district"]);
 });
 
-test("a static page's links: the language in the path, no lang parameter, embed.js by its file", () => {
+test("a static page's links: the language in the path, no lang parameter, embed.js by its file", async () => {
   const urls = {
     ...pageConfig.urls,
-    page: "../index.html",
+    page: "index.html",
     embed: "embed/index.html",
     exported: true,
     langPages: [
@@ -85,6 +86,8 @@ test("a static page's links: the language in the path, no lang parameter, embed.
     downloadFile: "../download/__layer__.__format__",
     langDownloadFile: "../download/en/__layer__.__format__",
   };
+  const { pageFinder } = await import("../../webapp/static/js/exported.js");
+  urls.pageFor = pageFinder(urls.langPages);
   const site = downloadSite({ ...testSite("http://host.test/map/en/index.html?x=1"), urls }, pageConfig);
   const state = {
     filters: new Map([["jurisdiction", ["Macau"]]]),
@@ -96,12 +99,15 @@ test("a static page's links: the language in the path, no lang parameter, embed.
     lang: "en",
     controls: true,
   };
-  const page = new URL(pageUrl(state, site, { lang: "zh-Hant" }));
-  assert.equal(page.pathname, "/map/index.html");
-  assert.equal(page.searchParams.get("lang"), null);
-  assert.equal(page.searchParams.get("select"), "hkpc");
+  // The language links name the other language's file, without lang (the path says it).
+  const other = new URL(languageUrl(state, site, "zh-Hant"));
+  assert.equal(other.pathname, "/map/index.html");
+  assert.equal(other.searchParams.get("lang"), null);
+  assert.equal(other.searchParams.get("select"), "hkpc");
+  // The page's own links stay on its files (their lang is the page's).
+  assert.equal(new URL(pageUrl(state, site)).pathname, "/map/en/index.html");
   assert.equal(new URL(embedUrl(state, site)).pathname, "/map/en/embed/index.html");
-  assert.equal(embedScriptUrl(site), "http://host.test/map/embed.js");
+  assert.equal(embedScript(site), "http://host.test/map/embed.js");
   // Files hold whole layers: the filters cannot narrow them, one layer is its file.
   assert.equal(downloadUrl(state, site, "geojson"), "../download/all.geojson");
   assert.equal(downloadUrl(state, site, "kml"), "../download/en/all.kml");

@@ -276,7 +276,7 @@ def test_a_failed_export_leaves_the_previous_one_and_no_partial_folder(
     shutil.copytree(folder, out)
     before = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
 
-    def broken(_provider):
+    def broken(_provider, **_options):
         raise ExportError("the search file: disk full")
 
     monkeypatch.setattr(static_export, "search_data", broken)
@@ -315,3 +315,5 @@ def test_layers_over_the_tile_threshold_are_archives_or_said_to_be_geojson(mini_
             assert (out / f"tiles/{layer}.pmtiles").read_bytes()[:7] == b"PMTiles"
         rules = parse_headers(read(out, "_headers"))
         assert headers_for(rules, f"/tiles/{expected[0]}.pmtiles")["content-type"] == ["application/vnd.pmtiles"]
+        # Their records are not in the search file (a million would be sent to every reader).
+        assert not set(json.loads(read(out, static_export.SEARCH_FILE))["layers"]) & set(expected)

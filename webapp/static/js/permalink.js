@@ -56,27 +56,13 @@ export function absolute(path, query, base) {
   return new URL(search ? `${path}?${search}` : path, base).toString();
 }
 
-/**
- * The page to link to. A static export (``urls.langPages``: [lang, page, embed] rows) has one
- * file per language, so the language is in the path and not in the query.
- */
-function target(site, embed, lang, query) {
-  const pages = site.urls.langPages;
-  if (!pages) return embed ? site.urls.embed : site.urls.page;
-  query.delete("lang");
-  const found = new Map(pages.map(([tag, page, embedPage]) => [tag, embed ? embedPage : page])).get(lang);
-  return found ?? (embed ? site.urls.embed : site.urls.page);
-}
-
 /** The address of this view: on the full page, or inside the embed when that is where we are. */
 export function pageUrl(state, site, { embed = false, lang } = {}) {
-  const query = viewParams(state, site, "link", lang);
-  return absolute(target(site, embed, lang ?? state.lang, query), query, site.base);
+  return absolute(embed ? site.urls.embed : site.urls.page, viewParams(state, site, "link", lang), site.base);
 }
 
 export function embedUrl(state, site) {
-  const query = viewParams(state, site, "embed");
-  return absolute(target(site, true, state.lang, query), query, site.base);
+  return absolute(site.urls.embed, viewParams(state, site, "embed"), site.base);
 }
 
 /**
@@ -90,10 +76,9 @@ export function iframeSnippet(url, title) {
   );
 }
 
-/** embed.js, the host pages' auto-height script: served beside the embed page, at its path + ".js"
- * (a static export names its file: ``urls.embedScript``). */
+/** embed.js, the host pages' auto-height script: served beside the embed page, at its path + ".js". */
 export function embedScriptUrl(site) {
-  return absolute(site.urls.embedScript ?? `${site.urls.embed}.js`, new URLSearchParams(), site.base);
+  return absolute(`${site.urls.embed}.js`, new URLSearchParams(), site.base);
 }
 
 /** The responsive snippet: the iframe, then the script that sizes it to its content. */

@@ -4,7 +4,8 @@
 
 import { byId, el } from "./dom.js";
 import { downloadSite, downloadUrl } from "./download-links.js";
-import { embedScriptUrl, embedUrl, iframeSnippet, pageUrl, responsiveSnippet } from "./permalink.js";
+import { embedScript, languageUrl } from "./exported.js";
+import { embedUrl, iframeSnippet, pageUrl, responsiveSnippet } from "./permalink.js";
 
 const CONFIRM_MS = 2000; // how long a Copy button says "Copied"
 
@@ -23,9 +24,9 @@ export function createShare({ store, i18n, config }) {
     const iframe = byId("gba-share-iframe");
     if (iframe) iframe.value = iframeSnippet(embedUrl(state, site), i18n.t("title"));
     const responsive = byId("gba-share-responsive");
-    if (responsive) responsive.value = responsiveSnippet(embedUrl(state, site), i18n.t("title"), embedScriptUrl(site));
+    if (responsive) responsive.value = responsiveSnippet(embedUrl(state, site), i18n.t("title"), embedScript(site));
     for (const anchor of document.querySelectorAll(".gba-langs a[data-lang]")) {
-      anchor.href = pageUrl(state, site, { lang: anchor.getAttribute("data-lang") });
+      anchor.href = languageUrl(state, site, anchor.getAttribute("data-lang"));
     }
     for (const link of downloads) {
       const href = downloadUrl(state, site, link.getAttribute("data-download-format"));
