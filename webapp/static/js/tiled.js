@@ -115,12 +115,20 @@ async function drawTiles(app, overlays, onCounts) {
   const pending = new Map(); // id → the promise of its record
   const events = new Map(); // layer name → {requested, loaded} tile counts (GBAMap.tiles)
 
+  // A tile may hold tens of thousands of features: one style object per look, made once.
+  const styles = new Map();
   function look(overlay, properties) {
     if (matches && !matches(properties)) return [];
-    const year = store.state.year;
-    const planned = looks.isPlannedAt(properties, year);
+    const planned = looks.isPlannedAt(properties, store.state.year);
     const approximate = looks.isApproximate(properties, false);
-    return styleFor({ kind: overlay.kind, colour: overlay.colour, planned, approximate, role: null, dim: false });
+    const key = `${overlay.name}\n${planned}\n${approximate}`;
+    if (!styles.has(key)) {
+      styles.set(
+        key,
+        styleFor({ kind: overlay.kind, colour: overlay.colour, planned, approximate, role: null, dim: false }),
+      );
+    }
+    return styles.get(key);
   }
 
   for (const overlay of overlays) {
