@@ -139,6 +139,9 @@ LAYER_PLACEHOLDER = "__layer__"
 FORMAT_PLACEHOLDER = "__format__"
 # The vector tiles' route (webapp/tiles.py), as the map's tile layers request it.
 TILE_PATH = "/tiles/{layer}/{z}/{x}/{y}.mvt"
+# The module main.js import()s only on a page with a tiled layer (with what it imports, and the
+# vendored Leaflet.VectorGrid): bench.report leaves it out of the count of other pages.
+TILED_MODULE = "tiled.js"
 
 
 def tile_template(prefix: str = "") -> str:

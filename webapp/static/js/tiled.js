@@ -22,6 +22,7 @@ const PMTILES = "../vendor/pmtiles/pmtiles.js"; // reads an archive by HTTP rang
 const ARCHIVE = "gba-archive:"; // the tile URLs of an archive's layer: answered by readArchives
 const PANE = "gbaTiles"; // above the basemaps, below the records drawn on the map's own canvas
 const HIT_SLOP = 4; // px: a click this close to a point still takes it
+const TILE_SIZE = 256; // px: Leaflet's default, the tiles' size on screen
 
 function loadScript(url, loaded) {
   if (loaded()) return Promise.resolve();
@@ -98,6 +99,23 @@ async function drawTiles(app, overlays, onCounts) {
   const queryables = config.queryables || [];
   const serverFilters = filtersInTiles(urls);
   if (!serverFilters) await readArchives(overlays, urls);
+  // Leaflet.VectorGrid fetches and decodes the tiles; its own renderer makes a Leaflet object per
+  // feature (seconds for a tile of tens of thousands of points), so each tile is drawn here
+  // straight on a canvas (``options.draw``), in one path per look.
+  const CanvasGrid = L.VectorGrid.Protobuf.extend({
+    createTile(coords, done) {
+      const canvas = document.createElement("canvas");
+      const key = this._tileCoordsToKey(coords);
+      this._getVectorTilePromise(coords).then(
+        (tile) => {
+          this.options.draw(canvas, tile, coords, key);
+          done(null, canvas);
+        },
+        (error) => done(error, canvas),
+      );
+      return canvas;
+    },
+  });
   const yearQueryable = queryables.find((q) => q.kind === "year");
   if (!map.getPane(PANE)) map.createPane(PANE).style.zIndex = "350";
 
@@ -115,26 +133,91 @@ async function drawTiles(app, overlays, onCounts) {
   const pending = new Map(); // id → the promise of its record
   const events = new Map(); // layer name → {requested, loaded} tile counts (GBAMap.tiles)
 
+  // A tile may hold tens of thousands of features: one style object per look, made once.
+  const styles = new Map();
   function look(overlay, properties) {
     if (matches && !matches(properties)) return [];
-    const year = store.state.year;
-    const planned = looks.isPlannedAt(properties, year);
+    const planned = looks.isPlannedAt(properties, store.state.year);
     const approximate = looks.isApproximate(properties, false);
-    return styleFor({ kind: overlay.kind, colour: overlay.colour, planned, approximate, role: null, dim: false });
+    const key = `${overlay.name}\n${planned}\n${approximate}`;
+    if (!styles.has(key)) {
+      styles.set(
+        key,
+        styleFor({ kind: overlay.kind, colour: overlay.colour, planned, approximate, role: null, dim: false }),
+      );
+    }
+    return styles.get(key);
+  }
+
+  const hits = new Map(); // layer → Map of tile key → {coords, items}: what a click can find
+  const probe = document.createElement("canvas").getContext("2d"); // point-in-path tests
+
+  /** Draw a tile's features on its canvas, one path per look; note where each is for the click. */
+  function drawTile(overlay, canvas, tile, coords, key) {
+    const size = TILE_SIZE;
+    const ratio = window.devicePixelRatio || 1;
+    canvas.width = size * ratio;
+    canvas.height = size * ratio;
+    const ctx = canvas.getContext("2d");
+    ctx.scale(ratio, ratio);
+    const items = [];
+    const batches = new Map(); // style → the Path2D of every feature drawn with it
+    // The decoded tile's layers are a plain object keyed by the tiles' layer names: ours.
+    for (const layer of Object.values(tile.layers)) {
+      const scale = size / layer.extent;
+      for (const feature of layer.features) {
+        const style = look(overlay, feature.properties);
+        if (Array.isArray(style)) continue; // filtered out
+        if (!batches.has(style)) batches.set(style, new Path2D());
+        const batch = batches.get(style);
+        const id = feature.properties.id;
+        if (feature.type === 1) {
+          for (const ring of feature.geometry) {
+            for (const point of ring) {
+              const x = point.x * scale;
+              const y = point.y * scale;
+              batch.moveTo(x + style.radius, y);
+              batch.arc(x, y, style.radius, 0, 2 * Math.PI);
+              items.push({ x, y, r: style.radius, id });
+            }
+          }
+          continue;
+        }
+        const own = new Path2D();
+        for (const ring of feature.geometry) {
+          ring.forEach((point, i) => {
+            if (i) own.lineTo(point.x * scale, point.y * scale);
+            else own.moveTo(point.x * scale, point.y * scale);
+          });
+          if (feature.type === 3) own.closePath();
+        }
+        batch.addPath(own);
+        items.push({ path: own, polygon: feature.type === 3, width: style.weight, id });
+      }
+    }
+    for (const [style, path] of batches) {
+      if (style.fillColor && style.fill !== false) {
+        ctx.globalAlpha = style.fillOpacity ?? 0.2;
+        ctx.fillStyle = style.fillColor;
+        ctx.fill(path, "evenodd");
+      }
+      ctx.globalAlpha = style.opacity ?? 1;
+      ctx.strokeStyle = style.color;
+      ctx.lineWidth = style.weight;
+      ctx.setLineDash(style.dashArray ? style.dashArray.split(/[ ,]+/).map(Number) : []);
+      ctx.stroke(path);
+    }
+    hits.get(overlay.name).set(key, { coords, items });
   }
 
   for (const overlay of overlays) {
     const tally = { requested: 0, loaded: 0 };
     events.set(overlay.name, tally);
+    hits.set(overlay.name, new Map());
     const source = serverFilters ? tileUrl(urls, overlay.name, store.state, queryables) : archiveTiles(overlay.name);
-    const grid = L.vectorGrid.protobuf(source, {
+    const grid = new CanvasGrid(source, {
       pane: PANE,
-      rendererFactory: L.canvas.tile,
-      interactive: false, // our click finds the feature (the map's own canvas lies above the tiles)
-      // Leaflet.VectorGrid takes its styles as an object keyed by the tiles' layer names: ours.
-      vectorTileLayerStyles: { [overlay.name]: (properties) => look(overlay, properties) },
-      // Kept per tile for the click; prefixed, as VectorGrid keys a plain object by it.
-      getFeatureId: (feature) => `#${feature.properties.id}`,
+      draw: (canvas, tile, coords, key) => drawTile(overlay, canvas, tile, coords, key),
       updateWhenZooming: false,
       maxZoom: config.maxZoom,
     });
@@ -144,6 +227,7 @@ async function drawTiles(app, overlays, onCounts) {
     grid.on("tileload", () => {
       tally.loaded += 1;
     });
+    grid.on("tileunload", (event) => hits.get(overlay.name).delete(grid._tileCoordsToKey(event.coords)));
     layers.set(overlay.name, grid);
     // Shown and hidden with the layer's group (the layer control's entry, holding its selected
     // records only); drawn in its own pane, under the map's canvas.
@@ -155,24 +239,25 @@ async function drawTiles(app, overlays, onCounts) {
 
   /** The id of the topmost tiled feature under a click (or within a few px of a point), or null. */
   function hit(event) {
-    const point = event.layerPoint;
     let found = null;
     for (const name of store.state.layers) {
       const grid = layers.get(name);
       if (!grid || !map.hasLayer(grid)) continue;
-      // Leaflet.VectorGrid keeps each tile's renderer (and, with getFeatureId, its features) here.
-      for (const tile of Object.values(grid._vectorTiles || {})) {
-        if (!tile._map) continue;
-        const local = point.subtract(tile.getOffset());
-        const size = tile._size;
-        if (local.x < -HIT_SLOP || local.y < -HIT_SLOP || local.x > size.x + HIT_SLOP || local.y > size.y + HIT_SLOP)
-          continue;
-        for (const { feature } of Object.values(tile._features || {})) {
-          if (!feature._containsPoint) continue;
-          const inside = feature._point
-            ? feature._point.distanceTo(local) <= (feature._radius || 0) + HIT_SLOP
-            : feature._containsPoint(local);
-          if (inside && typeof feature.properties?.id === "string") found = { layer: name, id: feature.properties.id };
+      for (const { coords, items } of hits.get(name).values()) {
+        if (coords.z !== map.getZoom()) continue;
+        const at = map.project(event.latlng, coords.z);
+        const x = at.x - coords.x * TILE_SIZE;
+        const y = at.y - coords.y * TILE_SIZE;
+        if (x < -HIT_SLOP || y < -HIT_SLOP || x > TILE_SIZE + HIT_SLOP || y > TILE_SIZE + HIT_SLOP) continue;
+        for (const item of items) {
+          let inside;
+          if (!item.path) inside = Math.hypot(item.x - x, item.y - y) <= item.r + HIT_SLOP;
+          else if (item.polygon) inside = probe.isPointInPath(item.path, x, y, "evenodd");
+          else {
+            probe.lineWidth = item.width + 2 * HIT_SLOP;
+            inside = probe.isPointInStroke(item.path, x, y);
+          }
+          if (inside && typeof item.id === "string") found = { layer: name, id: item.id };
         }
       }
     }
