@@ -39,6 +39,8 @@ MARKER = "export.json"  # written last into every export: what marks a folder as
 GENERATOR = "gba-cooperation-map static export"
 BOOT_DIR = "boot"  # the pages' scripts, named by their digest (immutable)
 SEARCH_FILE = "search/index.json"
+# The module js/search.js import()s on an exported page only (bench.report leaves it out elsewhere).
+STATIC_SEARCH_MODULE = "static-search.js"
 EMBED_SCRIPT = "embed.js"
 TILE_FILE = f"tiles/{mapview.LAYER_PLACEHOLDER}.pmtiles"  # a tiled layer's archive
 TILE_MAX_ZOOM = 12  # the archives' deepest zoom (the map draws deeper zooms from it, overzoomed)

@@ -121,10 +121,8 @@ def test_the_bench_browser_count_matches_the_count_without_a_browser(browser, li
         "download-links.js",
         "image-links.js",
         "search.js",
-        "static-search.js",  # a static export's search (search.js imports it there only)
     }
-    # (the difference is those modules: share.js, download-links.js, image-links.js, search.js and
-    # static-search.js)
+    # (the difference is those modules: share.js, download-links.js, image-links.js, search.js)
     assert 0 <= computed["sent"] - measured["sent"] < 4_000
     assert measured["blocked"] > 0  # the tiles were asked for and refused
 

@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { downloadSite, downloadUrl } from "../../webapp/static/js/download-links.js";
-import { embedScript, languageUrl } from "../../webapp/static/js/exported.js";
 import { embedUrl, pageUrl } from "../../webapp/static/js/permalink.js";
+import { embedScript, languageUrl } from "../../webapp/static/js/share.js";
 import { createMatcher, foldHan, foldLatin, hasHan, queryTerms } from "../../webapp/static/js/static-search.js";
 import { pageConfig, testSite } from "./helpers.js";
 

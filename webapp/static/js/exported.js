@@ -5,11 +5,10 @@
  * - The map opens where the address says (lat, lon, zoom or bbox): the config's view.
  * - A page has one language: an address with another ``lang`` (an app URL, an old permalink)
  *   opens that language's file, with the rest of its query; the header's language links
- *   (share.js, with ``languageUrl``) name the file of their language (``urls.pageFor``).
+ *   (share.js ``languageUrl``) name the file of their language (``urls.pageFor``).
  * The page's own links keep ``lang`` (the page's), so the embed's first load has no byte of this.
  */
 
-import { absolute, embedScriptUrl, pageUrl } from "./permalink.js";
 import { readQuery } from "./store.js";
 
 /** The file of ``lang``'s page (the embed's on an embed), with the query less ``lang``; null: stay. */
@@ -34,20 +33,6 @@ export function pageFinder(langPages) {
     query.delete("lang");
     return found[embed ? 1 : 0];
   };
-}
-
-/** The link to the view in ``lang``: its file when the page knows it (``urls.pageFor``), else ?lang=. */
-export function languageUrl(state, site, lang) {
-  const url = new URL(pageUrl(state, site, { lang }));
-  const file = site.urls.pageFor?.(lang, false, url.searchParams);
-  return file ? absolute(file, url.searchParams, site.base) : url.toString();
-}
-
-/** embed.js: the file a static export names (``urls.embedScript``), else beside the embed page. */
-export function embedScript(site) {
-  return site.urls.embedScript
-    ? absolute(site.urls.embedScript, new URLSearchParams(), site.base)
-    : embedScriptUrl(site);
 }
 
 /** Where the map opens: the address's centre and zoom, or its bbox, else the config's view. */

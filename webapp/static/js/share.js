@@ -4,10 +4,24 @@
 
 import { byId, el } from "./dom.js";
 import { downloadSite, downloadUrl } from "./download-links.js";
-import { embedScript, languageUrl } from "./exported.js";
-import { embedUrl, iframeSnippet, pageUrl, responsiveSnippet } from "./permalink.js";
+import { absolute, embedScriptUrl, embedUrl, iframeSnippet, pageUrl, responsiveSnippet } from "./permalink.js";
 
 const CONFIRM_MS = 2000; // how long a Copy button says "Copied"
+
+/** The link to the view in ``lang``: a static export's file of that language (``urls.pageFor``,
+ * set by js/exported.js; the path says the language), else this page with ?lang=. */
+export function languageUrl(state, site, lang) {
+  const url = new URL(pageUrl(state, site, { lang }));
+  const file = site.urls.pageFor?.(lang, false, url.searchParams);
+  return file ? absolute(file, url.searchParams, site.base) : url.toString();
+}
+
+/** embed.js: the file a static export names (``urls.embedScript``), else beside the embed page. */
+export function embedScript(site) {
+  return site.urls.embedScript
+    ? absolute(site.urls.embedScript, new URLSearchParams(), site.base)
+    : embedScriptUrl(site);
+}
 
 export function createShare({ store, i18n, config }) {
   const site = downloadSite(store.site, config);
