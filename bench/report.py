@@ -18,6 +18,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from webapp.assets import dynamic_imports, module_imports
+from webapp.mapview import TILED_MODULE
+from webapp.static_export import STATIC_SEARCH_MODULE
 
 OUR_PACKAGES = ("Flask", "Werkzeug", "gunicorn", "shapely", "orjson", "numpy")
 
@@ -176,6 +178,10 @@ def page_weight(base_url: str, path: str) -> dict:
     fetched = {page_url}
     config = page_config(html) or {}
     urls = config.get("urls") or {}
+    # main.js import()s the tiled layers' module only when the page has one.
+    tiled = any(overlay.get("tiled") for overlay in config.get("overlays", []))
+    # search.js import()s the browser's search only on a static export's page (its search file).
+    exported = bool(urls.get("searchData"))
     levels = urls.get("contextLevels") or ([{"url": urls["context"]}] if urls.get("context") else [])
     queue = [(urllib.parse.urljoin(page_url, u), "js") for u in parser.scripts]
     queue += [(urllib.parse.urljoin(page_url, u), "css") for u in parser.styles]
@@ -197,7 +203,12 @@ def page_weight(base_url: str, path: str) -> dict:
         text = body.decode("utf-8", "replace") if category in ("js", "css") else ""
         if category == "js":
             # import()ed modules too: a frame wide enough opens the explore panel, and loads them, at once
-            specs = module_imports(text) + dynamic_imports(text)
+            specs = module_imports(text) + [
+                spec
+                for spec in dynamic_imports(text)
+                if (tiled or spec.rsplit("/", 1)[-1] != TILED_MODULE)
+                and (exported or spec.rsplit("/", 1)[-1] != STATIC_SEARCH_MODULE)
+            ]
             queue += [(urllib.parse.urljoin(absolute, spec), "js") for spec in specs]
         elif category == "css":
             refs = [ref for ref in _CSS_URL.findall(text) if not ref.startswith("data:")]
