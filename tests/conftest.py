@@ -98,7 +98,7 @@ class PostgisDatasets:
         import os
 
         return subprocess.run(
-            [sys.executable, "-m", "geo", "load", "--database-url", url, "--data-dir", str(data_dir)],
+            [sys.executable, "-m", "geo", "--data-dir", str(data_dir), "load", "--database-url", url],
             cwd=REPO,
             capture_output=True,
             text=True,
@@ -139,12 +139,12 @@ def pg_cluster():
     from tools import pgcluster
 
     require_postgis()
-    directory = Path(tempfile.mkdtemp(prefix="gba-tests-pg-"))
+    directory = Path(tempfile.mkdtemp(prefix="gba-tests-pg-"))  # pgcluster hands it to postgres
     try:
-        with pgcluster.throwaway(directory / "cluster") as cluster:
+        with pgcluster.throwaway(directory) as cluster:
             yield cluster
     except pgcluster.ClusterError as exc:
-        pytest.fail(f"the throwaway PostgreSQL cluster did not start: {exc} (run `make postgis`)", pytrace=False)
+        pytest.fail(f"the throwaway PostgreSQL cluster did not start: {exc}", pytrace=False)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 
