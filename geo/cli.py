@@ -214,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
         required="GBA_DATABASE_URL" not in os.environ,
         help="postgresql://user@host:port/database (default: $GBA_DATABASE_URL)",
     )
+    # Also after the subcommand, as `python -m geo load --database-url URL --data-dir DIR` reads.
+    p.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, help="data directory (default: see above)")
     p.add_argument(
         "--keep", type=int, default=3, help="loaded versions kept, the current one included (default: %(default)s)"
     )

@@ -238,6 +238,7 @@ class FileProvider(FeatureProvider):
         if not self._layers:
             raise ProviderConfigError(f"{dataset.directory} holds no layer file (*.geojson): run `make data`")
         self._version = dataset.version
+        self._context = dataset.context_layers()
         spans = [layer.year_span for layer in self._layers.values() if layer.year_span is not None]
         self._year_span = (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
 
@@ -253,6 +254,9 @@ class FileProvider(FeatureProvider):
 
     def version(self) -> str:
         return self._version
+
+    def context(self) -> dict[str, tuple[bytes, str]]:
+        return self._context
 
     def _matching(self, data: _Layer, bbox, filters: Filters | None, where=None) -> np.ndarray | None:
         """Indices of the matching features in any order, or None for "all of them"."""
