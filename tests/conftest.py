@@ -98,7 +98,7 @@ class PostgisDatasets:
         import os
 
         return subprocess.run(
-            [sys.executable, "-m", "geo", "--data-dir", str(data_dir), "load", "--database-url", url],
+            [sys.executable, "-m", "geo", "load", "--database-url", url, "--data-dir", str(data_dir)],
             cwd=REPO,
             capture_output=True,
             text=True,

@@ -76,7 +76,7 @@ def served(loaded, mini_data_dir):
 
 def start_load(url: str, data_dir) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "geo", "--data-dir", str(data_dir), "load", "--database-url", url],
+        [sys.executable, "-m", "geo", "load", "--database-url", url, "--data-dir", str(data_dir)],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
