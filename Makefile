@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install browser fonts nginx qgis postgis node data validate run serve test test-js test-fast screenshots bench audit lint format boundaries clean
+.PHONY: help install browser fonts nginx qgis postgis node data validate run run-postgis serve test test-js test-fast screenshots bench audit lint format boundaries clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -78,6 +78,19 @@ validate: install ## validate the sources and the built GeoJSON
 run: install fonts ## serve the map at http://$(HOST):$(PORT) (builds the data first if stale)
 	$(PY) -m geo -q build --if-stale
 	GBA_PUBLIC_URL=$${GBA_PUBLIC_URL:-http://$(HOST):$(PORT)} $(VENV)/bin/flask --app webapp run --host $(HOST) --port $(PORT)
+
+PGWORK ?= .work/postgres
+
+# A throwaway cluster kept in $(PGWORK) between runs (a reload of unchanged data is a no-op), stopped on exit.
+run-postgis: install fonts postgis ## serve the map from PostGIS: a local cluster in .work/postgres, loaded with the data (docs/postgis.md)
+	$(PY) -m geo -q build --if-stale
+	$(PY) -m tools.pgcluster stop $(PGWORK)
+	$(PY) -m tools.pgcluster start $(PGWORK) >/dev/null
+	@trap '$(PY) -m tools.pgcluster stop $(PGWORK)' EXIT; \
+	url=$$($(PY) -m tools.pgcluster url $(PGWORK)); \
+	$(PY) -m geo load --database-url "$$url" && \
+	GBA_FEATURE_PROVIDER=postgis GBA_DATABASE_URL="$$url" GBA_PUBLIC_URL=$${GBA_PUBLIC_URL:-http://$(HOST):$(PORT)} \
+		$(VENV)/bin/flask --app webapp run --host $(HOST) --port $(PORT)
 
 serve: install fonts nginx ## production serving: nginx in front of gunicorn (WORKERS=2), see docs/production.md
 	GLIBC_TUNABLES=glibc.malloc.hugetlb=1 $(PY) -m webapp.production --host $(HOST) --port $(PORT) --workers $${WORKERS:-2}

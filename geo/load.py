@@ -88,7 +88,7 @@ class LayerRows:
     year_span: list[int] | None
     points_only: bool
     values: dict[str, list]
-    rows: list[bytes]  # COPY text lines
+    rows: Iterator[bytes]  # COPY text chunks (consumed once, by write_layer)
 
 
 def _year(value) -> int | None:
@@ -100,29 +100,36 @@ def _copy_text(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
-def _distinct_values(served: list[dict]) -> dict[str, list]:
+class _Values:
     """Every property's distinct scalar values (list items counted), for those with few enough."""
-    found: dict[str, dict] = {}
-    too_many: set[str] = set()
-    for props in served:
+
+    def __init__(self):
+        self.found: dict[str, dict] = {}
+        self.too_many: set[str] = set()
+
+    def add(self, props: dict) -> None:
         for key, value in props.items():
-            if key in too_many:
+            if key in self.too_many:
                 continue
             items = value if isinstance(value, list) else (value,)
-            seen = found.setdefault(key, {})
+            seen = self.found.setdefault(key, {})
             for item in items:
                 if isinstance(item, str | bool | int | float):
                     seen[(type(item).__name__, item)] = item
             if len(seen) > MAX_LISTED_VALUES:
-                too_many.add(key)
-                del found[key]
-    return {key: list(seen.values()) for key, seen in sorted(found.items())}
+                self.too_many.add(key)
+                del self.found[key]
+
+    def result(self) -> dict[str, list]:
+        return {key: list(seen.values()) for key, seen in sorted(self.found.items())}
 
 
 def prepare_layer(layer: str, features: list[dict], etag: str) -> LayerRows:
-    """The rows of ``layer`` (the list of parsed features is emptied)."""
+    """``layer`` ready to copy: its facts, and its rows as a generator of COPY chunks that consumes
+    ``features`` as it goes (each parsed feature is dropped once its row is written, so a million
+    features never exist as dicts, bytes and rows at once).  ``properties`` and ``values`` are
+    complete once the rows are consumed."""
     features.sort(key=lambda f: str(f["properties"]["id"]))
-    ids = [str(f["properties"]["id"]) for f in features]
     geometries = _geometries(features)
     if len(geometries):
         minx, miny, maxx, maxy = shapely.total_bounds(geometries)
@@ -136,38 +143,51 @@ def prepare_layer(layer: str, features: list[dict], etag: str) -> LayerRows:
         for y in (_year(f["properties"].get("year")), _year(f["properties"].get("target_year")))
         if y is not None
     ]
-    blobs = [serve_feature(layer, feature) for feature in features]
-    served = [feature["properties"] for feature in features]
-    properties = sorted({key for props in served for key in props})
-    values = _distinct_values(served)
     wkb = shapely.to_wkb(shapely.set_srid(geometries, 4326), hex=True, include_srid=True)
     wkb_3857 = shapely.to_wkb(shapely.set_srid(mercator(geometries), 3857), hex=True, include_srid=True)
-    rows = []
-    for ord_, (fid, geom, geom_3857, props, blob) in enumerate(zip(ids, wkb, wkb_3857, served, blobs, strict=True)):
-        props_json = orjson.dumps(props).replace(b"\\", b"\\\\")
-        rows.append(
-            b"%d\t%s\t%s\t%s\t%s\t%s\n"
-            % (
-                ord_,
-                _copy_text(fid).encode(),
-                geom.encode(),
-                geom_3857.encode(),
-                props_json,
-                blob.replace(b"\\", b"\\\\"),
-            )
-        )
-    features.clear()
-    return LayerRows(
+    del geometries
+    prepared = LayerRows(
         name=layer,
-        count=len(rows),
+        count=len(features),
         extent=extent,
         etag=etag,
-        properties=properties,
+        properties=[],
         year_span=[min(years), max(years)] if years else None,
         points_only=points_only,
-        values=values,
-        rows=rows,
+        values={},
+        rows=iter(()),
     )
+    prepared.rows = _rows(layer, features, wkb, wkb_3857, prepared)
+    return prepared
+
+
+def _rows(layer: str, features: list, wkb, wkb_3857, prepared: LayerRows) -> Iterator[bytes]:
+    names: set[str] = set()
+    values = _Values()
+    count = len(features)
+    for start in range(0, count, COPY_CHUNK):
+        lines = []
+        for ord_ in range(start, min(count, start + COPY_CHUNK)):
+            feature, features[ord_] = features[ord_], None
+            blob = serve_feature(layer, feature)
+            props = feature["properties"]
+            names.update(props)
+            values.add(props)
+            lines.append(
+                b"%d\t%s\t%s\t%s\t%s\t%s\n"
+                % (
+                    ord_,
+                    _copy_text(str(props["id"])).encode(),
+                    wkb[ord_].encode(),
+                    wkb_3857[ord_].encode(),
+                    orjson.dumps(props).replace(b"\\", b"\\\\"),
+                    blob.replace(b"\\", b"\\\\"),
+                )
+            )
+        yield b"".join(lines)
+    features.clear()
+    prepared.properties = sorted(names)
+    prepared.values = values.result()
 
 
 def _geometries(features: list[dict]) -> np.ndarray:
@@ -176,11 +196,6 @@ def _geometries(features: list[dict]) -> np.ndarray:
     if geometries and all(g["type"] == "Point" for g in geometries):
         return shapely.points(np.array([g["coordinates"][:2] for g in geometries], dtype=float))
     return np.array([shape(g) for g in geometries], dtype=object)
-
-
-def _chunks(rows: list[bytes]) -> Iterator[bytes]:
-    for start in range(0, len(rows), COPY_CHUNK):
-        yield b"".join(rows[start : start + COPY_CHUNK])
 
 
 # -- the database ------------------------------------------------------------------
@@ -273,7 +288,7 @@ def write_layer(conn, schema: str, rows: LayerRows) -> None:
     )
     with conn.cursor() as cur:
         with cur.copy(sql.SQL("copy {} (ord, id, geom, geom_3857, props, feature) from stdin").format(table)) as copy:
-            for chunk in _chunks(rows.rows):
+            for chunk in rows.rows:
                 copy.write(chunk)
     name = rows.name
     conn.execute(sql.SQL("alter table {} add primary key (ord)").format(table))
@@ -380,13 +395,31 @@ def load(
             return f"version {loaded[0]} is already loaded ({loaded[1]}): nothing to do"
         progress(f"reading {directory}")
         dataset = load_dataset(directory)
-        try:
-            return _load_dataset(conn, dataset, progress, keep)
-        except psycopg.Error as exc:
-            conn.rollback()
-            raise LoadError(f"load failed, the database is unchanged: {_first_line(exc)}") from None
+        return _load_dataset(conn, dataset, progress, keep)
+    except psycopg.Error as exc:
+        raise LoadError(f"load failed, the database is unchanged: {_first_line(exc)}") from None
     finally:
         conn.close()
+
+
+def load_parsed(
+    database_url: str,
+    dataset: Dataset,
+    progress: Callable[[str], None] = lambda _m: None,
+    keep: int = KEEP_VERSIONS,
+) -> str:
+    """Load ``dataset`` with its collections already parsed (``load`` validates them first; a test may
+    load records the schema would refuse, e.g. across the antimeridian)."""
+    import psycopg
+
+    conn = connect(database_url)
+    try:
+        ensure_postgis(conn)
+        return _load_dataset(conn, dataset, progress, keep)
+    except psycopg.Error as exc:
+        raise LoadError(f"load failed, the database is unchanged: {_first_line(exc)}") from None
+    finally:
+        conn.close()  # an open transaction is rolled back
 
 
 def _load_dataset(conn, dataset: Dataset, progress: Callable[[str], None], keep: int) -> str:
@@ -420,7 +453,7 @@ def _load_dataset(conn, dataset: Dataset, progress: Callable[[str], None], keep:
         progress(f"{layer}: copying {rows.count} rows into {schema}.{layer}, then indexing")
         write_layer(conn, schema, rows)
         total += rows.count
-        rows.rows = []  # the meta row is all that is kept
+        dataset.files.pop(path, None)  # the layer's raw bytes are not needed any more
         written.append(rows)
     write_meta(conn, schema, written, dataset.context_layers())
     switch(conn, version, schema, total)

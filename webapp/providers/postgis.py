@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import orjson
 
 from geo.schema import LAYERS
+from webapp.errors import ApiError
 from webapp.providers import pgsql
 from webapp.providers.base import Bbox, FeatureProvider, Filters, Page, ProviderConfigError
 
@@ -79,6 +80,17 @@ class _Version:
     year_span: tuple[int, int] | None
 
 
+class DatabaseUnavailable(ApiError):
+    """The database does not answer (down, unreachable, out of connections): a 503 the client may retry."""
+
+    status = 503
+    code = "ServiceUnavailable"
+
+
+def _unavailable(exc: BaseException) -> DatabaseUnavailable:
+    return DatabaseUnavailable(f"the database does not answer, try again shortly ({_first_line(exc)})")
+
+
 def _close_before_fork(ref: weakref.ref) -> None:
     provider = ref()
     if provider is not None:
@@ -89,6 +101,7 @@ class PostgisProvider(FeatureProvider):
     """Serve the version ``gba.current`` points at in the database at ``database_url``."""
 
     build_search_at_start = False
+    streams = True
 
     def __init__(
         self,
@@ -121,7 +134,7 @@ class PostgisProvider(FeatureProvider):
         try:  # fail at start, in one line, when the database cannot be reached
             psycopg.connect(database_url, connect_timeout=10).close()
             self._current()
-        except psycopg.Error as exc:
+        except (psycopg.Error, DatabaseUnavailable) as exc:
             raise ProviderConfigError(f"GBA_DATABASE_URL: {_first_line(exc)}") from None
 
     # -- connections ------------------------------------------------------------------
@@ -142,7 +155,7 @@ class PostgisProvider(FeatureProvider):
                         name="gba-postgis",
                     )
                     self._pool_pid = os.getpid()
-        return self._pool.connection(timeout=30)
+        return self._pool.connection(timeout=10)
 
     def close(self) -> None:
         """Close the pool (it reopens on next use): before a fork, or when done."""
@@ -156,6 +169,18 @@ class PostgisProvider(FeatureProvider):
     def _current(self) -> _Version:
         if time.monotonic() - self._checked < self._check_interval and self._state is not None:
             return self._state
+        from psycopg_pool import PoolTimeout
+
+        psycopg, _sql = _psycopg()
+        try:
+            try:
+                return self._check()
+            except psycopg.OperationalError:
+                return self._check()  # once more: the pool replaces a connection the server had closed
+        except (psycopg.OperationalError, PoolTimeout) as exc:
+            raise _unavailable(exc) from None
+
+    def _check(self) -> _Version:
         with self._lock:
             if time.monotonic() - self._checked < self._check_interval and self._state is not None:
                 return self._state
@@ -198,18 +223,28 @@ class PostgisProvider(FeatureProvider):
         return _Version(version, schema, layers, context, year_span)
 
     def _run(self, work):
-        """``work(conn, state)`` on a pooled connection; once more on the newest version if the schema
-        was dropped under it (a reader more than ``KEEP_VERSIONS`` loads behind)."""
+        """``work(conn, state)`` on a pooled connection; once more (on the newest version) if the schema
+        was dropped under it (a reader more than ``KEEP_VERSIONS`` loads behind) or the connection
+        was closed by the server; a database that still does not answer is a 503."""
+        from psycopg_pool import PoolTimeout
+
         psycopg, _sql = _psycopg()
         state = self._current()
         try:
-            with self._connection() as conn:
-                return work(conn, state)
-        except psycopg.errors.UndefinedTable:
-            self._checked = float("-inf")
+            try:
+                with self._connection() as conn:
+                    return work(conn, state)
+            except psycopg.errors.UndefinedTable:
+                self._checked = float("-inf")
+            except psycopg.OperationalError as exc:
+                if isinstance(exc, psycopg.errors.QueryCanceled):
+                    raise  # a statement timeout: not worth running again
+                # a pooled connection the server had closed (restart, fail-over): the pool drops it
             state = self._current()
             with self._connection() as conn:
                 return work(conn, state)
+        except (psycopg.OperationalError, PoolTimeout) as exc:
+            raise _unavailable(exc) from None
 
     # -- the provider interface ---------------------------------------------------------
 
@@ -296,6 +331,48 @@ class PostgisProvider(FeatureProvider):
                 cur.execute(sql.SQL("select feature from {}{} order by ord").format(table, where_sql))
                 for (feature,) in cur:
                     yield feature
+
+    def tile(self, layer, z, x, y, properties, filters=None, where=None) -> bytes:
+        """``ST_AsMVT`` over ``geom_3857`` (GiST): the features meeting the buffered tile in id order,
+        with the scalar ``properties`` they have (as the default encoder: nulls and lists left out)."""
+        from webapp import tiles
+
+        _psy, sql = _psycopg()
+        pairs = [
+            sql.SQL(
+                "{k}, case when jsonb_typeof(props->{k}) in ('string', 'number', 'boolean') then props->{k} end"
+            ).format(k=sql.Literal(name))
+            for name in properties
+        ]
+        attributes = sql.SQL("jsonb_strip_nulls(jsonb_build_object({}))").format(sql.SQL(", ").join(pairs))
+        envelope = sql.SQL("ST_TileEnvelope({}, {}, {})").format(sql.Literal(z), sql.Literal(x), sql.Literal(y))
+        margin = sql.Literal(tiles.BUFFER / tiles.EXTENT)
+        matching = self._matching(layer, None, filters, where)
+        condition = sql.SQL("") if matching is None else sql.SQL(" and {}").format(matching)
+
+        def work(conn, state: _Version) -> bytes:
+            statement = sql.SQL(
+                "select ST_AsMVT(t, {layer}, {extent}, 'geom') from ("
+                "select ST_AsMVTGeom(geom_3857, {envelope}, {extent}, {buffer}, true) as geom, {attributes} as attributes "
+                "from {table} where geom_3857 && ST_TileEnvelope({z}, {x}, {y}, margin => {margin}){condition} "
+                "order by ord) t where geom is not null"
+            ).format(
+                layer=sql.Literal(layer),
+                extent=sql.Literal(tiles.EXTENT),
+                buffer=sql.Literal(tiles.BUFFER),
+                envelope=envelope,
+                attributes=attributes,
+                table=sql.Identifier(state.schema, layer),
+                z=sql.Literal(z),
+                x=sql.Literal(x),
+                y=sql.Literal(y),
+                margin=margin,
+                condition=condition,
+            )
+            body = conn.execute(statement).fetchone()[0]
+            return bytes(body) if body is not None else b""
+
+        return self._run(work)
 
     def get(self, layer: str, feature_id: str) -> bytes | None:
         _psy, sql = _psycopg()
