@@ -45,8 +45,8 @@ URLS = [
     "/download/hospitals.kml?lang=en",
     "/api/search?q=clinic",
 ]
-if importlib.util.find_spec("webapp.tiles") is not None:  # the tile route, once it is in
-    URLS.append("/tiles/hospitals/10/836/445.mvt")
+if importlib.util.find_spec("webapp.tiles") is not None:  # the tile route, once it is in (Shenzhen east of 113.9°E)
+    URLS.append("/tiles/hospitals/8/209/111.mvt")
 CHANGED = ["/ogcapi/collections/hospitals/items", "/download/all.geojson", "/api/search?q=clinic"]
 
 
