@@ -58,6 +58,7 @@ ROUTES = {
     "/oembed": f"/oembed?url={quote(PUBLIC + '/embed?lang=en', safe='')}",
     "/embed.js": "/embed.js",
     "/image.<fmt>": "/image.svg?lang=en",
+    "/tiles/<layer>/<z>/<x>/<y>.mvt": "/tiles/hospitals/8/209/111.mvt",
 }
 PREFLIGHTED = [
     "/download/all.geojson",
@@ -71,6 +72,7 @@ PREFLIGHTED = [
     "/image.png",
     "/image.svg",
     "/oembed",
+    "/tiles/hospitals/8/209/111.mvt",
 ]
 
 
