@@ -170,6 +170,7 @@ def test_endpoint_finds_cuhk_by_its_short_forms(client, query):
     assert client.get("/api/search", query_string={"q": query}).get_json()["results"][0]["id"] == "cuhk"
 
 
+@pytest.mark.files_only(reason="the postgis provider builds its index on the first search (webapp/state.py)")
 def test_the_index_is_built_with_the_app_not_on_the_first_request(make_app, mini_data_dir):
     app = make_app({"DATA_DIR": str(mini_data_dir)}, fresh=True)
     assert isinstance(app.extensions.get("gba_search"), SearchIndex)
