@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+from bench import pgbench
 from webapp.assets import dynamic_imports, module_imports
 
 OUR_PACKAGES = ("Flask", "Werkzeug", "gunicorn", "shapely", "orjson", "numpy")
@@ -404,7 +405,11 @@ def markdown(results: dict) -> str:
         "",
         page_weight_table(results.get("page_weight", [])),
         "",
-        "Goals (issues 4 and 8):",
+    ]
+    if results.get("postgis"):
+        parts += [pgbench.markdown(results["postgis"])]
+    parts += [
+        "Goals (issues 4, 8 and 12):",
         "",
         goals_table(results.get("goals", [])),
     ]
