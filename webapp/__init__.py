@@ -14,6 +14,11 @@ REPO_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 SETTINGS = {
     "DATA_DIR": ("GBA_DATA_DIR", str(REPO_DATA_DIR), "directory holding geojson/<layer>.geojson"),
     "FEATURE_PROVIDER": ("GBA_FEATURE_PROVIDER", "files", "where features come from (webapp.providers.PROVIDERS)"),
+    "DATABASE_URL": (
+        "GBA_DATABASE_URL",
+        "",
+        "PostgreSQL URL of the database `python -m geo load` filled (FEATURE_PROVIDER=postgis; docs/postgis.md)",
+    ),
     "EMBED_ALLOWED_ORIGINS": (
         "GBA_EMBED_ALLOWED_ORIGINS",
         "*",
@@ -60,31 +65,25 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     app.config["MINIFY_ASSETS"] = _flag("MINIFY_ASSETS", app.config["MINIFY_ASSETS"])
 
-    from geo.dataset import load_dataset
-    from webapp import downloads, errors, http, image, oembed, ogcapi, queryables, search, security, views
+    from webapp import downloads, errors, http, image, oembed, ogcapi, queryables, search, security, state, views
     from webapp.providers import load_provider
 
     # The parameter tables; a test may pass its own (e.g. with one more queryable).
     tables = app.config.get("QUERYABLE_TABLES") or queryables.TABLES
-    # One consistent, validated version of the published files, or no app: a damaged
-    # dataset raises DatasetError naming the file and the problem.
-    dataset = load_dataset(Path(app.config["DATA_DIR"]) / "geojson")
+    # The files provider reads one consistent, validated version of the published files, or
+    # there is no app: a damaged dataset raises DatasetError naming the file and the problem.
+    # Each backend takes the settings it needs (data_dir, database_url).
     provider = load_provider(
-        app.config["FEATURE_PROVIDER"], data_dir=app.config["DATA_DIR"], queryables=tables.queryables, dataset=dataset
+        app.config["FEATURE_PROVIDER"],
+        data_dir=app.config["DATA_DIR"],
+        database_url=app.config["DATABASE_URL"],
+        queryables=tables.queryables,
     )
     app.extensions["gba_provider"] = provider
-    app.extensions["gba_context"] = downloads.load_context(dataset)
-    # Jurisdictions outside the GBA that the data names (Beijing) are valid filter values too.
-    found = {
-        j
-        for layer in provider.layers()
-        for name in ("jurisdiction", "touches_jurisdiction")
-        for j in provider.values(layer, name)
-    }
-    app.extensions["gba_tables"] = tables.resolved(provider.layers(), found)
-    # Indexes built here, with the data, so `gunicorn --preload` builds them once before forking.
-    app.extensions["gba_timeline"] = provider.year_span()
-    app.extensions["gba_search"] = search.build_index(provider)
+    app.extensions["gba_base_tables"] = tables
+    # The context, the completed tables, the timeline and the search index, derived here, with the
+    # data (so `gunicorn --preload` builds them once before forking), and again on a new version.
+    state.register(app)
 
     errors.register(app)
     # Security before http: after-request hooks run last-registered first, so the headers

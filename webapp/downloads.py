@@ -18,7 +18,6 @@ import orjson
 from flask import Blueprint, Response, current_app, request
 
 from geo.context import OUTLINE_LEVELS
-from geo.dataset import Dataset
 from geo.flat import ALL_FLAT_NAMES
 from geo.schema import BOUNDARY_ATTRIBUTION, DATA_ATTRIBUTION, DATA_LICENCE, TRANSLATED_TEXTS, URL_LANGS
 from webapp import exports, queryables
@@ -70,11 +69,6 @@ def texts_in(items: list[bytes], lang: str) -> list[bytes]:
             del properties[key]
         projected.append(orjson.dumps(feature))
     return projected
-
-
-def load_context(dataset: Dataset) -> dict[str, tuple[bytes, str]]:
-    """The display-only context collections (jurisdiction outlines) with their ETags (from the manifest)."""
-    return {name: (dataset.files[path], dataset.sha256(path)[:24]) for name, path in dataset.context_files().items()}
 
 
 def context_levels(loaded: Mapping[str, object]) -> list[tuple[str, int]]:

@@ -4,9 +4,10 @@
 table (``webapp.queryables``) and the record's scalar properties (``geo.flat``), plus its
 ``geometry``. ``parse_filter`` parses a filter with pygeofilter, checks every name, type and
 operator against them (every problem is a 400 naming what is wrong) and compiles the tree
-into a function of a layer's ``Columns``: numpy arrays of each queryable's values, and a
-spatial index. A request is then a few vectorised comparisons and index look-ups; no feature
-is parsed.
+into a checked ``Condition`` tree. The files provider evaluates it on a layer's ``Columns``
+(numpy arrays of each queryable's values, and a spatial index): a request is then a few
+vectorised comparisons and index look-ups, and no feature is parsed. The PostGIS provider
+translates the same tree into SQL (``webapp.providers.pgsql``).
 
 The rules, as docs/ogcapi.md states them:
 
@@ -26,6 +27,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Protocol
 
 import numpy as np
@@ -179,16 +181,129 @@ class Columns(Protocol):
 
 
 # ---- compiling ------------------------------------------------------------------------------
+#
+# A filter is parsed and checked once into a ``Condition``: a small tree of the conditions below,
+# whose names, types and literals are already checked (and literals folded). The files provider
+# evaluates it on numpy columns (``Filter.mask``); the PostGIS provider translates the same tree
+# into SQL (``webapp.providers.pgsql``), so both read one checked meaning of every filter.
 
-Mask = Callable[[Columns], np.ndarray]
+
+@dataclass(frozen=True)
+class Constant:
+    """TRUE or FALSE (a literal alone, or a comparison of two literals)."""
+
+    value: bool
+
+
+@dataclass(frozen=True)
+class And:
+    left: Condition
+    right: Condition
+
+
+@dataclass(frozen=True)
+class Or:
+    left: Condition
+    right: Condition
+
+
+@dataclass(frozen=True)
+class Not:
+    inner: Condition
+
+
+@dataclass(frozen=True)
+class Compare:
+    """A value of queryable ``name`` (CASEI/ACCENTI ``folds`` applied) ``op`` ``value`` (a string
+    already folded, a float, or a bool with = or <>)."""
+
+    name: str
+    op: str
+    value: object
+    folds: frozenset = frozenset()
+
+
+@dataclass(frozen=True)
+class Like:
+    """A string value of ``name`` (folded) matches the CQL2 LIKE ``pattern`` (already folded)."""
+
+    name: str
+    pattern: str
+    folds: frozenset = frozenset()
+
+    @cached_property
+    def regex(self) -> re.Pattern:
+        return like_regex(self.pattern)
+
+
+@dataclass(frozen=True)
+class Among:
+    """A value of ``name`` (folded) is one of ``values`` (of the queryable's type, folded)."""
+
+    name: str
+    values: tuple
+    folds: frozenset = frozenset()
+
+
+@dataclass(frozen=True)
+class IsNull:
+    """The record has no value of ``name``'s type."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Spatial:
+    """``predicate(geometry, record's geometry)`` holds (STRtree predicates, and equals)."""
+
+    predicate: str
+    geometry: object = field(compare=False)
+
+
+Condition = Constant | And | Or | Not | Compare | Like | Among | IsNull | Spatial
 
 
 @dataclass(frozen=True)
 class Filter:
-    """A parsed, checked filter: ``mask(columns)`` is the boolean mask of the matching records."""
+    """A parsed, checked filter: its ``condition`` tree and the text it was read from."""
 
-    mask: Mask
+    condition: Condition
     text: str
+
+    def mask(self, columns: Columns) -> np.ndarray:
+        """The boolean mask of the records of ``columns`` that match."""
+        return evaluate(self.condition, columns)
+
+
+def evaluate(condition: Condition, columns: Columns) -> np.ndarray:
+    """``condition`` on a layer's columns: one boolean per record (two-valued: no value matches nothing)."""
+    match condition:
+        case Constant(value):
+            return np.full(columns.count, value, dtype=bool)
+        case And(left, right):
+            return evaluate(left, columns) & evaluate(right, columns)
+        case Or(left, right):
+            return evaluate(left, columns) | evaluate(right, columns)
+        case Not(inner):
+            return ~evaluate(inner, columns)
+        case Compare(name, op, value, folds):
+            function = _OPERATORS[op]
+            return _on(columns.column(name), folds, lambda found: function(found, value))
+        case Like(name, _pattern, folds):
+            column = columns.column(name)
+            found, regex = column.folded(folds), condition.regex
+            return column.records(np.fromiter((regex.fullmatch(v) is not None for v in found), bool, len(found)))
+        case Among(name, wanted, folds):
+            column = columns.column(name)
+            return _on(column, folds, lambda found: np.isin(found, np.array(wanted, dtype=column.distinct.dtype)))
+        case IsNull(name):
+            column = columns.column(name)
+            return ~column.records(np.ones(len(column.distinct), dtype=bool))
+        case Spatial(predicate, geometry):
+            hit = np.zeros(columns.count, dtype=bool)
+            hit[columns.spatial_rows(geometry, predicate)] = True
+            return hit
+    raise TypeError(f"not a filter condition: {condition!r}")
 
 
 def _error(message: str) -> InvalidParameter:
@@ -248,10 +363,6 @@ _SHAPELY = {
 }
 
 
-def _constant(value: bool) -> Mask:
-    return lambda columns: np.full(columns.count, value, dtype=bool)
-
-
 class _Compiler:
     def __init__(self, queryables: Mapping[str, Queryable], numeric_booleans: bool = False):
         self.queryables = queryables
@@ -261,17 +372,14 @@ class _Compiler:
     def names(self) -> str:
         return ", ".join([*self.queryables, GEOMETRY])
 
-    def predicate(self, node) -> Mask:
+    def predicate(self, node) -> Condition:
         if isinstance(node, bool):  # TRUE or FALSE alone
-            return _constant(node)
+            return Constant(node)
         if isinstance(node, ast.And | ast.Or):
             left, right = self.predicate(node.lhs), self.predicate(node.rhs)
-            if isinstance(node, ast.And):
-                return lambda columns: left(columns) & right(columns)
-            return lambda columns: left(columns) | right(columns)
+            return And(left, right) if isinstance(node, ast.And) else Or(left, right)
         if isinstance(node, ast.Not):
-            inner = self.predicate(node.sub_node)
-            return lambda columns: ~inner(columns)
+            return Not(self.predicate(node.sub_node))
         for kind, op in _COMPARISONS.items():
             if isinstance(node, kind):
                 return self.comparison(node.lhs, op, node.rhs)
@@ -281,7 +389,7 @@ class _Compiler:
             return self.negated(self.among(node), node.not_)
         if isinstance(node, ast.Between):
             low, high = self.comparison(node.lhs, ">=", node.low), self.comparison(node.lhs, "<=", node.high)
-            return self.negated(lambda columns: low(columns) & high(columns), node.not_)
+            return self.negated(And(low, high), node.not_)
         if isinstance(node, ast.IsNull):
             return self.negated(self.is_null(node.lhs), node.not_)
         if type(node) in _SPATIAL:
@@ -294,8 +402,8 @@ class _Compiler:
         raise _error(f"{node!r} is a value, not a condition: compare it, e.g. status = 'operating'")
 
     @staticmethod
-    def negated(mask: Mask, negate: bool) -> Mask:
-        return (lambda columns: ~mask(columns)) if negate else mask
+    def negated(condition: Condition, negate: bool) -> Condition:
+        return Not(condition) if negate else condition
 
     def operand(self, node, folds: frozenset = frozenset()):
         if isinstance(node, ast.Attribute):
@@ -335,17 +443,16 @@ class _Compiler:
             return value
         raise _error(f"{name} is a {kind}; {value!r} is not (write strings in single quotes, booleans as true/false)")
 
-    def comparison(self, lhs, op: str, rhs) -> Mask:
+    def comparison(self, lhs, op: str, rhs) -> Condition:
         left, right = self.operand(lhs), self.operand(rhs)
         if isinstance(left, _Literal) and isinstance(right, _Property):
             left, right, op = right, left, _FLIPPED[op]
         if isinstance(right, _Property):
             raise _error("comparing two properties is not supported; compare a property with a value")
         if isinstance(left, _Literal):
-            return _constant(self.literals(left, op, right))
+            return Constant(self.literals(left, op, right))
         value = self.check_value(left, right, op)
-        function, name, folds = _OPERATORS[op], left.queryable.name, left.folds | right.folds
-        return lambda columns: _on(columns.column(name), folds, lambda found: function(found, value))
+        return Compare(left.queryable.name, op, value, left.folds | right.folds)
 
     @staticmethod
     def literals(left: _Literal, op: str, right: _Literal) -> bool:
@@ -358,24 +465,16 @@ class _Compiler:
             return bool(_OPERATORS[op](a, b))
         raise _error(f"{a!r} {op} {b!r} compares values of different types")
 
-    def like(self, node: ast.Like) -> Mask:
+    def like(self, node: ast.Like) -> Condition:
         prop, pattern = self.operand(node.lhs), self.operand(node.pattern)
         if not isinstance(prop, _Property) or not isinstance(pattern, _Literal) or not isinstance(pattern.value, str):
             raise _error("LIKE needs a property on the left and a pattern string on the right: name_en LIKE 'Sh%'")
         if prop.queryable.type != STRING:
             raise _error(f"LIKE matches strings; {prop.queryable.name} is a {prop.queryable.type}")
         folds = prop.folds | pattern.folds
-        regex = like_regex(_fold(pattern.value, folds))
-        name = prop.queryable.name
+        return Like(prop.queryable.name, _fold(pattern.value, folds), folds)
 
-        def mask(columns: Columns) -> np.ndarray:
-            column = columns.column(name)
-            found = column.folded(folds)
-            return column.records(np.fromiter((regex.fullmatch(v) is not None for v in found), bool, len(found)))
-
-        return mask
-
-    def among(self, node: ast.In) -> Mask:
+    def among(self, node: ast.In) -> Condition:
         prop = self.operand(node.lhs)
         if not isinstance(prop, _Property):
             raise _error("IN needs a property on the left: status IN ('planned', 'proposed')")
@@ -383,27 +482,16 @@ class _Compiler:
         if not items or not all(isinstance(item, _Literal) for item in items):
             raise _error("IN takes a list of values: status IN ('planned', 'proposed')")
         wanted = [self.check_value(prop, item, "=") for item in items]
-        name, folds = prop.queryable.name, prop.folds | frozenset().union(*(item.folds for item in items))
+        folds = prop.folds | frozenset().union(*(item.folds for item in items))
+        return Among(prop.queryable.name, tuple(wanted), folds)
 
-        def mask(columns: Columns) -> np.ndarray:
-            column = columns.column(name)
-            return _on(column, folds, lambda found: np.isin(found, np.array(wanted, dtype=column.distinct.dtype)))
-
-        return mask
-
-    def is_null(self, node) -> Mask:
+    def is_null(self, node) -> Condition:
         prop = self.operand(node)
         if not isinstance(prop, _Property):
-            return _constant(False)  # a literal is never null (CQL2 has no NULL literal)
-        name = prop.queryable.name
+            return Constant(False)  # a literal is never null (CQL2 has no NULL literal)
+        return IsNull(prop.queryable.name)
 
-        def mask(columns: Columns) -> np.ndarray:
-            column = columns.column(name)
-            return ~column.records(np.ones(len(column.distinct), dtype=bool))
-
-        return mask
-
-    def spatial(self, node) -> Mask:
+    def spatial(self, node) -> Condition:
         function, predicate = _SPATIAL[type(node)]
         negate = function == "S_DISJOINT"
         sides = [_is_geometry_property(node.lhs), _is_geometry_property(node.rhs)]
@@ -411,17 +499,11 @@ class _Compiler:
             raise _error(f"{function} of geometry with itself: give a geometry literal as the other argument")
         if not any(sides):
             first, second = (self.geometry_literal(arg, function) for arg in (node.lhs, node.rhs))
-            return _constant(bool(_SHAPELY[predicate](first, second)) != negate)
+            return Constant(bool(_SHAPELY[predicate](first, second)) != negate)
         literal = self.geometry_literal(node.rhs if sides[0] else node.lhs, function)
         # The index is asked predicate(literal, feature): the converse when the feature comes first.
         asked = _converse(predicate) if sides[0] else predicate
-
-        def mask(columns: Columns) -> np.ndarray:
-            hit = np.zeros(columns.count, dtype=bool)
-            hit[columns.spatial_rows(literal, asked)] = True
-            return hit
-
-        return self.negated(mask, negate)
+        return self.negated(Spatial(asked, literal), negate)
 
     def geometry_literal(self, node, function: str):
         if isinstance(node, ast.Attribute):

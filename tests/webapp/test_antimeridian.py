@@ -25,6 +25,10 @@ from webapp.ogcapi import core
 from webapp.providers.base import Filters, bbox_parts, bbox_unwrapped
 from webapp.providers.files import FileProvider
 
+# The app tests run with the files and the postgis provider (tests/conftest.py).
+pytestmark = pytest.mark.both_providers
+
+
 API = "/ogcapi"
 ACROSS = (177.0, 65.0, -177.0, 70.0)
 

@@ -20,9 +20,13 @@ from shapely.geometry import shape
 
 from geo.schema import CRS_URI, LAYERS
 from tests.gis.api_data import write_api_data_dir
-from webapp import create_app, filtering
+from webapp import filtering
 from webapp.ogcapi import core
 from webapp.queryables import TABLES
+
+# The app tests run with the files and the postgis provider (tests/conftest.py).
+pytestmark = pytest.mark.both_providers
+
 
 API = "/ogcapi"
 SYNTHETIC = 2_000
@@ -316,9 +320,9 @@ NAMES = {
 
 
 @pytest.fixture(scope="module")
-def synthetic_app(tmp_path_factory):
+def synthetic_app(make_app, tmp_path_factory):
     root = write_api_data_dir(tmp_path_factory.mktemp("cql2-data"), SYNTHETIC, seed=11)
-    return create_app({"TESTING": True, "DATA_DIR": str(root)})
+    return make_app({"DATA_DIR": str(root)})
 
 
 @pytest.fixture(scope="module", params=["shipped", "synthetic"])

@@ -19,10 +19,13 @@ import pytest
 from geo.schema import CRS_URI
 from tests.gis.api_data import write_api_data_dir
 from tests.webapp.test_ogcapi import API, assert_error, link, local
-from webapp import create_app
 from webapp.ogcapi import crs
 
 CRS84 = CRS_URI
+# The app tests run with the files and the postgis provider (tests/conftest.py).
+pytestmark = pytest.mark.both_providers
+
+
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
 URIS = [c.uri for c in crs.SUPPORTED]
 # zones: Polygon and MultiPolygon; links: LineString; hospitals: Point
@@ -209,9 +212,9 @@ def test_bbox_crs_gives_the_crs84_answer_of_the_transformed_box(client, output, 
     assert 0 < len(ids) < items(client, layer)[1]["numberMatched"]
 
 
-def test_bbox_crs_and_crs_combine_and_the_paging_links_keep_both(tmp_path_factory):
+def test_bbox_crs_and_crs_combine_and_the_paging_links_keep_both(make_app, tmp_path_factory):
     root = write_api_data_dir(tmp_path_factory.mktemp("crs-paged"), 57, seed=1)
-    client = create_app({"TESTING": True, "DATA_DIR": str(root)}).test_client()
+    client = make_app({"DATA_DIR": str(root)}).test_client()
     grid = f"{EPSG}2326"
     box = ",".join(map(repr, _box_in(crs.BY_URI[f"{EPSG}4326"])))
     query = {"limit": 7, "crs": grid, "bbox": box, "bbox-crs": f"{EPSG}4326"}

@@ -12,6 +12,9 @@ from geo.schema import LAYERS, TRANSLATED_TEXTS
 from geo.validate import check_files
 from tests.conftest import DATA_DIR
 
+# The app tests run with the files and the postgis provider (tests/conftest.py).
+pytestmark = pytest.mark.both_providers
+
 
 def shipped(layer):
     return json.loads((DATA_DIR / "geojson" / f"{layer}.geojson").read_text(encoding="utf-8"))["features"]
@@ -154,9 +157,9 @@ def test_every_level_of_the_outlines_is_served_compressed(client):
         assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
-def test_the_page_draws_the_outline_levels_that_were_built(tmp_path):
+def test_the_page_draws_the_outline_levels_that_were_built(make_app, tmp_path):
     from geo.context import OUTLINE_LEVELS
-    from webapp import create_app, downloads
+    from webapp import downloads
 
     every = {level.name: b"" for level in OUTLINE_LEVELS}
     assert downloads.context_levels(every) == [(level.name, level.min_zoom) for level in OUTLINE_LEVELS]
@@ -167,7 +170,7 @@ def test_the_page_draws_the_outline_levels_that_were_built(tmp_path):
     shipped = read_dataset(DATA_DIR / "geojson").files
     kept = [f"{layer}.geojson" for layer in LAYERS] + ["context/jurisdictions.geojson"]
     write_dataset(tmp_path / "geojson", {path: shipped[path] for path in kept})
-    html = create_app({"TESTING": True, "DATA_DIR": str(tmp_path)}).test_client().get("/embed").get_data(as_text=True)
+    html = make_app({"DATA_DIR": str(tmp_path)}).test_client().get("/embed").get_data(as_text=True)
     assert '"contextLevels":[{"url":"/context/jurisdictions.geojson","minZoom":0}]' in html
 
 

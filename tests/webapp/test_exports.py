@@ -24,6 +24,10 @@ from webapp import exports
 from webapp.exports import BOOL, FLOAT, INT, STR
 from webapp.mapview import LAYER_COLOURS, LINK_TYPE_COLOURS
 
+# The app tests run with the files and the postgis provider (tests/conftest.py).
+pytestmark = pytest.mark.both_providers
+
+
 NAMES = ["all", *LAYERS]
 QUERIES = [
     "",

@@ -18,6 +18,10 @@ from geo import flat
 from geo.schema import FIGURE_KINDS, LAYER_GEOMETRY, LAYERS, LINK_LAYER
 from tests.conftest import DATA_DIR
 
+# The app tests run with the files and the postgis provider (tests/conftest.py).
+pytestmark = pytest.mark.both_providers
+
+
 API = "/ogcapi"
 
 

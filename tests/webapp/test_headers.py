@@ -14,6 +14,10 @@ from webapp import SETTINGS, create_app, http
 from webapp.assets import asset_url
 from webapp.basemaps import BASEMAPS
 
+# The app tests run with the files and the postgis provider (tests/conftest.py).
+pytestmark = pytest.mark.both_providers
+
+
 PUBLIC = SETTINGS["PUBLIC_URL"][1]  # the app fixtures keep the default
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 FEATURE = "/ogcapi/collections/hospitals/items/cmer-eye-hospital-futian"
@@ -143,9 +147,9 @@ def test_pages_allow_the_basemaps_tiles_and_only_them(client):
 
 
 @pytest.fixture(scope="module")
-def news_only():
+def news_only(make_app):
     """The app with only a news site allowed to frame the embed (the finding's setting)."""
-    app = create_app({"TESTING": True, "DATA_DIR": str(DATA_DIR), "EMBED_ALLOWED_ORIGINS": "https://news.example.com"})
+    app = make_app({"DATA_DIR": str(DATA_DIR), "EMBED_ALLOWED_ORIGINS": "https://news.example.com"})
     return app.test_client()
 
 

@@ -18,11 +18,15 @@ from geo.dataset import write_dataset
 from geo.schema import LAYER_CATEGORIES, LAYER_LABELS, LAYERS, LINK_LAYER
 from tests.conftest import DATA_DIR, REPO
 from tests.gis.api_data import XSS_ID, XSS_NAME, write_api_data_dir
-from webapp import SETTINGS, create_app
+from webapp import SETTINGS
 from webapp.errors import InvalidParameter
 from webapp.ogcapi import core, crs
 from webapp.providers.base import Filters, Page
 from webapp.queryables import TABLES
+
+# The app tests run with the files and the postgis provider (tests/conftest.py).
+pytestmark = pytest.mark.both_providers
+
 
 PUBLIC = SETTINGS["PUBLIC_URL"][1]  # the app fixtures keep the default; links are built from it
 API = "/ogcapi"
@@ -65,10 +69,10 @@ def assert_error(response, status: int, *words: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def paged_app(tmp_path_factory):
+def paged_app(make_app, tmp_path_factory):
     """Shipped data with 57 synthetic enterprises (plus one with a hostile name) to page through."""
     root = write_api_data_dir(tmp_path_factory.mktemp("ogc-paged"), PAGED_ENTERPRISES, seed=1, hostile=True)
-    return create_app({"TESTING": True, "DATA_DIR": str(root)})
+    return make_app({"DATA_DIR": str(root)})
 
 
 @pytest.fixture()
@@ -260,10 +264,10 @@ def test_collection_describes_its_layer_and_documents_its_filters(client, layer)
         assert f"<code>{name}</code>" in page
 
 
-def test_an_empty_collection_has_no_extent_and_no_items(tmp_path):
+def test_an_empty_collection_has_no_extent_and_no_items(make_app, tmp_path):
     empty = {"type": "FeatureCollection", "features": []}
     write_dataset(tmp_path / "geojson", {"hospitals.geojson": json.dumps(empty)})
-    client = create_app({"TESTING": True, "DATA_DIR": str(tmp_path)}).test_client()
+    client = make_app({"DATA_DIR": str(tmp_path)}).test_client()
     assert "extent" not in client.get(f"{API}/collections/hospitals").get_json()
     body = client.get(f"{API}/collections/hospitals/items?bbox=113,22,115,23").get_json(force=True)
     assert (body["features"], body["numberMatched"], body["numberReturned"]) == ([], 0, 0)
@@ -646,10 +650,10 @@ def test_downloads_and_the_api_serve_the_same_features(client, layer, query):
 
 
 @pytest.fixture(scope="module")
-def big(tmp_path_factory):
+def big(make_app, tmp_path_factory):
     root = write_api_data_dir(tmp_path_factory.mktemp("ogc-10k"), 10_000, seed=7)
     features = json.loads((root / "geojson" / "enterprises.geojson").read_bytes())["features"]
-    client = create_app({"TESTING": True, "DATA_DIR": str(root)}).test_client()
+    client = make_app({"DATA_DIR": str(root)}).test_client()
     return client, features
 
 
@@ -717,9 +721,9 @@ def test_docs_cover_every_parameter_queryable_and_the_limits():
         assert client in docs, client
 
 
-def test_links_follow_the_public_url_whatever_host_is_asked_for(mini_data_dir):
+def test_links_follow_the_public_url_whatever_host_is_asked_for(make_app, mini_data_dir):
     public = "https://maps.example.org:8443/gba"
-    app = create_app({"TESTING": True, "DATA_DIR": str(mini_data_dir), "PUBLIC_URL": public})
+    app = make_app({"DATA_DIR": str(mini_data_dir), "PUBLIC_URL": public})
     client = app.test_client()
     for number in range(20):
         document = client.get(f"{API}/openapi", base_url=f"http://host{number}.example").get_json(force=True)

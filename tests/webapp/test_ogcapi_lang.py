@@ -12,8 +12,12 @@ from geo import flat
 from geo.schema import LAYER_LABELS, LAYERS, STATUS_LABELS, URL_LANGS
 from tests.gis.api_data import XSS_ID, XSS_NAME, write_api_data_dir
 from tests.webapp.test_ogcapi import API, assert_error, link, local, shipped
-from webapp import create_app, i18n
+from webapp import i18n
 from webapp.queryables import TABLES
+
+# The app tests run with the files and the postgis provider (tests/conftest.py).
+pytestmark = pytest.mark.both_providers
+
 
 TAGS = tuple(URL_LANGS)  # zh-Hant, zh-Hans, en
 DOCUMENTS = [API, f"{API}/collections", f"{API}/collections/hospitals", f"{API}/collections/links/queryables"]
@@ -159,9 +163,9 @@ def test_links_keep_lang_when_it_was_given(client, tag):
     assert all(lang_of(one["href"]) == [tag] for one in item["links"])
 
 
-def test_paging_links_keep_lang(tmp_path_factory):
+def test_paging_links_keep_lang(make_app, tmp_path_factory):
     root = write_api_data_dir(tmp_path_factory.mktemp("lang-paged"), 25, seed=2)
-    client = create_app({"TESTING": True, "DATA_DIR": str(root)}).test_client()
+    client = make_app({"DATA_DIR": str(root)}).test_client()
     response = client.get(f"{API}/collections/enterprises/items?lang=zh-Hans&limit=10")
     pages = 0
     while True:
@@ -194,9 +198,9 @@ def test_etags_differ_per_language(client, url):
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory):
+def hostile(make_app, tmp_path_factory):
     root = write_api_data_dir(tmp_path_factory.mktemp("lang-xss"), 3, seed=4, hostile=True)
-    return create_app({"TESTING": True, "DATA_DIR": str(root)}).test_client()
+    return make_app({"DATA_DIR": str(root)}).test_client()
 
 
 @pytest.mark.parametrize("tag", TAGS)

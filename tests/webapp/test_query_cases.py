@@ -16,9 +16,13 @@ from werkzeug.datastructures import MultiDict
 from geo.dataset import read_dataset, write_dataset
 from geo.schema import id_problem
 from tests.conftest import DATA_DIR, REPO
-from webapp import create_app, queryables
+from webapp import queryables
 from webapp.errors import InvalidParameter
 from webapp.mapview import fixture_text
+
+# The app tests run with the files and the postgis provider (tests/conftest.py).
+pytestmark = pytest.mark.both_providers
+
 
 CASES = json.loads((REPO / "tests" / "cases" / "query_cases.json").read_text(encoding="utf-8"))
 PARSE = CASES["parse"]
@@ -104,7 +108,7 @@ SQUARE = [(-1e-4, -1e-4), (1e-4, -1e-4), (1e-4, 1e-4), (-1e-4, 1e-4), (-1e-4, -1
 
 
 @pytest.fixture(scope="module")
-def match_app(tmp_path_factory):
+def match_app(make_app, tmp_path_factory):
     root = tmp_path_factory.mktemp("match-data")
     layers: dict[str, list] = {}
     for record in MATCH["records"]:
@@ -114,7 +118,7 @@ def match_app(tmp_path_factory):
         for layer, features in layers.items()
     }
     write_dataset(root / "geojson", texts)
-    return create_app({"TESTING": True, "DATA_DIR": str(root)})
+    return make_app({"DATA_DIR": str(root)})
 
 
 @pytest.mark.parametrize("case", MATCH["cases"], ids=_id)

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+# The app tests run with the files and the postgis provider (tests/conftest.py).
+pytestmark = pytest.mark.both_providers
+
+
 DOWNLOADS = [
     "/download/hospitals.geojson",
     "/download/all.geojson",

@@ -3,8 +3,10 @@
 import pytest
 
 from geo.text import fold_latin, pinyin_syllables
-from webapp import create_app
 from webapp.search import SearchIndex
+
+# The app tests run with the files and the postgis provider (tests/conftest.py).
+pytestmark = pytest.mark.both_providers
 
 
 def feature(fid, hant, hans, en, district_hant="坪山區", district="Pingshan", jurisdiction="Shenzhen", aliases=None):
@@ -168,13 +170,13 @@ def test_endpoint_finds_cuhk_by_its_short_forms(client, query):
     assert client.get("/api/search", query_string={"q": query}).get_json()["results"][0]["id"] == "cuhk"
 
 
-def test_the_index_is_built_with_the_app_not_on_the_first_request(mini_data_dir):
-    app = create_app({"TESTING": True, "DATA_DIR": str(mini_data_dir)})
+def test_the_index_is_built_with_the_app_not_on_the_first_request(make_app, mini_data_dir):
+    app = make_app({"DATA_DIR": str(mini_data_dir)}, fresh=True)
     assert isinstance(app.extensions.get("gba_search"), SearchIndex)
 
 
-def test_requests_use_the_index_the_app_holds(mini_data_dir):
-    app = create_app({"TESTING": True, "DATA_DIR": str(mini_data_dir)})
+def test_requests_use_the_index_the_app_holds(make_app, mini_data_dir):
+    app = make_app({"DATA_DIR": str(mini_data_dir)}, fresh=True)
     app.extensions["gba_search"] = SearchIndex({"zones": [feature("only-one", "獨一", "独一", "Only One")]})
     body = app.test_client().get("/api/search", query_string={"q": "only"}).get_json()
     assert [r["id"] for r in body["results"]] == ["only-one"]

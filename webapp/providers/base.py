@@ -78,6 +78,9 @@ class Page:
 class FeatureProvider(ABC):
     """Read-only access to layers of GeoJSON features."""
 
+    # Whether the app builds the search index at start (else on the first search: a big database).
+    build_search_at_start = True
+
     @abstractmethod
     def layers(self) -> list[str]:
         """The layer names this provider serves, in display order."""
@@ -146,3 +149,13 @@ class FeatureProvider(ABC):
     def version(self) -> str:
         """A short string that changes whenever any layer's content changes (for ETags)."""
         return "-".join(self.layer_info(layer)["etag"] for layer in self.layers())
+
+    def context(self) -> dict[str, tuple[bytes, str]]:
+        """The display-only context collections of the served version (jurisdiction outlines):
+        name -> (GeoJSON bytes, ETag).  None here."""
+        return {}
+
+    def stream(self, layer: str, bbox: Bbox | None = None, filters: Filters | None = None, where=None):
+        """Every matching feature's bytes in id order, as an iterator: providers that can fetch in
+        chunks (a database cursor) override this so a whole layer passes in bounded memory."""
+        yield from self.query(layer, bbox=bbox, filters=filters, where=where).items

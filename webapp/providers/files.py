@@ -28,7 +28,7 @@ from shapely.geometry import shape
 from shapely.strtree import STRtree
 
 from geo.dataset import Dataset, load_dataset
-from geo.flat import with_flat
+from geo.flat import serve_feature
 from geo.schema import LAYERS
 from webapp import filtering
 from webapp.providers.base import FeatureProvider, Filters, Page, ProviderConfigError, bbox_parts
@@ -111,15 +111,13 @@ class _Layer:
         else:
             self.extent = None
         # Served with their flat form (geo.flat): the provenance as scalar columns for table readers.
-        for feature in features:
-            feature["properties"] = with_flat(name, feature["properties"])
+        blobs = [serve_feature(name, feature) for feature in features]
         self.property_names = sorted({key for f in features for key in f["properties"]})
         # A numpy column per CQL2 queryable, flat provenance columns included (webapp.filtering).
         self.columns = {
             key: filtering.build_column([_values_of(f["properties"], q.properties) for f in features], q.type)
             for key, q in filtering.queryables_for(name, queryables).items()
         }
-        blobs = [orjson.dumps(f) for f in features]
         features.clear()
         self.blobs = _compact_blobs(blobs)
         self.ids: list[str] = ids.tolist()
@@ -240,6 +238,7 @@ class FileProvider(FeatureProvider):
         if not self._layers:
             raise ProviderConfigError(f"{dataset.directory} holds no layer file (*.geojson): run `make data`")
         self._version = dataset.version
+        self._context = dataset.context_layers()
         spans = [layer.year_span for layer in self._layers.values() if layer.year_span is not None]
         self._year_span = (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
 
@@ -255,6 +254,9 @@ class FileProvider(FeatureProvider):
 
     def version(self) -> str:
         return self._version
+
+    def context(self) -> dict[str, tuple[bytes, str]]:
+        return self._context
 
     def _matching(self, data: _Layer, bbox, filters: Filters | None, where=None) -> np.ndarray | None:
         """Indices of the matching features in any order, or None for "all of them"."""

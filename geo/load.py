@@ -1,0 +1,430 @@
+"""``python -m geo load``: the built dataset into PostGIS, one versioned schema per load, switched whole.
+
+The dataset is read as the app reads it (``geo.dataset.load_dataset``: checked against its
+manifest, validated), then written in **one transaction**:
+
+- schema ``gba_v_<version>`` gets one table per layer::
+
+      ord integer primary key          -- 0-based position in id order (Python str order = collation "C")
+      id text collate "C" unique       -- the record's id
+      geom geometry(Geometry, 4326)    -- GiST
+      geom_3857 geometry(Geometry, 3857)  -- GiST, for vector tiles (latitudes clamped to Web Mercator's)
+      props jsonb                      -- the served properties, flat form included
+      feature text                     -- the exact bytes the files provider serves (geo.flat.serve_feature)
+
+  and the tables ``_meta_layers`` (count, extent, etag, property names, year span, distinct values
+  per property) and ``_meta_context`` (the context files and their ETags): what the app derives
+  that is not per feature;
+- ``gba.current`` (one row: version, schema_name, loaded_at) is pointed at it and ``gba.versions``
+  records it; versions beyond the newest ``keep`` are dropped.
+
+Readers see the old version until the commit and the new one after: a load that fails or is
+killed leaves the old version serving.  A transaction-scoped advisory lock makes concurrent loads
+take turns; loading the version that is already current changes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import orjson
+import shapely
+from shapely.geometry import shape
+
+from geo.dataset import Dataset, current_manifest, load_dataset
+from geo.flat import serve_feature
+
+SCHEMA_PREFIX = "gba_v_"
+KEEP_VERSIONS = 3  # the current version and the two before it stay loaded (roll back by loading one again)
+LOCK_KEY = 0x6762615F6C6F6164  # "gba_load": pg_advisory_xact_lock's key, shared by every loader
+MAX_LISTED_VALUES = 5000  # a property with more distinct values than this is not listed in _meta_layers
+COPY_CHUNK = 5000  # rows per COPY write
+MERCATOR_MAX_LAT = 85.0511287798066  # Web Mercator's edge: the latitude where y = x's range
+EARTH_RADIUS = 6378137.0
+
+
+class LoadError(Exception):
+    """The load cannot proceed: one line saying why (the database is unchanged)."""
+
+
+def schema_name(version: str) -> str:
+    """The schema a dataset version is loaded into (a lower-case identifier)."""
+    return SCHEMA_PREFIX + re.sub(r"[^a-z0-9_]", "_", version.lower())[:50]
+
+
+def layer_table(schema: str, layer: str):
+    from psycopg import sql
+
+    return sql.Identifier(schema, layer)
+
+
+def mercator(geometries: np.ndarray) -> np.ndarray:
+    """``geometries`` (WGS 84 lon/lat) in Web Mercator (EPSG:3857), latitudes clamped to ±85.05°."""
+
+    def project(coords: np.ndarray) -> np.ndarray:
+        lon = coords[:, 0]
+        lat = np.clip(coords[:, 1], -MERCATOR_MAX_LAT, MERCATOR_MAX_LAT)
+        x = np.radians(lon) * EARTH_RADIUS
+        y = np.log(np.tan(math.pi / 4 + np.radians(lat) / 2)) * EARTH_RADIUS
+        return np.column_stack((x, y))
+
+    return shapely.transform(geometries, project)
+
+
+@dataclass
+class LayerRows:
+    """One layer prepared for COPY: its rows, and what ``_meta_layers`` says about it."""
+
+    name: str
+    count: int
+    extent: list[float] | None
+    etag: str
+    properties: list[str]
+    year_span: list[int] | None
+    points_only: bool
+    values: dict[str, list]
+    rows: list[bytes]  # COPY text lines
+
+
+def _year(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _copy_text(value: str) -> str:
+    """A text value escaped for COPY's text format."""
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _distinct_values(served: list[dict]) -> dict[str, list]:
+    """Every property's distinct scalar values (list items counted), for those with few enough."""
+    found: dict[str, dict] = {}
+    too_many: set[str] = set()
+    for props in served:
+        for key, value in props.items():
+            if key in too_many:
+                continue
+            items = value if isinstance(value, list) else (value,)
+            seen = found.setdefault(key, {})
+            for item in items:
+                if isinstance(item, str | bool | int | float):
+                    seen[(type(item).__name__, item)] = item
+            if len(seen) > MAX_LISTED_VALUES:
+                too_many.add(key)
+                del found[key]
+    return {key: list(seen.values()) for key, seen in sorted(found.items())}
+
+
+def prepare_layer(layer: str, features: list[dict], etag: str) -> LayerRows:
+    """The rows of ``layer`` (the list of parsed features is emptied)."""
+    features.sort(key=lambda f: str(f["properties"]["id"]))
+    ids = [str(f["properties"]["id"]) for f in features]
+    geometries = _geometries(features)
+    if len(geometries):
+        minx, miny, maxx, maxy = shapely.total_bounds(geometries)
+        extent = [float(minx), float(miny), float(maxx), float(maxy)]
+    else:
+        extent = None
+    points_only = bool(len(geometries)) and bool((shapely.get_type_id(geometries) == 0).all())
+    years = [
+        y
+        for f in features
+        for y in (_year(f["properties"].get("year")), _year(f["properties"].get("target_year")))
+        if y is not None
+    ]
+    blobs = [serve_feature(layer, feature) for feature in features]
+    served = [feature["properties"] for feature in features]
+    properties = sorted({key for props in served for key in props})
+    values = _distinct_values(served)
+    wkb = shapely.to_wkb(shapely.set_srid(geometries, 4326), hex=True, include_srid=True)
+    wkb_3857 = shapely.to_wkb(shapely.set_srid(mercator(geometries), 3857), hex=True, include_srid=True)
+    rows = []
+    for ord_, (fid, geom, geom_3857, props, blob) in enumerate(zip(ids, wkb, wkb_3857, served, blobs, strict=True)):
+        props_json = orjson.dumps(props).replace(b"\\", b"\\\\")
+        rows.append(
+            b"%d\t%s\t%s\t%s\t%s\t%s\n"
+            % (
+                ord_,
+                _copy_text(fid).encode(),
+                geom.encode(),
+                geom_3857.encode(),
+                props_json,
+                blob.replace(b"\\", b"\\\\"),
+            )
+        )
+    features.clear()
+    return LayerRows(
+        name=layer,
+        count=len(rows),
+        extent=extent,
+        etag=etag,
+        properties=properties,
+        year_span=[min(years), max(years)] if years else None,
+        points_only=points_only,
+        values=values,
+        rows=rows,
+    )
+
+
+def _geometries(features: list[dict]) -> np.ndarray:
+    """Shapely geometries in feature order (as the files provider builds them)."""
+    geometries = [f["geometry"] for f in features]
+    if geometries and all(g["type"] == "Point" for g in geometries):
+        return shapely.points(np.array([g["coordinates"][:2] for g in geometries], dtype=float))
+    return np.array([shape(g) for g in geometries], dtype=object)
+
+
+def _chunks(rows: list[bytes]) -> Iterator[bytes]:
+    for start in range(0, len(rows), COPY_CHUNK):
+        yield b"".join(rows[start : start + COPY_CHUNK])
+
+
+# -- the database ------------------------------------------------------------------
+
+
+def connect(database_url: str):
+    """A connection to ``database_url`` (autocommit off), or ``LoadError`` saying why not."""
+    import psycopg
+
+    try:
+        return psycopg.connect(database_url, connect_timeout=10)
+    except psycopg.Error as exc:
+        raise LoadError(f"cannot connect to {_shown(database_url)}: {_first_line(exc)}") from None
+
+
+def _shown(database_url: str) -> str:
+    """The URL without its password (for messages)."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", database_url)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def ensure_postgis(conn) -> None:
+    """Make sure the PostGIS extension is there (created when this role may), else ``LoadError``."""
+    import psycopg
+
+    with conn.cursor() as cur:
+        found = cur.execute("select 1 from pg_extension where extname = 'postgis'").fetchone()
+    if found:
+        conn.commit()
+        return
+    try:
+        conn.execute("create extension if not exists postgis")
+        conn.commit()
+    except psycopg.Error as exc:
+        conn.rollback()
+        available = conn.execute("select 1 from pg_available_extensions where name = 'postgis'").fetchone()
+        conn.rollback()
+        if not available:
+            raise LoadError(
+                "PostGIS is not installed on the database server (Debian: apt-get install postgresql-15-postgis-3)"
+            ) from None
+        raise LoadError(
+            f"PostGIS is not enabled in this database and cannot be enabled by this role ({_first_line(exc)}): "
+            "run `create extension postgis` as its owner"
+        ) from None
+
+
+def ensure_pointer(conn) -> None:
+    """``gba.current`` (one row) and ``gba.versions`` (the history), created if missing."""
+    conn.execute("create schema if not exists gba")
+    conn.execute(
+        "create table if not exists gba.current ("
+        " version text not null, schema_name text not null, loaded_at timestamptz not null default now())"
+    )
+    conn.execute("create unique index if not exists current_one_row on gba.current ((true))")
+    conn.execute(
+        "create table if not exists gba.versions ("
+        " version text primary key, schema_name text not null, loaded_at timestamptz not null default now(),"
+        " features bigint not null default 0, dropped_at timestamptz)"
+    )
+
+
+def current_version(conn) -> tuple[str, str] | None:
+    """(version, schema) that ``gba.current`` points at, or None (nothing loaded yet)."""
+    exists = conn.execute("select to_regclass('gba.current')").fetchone()[0]
+    if exists is None:
+        return None
+    row = conn.execute("select version, schema_name from gba.current").fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def _schema_exists(conn, schema: str) -> bool:
+    return conn.execute("select 1 from pg_namespace where nspname = %s", (schema,)).fetchone() is not None
+
+
+def write_layer(conn, schema: str, rows: LayerRows) -> None:
+    from psycopg import sql
+
+    table = layer_table(schema, rows.name)
+    conn.execute(
+        sql.SQL(
+            'create table {} (ord integer not null, id text collate "C" not null, '
+            "geom geometry(Geometry, 4326) not null, geom_3857 geometry(Geometry, 3857), "
+            "props jsonb not null, feature text not null)"
+        ).format(table)
+    )
+    with conn.cursor() as cur:
+        with cur.copy(sql.SQL("copy {} (ord, id, geom, geom_3857, props, feature) from stdin").format(table)) as copy:
+            for chunk in _chunks(rows.rows):
+                copy.write(chunk)
+    name = rows.name
+    conn.execute(sql.SQL("alter table {} add primary key (ord)").format(table))
+    conn.execute(sql.SQL("alter table {} add constraint {} unique (id)").format(table, sql.Identifier(f"{name}_id")))
+    conn.execute(sql.SQL("create index {} on {} using gist (geom)").format(sql.Identifier(f"{name}_geom"), table))
+    conn.execute(
+        sql.SQL("create index {} on {} using gist (geom_3857)").format(sql.Identifier(f"{name}_geom_3857"), table)
+    )
+    conn.execute(sql.SQL("analyze {}").format(table))
+
+
+def write_meta(conn, schema: str, layers: list[LayerRows], context: dict[str, tuple[bytes, str]]) -> None:
+    from psycopg import sql
+
+    conn.execute(
+        sql.SQL(
+            "create table {} (name text primary key, position integer not null, count integer not null, "
+            "extent jsonb, etag text not null, properties jsonb not null, year_span jsonb, "
+            'points_only boolean not null, "values" jsonb not null)'
+        ).format(sql.Identifier(schema, "_meta_layers"))
+    )
+    with conn.cursor() as cur:
+        cur.executemany(
+            sql.SQL("insert into {} values (%s, %s, %s, %s, %s, %s, %s, %s, %s)").format(
+                sql.Identifier(schema, "_meta_layers")
+            ),
+            [
+                (
+                    rows.name,
+                    position,
+                    rows.count,
+                    orjson.dumps(rows.extent).decode(),
+                    rows.etag,
+                    orjson.dumps(rows.properties).decode(),
+                    orjson.dumps(rows.year_span).decode(),
+                    rows.points_only,
+                    orjson.dumps(rows.values).decode(),
+                )
+                for position, rows in enumerate(layers)
+            ],
+        )
+    conn.execute(
+        sql.SQL("create table {} (name text primary key, body bytea not null, etag text not null)").format(
+            sql.Identifier(schema, "_meta_context")
+        )
+    )
+    with conn.cursor() as cur:
+        cur.executemany(
+            sql.SQL("insert into {} values (%s, %s, %s)").format(sql.Identifier(schema, "_meta_context")),
+            [(name, body, etag) for name, (body, etag) in context.items()],
+        )
+
+
+def switch(conn, version: str, schema: str, features: int) -> None:
+    """Point ``gba.current`` at ``schema`` and record it in ``gba.versions`` (in the caller's transaction)."""
+    conn.execute("delete from gba.current")
+    conn.execute("insert into gba.current (version, schema_name) values (%s, %s)", (version, schema))
+    conn.execute(
+        "insert into gba.versions (version, schema_name, features) values (%s, %s, %s) "
+        "on conflict (version) do update set loaded_at = now(), features = excluded.features, dropped_at = null",
+        (version, schema, features),
+    )
+
+
+def prune(conn, keep: int, progress: Callable[[str], None]) -> list[str]:
+    """Drop the loaded versions older than the newest ``keep`` (the current one is always kept)."""
+    from psycopg import sql
+
+    rows = conn.execute(
+        "select v.version, v.schema_name from gba.versions v "
+        "where v.dropped_at is null and v.schema_name <> (select schema_name from gba.current) "
+        "order by v.loaded_at desc, v.version"
+    ).fetchall()
+    dropped = []
+    for version, schema in rows[max(keep - 1, 0) :]:
+        conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema)))
+        conn.execute("update gba.versions set dropped_at = now() where version = %s", (version,))
+        progress(f"dropped old version {version} ({schema})")
+        dropped.append(version)
+    return dropped
+
+
+def load(
+    database_url: str,
+    data_dir: str | Path,
+    progress: Callable[[str], None] = lambda _m: None,
+    keep: int = KEEP_VERSIONS,
+) -> str:
+    """Load ``data_dir/geojson`` into the database; return what was done (one line).
+
+    Raises ``LoadError`` (database problems) or ``geo.dataset.DatasetError`` (a damaged dataset);
+    either way the database still serves what it served before.
+    """
+    import psycopg
+
+    directory = Path(data_dir) / "geojson"
+    conn = connect(database_url)
+    try:
+        ensure_postgis(conn)
+        manifest = current_manifest(directory)
+        loaded = current_version(conn)
+        conn.rollback()
+        if manifest is not None and loaded is not None and loaded[0] == manifest["version"]:
+            return f"version {loaded[0]} is already loaded ({loaded[1]}): nothing to do"
+        progress(f"reading {directory}")
+        dataset = load_dataset(directory)
+        try:
+            return _load_dataset(conn, dataset, progress, keep)
+        except psycopg.Error as exc:
+            conn.rollback()
+            raise LoadError(f"load failed, the database is unchanged: {_first_line(exc)}") from None
+    finally:
+        conn.close()
+
+
+def _load_dataset(conn, dataset: Dataset, progress: Callable[[str], None], keep: int) -> str:
+    from psycopg import sql
+
+    version = dataset.version
+    schema = schema_name(version)
+    # Concurrent loads take turns here (the lock is released at commit or rollback).
+    conn.execute("select pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+    ensure_pointer(conn)
+    loaded = current_version(conn)
+    if loaded is not None and loaded[0] == version and _schema_exists(conn, loaded[1]):
+        conn.commit()
+        return f"version {version} is already loaded ({schema}): nothing to do"
+    if _schema_exists(conn, schema):
+        # Loaded before and kept: its tables were written by a committed load, whole.
+        features = conn.execute(
+            sql.SQL("select coalesce(sum(count), 0) from {}").format(sql.Identifier(schema, "_meta_layers"))
+        ).fetchone()[0]
+        switch(conn, version, schema, int(features))
+        prune(conn, keep, progress)
+        conn.commit()
+        return f"version {version} was still in the database ({schema}): switched back to it"
+    conn.execute(sql.SQL("create schema {}").format(sql.Identifier(schema)))
+    written: list[LayerRows] = []
+    total = 0
+    for layer, path in dataset.layer_files().items():
+        features = dataset.collections.pop(layer)["features"]
+        progress(f"{layer}: preparing {len(features)} features")
+        rows = prepare_layer(layer, features, dataset.sha256(path)[:16])
+        progress(f"{layer}: copying {rows.count} rows into {schema}.{layer}, then indexing")
+        write_layer(conn, schema, rows)
+        total += rows.count
+        rows.rows = []  # the meta row is all that is kept
+        written.append(rows)
+    write_meta(conn, schema, written, dataset.context_layers())
+    switch(conn, version, schema, total)
+    progress(f"switching gba.current to {version}")
+    prune(conn, keep, progress)
+    conn.commit()
+    return f"loaded version {version}: {total} features in {len(written)} layers into {schema}"

@@ -1,0 +1,379 @@
+"""The ``postgis`` provider: features from a PostGIS database loaded by ``python -m geo load``.
+
+``gba.current`` names the loaded version and its schema (``gba_v_<version>``, one table per
+layer: ``ord``, ``id``, ``geom``, ``geom_3857``, ``props``, ``feature``; see ``geo.load``).
+Every request is one or two SQL statements: the bbox (GiST index), the queryables, CQL2 and
+``sortby`` are conditions of the query, and the answer is the ``feature`` column, the very
+bytes the files provider serves, in ``ord`` (id) order.  Nothing is filtered in Python.
+
+A new load is picked up without a restart: ``gba.current`` is read again at most once a
+second (``CHECK_INTERVAL``), and when it names another schema the layer facts are read from
+that schema's ``_meta_layers`` and every query goes there; ``version()`` changes with it, and
+so do the ETags built from it.
+
+Connections come from a small ``psycopg_pool.ConnectionPool`` opened on first use in each
+process; the pool is closed before a ``fork`` (gunicorn ``--preload``), so no connection is
+ever shared between processes.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import orjson
+
+from geo.schema import LAYERS
+from webapp.providers import pgsql
+from webapp.providers.base import Bbox, FeatureProvider, Filters, Page, ProviderConfigError
+
+CHECK_INTERVAL = 1.0  # seconds between two reads of gba.current
+DEFAULT_POOL_SIZE = 4
+STREAM_CHUNK = 2000  # rows fetched at a time by stream()
+
+
+def _psycopg():
+    try:
+        import psycopg
+        from psycopg import sql
+    except ImportError as exc:  # pragma: no cover - pinned in requirements.txt
+        raise ProviderConfigError(f"FEATURE_PROVIDER=postgis needs psycopg: {exc}") from exc
+    return psycopg, sql
+
+
+def _bytes_loader():
+    """A psycopg loader that gives ``text`` columns as bytes (the features are served as they are)."""
+    from psycopg.adapt import Loader
+
+    class BytesLoader(Loader):
+        def load(self, data):
+            return bytes(data)
+
+    return BytesLoader
+
+
+@dataclass
+class _LayerMeta:
+    name: str
+    count: int
+    extent: list[float] | None
+    etag: str
+    properties: list[str]
+    year_span: tuple[int, int] | None
+    points_only: bool
+    values: dict[str, list]
+
+
+@dataclass
+class _Version:
+    """One loaded version: where it is and what ``_meta_layers`` says about its layers."""
+
+    version: str
+    schema: str
+    layers: dict[str, _LayerMeta]  # in display order
+    context: dict[str, tuple[bytes, str]]
+    year_span: tuple[int, int] | None
+
+
+def _close_before_fork(ref: weakref.ref) -> None:
+    provider = ref()
+    if provider is not None:
+        provider.close()
+
+
+class PostgisProvider(FeatureProvider):
+    """Serve the version ``gba.current`` points at in the database at ``database_url``."""
+
+    build_search_at_start = False
+
+    def __init__(
+        self,
+        database_url: str | None = None,
+        queryables: tuple | None = None,
+        layers: tuple[str, ...] = LAYERS,
+        pool_size: int = DEFAULT_POOL_SIZE,
+        check_interval: float = CHECK_INTERVAL,
+    ):
+        if not database_url:
+            raise ProviderConfigError(
+                "FEATURE_PROVIDER=postgis needs GBA_DATABASE_URL (postgresql://user@host:port/database)"
+            )
+        if queryables is None:
+            from webapp.queryables import QUERYABLES as queryables
+        self._url = database_url
+        self._table = tuple(queryables)
+        self._queryables = {q.name: q for q in queryables}
+        self._wanted_layers = layers
+        self._pool_size = max(1, int(pool_size))
+        self._check_interval = check_interval
+        self._pool = None
+        self._pool_pid: int | None = None
+        self._lock = threading.RLock()
+        self._state: _Version | None = None
+        self._checked = float("-inf")
+        ref = weakref.ref(self)
+        os.register_at_fork(before=lambda: _close_before_fork(ref))
+        psycopg, _sql = _psycopg()
+        try:  # fail at start, in one line, when the database cannot be reached
+            psycopg.connect(database_url, connect_timeout=10).close()
+            self._current()
+        except psycopg.Error as exc:
+            raise ProviderConfigError(f"GBA_DATABASE_URL: {_first_line(exc)}") from None
+
+    # -- connections ------------------------------------------------------------------
+
+    def _connection(self):
+        """A pooled connection (context manager); the pool is opened in this process on first use."""
+        if self._pool is None or self._pool_pid != os.getpid():
+            with self._lock:
+                if self._pool is None or self._pool_pid != os.getpid():
+                    from psycopg_pool import ConnectionPool
+
+                    self._pool = ConnectionPool(
+                        self._url,
+                        min_size=1,
+                        max_size=self._pool_size,
+                        open=True,
+                        kwargs={"connect_timeout": 10, "autocommit": True},
+                        name="gba-postgis",
+                    )
+                    self._pool_pid = os.getpid()
+        return self._pool.connection(timeout=30)
+
+    def close(self) -> None:
+        """Close the pool (it reopens on next use): before a fork, or when done."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+            if pool is not None and self._pool_pid == os.getpid():
+                pool.close()
+
+    # -- the current version ------------------------------------------------------------
+
+    def _current(self) -> _Version:
+        if time.monotonic() - self._checked < self._check_interval and self._state is not None:
+            return self._state
+        with self._lock:
+            if time.monotonic() - self._checked < self._check_interval and self._state is not None:
+                return self._state
+            with self._connection() as conn:
+                exists = conn.execute("select to_regclass('gba.current')").fetchone()[0]
+                row = conn.execute("select version, schema_name from gba.current").fetchone() if exists else None
+                if row is None:
+                    raise ProviderConfigError(
+                        "the database holds no loaded version (gba.current): run `python -m geo load --database-url ...`"
+                    )
+                if self._state is None or self._state.schema != row[1]:
+                    self._state = self._read_version(conn, row[0], row[1])
+            self._checked = time.monotonic()
+            return self._state
+
+    def _read_version(self, conn, version: str, schema: str) -> _Version:
+        _psy, sql = _psycopg()
+        rows = conn.execute(
+            sql.SQL(
+                'select name, count, extent, etag, properties, year_span, points_only, "values" from {} order by position'
+            ).format(sql.Identifier(schema, "_meta_layers"))
+        ).fetchall()
+        layers = {}
+        for name, count, extent, etag, properties, span, points_only, values in rows:
+            if name not in self._wanted_layers:
+                continue
+            layers[name] = _LayerMeta(
+                name, count, extent, etag, properties, tuple(span) if span else None, points_only, values
+            )
+        if not layers:
+            raise ProviderConfigError(f"{schema} holds no layer: run `python -m geo load` again")
+        context = {
+            name: (bytes(body), etag)
+            for name, body, etag in conn.execute(
+                sql.SQL("select name, body, etag from {} order by name").format(sql.Identifier(schema, "_meta_context"))
+            ).fetchall()
+        }
+        spans = [meta.year_span for meta in layers.values() if meta.year_span is not None]
+        year_span = (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
+        return _Version(version, schema, layers, context, year_span)
+
+    def _run(self, work):
+        """``work(conn, state)`` on a pooled connection; once more on the newest version if the schema
+        was dropped under it (a reader more than ``KEEP_VERSIONS`` loads behind)."""
+        psycopg, _sql = _psycopg()
+        state = self._current()
+        try:
+            with self._connection() as conn:
+                return work(conn, state)
+        except psycopg.errors.UndefinedTable:
+            self._checked = float("-inf")
+            state = self._current()
+            with self._connection() as conn:
+                return work(conn, state)
+
+    # -- the provider interface ---------------------------------------------------------
+
+    def layers(self) -> list[str]:
+        return list(self._current().layers)
+
+    def _meta(self, layer: str) -> _LayerMeta:
+        return self._current().layers[layer]  # callers check membership and answer 404 themselves
+
+    def layer_info(self, layer: str) -> dict:
+        meta = self._meta(layer)
+        return {"count": meta.count, "extent": meta.extent, "etag": meta.etag, "properties": meta.properties}
+
+    def version(self) -> str:
+        return self._current().version
+
+    def context(self) -> dict[str, tuple[bytes, str]]:
+        return self._current().context
+
+    def year_span(self):
+        return self._current().year_span
+
+    def _matching(self, layer: str, bbox, filters: Filters | None, where):
+        """The WHERE clause of a request (``webapp.providers.pgsql``), or None for the whole layer."""
+        if bbox is None and where is None and (filters is None or not filters.terms):
+            return None
+        return pgsql.matching_sql(layer, bbox=bbox, filters=filters, where=where, queryables=self._table)
+
+    def query(
+        self,
+        layer: str,
+        bbox: Bbox | None = None,
+        filters: Filters | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        where=None,
+        sortby: tuple[tuple[str, bool], ...] = (),
+    ) -> Page:
+        _psy, sql = _psycopg()
+
+        def work(conn, state: _Version) -> Page:
+            meta = state.layers[layer]
+            table = sql.Identifier(state.schema, layer)
+            matching = self._matching(layer, bbox, filters, where)
+            where_sql = sql.SQL("") if matching is None else sql.SQL(" where {}").format(matching)
+            if matching is not None:
+                matched = conn.execute(sql.SQL("select count(*) from {}{}").format(table, where_sql)).fetchone()[0]
+            else:
+                matched = meta.count
+            items: list[bytes] = []
+            ids: list[str] = []
+            if matched > offset and limit != 0:
+                page = sql.SQL(" offset {}").format(sql.Literal(int(offset)))
+                if limit is not None:
+                    page += sql.SQL(" limit {}").format(sql.Literal(int(limit)))
+                with conn.cursor() as cur:
+                    cur.adapters.register_loader("text", _bytes_loader())
+                    cur.execute(
+                        sql.SQL("select id, feature from {}{} order by {}{}").format(
+                            table, where_sql, pgsql.sortby_sql(layer, sortby, self._table), page
+                        )
+                    )
+                    for fid, feature in cur:
+                        ids.append(fid.decode())
+                        items.append(feature)
+            return Page(layer=layer, items=items, number_matched=int(matched), offset=offset, limit=limit, ids=ids)
+
+        return self._run(work)
+
+    def stream(
+        self, layer: str, bbox: Bbox | None = None, filters: Filters | None = None, where=None
+    ) -> Iterator[bytes]:
+        """Every matching feature's bytes in id order, fetched a chunk at a time through a server-side
+        cursor: a whole layer of a million features passes in bounded memory."""
+        _psy, sql = _psycopg()
+        state = self._current()
+        table = sql.Identifier(state.schema, layer)
+        matching = self._matching(layer, bbox, filters, where)
+        where_sql = sql.SQL("") if matching is None else sql.SQL(" where {}").format(matching)
+        with self._connection() as conn, conn.transaction():
+            with conn.cursor(name="gba_stream") as cur:
+                cur.adapters.register_loader("text", _bytes_loader())
+                cur.itersize = STREAM_CHUNK
+                cur.execute(sql.SQL("select feature from {}{} order by ord").format(table, where_sql))
+                for (feature,) in cur:
+                    yield feature
+
+    def get(self, layer: str, feature_id: str) -> bytes | None:
+        _psy, sql = _psycopg()
+
+        def work(conn, state: _Version):
+            with conn.cursor() as cur:
+                cur.adapters.register_loader("text", _bytes_loader())
+                row = cur.execute(
+                    sql.SQL("select feature from {} where id = %s").format(sql.Identifier(state.schema, layer)),
+                    (feature_id,),
+                ).fetchone()
+            return None if row is None else row[0]
+
+        return self._run(work)
+
+    def feature(self, layer: str, feature_id: str) -> dict | None:
+        blob = self.get(layer, feature_id)
+        return None if blob is None else orjson.loads(blob)
+
+    def find(self, feature_id: str) -> tuple[str, dict] | None:
+        _psy, sql = _psycopg()
+
+        def work(conn, state: _Version):
+            selects = [
+                sql.SQL("select {} as position, feature from {} where id = %(id)s").format(
+                    sql.Literal(position), sql.Identifier(state.schema, layer)
+                )
+                for position, layer in enumerate(state.layers)
+            ]
+            with conn.cursor() as cur:
+                cur.adapters.register_loader("text", _bytes_loader())
+                row = cur.execute(
+                    sql.SQL("select position, feature from ({}) found order by position limit 1").format(
+                        sql.SQL(" union all ").join(selects)
+                    ),
+                    {"id": feature_id},
+                ).fetchone()
+            if row is None:
+                return None
+            return list(state.layers)[row[0]], orjson.loads(row[1])
+
+        return self._run(work)
+
+    def values(self, layer: str, queryable: str) -> set:
+        q = self._queryables.get(queryable)
+        if q is None or q.kind == "year":
+            return set()
+        meta = self._meta(layer)
+        found: set = set()
+        unlisted = []
+        for prop in q.properties:
+            if prop in meta.values:
+                found.update(meta.values[prop])
+            elif prop in meta.properties:
+                unlisted.append(prop)  # too many distinct values to list at load time: ask the database
+        if unlisted:
+            found |= self._distinct(layer, unlisted)
+        return found
+
+    def _distinct(self, layer: str, properties: list[str]) -> set:
+        _psy, sql = _psycopg()
+
+        def work(conn, state: _Version):
+            found = set()
+            for prop in properties:
+                rows = conn.execute(
+                    sql.SQL(
+                        "select distinct v from {t}, jsonb_array_elements("
+                        "case jsonb_typeof(props->{p}) when 'array' then props->{p} else jsonb_build_array(props->{p}) end"
+                        ") v where jsonb_typeof(v) in ('string', 'number', 'boolean')"
+                    ).format(t=sql.Identifier(state.schema, layer), p=sql.Literal(prop))
+                ).fetchall()
+                found.update(row[0] for row in rows)
+            return found
+
+        return self._run(work)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
