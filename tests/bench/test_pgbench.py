@@ -13,7 +13,7 @@ import pytest
 
 from bench import peer, pgbench
 from bench.run import parse_args, parse_postgis_sizes, parse_sizes
-from bench.synthetic import PINGSHAN_CENTRE, generate_collection
+from bench.synthetic import PINGSHAN_CENTRE, generate_collection, stream_data_dir
 
 
 @pytest.mark.parametrize(
@@ -208,3 +208,24 @@ def test_markdown_shows_every_server_ratio_whole_layer_and_note():
     assert "| 1M | ours | 200 | 20.0 | 1,621 | 90 MiB | 120 MiB |" in text
     assert "| 1M | ours | 100 / 130 |" in text
     assert "- a note" in text
+
+
+def test_peer_table_from_ours_casts_each_property_out_of_props():
+    statements = pgbench.peer_table_from_ours_sql(
+        "gba_v_abc", "enterprises", {"id": "text", "year": "bigint", "sources": "jsonb", "it's": "text"}
+    )
+    create = next(s for s in statements if s.startswith("create table"))
+    assert 'id::text as "id"' in create
+    assert "(props->>'year')::bigint as \"year\"" in create
+    assert "props->'sources' as \"sources\"" in create
+    assert "props->>'it''s' as \"it's\"" in create
+    assert create.endswith('from "gba_v_abc"."enterprises" order by ord')
+
+
+def test_a_written_layer_is_reused_only_when_complete(tmp_path):
+    assert not pgbench.layer_is_written(tmp_path, 20)
+    layer = stream_data_dir(tmp_path, 20, seed=1)
+    assert pgbench.layer_is_written(tmp_path, 20)
+    assert not pgbench.layer_is_written(tmp_path, 21)
+    layer.write_bytes(layer.read_bytes()[:-10])  # cut short
+    assert not pgbench.layer_is_written(tmp_path, 20)
