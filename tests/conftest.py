@@ -139,9 +139,9 @@ def pg_cluster():
     from tools import pgcluster
 
     require_postgis()
-    directory = Path(tempfile.mkdtemp(prefix="gba-tests-pg-"))
+    directory = Path(tempfile.mkdtemp(prefix="gba-tests-pg-"))  # pgcluster hands it to postgres
     try:
-        with pgcluster.throwaway(directory / "cluster") as cluster:
+        with pgcluster.throwaway(directory) as cluster:
             yield cluster
     except pgcluster.ClusterError as exc:
         pytest.fail(f"the throwaway PostgreSQL cluster did not start: {exc} (run `make postgis`)", pytrace=False)
