@@ -582,6 +582,8 @@ def run_size(
             except RuntimeError as exc:
                 section["notes"].append(f"{n} {name}: {label}: {exc}")
         section["runs"].append(with_ratios(row))
+    if "ours" in running and n == max(args.postgis_sizes) and not args.no_page:
+        section["page"] = measure_page(running["ours"], n, progress)
     whole = section["whole_layer"][str(n)] = {}
     for label in SERVERS:
         server = running.get(label)
@@ -598,6 +600,23 @@ def run_size(
         wait_idle(server)
         memory[label] = [memory_of(pid) for pid in workers_of(server)]
         servers.stop(server)
+
+
+def measure_page(server: Server, n: int, progress) -> dict:
+    """``bench.page``'s tiled-map phases (first draw, pan and zoom, filter) on our running app."""
+    from bench import page
+
+    if page.chromium_missing():
+        return {"points": n, "note": page.chromium_missing()}
+    measure_tiled = getattr(page, "measure_tiled", None)
+    if measure_tiled is None:
+        return {"points": n, "note": "bench.page has no tiled-map measurement (measure_tiled) yet"}
+    progress(f"PostGIS {n:,} points: the map page through tiles in headless Chromium (bench.page)")
+    wait_idle(server)
+    try:
+        return {"points": n, "phases": measure_tiled(server.base_url, n)}
+    except Exception as exc:  # a browser failure is reported; the bench goes on
+        return {"points": n, "note": f"bench.page failed: {type(exc).__name__}: {str(exc)[:300]}"}
 
 
 def with_ratios(row: dict) -> dict:
@@ -773,12 +792,28 @@ def markdown(section: dict) -> str:
         for label, workers in by_server.items():
             shown = ", ".join(f"{w.get('rss_mib', 0):.0f} / {w.get('peak_rss_mib', 0):.0f}" for w in workers)
             lines.append(f"| {_size(int(size))} | {label} | {shown} |")
+    lines += page_markdown(section.get("page"))
     setup = section.get("setup", {})
     if setup:
         lines += ["", "Set-up: " + "; ".join(f"{_size(int(s))}: {_setup(v)}" for s, v in setup.items()) + "."]
     if section.get("notes"):
         lines += ["", "Notes:", ""] + [f"- {note}" for note in section["notes"]]
     return "\n".join(lines) + "\n"
+
+
+def page_markdown(result: dict | None) -> list[str]:
+    """The tiled map's phases in headless Chromium, one row each, columns as ``bench.page`` gives them."""
+    if not result:
+        return []
+    lines = ["", f"The map page at {_size(result['points'])} points through tiles (headless Chromium, bench.page):", ""]
+    phases = result.get("phases") or []
+    if not phases:
+        return [*lines, f"- {result.get('note', 'not measured')}"]
+    keys = [key for key in phases[0] if key != "phase"]
+    lines += ["| phase | " + " | ".join(keys) + " |", "|---|" + "---:|" * len(keys)]
+    for row in phases:
+        lines.append(f"| {row.get('phase', '')} | " + " | ".join(str(row.get(key, "")) for key in keys) + " |")
+    return lines
 
 
 def _mib(value: float | None) -> str:

@@ -130,6 +130,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--postgis-only", action="store_true", help="only the PostGIS bench (no files-provider sizes, no page weight)"
     )
+    parser.add_argument(
+        "--no-page", action="store_true", help="skip bench.page's tiled map at the largest PostGIS size"
+    )
     parser.add_argument("--pg-dir", default="", help="directory of the throwaway cluster (default: a new temp dir)")
     parser.add_argument("--no-tuning", action="store_true", help=f"start the servers without {SERVER_ENV}")
     parser.add_argument("--work-dir", type=Path, default=WORK, help="scratch directory (default bench/.work)")

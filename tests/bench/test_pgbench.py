@@ -229,3 +229,13 @@ def test_a_written_layer_is_reused_only_when_complete(tmp_path):
     assert not pgbench.layer_is_written(tmp_path, 21)
     layer.write_bytes(layer.read_bytes()[:-10])  # cut short
     assert not pgbench.layer_is_written(tmp_path, 20)
+
+
+def test_page_section_shows_each_phase_or_why_not():
+    phases = [{"phase": "first draw", "seconds": 1.2, "longest_ms": 80.0}, {"phase": "filter", "seconds": 0.1}]
+    text = "\n".join(pgbench.page_markdown({"points": 1_000_000, "phases": phases}))
+    assert "at 1M points through tiles" in text
+    assert "| phase | seconds | longest_ms |" in text
+    assert "| first draw | 1.2 | 80.0 |" in text and "| filter | 0.1 |  |" in text
+    assert "- no chromium" in "\n".join(pgbench.page_markdown({"points": 10, "note": "no chromium"}))
+    assert pgbench.page_markdown(None) == []
