@@ -1,0 +1,232 @@
+"""The postgis provider answers every provider method as the files provider does, byte for byte.
+
+Three datasets: the shipped data, a synthetic layer of 20,000 enterprises (bench.synthetic), and
+the records around the antimeridian of tests/webapp/test_antimeridian.py (loaded without the
+schema's GBA check, as the files provider there is built).  Each is served by both providers;
+every answer is compared whole: the pages' bytes, ids, counts, and the layer facts.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench.synthetic import jurisdiction_bbox, pingshan_bbox, write_data_dir
+from geo.dataset import read_dataset, write_dataset
+from geo.load import load_parsed
+from tests.conftest import DATA_DIR
+from tests.webapp.test_antimeridian import BOXES_AT_180, NEAR_180
+from tests.webapp.test_cql2 import CASES, SORTS
+from webapp import filtering
+from webapp.errors import InvalidParameter
+from webapp.providers.base import Filters
+from webapp.providers.files import FileProvider
+from webapp.providers.postgis import PostgisProvider
+from webapp.queryables import QUERYABLES
+
+SYNTHETIC_COUNT = 20_000
+
+
+def both(files: FileProvider, pg: PostgisProvider, layer: str, **query) -> int:
+    """Assert one query answers the same from both providers; the number matched."""
+    a, b = files.query(layer, **query), pg.query(layer, **query)
+    assert b.number_matched == a.number_matched, (layer, query)
+    assert b.ids == a.ids, (layer, query)
+    assert b.items == a.items, (layer, query)
+    assert (b.offset, b.limit, b.layer) == (a.offset, a.limit, a.layer)
+    return a.number_matched
+
+
+def where(layer: str, text: str):
+    """The parsed CQL2 filter, or None where ``layer`` lacks a property it names (a 400 in the API)."""
+    try:
+        return filtering.parse_filter(text, "cql2-text", None, filtering.queryables_for(layer, QUERYABLES))
+    except InvalidParameter:
+        return None
+
+
+def sorting(layer: str, text: str):
+    try:
+        return filtering.parse_sortby(text, filtering.queryables_for(layer, QUERYABLES))
+    except InvalidParameter:
+        return None
+
+
+@pytest.fixture(scope="module")
+def shipped(pg_datasets):
+    pg = PostgisProvider(pg_datasets.url_for(DATA_DIR))
+    yield FileProvider(DATA_DIR), pg
+    pg.close()
+
+
+@pytest.fixture(scope="module")
+def synthetic(pg_datasets, tmp_path_factory):
+    root = tmp_path_factory.mktemp("synthetic-pg")
+    write_data_dir(root, SYNTHETIC_COUNT, seed=12)
+    pg = PostgisProvider(pg_datasets.url_for(root))
+    yield FileProvider(root), pg
+    pg.close()
+
+
+def _dataset_at_180(root):
+    dataset = read_dataset(root / "geojson")
+    dataset.collections = {layer: json.loads(dataset.files[path]) for layer, path in dataset.layer_files().items()}
+    return dataset
+
+
+@pytest.fixture(scope="module")
+def at_180(pg_datasets, tmp_path_factory):
+    root = tmp_path_factory.mktemp("at-180-pg")
+    texts = {
+        f"{layer}.geojson": json.dumps({"type": "FeatureCollection", "features": features})
+        for layer, features in NEAR_180.items()
+    }
+    write_dataset(root / "geojson", texts)
+    url = pg_datasets.new_database("at180")
+    load_parsed(url, _dataset_at_180(root))  # the schema keeps records in the GBA: loaded unchecked
+    pg = PostgisProvider(url)
+    yield FileProvider(root, dataset=_dataset_at_180(root)), pg
+    pg.close()
+
+
+# ---- the shipped data -------------------------------------------------------------------------
+
+
+def test_the_layer_facts_are_the_same(shipped):
+    files, pg = shipped
+    assert pg.layers() == files.layers()
+    assert pg.version() == files.version()
+    assert pg.year_span() == files.year_span()
+    assert pg.context() == files.context()
+    for layer in files.layers():
+        assert pg.layer_info(layer) == files.layer_info(layer)
+        for q in QUERYABLES:
+            assert pg.values(layer, q.name) == files.values(layer, q.name), (layer, q.name)
+        assert pg.values(layer, "no-such-queryable") == set()
+
+
+def test_whole_layers_and_every_page_are_the_same(shipped):
+    files, pg = shipped
+    for layer in files.layers():
+        count = both(files, pg, layer)
+        for limit in (0, 1, 3, 10):
+            for offset in range(0, count + 2, 2):
+                both(files, pg, layer, limit=limit, offset=offset)
+        assert list(pg.stream(layer)) == files.query(layer).items
+
+
+def test_every_feature_by_id_and_a_missing_one(shipped):
+    files, pg = shipped
+    for layer in files.layers():
+        for fid in files.query(layer).ids:
+            assert pg.get(layer, fid) == files.get(layer, fid)
+            assert pg.feature(layer, fid) == files.feature(layer, fid)
+            assert pg.find(fid) == files.find(fid)
+        assert pg.get(layer, "no-such-id") is None and pg.feature(layer, "no-such-id") is None
+    assert pg.find("no-such-id") is None
+    assert pg.find("it's; drop table x") is None  # a value, never SQL
+
+
+BOXES = [
+    (113.0, 22.0, 115.0, 23.5),
+    (113.9, 22.4, 114.3, 22.7),
+    (114.17, 22.28, 114.18, 22.29),
+    (112.0, 21.0, 112.5, 21.5),  # nothing there
+    (114.1, 21.0, 113.5, 24.0),  # across the antimeridian: everything but a band of the GBA
+    (-180.0, -90.0, 180.0, 90.0),
+]
+
+
+def test_bboxes_filters_and_their_combinations_are_the_same(shipped):
+    files, pg = shipped
+    for layer in files.layers():
+        for bbox in [None, *BOXES]:
+            both(files, pg, layer, bbox=bbox)
+            both(files, pg, layer, bbox=bbox, limit=2, offset=1)
+        for q in QUERYABLES:
+            values = sorted(files.values(layer, q.name), key=repr)
+            if q.kind == "year":
+                span = files.year_span()
+                values = [span[0] - 1, span[0], 2022, span[1]]
+            for value in values:
+                both(files, pg, layer, filters=Filters.of(**{q.name: value}))
+                both(files, pg, layer, bbox=BOXES[1], filters=Filters.of(**{q.name: value}), limit=2)
+            if len(values) > 1:
+                both(files, pg, layer, filters=Filters.of(**{q.name: values[:2]}))
+        both(files, pg, layer, filters=Filters.of(status=("operating", "planned"), year=2022))
+        both(files, pg, layer, filters=Filters.of(status="no-such-status"))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_cql2_filters_are_the_same(shipped, case):
+    files, pg = shipped
+    _name, text, _document, _expected = case
+    tried = 0
+    for layer in files.layers():
+        parsed = where(layer, text)
+        if parsed is None:
+            continue
+        tried += 1
+        both(files, pg, layer, where=parsed)
+        both(files, pg, layer, where=parsed, bbox=BOXES[0], limit=3, offset=1)
+        assert list(pg.stream(layer, where=parsed)) == files.query(layer, where=parsed).items
+    assert tried
+
+
+@pytest.mark.parametrize(("text", "keys"), SORTS, ids=[s[0] for s in SORTS])
+def test_sortby_and_its_pages_are_the_same(shipped, text, keys):
+    files, pg = shipped
+    for layer in files.layers():
+        sortby = sorting(layer, text)
+        if sortby is None:
+            continue
+        count = both(files, pg, layer, sortby=sortby)
+        for offset in range(0, count, 3):
+            both(files, pg, layer, sortby=sortby, limit=3, offset=offset)
+
+
+def test_a_provider_without_a_loaded_version_says_to_load(pg_datasets):
+    from webapp.providers import ProviderConfigError
+
+    with pytest.raises(ProviderConfigError, match="python -m geo load"):
+        PostgisProvider(pg_datasets.new_database("empty"))
+
+
+# ---- many points --------------------------------------------------------------------------------
+
+
+def test_a_synthetic_layer_answers_the_same(synthetic):
+    files, pg = synthetic
+    layer = "enterprises"
+    assert pg.layer_info(layer) == files.layer_info(layer)
+    assert pg.layer_info(layer)["count"] == SYNTHETIC_COUNT
+    assert pg.values(layer, "jurisdiction") == files.values(layer, "jurisdiction")
+    city = jurisdiction_bbox("Shenzhen")
+    small = pingshan_bbox()
+    assert both(files, pg, layer, bbox=small) >= 200
+    for bbox in (small, city, (city[2], city[1], city[0], city[3])):
+        both(files, pg, layer, bbox=bbox, limit=100)
+        both(files, pg, layer, bbox=bbox, limit=100, offset=150)
+        both(files, pg, layer, bbox=bbox, filters=Filters.of(status="operating", year=2021), limit=50, offset=20)
+    for text in ("-year,name_en", "+status,-id", "-name_zh_hant"):
+        sortby = sorting(layer, text)
+        both(files, pg, layer, sortby=sortby, limit=50)
+        both(files, pg, layer, sortby=sortby, limit=50, offset=SYNTHETIC_COUNT - 30)
+        both(files, pg, layer, sortby=sortby, bbox=city, limit=20, offset=500)
+    parsed = where(layer, "status = 'operating' AND year >= 2015")
+    both(files, pg, layer, where=parsed, bbox=city, limit=100, offset=1000)
+    both(files, pg, layer, limit=100, offset=SYNTHETIC_COUNT - 50)
+    assert list(pg.stream(layer)) == files.query(layer).items
+
+
+# ---- around the antimeridian ---------------------------------------------------------------------
+
+
+def test_boxes_at_the_antimeridian_are_the_same(at_180):
+    files, pg = at_180
+    for layer in files.layers():
+        assert pg.layer_info(layer) == files.layer_info(layer)
+        for bbox in BOXES_AT_180:
+            both(files, pg, layer, bbox=bbox)
+            both(files, pg, layer, bbox=bbox, limit=1, offset=1)
