@@ -65,7 +65,20 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     app.config["MINIFY_ASSETS"] = _flag("MINIFY_ASSETS", app.config["MINIFY_ASSETS"])
 
-    from webapp import downloads, errors, http, image, oembed, ogcapi, queryables, search, security, state, views
+    from webapp import (
+        downloads,
+        errors,
+        http,
+        image,
+        oembed,
+        ogcapi,
+        queryables,
+        search,
+        security,
+        state,
+        tiles,
+        views,
+    )
     from webapp.providers import load_provider
 
     # The parameter tables; a test may pass its own (e.g. with one more queryable).
@@ -96,4 +109,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(search.bp)
     app.register_blueprint(oembed.bp)
     app.register_blueprint(image.bp)
+    app.register_blueprint(tiles.bp)
     return app

@@ -23,6 +23,7 @@ GZIP_TYPES = (
     "text/javascript",
     "application/vnd.oai.openapi+json",
     "application/schema+json",
+    "application/vnd.mapbox-vector-tile",  # protobuf, but its strings and varints halve under gzip
 )
 # Compressed bodies of whole-layer downloads, by strong ETag (which names the dataset version):
 # one entry per layer and per language, so the bound is only a guard.

@@ -9,7 +9,7 @@ One place decides what a browser may do with our responses:
   on the frameable pages (``/embed`` only) and ``'self'`` with ``X-Frame-Options``
   elsewhere, so the same map cannot be framed through ``/`` or the API's HTML pages;
 - other responses (JSON, GeoJSON, images): ``default-src 'none'; frame-ancestors 'none'``;
-- the public data (downloads, search, OGC API, images, oEmbed): ``Access-Control-Allow-Origin: *``
+- the public data (downloads, search, OGC API, vector tiles, images, oEmbed): ``Access-Control-Allow-Origin: *``
   and a complete answer to CORS preflights.
 
 Absolute links come from ``PUBLIC_URL`` (``public_url``), never from the Host header, which
@@ -30,7 +30,7 @@ from webapp.basemaps import BASEMAPS
 # The pages other sites may frame (decided in issue 10: the embed only).
 FRAMEABLE_ENDPOINTS = frozenset({"views.embed"})
 # The read-only public data any site may fetch from a script.
-CORS_BLUEPRINTS = frozenset({"downloads", "search", "ogcapi", "image", "oembed"})
+CORS_BLUEPRINTS = frozenset({"downloads", "search", "ogcapi", "image", "oembed", "tiles"})
 CORS_METHODS = "GET, HEAD, OPTIONS"
 CORS_HEADERS = "Accept, Accept-Language, If-None-Match, If-Modified-Since, Range, If-Range, Content-Type"
 # Response headers a script may read besides the safelisted ones: the validator, and what a

@@ -143,8 +143,28 @@ class FeatureProvider(ABC):
         ``layer`` matching ``filters`` and ``where`` that meets the tile (never capped), with the
         named ``properties``, in one MVT layer named ``layer`` (extent and buffer from
         ``webapp.tiles``).  Providers with a tile engine (PostGIS's ``ST_AsMVT``) override this;
-        the default encodes the answer of ``query`` (see ``webapp.tiles``)."""
-        raise NotImplementedError  # issue 12: the default encoder lands with webapp/tiles.py
+        the default encodes what ``tile_features`` selects (see ``webapp.tiles``)."""
+        from webapp import tiles
+
+        geometries, columns = self.tile_features(layer, tiles.tile_bbox(z, x, y), filters, where, properties)
+        return tiles.encode_tile(layer, z, x, y, geometries, columns)
+
+    def tile_features(self, layer: str, bbox: Bbox | None, filters: Filters | None, where, properties: tuple[str, ...]):
+        """``(geometries, columns)`` for the default ``tile``: the shapely geometries (longitude/latitude)
+        of the features of ``layer`` meeting ``bbox`` (None: all) and matching ``filters`` and ``where``,
+        in id order, and a ``webapp.tiles.Column`` of each of ``properties`` over them.
+
+        This default parses the answer of ``query``; a provider holding its features indexed
+        (the files provider) overrides it with array look-ups."""
+        import orjson
+        import shapely
+
+        from webapp import tiles
+
+        page = self.query(layer, bbox=bbox, filters=filters, where=where)
+        features = [orjson.loads(blob) for blob in page.items]
+        geometries = shapely.from_geojson([orjson.dumps(f["geometry"]) for f in features]) if features else []
+        return geometries, tiles.columns_of([f["properties"] for f in features], properties)
 
     def version(self) -> str:
         """A short string that changes whenever any layer's content changes (for ETags)."""

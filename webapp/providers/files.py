@@ -118,6 +118,10 @@ class _Layer:
             key: filtering.build_column([_values_of(f["properties"], q.properties) for f in features], q.type)
             for key, q in filtering.queryables_for(name, queryables).items()
         }
+        # The properties a vector tile carries, as columns (webapp.tiles): a tile takes them by index.
+        from webapp import tiles
+
+        self.tile_columns = tiles.columns_of([f["properties"] for f in features], tiles.TILE_PROPERTIES)
         features.clear()
         self.blobs = _compact_blobs(blobs)
         self.ids: list[str] = ids.tolist()
@@ -312,6 +316,25 @@ class FileProvider(FeatureProvider):
             limit=limit,
             ids=[ids[i] for i in window],
         )
+
+    def tile_features(self, layer, bbox, filters, where, properties):
+        from webapp import tiles
+
+        data = self._layer(layer)
+        if data.tree is None:
+            return np.empty(0, dtype=object), {name: tiles.Column(np.empty(0, np.int32), []) for name in properties}
+        indices = self._matching(data, bbox, filters, where)
+        indices = np.arange(data.count) if indices is None else np.sort(indices)
+        missing = [name for name in properties if name not in data.tile_columns]
+        # A property outside tiles.TILE_PROPERTIES is read from the features themselves.
+        extra = (
+            tiles.columns_of([orjson.loads(data.blobs[i])["properties"] for i in indices], missing) if missing else {}
+        )
+        columns = {
+            name: data.tile_columns[name].take(indices) if name in data.tile_columns else extra[name]
+            for name in properties
+        }
+        return data.tree.geometries[indices], columns
 
     def values(self, layer, queryable):
         return set(self._layer(layer).by_value.get(queryable, {}))
