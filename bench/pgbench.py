@@ -661,7 +661,7 @@ def run(args, servers: Servers, peer_env: peer.PeerEnv | None, results: dict, pr
             peer_env = None
     directory = Path(args.pg_dir) if args.pg_dir else Path(tempfile.mkdtemp(prefix="gba-bench-pg-"))
     progress(f"PostGIS: starting a throwaway cluster in {directory}")
-    with pgcluster.throwaway(directory) as cluster:
+    with pgcluster.throwaway(directory, keep=args.keep_cluster) as cluster:
         with_psql_versions(cluster.url, section)
         for n in args.postgis_sizes:
             run_size(n, cluster.url, args, servers, peer_env, tipg_env, section, progress, repo)

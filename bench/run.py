@@ -133,6 +133,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--no-page", action="store_true", help="skip bench.page's tiled map at the largest PostGIS size"
     )
+    parser.add_argument(
+        "--keep-cluster",
+        action="store_true",
+        help="keep the stopped cluster's directory (restart it with `python -m tools.pgcluster start DIR`)",
+    )
     parser.add_argument("--pg-dir", default="", help="directory of the throwaway cluster (default: a new temp dir)")
     parser.add_argument("--no-tuning", action="store_true", help=f"start the servers without {SERVER_ENV}")
     parser.add_argument("--work-dir", type=Path, default=WORK, help="scratch directory (default bench/.work)")
