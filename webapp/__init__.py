@@ -65,20 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     app.config["MINIFY_ASSETS"] = _flag("MINIFY_ASSETS", app.config["MINIFY_ASSETS"])
 
-    from webapp import (
-        downloads,
-        errors,
-        http,
-        image,
-        oembed,
-        ogcapi,
-        queryables,
-        search,
-        security,
-        state,
-        tiles,
-        views,
-    )
+    from webapp import downloads, errors, http, image, oembed, ogcapi, queryables, search, security, state, tiles, views
     from webapp.providers import load_provider
 
     # The parameter tables; a test may pass its own (e.g. with one more queryable).

@@ -145,6 +145,40 @@ def _headers(response: Response, name: str, export: exports.ExportFormat, etag: 
     return response
 
 
+# Downloads of more features than this are streamed when the provider can (``FeatureProvider.streams``).
+STREAM_ABOVE = 50_000
+
+
+def _matched(source: FeatureProvider, layers: list[str]) -> int:
+    """An upper bound of a download's features (the layers' counts), to choose streaming."""
+    return sum(source.layer_info(layer)["count"] for layer in layers)
+
+
+def _streamed_collection(source: FeatureProvider, layers, bbox, filters: Filters, texts, name: str):
+    """The bytes of ``assemble_collection`` over ``source.stream``, yielded in pieces of about 1 MB."""
+    drop = other_language_texts(URL_LANGS[texts]) if texts is not None else None
+    pending = [b'{"type":"FeatureCollection","features":[']
+    size, first = 0, True
+    for layer in layers:
+        for item in source.stream(layer, bbox=bbox, filters=filters):
+            if drop is not None:
+                feature = orjson.loads(item)
+                properties = feature.get("properties") or {}
+                for key in drop & properties.keys():
+                    del properties[key]
+                item = orjson.dumps(feature)
+            if not first:
+                pending.append(b",")
+            first = False
+            pending.append(item)
+            size += len(item)
+            if size >= 1 << 20:
+                yield b"".join(pending)
+                pending, size = [], 0
+    pending.append(b"]" + b',"name":"' + name.encode() + b'"' + _LICENCE_BYTES + b"}")
+    yield b"".join(pending)
+
+
 @bp.get("/download/<name>.geojson")
 def download(name: str):
     source = provider()
@@ -156,6 +190,12 @@ def download(name: str):
     if cached is not None:
         cached.headers["Access-Control-Allow-Origin"] = "*"
         return cached
+    if source.streams and "Range" not in request.headers and _matched(source, layers) > STREAM_ABOVE:
+        # A big layer from a database: written as it is read, a chunk of rows at a time, so a
+        # worker's memory does not grow with the layer (no Content-Length, no byte ranges).
+        chunks = _streamed_collection(source, layers, bbox, filters, texts, name)
+        response = Response(chunks, mimetype=GEOJSON, direct_passthrough=True)
+        return _headers(response, name, export, etag)
     items = collect(source, layers, bbox, filters)
     if texts is not None:
         items = texts_in(items, URL_LANGS[texts])

@@ -80,6 +80,8 @@ class FeatureProvider(ABC):
 
     # Whether the app builds the search index at start (else on the first search: a big database).
     build_search_at_start = True
+    # Whether ``stream`` fetches in chunks (big downloads are then streamed, not assembled whole).
+    streams = False
 
     @abstractmethod
     def layers(self) -> list[str]:
