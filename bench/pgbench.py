@@ -736,6 +736,16 @@ def _rate(result: dict | None) -> str:
     return f"{result['ok_per_s']:,.1f} ({'–' if p50 is None else f'{p50:g}'} ms)"
 
 
+def _busy(run: dict) -> str:
+    """The most other work seen before any side's measurement: CPU share and 1-minute load average."""
+    sides = [run[label] for label in SERVERS if run.get(label)]
+    if not sides:
+        return "–"
+    share = max(side.get("background_cpu_share", 0) for side in sides)
+    load = max(side.get("load_average_1min", 0) for side in sides)
+    return f"{share:.0%}, {load:g}"
+
+
 def _ratio(value: float | None) -> str:
     return "–" if value is None else f"{value:,.1f}×"
 
@@ -756,13 +766,14 @@ def markdown(section: dict) -> str:
     lines += [
         "Successful requests/s (p50), wrk -c8, 2 workers each:",
         "",
-        "| size | request | ours | tipg | pygeoapi | ours/tipg | ours/pygeoapi |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| size | request | ours | tipg | pygeoapi | ours/tipg | ours/pygeoapi | other CPU, load |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for run in section.get("runs", []):
         lines.append(
             f"| {_size(run['size'])} | {run['request']} | {_rate(run.get('ours'))} | {_rate(run.get('tipg'))} | "
-            f"{_rate(run.get('pygeoapi'))} | {_ratio(run.get('ratio_tipg'))} | {_ratio(run.get('ratio_pygeoapi'))} |"
+            f"{_rate(run.get('pygeoapi'))} | {_ratio(run.get('ratio_tipg'))} | {_ratio(run.get('ratio_pygeoapi'))} | "
+            f"{_busy(run)} |"
         )
     lines += [
         "",

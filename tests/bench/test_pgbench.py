@@ -203,7 +203,7 @@ def test_no_postgis_runs_no_postgis_goals():
 
 def test_markdown_shows_every_server_ratio_whole_layer_and_note():
     text = pgbench.markdown(_section())
-    assert "| 1M | small bbox | 400.0 (1 ms) | 8.0 (1 ms) | – | 50.0× | – |" in text
+    assert "| 1M | small bbox | 400.0 (1 ms) | 8.0 (1 ms) | – | 50.0× | – | 0%, 0 |" in text
     assert "| 1M | tipg | skipped: above --peer-whole-layer-max 100,000 |" in text
     assert "| 1M | ours | 200 | 20.0 | 1,621 | 90 MiB | 120 MiB |" in text
     assert "| 1M | ours | 100 / 130 |" in text
