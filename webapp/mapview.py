@@ -118,10 +118,31 @@ class PageUrls:
     search: str | None = None
     parse_worker_js: str | None = None  # parses big layers off the main thread
     modules: tuple[str, ...] = ()  # the modules main.js imports, preloaded so the browser fetches them at once
+    # Tiled layers (``tiled_layers``): their vector tiles, with LAYER_PLACEHOLDER and {z}/{x}/{y}
+    # (webapp/tiles.py serves TILE_PATH), and their features, paged (OGC API items, with LAYER_PLACEHOLDER).
+    tiles: str | None = None
+    items: str | None = None
 
 
 LAYER_PLACEHOLDER = "__layer__"
 FORMAT_PLACEHOLDER = "__format__"
+# The vector tiles' route (webapp/tiles.py), as the map's tile layers request it.
+TILE_PATH = "/tiles/{layer}/{z}/{x}/{y}.mvt"
+
+
+def tile_template(prefix: str = "") -> str:
+    """The tile URL template the page's tiled layers fill in: the layer as LAYER_PLACEHOLDER
+    (the page's JS puts the layer's name), ``{z}/{x}/{y}`` for Leaflet."""
+    return prefix + TILE_PATH.replace("{layer}", LAYER_PLACEHOLDER)
+
+
+def tiled_layers(source: FeatureProvider, threshold: int) -> tuple[str, ...]:
+    """The layers the map draws from vector tiles: more features than ``threshold`` (the setting
+    ``TILE_THRESHOLD``).  The links layer never is: its lines, arrows and stubs follow the
+    selection and the places at their ends, which only whole records give."""
+    return tuple(
+        layer for layer in source.layers() if layer != LINK_LAYER and source.layer_info(layer)["count"] > threshold
+    )
 
 
 def _find(source: FeatureProvider, name: str, feature_id: str | None) -> str | None:
@@ -218,8 +239,13 @@ def map_config(
     timeline: tuple[int, int] | None = None,
     tables: queryables.Tables = queryables.TABLES,
     approval_number: str = "",
+    tiled: tuple[str, ...] = (),
 ) -> dict:
-    """Everything the front end needs, in the chosen language; the data itself is fetched."""
+    """Everything the front end needs, in the chosen language; the data itself is fetched.
+
+    A layer of ``tiled`` (``tiled_layers``) says ``"tiled": true``: the page draws it from
+    ``urls.tiles`` and pages its records through ``urls.items`` (both given only then, so
+    pages without a tiled layer carry no byte of it)."""
     lang = view.lang_key
     text = i18n.text(lang)
     overlays = []
@@ -234,6 +260,7 @@ def map_config(
                 "visible": layer in view.layers,
                 # Only the page's language of the longer texts: a third of the bytes.
                 "url": urls.download_layer.replace(LAYER_PLACEHOLDER, layer) + f"?texts={view.lang}",
+                **({"tiled": True} if layer in tiled else {}),
             }
         )
     if view.center is not None:
@@ -287,6 +314,7 @@ def map_config(
             "contextLevels": [{"url": url, "minZoom": zoom} for url, zoom in urls.context_levels],
             "search": urls.search,
             "parseWorker": urls.parse_worker_js,
+            **({"tiles": urls.tiles, "items": urls.items} if tiled else {}),
         },
     }
 
@@ -364,6 +392,7 @@ def build_map(
     timeline: tuple[int, int] | None = None,
     tables: queryables.Tables = queryables.TABLES,
     approval_number: str = "",
+    tiled: tuple[str, ...] = (),
 ) -> folium.Map:
     """The folium map: Leaflet from our own URLs, three basemaps, and the CooperationMap plugin."""
     min_lon, min_lat, max_lon, max_lat = GBA_BOUNDS
@@ -389,7 +418,7 @@ def build_map(
             show=key == view.basemap,
             control=False,  # the front end builds the one layer control, with translated names
         ).add_to(fmap)
-    config = map_config(view, overlays_available, urls, embed, timeline, tables, approval_number)
+    config = map_config(view, overlays_available, urls, embed, timeline, tables, approval_number, tiled)
     CooperationMap(basemaps, config, urls).add_to(fmap)
     return fmap
 
@@ -428,14 +457,16 @@ def map_page(
     timeline: tuple[int, int] | None = None,
     tables: queryables.Tables = queryables.TABLES,
     approval_number: str = "",
+    tiled: tuple[str, ...] = (),
 ) -> MapPage:
     """Render the folium map into header, body and script parts for templates/map.html.
 
     Cached: rendering folium's templates takes tens of milliseconds, and a page depends
     only on these (hashable) arguments, never on the features or the filters (the
-    browser reads those from the URL; the data's year range, ``timeline``, is an argument).
+    browser reads those from the URL; the data's year range, ``timeline``, and the tiled
+    layers, ``tiled``, are arguments).
     """
-    root: Figure = build_map(view, overlays_available, urls, embed, timeline, tables, approval_number).get_root()
+    root: Figure = build_map(view, overlays_available, urls, embed, timeline, tables, approval_number, tiled).get_root()
     root.render()
     return MapPage(
         view=view,
@@ -470,11 +501,14 @@ def fixture_config() -> dict:
         context_levels=tuple((f"/context/{level.name}.geojson", level.min_zoom) for level in OUTLINE_LEVELS),
         search="/api/search",
         parse_worker_js="/assets/gba-parse-worker.js",
+        tiles=tile_template(),
+        items=f"/ogcapi/collections/{LAYER_PLACEHOLDER}/items",
     )
     from geo.schema import LAYERS
 
     view = MapView(lang="en", layers=LAYERS, basemap=DEFAULT_BASEMAP, controls=True)
-    return map_config(view, LAYERS, urls, embed=False, timeline=(2019, 2030))
+    # One layer drawn from tiles, as a big dataset's would be (tests/js/tiles.test.js).
+    return map_config(view, LAYERS, urls, embed=False, timeline=(2019, 2030), tiled=("enterprises",))
 
 
 def fixture_text() -> str:

@@ -53,6 +53,8 @@ def page_urls() -> mapview.PageUrls:
         ),
         search=url_for("search.search_route"),
         parse_worker_js=worker_js,
+        tiles=mapview.tile_template(request.script_root),
+        items=url_for("ogcapi.items", collection_id=mapview.LAYER_PLACEHOLDER),
     )
 
 
@@ -86,7 +88,8 @@ def render_map(embed: bool) -> Response:
     view = mapview.parse_view(request.args, source, page_lang(requested), tables)
     approval = current_app.config["MAP_APPROVAL_NUMBER"]
     urls = page_urls()
-    page = mapview.map_page(view, tuple(source.layers()), urls, embed, years, tables, approval)
+    tiled = mapview.tiled_layers(source, current_app.config["TILE_THRESHOLD"])
+    page = mapview.map_page(view, tuple(source.layers()), urls, embed, years, tables, approval, tiled)
     query = request.query_string.decode("latin-1")
     page_url = security.public_url(request.script_root + request.path) + (f"?{query}" if query else "")
     oembed_href = oembed.discovery_href(security.public_url(url_for("oembed.answer")), page_url)

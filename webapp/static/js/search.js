@@ -141,8 +141,10 @@ export function createSearch({ config, store, dataset, i18n, names, looks, actio
   function choose(result) {
     if (!result) return;
     close();
-    const shown = actions.select(result.id, { reveal: true, move: "fly" });
-    if (!shown) announce(`${i18n.t("load_error")}: ${resultName(result)}`);
+    // A promise when the record is on a tiled layer and fetched first.
+    Promise.resolve(actions.select(result.id, { reveal: true, move: "fly", layer: result.layer })).then((shown) => {
+      if (!shown) announce(`${i18n.t("load_error")}: ${resultName(result)}`);
+    });
   }
 
   input.addEventListener("input", () => {
