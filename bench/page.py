@@ -274,7 +274,7 @@ if __name__ == "__main__":
 # Resolves once the tiled layer's tiles in view have all arrived and been painted.
 TILES_SETTLED_JS = """
 async (name) => {
-  const grid = GBAMap.group(name).getLayers()[0];
+  const grid = GBAMap.tileLayer(name);
   while (grid.isLoading()) await new Promise((done) => grid.once("load", done));
   await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
   return GBAMap.tiles(name);
