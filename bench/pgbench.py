@@ -708,6 +708,7 @@ def evaluate_goals(section: dict) -> list[dict]:
                 "met": ours["status"] == 200 and growth <= WHOLE_LAYER_GROWTH_MIB,
             }
         )
+    goals += page_goals(section.get("page"))
     memory = section.get("memory", {})
     sizes = sorted(int(s) for s in memory if memory[s].get("ours"))
     if len(sizes) >= 2:
@@ -718,6 +719,32 @@ def evaluate_goals(section: dict) -> list[dict]:
                 "goal": f"PostGIS worker RSS independent of size ({_size(sizes[0])} → {_size(sizes[-1])})",
                 "measured": f"{small:.0f} → {big:.0f} MiB",
                 "met": big - small <= MEMORY_GROWTH_MIB,
+            }
+        )
+    return goals
+
+
+# Issue 12's goals for the map through tiles: (phase name prefix, measure, limit, unit).
+PAGE_GOALS = (
+    ("first draw", "seconds", 1.5, "s"),
+    ("pan and zoom", "longest_ms", 100.0, "ms longest task"),
+    ("filter", "seconds", 0.2, "s"),
+)
+
+
+def page_goals(result: dict | None) -> list[dict]:
+    """The tiled map's phases against issue 12's goals (none when the page was not measured)."""
+    goals: list[dict] = []
+    phases = (result or {}).get("phases") or []
+    for prefix, key, limit, unit in PAGE_GOALS:
+        row = next((phase for phase in phases if phase.get("phase", "").startswith(prefix)), None)
+        if row is None or row.get(key) is None:
+            continue
+        goals.append(
+            {
+                "goal": f"map at {_size(result['points'])} points through tiles: {prefix} < {limit:g} {unit}",
+                "measured": f"{row[key]:g} {unit}",
+                "met": row[key] < limit,
             }
         )
     return goals

@@ -239,3 +239,20 @@ def test_page_section_shows_each_phase_or_why_not():
     assert "| first draw | 1.2 | 80.0 |" in text and "| filter | 0.1 |  |" in text
     assert "- no chromium" in "\n".join(pgbench.page_markdown({"points": 10, "note": "no chromium"}))
     assert pgbench.page_markdown(None) == []
+
+
+def test_page_goals_judge_first_draw_pan_and_filter():
+    phases = [
+        {"phase": "first draw", "seconds": 1.2, "longest_ms": 300.0},
+        {"phase": "pan and zoom", "seconds": 9.0, "longest_ms": 120.0},
+        {"phase": "filter status=planned", "seconds": 0.15, "longest_ms": 40.0},
+        {"phase": "clear the filter", "seconds": 0.5, "longest_ms": 40.0},
+    ]
+    goals = pgbench.page_goals({"points": 1_000_000, "phases": phases})
+    assert [(g["goal"], g["met"]) for g in goals] == [
+        ("map at 1M points through tiles: first draw < 1.5 s", True),
+        ("map at 1M points through tiles: pan and zoom < 100 ms longest task", False),
+        ("map at 1M points through tiles: filter < 0.2 s", True),
+    ]
+    assert pgbench.page_goals({"points": 10, "note": "no chromium"}) == []
+    assert pgbench.page_goals(None) == []
