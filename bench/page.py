@@ -322,7 +322,7 @@ def measure_tiled(base_url: str, points: int, layer: str = "enterprises") -> lis
             # A first visit warms what any reader's second visit would have (the app's code, the outlines).
             page.goto(url)
             page.wait_for_function("() => window.GBAMap && GBAMap.ready", timeout=180_000)
-            if page.evaluate("(name) => GBAMap.tiles(name)", layer) is None:
+            if not page.evaluate("(name) => typeof GBAMap.tiles === 'function' && Boolean(GBAMap.tiles(name))", layer):
                 raise RuntimeError(f"{layer} is not drawn from tiles on {url} (GBA_TILE_THRESHOLD)")
 
             def first_draw():
