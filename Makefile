@@ -111,7 +111,7 @@ screenshots: install browser ## run the browser tests and refresh docs/screensho
 test-fast: install nginx qgis postgis ## the tests without the browser
 	$(PY) -m pytest -m "not browser"
 
-bench: install ## benchmark against pygeoapi side by side (see docs/benchmarks.md)
+bench: install ## benchmark against pygeoapi, and on PostGIS (100k, 1M) against tipg and pygeoapi (docs/benchmarks.md; long)
 	$(PY) -m bench
 
 AUDIT_VENV := .cache/audit-venv

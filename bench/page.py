@@ -405,3 +405,99 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+# -- a layer drawn from vector tiles (issue 12) ------------------------------------------
+
+# Resolves once the tiled layer's tiles in view have all arrived and been painted.
+TILES_SETTLED_JS = """
+async (name) => {
+  const grid = GBAMap.tileLayer(name);
+  while (grid.isLoading()) await new Promise((done) => grid.once("load", done));
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  return GBAMap.tiles(name);
+}
+"""
+TILED_FILTER = "status=planned"
+
+
+def _timed_phase(page, name: str, action) -> dict:
+    """Like ``_phase``, but ``seconds`` is the action alone (the trailing wait for late long tasks is not in it)."""
+    print(f"page: {name}", flush=True)
+    page.evaluate("window.gbaTasks = []")
+    started = time.perf_counter()
+    extra = action() or {}
+    seconds = time.perf_counter() - started
+    page.wait_for_timeout(300)
+    tasks = page.evaluate("window.gbaTasks")
+    return {
+        "phase": name,
+        "seconds": round(seconds, 3),
+        "long_tasks": len(tasks),
+        "longest_ms": round(max(tasks), 1) if tasks else 0.0,
+        "blocked_ms": round(sum(tasks), 1),
+        **extra,
+    }
+
+
+def measure_tiled(base_url: str, points: int, layer: str = "enterprises") -> list[dict]:
+    """The map on a running app whose ``layer`` is drawn from tiles: first draw, pan and zoom, filter, clear.
+
+    *first draw*: from navigation until the tiles in view are painted; *pan and zoom*: 12 pans
+    and 3 zoom changes, each waited for until its tiles are painted (the longest task is what a
+    reader feels); *filter* / *clear*: from ``GBAMap.filter`` until the filtered tiles are painted.
+    """
+    from playwright.sync_api import sync_playwright
+
+    url = f"{base_url}/?lang=en"
+    results = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.route("**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url else route.abort())
+            page.add_init_script(OBSERVE_JS)
+            # A first visit warms what any reader's second visit would have (the app's code, the outlines).
+            page.goto(url)
+            page.wait_for_function("() => window.GBAMap && GBAMap.ready", timeout=180_000)
+            if not page.evaluate("(name) => typeof GBAMap.tiles === 'function' && Boolean(GBAMap.tiles(name))", layer):
+                raise RuntimeError(f"{layer} is not drawn from tiles on {url} (GBA_TILE_THRESHOLD)")
+
+            def first_draw():
+                page.goto(url)
+                page.wait_for_function("() => window.GBAMap && GBAMap.ready", timeout=180_000)
+                page.evaluate("GBAMap.ready")
+                tiles = page.evaluate(TILES_SETTLED_JS, layer)
+                return {"tiles": tiles.get("loaded")}
+
+            results.append(_timed_phase(page, "first draw", first_draw))
+
+            def pan_and_zoom():
+                for step in range(12):
+                    page.evaluate(
+                        "([dx, dy]) => { GBAMap.map.panBy([dx, dy], {animate: false}); }",
+                        [160 if step % 2 else -160, 100],
+                    )
+                    page.evaluate(TILES_SETTLED_JS, layer)
+                for zoom in (11, 13, 10):
+                    page.evaluate(f"() => {{ GBAMap.map.setZoom({zoom}, {{animate: false}}); }}")
+                    page.evaluate(TILES_SETTLED_JS, layer)
+
+            results.append(_timed_phase(page, "pan and zoom", pan_and_zoom))
+
+            def apply(query: str):
+                def action():
+                    page.evaluate("(query) => GBAMap.filter(query)", query)
+                    page.wait_for_function(
+                        "([name, probe, on]) => GBAMap.tiles(name).url.includes(probe) === on",
+                        arg=[layer, TILED_FILTER, bool(query)],
+                    )
+                    page.evaluate(TILES_SETTLED_JS, layer)
+
+                return action
+
+            results.append(_timed_phase(page, f"filter {TILED_FILTER}", apply(TILED_FILTER)))
+            results.append(_timed_phase(page, "clear the filter", apply("")))
+        finally:
+            browser.close()
+    return results
