@@ -440,7 +440,7 @@ def _timed_phase(page, name: str, action) -> dict:
     }
 
 
-def measure_tiled(base_url: str, points: int, layer: str = "enterprises") -> list[dict]:
+def measure_tiled_running(base_url: str, points: int, layer: str = "enterprises") -> list[dict]:
     """The map on a running app whose ``layer`` is drawn from tiles: first draw, pan and zoom, filter, clear.
 
     *first draw*: from navigation until the tiles in view are painted; *pan and zoom*: 12 pans

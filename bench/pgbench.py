@@ -608,13 +608,10 @@ def measure_page(server: Server, n: int, progress) -> dict:
 
     if page.chromium_missing():
         return {"points": n, "note": page.chromium_missing()}
-    measure_tiled = getattr(page, "measure_tiled", None)
-    if measure_tiled is None:
-        return {"points": n, "note": "bench.page has no tiled-map measurement (measure_tiled) yet"}
     progress(f"PostGIS {n:,} points: the map page through tiles in headless Chromium (bench.page)")
     wait_idle(server)
     try:
-        return {"points": n, "phases": measure_tiled(server.base_url, n)}
+        return {"points": n, "phases": page.measure_tiled_running(server.base_url, n)}
     except Exception as exc:  # a browser failure is reported; the bench goes on
         return {"points": n, "note": f"bench.page failed: {type(exc).__name__}: {str(exc)[:300]}"}
 
