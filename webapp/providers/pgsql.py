@@ -342,9 +342,9 @@ def _contains_any(queryable: Queryable | None, wanted, positive: bool) -> sql.Co
     """A value of ``queryable`` equals one of ``wanted``: jsonb containment (a scalar contains an
     equal scalar of the same JSON type, a list its items), as ``filters_sql`` tests its terms.
 
-    Containment is NULL for a record without the property. Where the result is not negated
-    (``positive``) that is as good as FALSE (the WHERE keeps neither) and keeps the test one the
-    GIN index answers; under a NOT it is made FALSE.
+    ``_holds`` is false for a record without the property (``props`` is never NULL); under a NOT
+    (not ``positive``) the test is wrapped in ``coalesce(…, false)`` all the same, so it stays
+    two-valued whatever the column holds. Unwrapped, it is a test the GIN index on ``props`` answers.
     """
     if queryable is None:
         return FALSE
