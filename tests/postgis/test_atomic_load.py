@@ -52,7 +52,10 @@ URLS = [
 
 
 def answers(client) -> dict[str, tuple]:
-    """Status, ETag and body of every URL: what a reader sees of the version being served."""
+    """Status, ETag and body of every URL: what a reader sees of the version being served.
+
+    A feature collection's ``timeStamp`` is the time of the response, not of the data: it is
+    blanked, or two reads a second apart would differ (as they did on a busy machine)."""
     seen = {}
     for url in URLS:
         response = client.get(url)
