@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install browser fonts nginx qgis postgis node data validate run run-postgis serve test test-js test-fast screenshots bench audit lint format boundaries clean
+.PHONY: help install browser fonts nginx qgis postgis node node-modules data validate run run-postgis serve export test test-js test-fast screenshots bench audit lint format boundaries clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -95,7 +95,13 @@ run-postgis: install fonts postgis ## serve the map from PostGIS: a local cluste
 serve: install fonts nginx ## production serving: nginx in front of gunicorn (WORKERS=2), see docs/production.md
 	GLIBC_TUNABLES=glibc.malloc.hugetlb=1 $(PY) -m webapp.production --host $(HOST) --port $(PORT) --workers $${WORKERS:-2}
 
-test: install browser fonts node nginx qgis postgis ## run the whole test suite (unit, API, GIS clients, real browser, JS unit tests)
+OUT ?= export
+
+export: install fonts ## write the map as static files into OUT (default export/) for any static host (docs/static-export.md)
+	$(PY) -m geo -q build --if-stale
+	$(PY) -m webapp export $(OUT)
+
+test: install browser fonts node node-modules nginx qgis postgis ## run the whole test suite (unit, API, GIS clients, real browser, JS unit tests)
 	$(PY) -m pytest
 	node --test tests/js/
 
@@ -105,7 +111,7 @@ screenshots: install browser ## run the browser tests and refresh docs/screensho
 test-fast: install nginx qgis postgis ## the tests without the browser
 	$(PY) -m pytest -m "not browser"
 
-bench: install ## benchmark against pygeoapi side by side (see docs/benchmarks.md)
+bench: install ## benchmark against pygeoapi, and on PostGIS (100k, 1M) against tipg and pygeoapi (docs/benchmarks.md; long)
 	$(PY) -m bench
 
 AUDIT_VENV := .cache/audit-venv
@@ -116,10 +122,9 @@ audit: install ## pip-audit every pinned package; says "not audited" (exit 2) wh
 	fi
 	$(PY) -m tools.audit --pip-audit $(AUDIT_VENV)/bin/pip-audit
 
-lint: install node ## ruff and Biome: lint and format check of the Python and the JS
+lint: install node node-modules ## ruff and Biome: lint and format check of the Python and the JS
 	$(VENV)/bin/ruff check geo webapp tests bench tools
 	$(VENV)/bin/ruff format --check geo webapp tests bench tools
-	@if [ ! -d node_modules ]; then npm ci --no-audit --no-fund; fi
 	npx --no-install biome check webapp/static tests/js
 
 node: ## install Debian's nodejs (and npm) if node is missing
@@ -128,7 +133,11 @@ node: ## install Debian's nodejs (and npm) if node is missing
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
 	fi
 
-test-js: node ## the front end's unit tests (node:test, no browser)
+# package-lock.json's packages (Biome; Leaflet.VectorGrid, whose vendored copy a test compares).
+node-modules: node
+	@if [ ! -d node_modules/leaflet.vectorgrid ] || [ ! -d node_modules/@biomejs ]; then npm ci --no-audit --no-fund; fi
+
+test-js: node node-modules ## the front end's unit tests (node:test, no browser)
 	node --test tests/js/
 
 format: install ## apply ruff's formatting

@@ -17,7 +17,10 @@ from dataclasses import asdict, dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+from bench import pgbench
 from webapp.assets import dynamic_imports, module_imports
+from webapp.mapview import TILED_MODULE
+from webapp.static_export import STATIC_SEARCH_MODULE
 
 OUR_PACKAGES = ("Flask", "Werkzeug", "gunicorn", "shapely", "orjson", "numpy")
 
@@ -176,6 +179,10 @@ def page_weight(base_url: str, path: str) -> dict:
     fetched = {page_url}
     config = page_config(html) or {}
     urls = config.get("urls") or {}
+    # main.js import()s the tiled layers' module only when the page has one.
+    tiled = any(overlay.get("tiled") for overlay in config.get("overlays", []))
+    # search.js import()s the browser's search only on a static export's page (its search file).
+    exported = bool(urls.get("searchData"))
     levels = urls.get("contextLevels") or ([{"url": urls["context"]}] if urls.get("context") else [])
     queue = [(urllib.parse.urljoin(page_url, u), "js") for u in parser.scripts]
     queue += [(urllib.parse.urljoin(page_url, u), "css") for u in parser.styles]
@@ -197,7 +204,12 @@ def page_weight(base_url: str, path: str) -> dict:
         text = body.decode("utf-8", "replace") if category in ("js", "css") else ""
         if category == "js":
             # import()ed modules too: a frame wide enough opens the explore panel, and loads them, at once
-            specs = module_imports(text) + dynamic_imports(text)
+            specs = module_imports(text) + [
+                spec
+                for spec in dynamic_imports(text)
+                if (tiled or spec.rsplit("/", 1)[-1] != TILED_MODULE)
+                and (exported or spec.rsplit("/", 1)[-1] != STATIC_SEARCH_MODULE)
+            ]
             queue += [(urllib.parse.urljoin(absolute, spec), "js") for spec in specs]
         elif category == "css":
             refs = [ref for ref in _CSS_URL.findall(text) if not ref.startswith("data:")]
@@ -382,29 +394,38 @@ def markdown(results: dict) -> str:
         f"bench waits (up to {method['quiet_wait_s']:.0f} s) until other work uses less than "
         f"{method['quiet_below']:.0%} of the CPU; *other CPU* is the share it last saw. req/s counts "
         "successful answers only.",
-        "",
-        results_table(results["runs"]),
-        "",
-        "pygeoapi providers tried (each bbox request under the same wrk load for "
-        f"{method.get('probe_seconds', '?')} s; the best product of the two rates is kept):",
-        "",
-        probe_table(results.get("peer_probes", {})),
-        "",
-        "First searches after start-up (`GET /api/search?q=pingshan&limit=10`, one at a time with curl, right "
-        "after the app answered its readiness check; the app's start, index included, is the first column):",
-        "",
-        search_table(results.get("search", {})),
-        "",
-        "Memory of the gunicorn workers after the load runs:",
-        "",
-        memory_table(results.get("memory", {})),
-        "",
-        "First-load transfer of the map pages on the shipped data (every response but basemap tiles; "
-        "kB sent, gzip where the app compresses, and decoded in brackets):",
-        "",
-        page_weight_table(results.get("page_weight", [])),
-        "",
-        "Goals (issues 4 and 8):",
+    ]
+    if results["runs"] or results.get("search") or results.get("page_weight"):  # not with --postgis-only
+        parts += [
+            "",
+            results_table(results["runs"]),
+            "",
+            "pygeoapi providers tried (each bbox request under the same wrk load for "
+            f"{method.get('probe_seconds', '?')} s; the best product of the two rates is kept):",
+            "",
+            probe_table(results.get("peer_probes", {})),
+            "",
+            "First searches after start-up (`GET /api/search?q=pingshan&limit=10`, one at a time with curl, right "
+            "after the app answered its readiness check; the app's start, index included, is the first column):",
+            "",
+            search_table(results.get("search", {})),
+            "",
+            "Memory of the gunicorn workers after the load runs:",
+            "",
+            memory_table(results.get("memory", {})),
+            "",
+            "First-load transfer of the map pages on the shipped data (every response but basemap tiles; "
+            "kB sent, gzip where the app compresses, and decoded in brackets):",
+            "",
+            page_weight_table(results.get("page_weight", [])),
+            "",
+        ]
+    else:
+        parts.append("")
+    if results.get("postgis"):
+        parts += [pgbench.markdown(results["postgis"])]
+    parts += [
+        "Goals (issues 4, 8 and 12):",
         "",
         goals_table(results.get("goals", [])),
     ]

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import orjson
 
-from bench import page, peer, report
+from bench import page, peer, pgbench, report
 from bench.load import LoadResult, fetch, run_wrk, wrk_path
 from bench.servers import Server, Servers, free_port, gunicorn_argv, memory_of, wait_idle, wait_quiet
 from bench.synthetic import jurisdiction_bbox, pingshan_bbox, synthetic_id, write_data_dir
@@ -54,17 +54,27 @@ def _progress(started: float):
 
 
 def parse_sizes(text: str) -> tuple[int, ...]:
-    """``1k,10k,100k`` or ``1000,10000`` -> (1000, 10000, ...)."""
+    """``1k,10k,100k,1m`` or ``1000,10000`` -> (1000, 10000, ...)."""
     sizes = []
     for part in text.split(","):
         part = part.strip().lower()
         if not part:
             continue
-        multiplier = 1000 if part.endswith("k") else 1
-        sizes.append(int(float(part.rstrip("k")) * multiplier))
+        multiplier = {"k": 1000, "m": 1_000_000}.get(part[-1:], 1)
+        try:
+            sizes.append(int(float(part.rstrip("km")) * multiplier))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r}: give sizes such as 1k,10k,100k,1m") from None
     if not sizes or any(n < 1 for n in sizes):
-        raise argparse.ArgumentTypeError(f"--sizes {text!r}: give sizes such as 1k,10k,100k")
+        raise argparse.ArgumentTypeError(f"{text!r}: give sizes such as 1k,10k,100k,1m")
     return tuple(sizes)
+
+
+def parse_postgis_sizes(text: str) -> tuple[int, ...]:
+    """Like ``parse_sizes``; ``none`` (or an empty text) skips the PostGIS bench."""
+    if text.strip().lower() in ("", "none", "0"):
+        return ()
+    return parse_sizes(text)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -97,13 +107,52 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--probe-seconds", type=float, default=4.0, help="load per bbox request when trying a provider (default 4)"
     )
+    parser.add_argument(
+        "--postgis-sizes",
+        type=parse_postgis_sizes,
+        default=None,
+        help="layer sizes of the PostGIS bench against tipg and pygeoapi's PostgreSQL provider "
+        "(default 100k,1m; 1k with --quick; none to skip)",
+    )
+    parser.add_argument(
+        "--peer-whole-layer-max",
+        type=parse_sizes,
+        default=(pgbench.PEER_WHOLE_LAYER_MAX,),
+        help="largest PostGIS size at which the peers are asked for the whole layer (default 100k: tipg "
+        "holds the whole answer in memory)",
+    )
+    parser.add_argument(
+        "--whole-layer-timeout",
+        type=float,
+        default=1800.0,
+        help="longest whole-layer request in seconds (default 1800)",
+    )
+    parser.add_argument(
+        "--postgis-only", action="store_true", help="only the PostGIS bench (no files-provider sizes, no page weight)"
+    )
+    parser.add_argument(
+        "--no-page", action="store_true", help="skip bench.page's tiled map at the largest PostGIS size"
+    )
+    parser.add_argument(
+        "--keep-cluster",
+        action="store_true",
+        help="keep the stopped cluster's directory (restart it with `python -m tools.pgcluster start DIR`)",
+    )
+    parser.add_argument("--pg-dir", default="", help="directory of the throwaway cluster (default: a new temp dir)")
     parser.add_argument("--no-tuning", action="store_true", help=f"start the servers without {SERVER_ENV}")
     parser.add_argument("--work-dir", type=Path, default=WORK, help="scratch directory (default bench/.work)")
     args = parser.parse_args(argv)
+    (args.peer_whole_layer_max,) = args.peer_whole_layer_max[:1]
     if args.quick:
         args.sizes = (1_000,)
         args.duration = 2.0
         args.probe_seconds = 1.0
+    if args.postgis_sizes is None:
+        args.postgis_sizes = pgbench.QUICK_POSTGIS_SIZES if args.quick else pgbench.POSTGIS_SIZES
+    if args.postgis_only:
+        args.sizes = ()
+        if not args.postgis_sizes:
+            parser.error("--postgis-only with --postgis-sizes none leaves nothing to measure")
     return args
 
 
@@ -517,11 +566,14 @@ def main(argv: list[str] | None = None) -> int:
         }
         for n in args.sizes:
             run_size(n, args, servers, peer_env, results, progress)
-        if str(SEARCH_SIZE) not in results["search"]:
-            search_startup(SEARCH_SIZE, args, servers, results, progress)
-        progress("page weight: the first load of / and /embed on the shipped data, in chromium and without")
-        results["page_weight"] = page.weigh_shipped_pages()
-        results["goals"] = evaluate_goals(results)
+        if args.postgis_sizes:
+            pgbench.run(args, servers, peer_env, results, progress, REPO)
+        if not args.postgis_only:
+            if str(SEARCH_SIZE) not in results["search"]:
+                search_startup(SEARCH_SIZE, args, servers, results, progress)
+            progress("page weight: the first load of / and /embed on the shipped data, in chromium and without")
+            results["page_weight"] = page.weigh_shipped_pages()
+        results["goals"] = evaluate_goals(results) + pgbench.evaluate_goals(results.get("postgis", {}))
         results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     finally:
         servers.stop_all()

@@ -53,13 +53,20 @@ class Servers:
         timeout: float = 600.0,
         cwd: Path | None = None,
         port: int | None = None,
+        bind: bool = True,
     ) -> Server:
-        """Run ``argv`` (a gunicorn command line without ``--bind``) and wait until ``ready_path`` answers 200."""
+        """Run ``argv`` and wait until ``ready_path`` answers 200.
+
+        ``argv`` is a gunicorn command line without ``--bind`` (added here), or, with
+        ``bind=False``, any server's command line already listening on ``port``.
+        """
+        if not bind and port is None:
+            raise ValueError("a server that binds by itself needs its port")
         port = port or free_port()
         log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(log_path, "wb")
         process = subprocess.Popen(
-            [*argv, "--bind", f"127.0.0.1:{port}"],
+            [*argv, "--bind", f"127.0.0.1:{port}"] if bind else argv,
             env={**env, "GBA_PUBLIC_URL": f"http://127.0.0.1:{port}"},  # our app's links point back here
             cwd=cwd,
             stdout=log,
@@ -154,6 +161,15 @@ def memory_of(pid: int) -> dict[str, float]:
     except OSError:
         pass
     return out
+
+
+def reset_peak(pid: int) -> bool:
+    """Reset the process's peak resident memory (VmHWM) to its current RSS; False when the kernel refuses."""
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
 
 
 def cpu_ticks(pids: list[int]) -> int:

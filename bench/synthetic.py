@@ -14,7 +14,11 @@ The same ``(n, seed, layer)`` always gives the same collection, byte for byte.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import os
+import shutil
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -24,8 +28,9 @@ import orjson
 import shapely
 from shapely.strtree import STRtree
 
+from geo import io
 from geo.boundaries import AdminUnit, Boundaries
-from geo.dataset import write_dataset
+from geo.dataset import MANIFEST, write_dataset
 from geo.schema import (
     CATEGORIES,
     COORD_DECIMALS,
@@ -353,6 +358,11 @@ def generate_collection(n: int, seed: int = 0, layer: str = "enterprises") -> di
         ``{"type": "FeatureCollection", "name": layer, "features": [...]}``, valid under
         ``geo.validate.check_collection``, features in id order.
     """
+    return {"type": "FeatureCollection", "name": layer, "features": list(iter_features(n, seed, layer))}
+
+
+def iter_features(n: int, seed: int = 0, layer: str = "enterprises") -> Iterator[dict]:
+    """The features of ``generate_collection(n, seed, layer)``, one at a time (for layers too big to hold)."""
     if layer not in POINT_LAYERS:
         raise ValueError(f"layer {layer!r} is not a point layer; choose one of {', '.join(POINT_LAYERS)}")
     if n < 0:
@@ -361,11 +371,59 @@ def generate_collection(n: int, seed: int = 0, layer: str = "enterprises") -> di
     positions = _positions(n, rng) if n else np.empty((0, 2))
     located = _locate(positions) if n else np.empty(0, dtype=np.int64)
     units = _land().units
-    features = [
-        _feature(layer, i + 1, n, float(lon), float(lat), units[unit], rng)
-        for i, ((lon, lat), unit) in enumerate(zip(positions.tolist(), located.tolist()))
-    ]
-    return {"type": "FeatureCollection", "name": layer, "features": features}
+    for i, ((lon, lat), unit) in enumerate(zip(positions.tolist(), located.tolist())):
+        yield _feature(layer, i + 1, n, float(lon), float(lat), units[unit], rng)
+
+
+def stream_data_dir(
+    path: str | Path,
+    n: int,
+    seed: int = 0,
+    layer: str = "enterprises",
+    each: Callable[[dict], None] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Path:
+    """``write_data_dir`` for one layer of any size: the same bytes and manifest, never held whole in memory.
+
+    Features are serialised one by one into the file while its SHA-256 is computed;
+    ``each(feature)`` sees every feature on the way (the bench copies them into
+    PostgreSQL in the same pass).  The directory is written beside ``<path>/geojson``
+    and renamed into place, so an interrupted run leaves no half layer behind.
+    Returns the layer file.
+    """
+    directory = Path(path) / "geojson"
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    new = directory.with_name(f".geojson.new-{os.getpid()}")
+    shutil.rmtree(new, ignore_errors=True)
+    new.mkdir()
+    name = f"{layer}.geojson"
+    digest = hashlib.sha256()
+    size = 0
+    with open(new / name, "wb") as out:
+
+        def put(chunk: bytes) -> None:
+            nonlocal size
+            out.write(chunk)
+            digest.update(chunk)
+            size += len(chunk)
+
+        put(b'{"features":[')
+        for number, feature in enumerate(iter_features(n, seed, layer), 1):
+            put((b"," if number > 1 else b"") + orjson.dumps(feature, option=orjson.OPT_SORT_KEYS))
+            if each is not None:
+                each(feature)
+            if progress is not None and number % 100_000 == 0:
+                progress(f"{number:,} of {n:,} features written")
+        put(b'],"name":' + orjson.dumps(layer) + b',"type":"FeatureCollection"}\n')
+    entries = {name: {"bytes": size, "features": n, "sha256": digest.hexdigest()}}
+    version = hashlib.sha256(io.dumps(entries, compact=True).encode()).hexdigest()[:16]
+    (new / MANIFEST).write_text(io.dumps({"version": version, "files": entries}), encoding="utf-8")
+    old = directory.with_name(f".geojson.old-{os.getpid()}")
+    if directory.exists():
+        directory.rename(old)
+    new.rename(directory)
+    shutil.rmtree(old, ignore_errors=True)
+    return directory / name
 
 
 def write_data_dir(path: str | Path, n: int, seed: int = 0, layers: tuple[str, ...] = ("enterprises",)) -> list[Path]:

@@ -9,7 +9,7 @@ manifest, validated), then written in **one transaction**:
       id text collate "C" unique       -- the record's id
       geom geometry(Geometry, 4326)    -- GiST
       geom_3857 geometry(Geometry, 3857)  -- GiST, for vector tiles (latitudes clamped to Web Mercator's)
-      props jsonb                      -- the served properties, flat form included
+      props jsonb                      -- the served properties, flat form included; GIN (jsonb_path_ops)
       feature text                     -- the exact bytes the files provider serves (geo.flat.serve_feature)
 
   and the tables ``_meta_layers`` (count, extent, etag, property names, year span, distinct values
@@ -62,6 +62,21 @@ def layer_table(schema: str, layer: str):
     from psycopg import sql
 
     return sql.Identifier(schema, layer)
+
+
+def props_index(schema: str, table: str):
+    """``create index`` of the GIN index (``jsonb_path_ops``) on a layer table's whole ``props``.
+
+    It answers containment of the whole column, ``props @> '{"status": "planned"}'``, which is
+    how ``webapp.providers.pgsql`` writes the map's filters and CQL2's ``=`` and ``IN``: one index
+    for every property, so the loader needs no list of the filtered ones (that list is the
+    webapp's queryables table, which ``geo`` may not import).
+    """
+    from psycopg import sql
+
+    return sql.SQL("create index {} on {} using gin (props jsonb_path_ops)").format(
+        sql.Identifier(f"{table}_props"), sql.Identifier(schema, table)
+    )
 
 
 def mercator(geometries: np.ndarray) -> np.ndarray:
@@ -343,6 +358,7 @@ def write_layer(conn, schema: str, rows: LayerRows) -> None:
     conn.execute(
         sql.SQL("create index {} on {} using gist (geom_3857)").format(sql.Identifier(f"{name}_geom_3857"), table)
     )
+    conn.execute(props_index(schema, name))
     conn.execute(sql.SQL("analyze {}").format(table))
 
 

@@ -15,6 +15,7 @@ database, loaded with the real ``python -m geo load``.  Without PostGIS those te
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -95,8 +96,6 @@ class PostgisDatasets:
 
     def load(self, url: str, data_dir: str | Path, env: dict | None = None) -> subprocess.CompletedProcess:
         """Run the loader CLI as a user would; the finished process (the caller checks its status)."""
-        import os
-
         return subprocess.run(
             [sys.executable, "-m", "geo", "load", "--database-url", url, "--data-dir", str(data_dir)],
             cwd=REPO,
@@ -120,6 +119,29 @@ class PostgisDatasets:
         return self._urls[key]
 
 
+CLUSTER_PREFIX = "gba-tests-pg-"
+
+
+def stop_abandoned_clusters() -> None:
+    """Stop and remove the clusters of earlier sessions that were killed before their teardown."""
+    from tools import pgcluster
+
+    for directory in Path(tempfile.gettempdir()).glob(f"{CLUSTER_PREFIX}*"):
+        try:
+            owner = int((directory / "pytest.pid").read_text())
+        except (OSError, ValueError):
+            continue  # being created (or not ours to judge)
+        try:
+            os.kill(owner, 0)
+            continue  # that session is still running
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        pgcluster.Cluster(directory).stop()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 def require_postgis() -> None:
     """Fail (never skip) the calling test when PostgreSQL 15 + PostGIS are missing, saying what to run."""
     from tools import pgcluster
@@ -139,12 +161,14 @@ def pg_cluster():
     from tools import pgcluster
 
     require_postgis()
-    directory = Path(tempfile.mkdtemp(prefix="gba-tests-pg-"))  # pgcluster hands it to postgres
+    stop_abandoned_clusters()
+    directory = Path(tempfile.mkdtemp(prefix=CLUSTER_PREFIX))  # pgcluster hands it to postgres
+    (directory / "pytest.pid").write_text(str(os.getpid()))
     try:
         with pgcluster.throwaway(directory) as cluster:
             yield cluster
     except pgcluster.ClusterError as exc:
-        pytest.fail(f"the throwaway PostgreSQL cluster did not start: {exc} (run `make postgis`)", pytrace=False)
+        pytest.fail(f"the throwaway PostgreSQL cluster did not start: {exc}", pytrace=False)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 

@@ -40,6 +40,11 @@ SETTINGS = {
         "",
         "map approval number (审图号, e.g. GS(2026)1234号) shown in the map's lower-left corner when set",
     ),
+    "TILE_THRESHOLD": (
+        "GBA_TILE_THRESHOLD",
+        "20000",
+        "a layer with more features than this is drawn on the map from vector tiles (/tiles/...), not one download",
+    ),
 }
 
 
@@ -55,6 +60,16 @@ def _flag(name: str, value: object) -> bool:
     raise ValueError(f"{name}={value!r}: expected one of {', '.join(TRUE_WORDS + FALSE_WORDS)}")
 
 
+def _count(name: str, value: object) -> int:
+    """A whole-number setting of 0 or more (a count of features)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit():
+        raise ValueError(f"{name}={value!r}: expected a whole number of features, 0 or more (e.g. 20000)")
+    return int(text)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then environment, then ``test_config``; then load the features once."""
     app = Flask(__name__)
@@ -64,6 +79,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     app.config["MINIFY_ASSETS"] = _flag("MINIFY_ASSETS", app.config["MINIFY_ASSETS"])
+    app.config["TILE_THRESHOLD"] = _count("TILE_THRESHOLD", app.config["TILE_THRESHOLD"])
 
     from webapp import downloads, errors, http, image, oembed, ogcapi, queryables, search, security, state, tiles, views
     from webapp.providers import load_provider

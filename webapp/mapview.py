@@ -118,10 +118,45 @@ class PageUrls:
     search: str | None = None
     parse_worker_js: str | None = None  # parses big layers off the main thread
     modules: tuple[str, ...] = ()  # the modules main.js imports, preloaded so the browser fetches them at once
+    # Tiled layers (``tiled_layers``): their vector tiles, with LAYER_PLACEHOLDER and {z}/{x}/{y}
+    # (webapp/tiles.py serves TILE_PATH), and their features, paged (OGC API items, with LAYER_PLACEHOLDER).
+    tiles: str | None = None
+    items: str | None = None
+    # A static export (webapp/static_export.py) points the page at files instead of the app's routes:
+    layer_data: str | None = None  # the map's layer files in the page's language (LAYER_PLACEHOLDER)
+    lang_pages: tuple[tuple[str, str, str], ...] = ()  # (URL lang tag, page, embed) for every language
+    search_data: str | None = None  # the search file the browser searches itself, instead of ``search``
+    embed_script: str | None = None  # embed.js (the app serves it at ``embed`` + ".js")
+    lang_download_file: str | None = None  # ``download_file`` of the formats that take ``lang``, in the page's
+
+    @property
+    def exported(self) -> bool:
+        """Whether these are a static export's files (no app server behind the page)."""
+        return bool(self.lang_pages)
 
 
 LAYER_PLACEHOLDER = "__layer__"
 FORMAT_PLACEHOLDER = "__format__"
+# The vector tiles' route (webapp/tiles.py), as the map's tile layers request it.
+TILE_PATH = "/tiles/{layer}/{z}/{x}/{y}.mvt"
+# The module main.js import()s only on a page with a tiled layer (with what it imports, and the
+# vendored Leaflet.VectorGrid): bench.report leaves it out of the count of other pages.
+TILED_MODULE = "tiled.js"
+
+
+def tile_template(prefix: str = "") -> str:
+    """The tile URL template the page's tiled layers fill in: the layer as LAYER_PLACEHOLDER
+    (the page's JS puts the layer's name), ``{z}/{x}/{y}`` for Leaflet."""
+    return prefix + TILE_PATH.replace("{layer}", LAYER_PLACEHOLDER)
+
+
+def tiled_layers(source: FeatureProvider, threshold: int) -> tuple[str, ...]:
+    """The layers the map draws from vector tiles: more features than ``threshold`` (the setting
+    ``TILE_THRESHOLD``).  The links layer never is: its lines, arrows and stubs follow the
+    selection and the places at their ends, which only whole records give."""
+    return tuple(
+        layer for layer in source.layers() if layer != LINK_LAYER and source.layer_info(layer)["count"] > threshold
+    )
 
 
 def _find(source: FeatureProvider, name: str, feature_id: str | None) -> str | None:
@@ -218,8 +253,13 @@ def map_config(
     timeline: tuple[int, int] | None = None,
     tables: queryables.Tables = queryables.TABLES,
     approval_number: str = "",
+    tiled: tuple[str, ...] = (),
 ) -> dict:
-    """Everything the front end needs, in the chosen language; the data itself is fetched."""
+    """Everything the front end needs, in the chosen language; the data itself is fetched.
+
+    A layer of ``tiled`` (``tiled_layers``) says ``"tiled": true``: the page draws it from
+    ``urls.tiles`` and pages its records through ``urls.items`` (both given only then, so
+    pages without a tiled layer carry no byte of it)."""
     lang = view.lang_key
     text = i18n.text(lang)
     overlays = []
@@ -233,7 +273,10 @@ def map_config(
                 "colour": LAYER_COLOURS.get(layer, "#555555"),
                 "visible": layer in view.layers,
                 # Only the page's language of the longer texts: a third of the bytes.
-                "url": urls.download_layer.replace(LAYER_PLACEHOLDER, layer) + f"?texts={view.lang}",
+                "url": urls.layer_data.replace(LAYER_PLACEHOLDER, layer)
+                if urls.layer_data
+                else urls.download_layer.replace(LAYER_PLACEHOLDER, layer) + f"?texts={view.lang}",
+                **({"tiled": True} if layer in tiled else {}),
             }
         )
     if view.center is not None:
@@ -287,7 +330,20 @@ def map_config(
             "contextLevels": [{"url": url, "minZoom": zoom} for url, zoom in urls.context_levels],
             "search": urls.search,
             "parseWorker": urls.parse_worker_js,
+            **({"tiles": urls.tiles, "items": urls.items} if tiled else {}),
+            **(exported_urls(urls, embed) if urls.exported else {}),
         },
+    }
+
+
+def exported_urls(urls: PageUrls, embed: bool) -> dict:
+    """The page config's URLs that only a static export has (js/permalink.js, js/search.js read them)."""
+    return {
+        "exported": True,
+        "langPages": [list(entry) for entry in urls.lang_pages],
+        "searchData": urls.search_data,
+        "embedScript": urls.embed_script,
+        **({} if embed else {"langDownloadFile": urls.lang_download_file}),
     }
 
 
@@ -364,6 +420,7 @@ def build_map(
     timeline: tuple[int, int] | None = None,
     tables: queryables.Tables = queryables.TABLES,
     approval_number: str = "",
+    tiled: tuple[str, ...] = (),
 ) -> folium.Map:
     """The folium map: Leaflet from our own URLs, three basemaps, and the CooperationMap plugin."""
     min_lon, min_lat, max_lon, max_lat = GBA_BOUNDS
@@ -389,7 +446,7 @@ def build_map(
             show=key == view.basemap,
             control=False,  # the front end builds the one layer control, with translated names
         ).add_to(fmap)
-    config = map_config(view, overlays_available, urls, embed, timeline, tables, approval_number)
+    config = map_config(view, overlays_available, urls, embed, timeline, tables, approval_number, tiled)
     CooperationMap(basemaps, config, urls).add_to(fmap)
     return fmap
 
@@ -428,14 +485,16 @@ def map_page(
     timeline: tuple[int, int] | None = None,
     tables: queryables.Tables = queryables.TABLES,
     approval_number: str = "",
+    tiled: tuple[str, ...] = (),
 ) -> MapPage:
     """Render the folium map into header, body and script parts for templates/map.html.
 
     Cached: rendering folium's templates takes tens of milliseconds, and a page depends
     only on these (hashable) arguments, never on the features or the filters (the
-    browser reads those from the URL; the data's year range, ``timeline``, is an argument).
+    browser reads those from the URL; the data's year range, ``timeline``, and the tiled
+    layers, ``tiled``, are arguments).
     """
-    root: Figure = build_map(view, overlays_available, urls, embed, timeline, tables, approval_number).get_root()
+    root: Figure = build_map(view, overlays_available, urls, embed, timeline, tables, approval_number, tiled).get_root()
     root.render()
     return MapPage(
         view=view,
@@ -470,11 +529,14 @@ def fixture_config() -> dict:
         context_levels=tuple((f"/context/{level.name}.geojson", level.min_zoom) for level in OUTLINE_LEVELS),
         search="/api/search",
         parse_worker_js="/assets/gba-parse-worker.js",
+        tiles=tile_template(),
+        items=f"/ogcapi/collections/{LAYER_PLACEHOLDER}/items",
     )
     from geo.schema import LAYERS
 
     view = MapView(lang="en", layers=LAYERS, basemap=DEFAULT_BASEMAP, controls=True)
-    return map_config(view, LAYERS, urls, embed=False, timeline=(2019, 2030))
+    # One layer drawn from tiles, as a big dataset's would be (tests/js/tiles.test.js).
+    return map_config(view, LAYERS, urls, embed=False, timeline=(2019, 2030), tiled=("enterprises",))
 
 
 def fixture_text() -> str:

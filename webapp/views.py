@@ -53,6 +53,8 @@ def page_urls() -> mapview.PageUrls:
         ),
         search=url_for("search.search_route"),
         parse_worker_js=worker_js,
+        tiles=mapview.tile_template(request.script_root),
+        items=url_for("ogcapi.items", collection_id=mapview.LAYER_PLACEHOLDER),
     )
 
 
@@ -62,10 +64,14 @@ def page_lang(requested: str | None) -> str:
 
 
 def social_card(
-    view: mapview.MapView, source: FeatureProvider, tables: queryables.Tables, urls: mapview.PageUrls
+    view: mapview.MapView,
+    source: FeatureProvider,
+    tables: queryables.Tables,
+    urls: mapview.PageUrls,
+    links: dict[str, str] | None = None,
 ) -> social.SocialCard:
     """The view's social card, image links and print image (absolute links from PUBLIC_URL)."""
-    links = {
+    links = links or {
         "page_url": security.public_url(url_for("views.index")),
         "png_url": security.public_url(url_for("image.image", fmt="png")),
         "png": url_for("image.image", fmt="png"),
@@ -78,19 +84,31 @@ def social_card(
     return social.page_card(view, request.args, tables, source.layers(), context, links)
 
 
-def render_map(embed: bool) -> Response:
+def render_map(
+    embed: bool,
+    urls: mapview.PageUrls | None = None,
+    card_links: dict[str, str] | None = None,
+    tiled: tuple[str, ...] | None = None,
+) -> Response:
+    """The map page. ``urls`` and ``card_links`` (social_card's links) replace the app's own routes:
+    the static export (webapp/static_export.py) renders its pages with its files' URLs, and no oEmbed;
+    ``tiled``: the layers drawn from tiles (default: those over the setting TILE_THRESHOLD)."""
     source: FeatureProvider = current_app.extensions["gba_provider"]
     tables: queryables.Tables = current_app.extensions["gba_tables"]
     years = current_app.extensions["gba_timeline"]
     requested = queryables.lang_tag(queryables.single(request.args, "lang"))
     view = mapview.parse_view(request.args, source, page_lang(requested), tables)
     approval = current_app.config["MAP_APPROVAL_NUMBER"]
-    urls = page_urls()
-    page = mapview.map_page(view, tuple(source.layers()), urls, embed, years, tables, approval)
-    query = request.query_string.decode("latin-1")
-    page_url = security.public_url(request.script_root + request.path) + (f"?{query}" if query else "")
-    oembed_href = oembed.discovery_href(security.public_url(url_for("oembed.answer")), page_url)
-    card = social_card(view, source, tables, urls)
+    urls = urls or page_urls()
+    if tiled is None:
+        tiled = mapview.tiled_layers(source, current_app.config["TILE_THRESHOLD"])
+    page = mapview.map_page(view, tuple(source.layers()), urls, embed, years, tables, approval, tiled)
+    oembed_href = None
+    if not urls.exported:
+        query = request.query_string.decode("latin-1")
+        page_url = security.public_url(request.script_root + request.path) + (f"?{query}" if query else "")
+        oembed_href = oembed.discovery_href(security.public_url(url_for("oembed.answer")), page_url)
+    card = social_card(view, source, tables, urls, card_links)
     response = Response(
         render_template("map.html", page=page, oembed_href=oembed_href, social=card), mimetype="text/html"
     )

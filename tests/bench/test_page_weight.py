@@ -40,12 +40,19 @@ def responses(weight: dict, category: str) -> list[dict]:
     return [r for r in weight["responses"] if r["category"] == category]
 
 
+# Modules only a page with a layer drawn from tiles, or an exported page, loads (by import()).
+NOT_ON_A_PLAIN_PAGE = {"tiled.js", "tiles.js", "list-tiled.js", "exported.js", "static-search.js"}
+
+
 def test_the_page_weight_includes_every_imported_module(embed_weight):
     assert embed_weight["missing_assets"] == [] and embed_weight["external_assets"] == []
     # every module (the explore panel's by import(), as a wide frame opens it at once)
     ours = {path.name for path in (REPO / "webapp" / "static" / "js").glob("*.js")}
     fetched = {r["url"].rsplit("/", 1)[-1] for r in responses(embed_weight, "js")}
-    assert ours <= fetched and {"leaflet.js", "leaflet.markercluster.js"} <= fetched
+    assert NOT_ON_A_PLAIN_PAGE <= ours
+    assert ours - NOT_ON_A_PLAIN_PAGE <= fetched and {"leaflet.js", "leaflet.markercluster.js"} <= fetched
+    # the shipped data has no tiled layer and the app's pages are not exported: none of them is sent
+    assert not fetched & NOT_ON_A_PLAIN_PAGE
 
 
 def test_the_page_weight_counts_every_data_file_and_the_coarse_outlines(embed_weight):

@@ -12,6 +12,7 @@ from bench.synthetic import (
     generate_collection,
     jurisdiction_bbox,
     pingshan_bbox,
+    stream_data_dir,
     write_data_dir,
 )
 from geo.boundaries import Boundaries
@@ -109,3 +110,22 @@ def test_written_data_dir_is_served_by_the_app_provider(tmp_path):
     provider = FileProvider(tmp_path)
     assert provider.layers() == ["enterprises"]
     assert provider.layer_info("enterprises")["count"] == 500
+
+
+def test_streamed_layer_has_the_same_bytes_and_manifest_as_the_written_one(tmp_path):
+    (written,) = write_data_dir(tmp_path / "written", 300, seed=4)
+    seen = []
+    streamed = stream_data_dir(tmp_path / "streamed", 300, seed=4, each=seen.append)
+    assert streamed.read_bytes() == written.read_bytes()
+    manifest = "geojson/manifest.json"
+    assert (tmp_path / "streamed" / manifest).read_bytes() == (tmp_path / "written" / manifest).read_bytes()
+    assert [f["id"] for f in seen] == [f["id"] for f in generate_collection(300, seed=4)["features"]]
+    # The app reads it as any published dataset.
+    assert FileProvider(tmp_path / "streamed").layer_info("enterprises")["count"] == 300
+
+
+def test_streaming_again_replaces_the_layer_whole(tmp_path):
+    stream_data_dir(tmp_path, 20, seed=1)
+    layer = stream_data_dir(tmp_path, 30, seed=1)
+    assert len(orjson.loads(layer.read_bytes())["features"]) == 30
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["geojson"]

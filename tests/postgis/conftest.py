@@ -5,6 +5,7 @@ The cluster and the per-dataset databases come from tests/conftest.py (``pg_data
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -65,3 +66,8 @@ def version_schemas(url: str) -> set[str]:
     with psycopg.connect(url) as conn:
         rows = conn.execute(r"select nspname from pg_namespace where nspname like 'gba\_v\_%'").fetchall()
     return {name for (name,) in rows}
+
+
+def comparable(body: bytes) -> bytes:
+    """A body with its per-response part (the items' ``timeStamp``) blanked: equal for equal answers."""
+    return re.sub(rb'"timeStamp":"[^"]*"', b'"timeStamp":""', body)

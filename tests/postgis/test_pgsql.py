@@ -25,6 +25,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 from shapely.geometry import shape
 
+from geo import load
 from geo.schema import LAYERS
 from tests.conftest import DATA_DIR
 from tests.gis.api_data import write_api_data_dir
@@ -133,8 +134,7 @@ def _load(connection, dataset: str, layer: str, provider: FileProvider) -> None:
                     Jsonb(feature["properties"]),
                 )
             )
-    for statement in pgsql.index_statements("public", f"{dataset}_{layer}", layer):
-        connection.execute(statement)
+    connection.execute(load.props_index("public", f"{dataset}_{layer}"))
     connection.execute(sql.SQL("ANALYZE {}").format(table))
 
 
@@ -477,8 +477,6 @@ def test_values_and_names_from_a_request_are_inert(providers, database):
     )
     clause = pgsql.filters_sql("links", Filters.of(status="operating"), hostile_table)
     assert sql_ids(database, "shipped", "links", clause) == []
-    for statement in pgsql.index_statements("public", "shipped_links", "links", hostile_table):
-        database.execute(statement)
     assert _row_counts(database) == before
 
 
@@ -496,10 +494,10 @@ def test_the_indexes_answer_the_queryable_filters(database):
     database.execute("SET enable_seqscan = off")
     try:
         status = _plan(database, pgsql.filters_sql("enterprises", Filters.of(status=("planned", "proposed"))))
-        assert "synthetic_enterprises_status_gin" in status
+        assert "synthetic_enterprises_props" in status
         touches = _plan(database, pgsql.filters_sql("enterprises", Filters.of(touches_jurisdiction="Macau")))
-        assert "synthetic_enterprises_jurisdictions_gin" in touches
+        assert "synthetic_enterprises_props" in touches
         where = filtering.parse_filter("status IN ('planned', 'proposed')", None, None, core.filter_queryables("links"))
-        assert "synthetic_enterprises_status_gin" in _plan(database, pgsql.where_sql("enterprises", where))
+        assert "synthetic_enterprises_props" in _plan(database, pgsql.where_sql("enterprises", where))
     finally:
         database.execute("RESET enable_seqscan")

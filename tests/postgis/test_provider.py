@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 
 import mapbox_vector_tile
 import orjson
 import pytest
+from psycopg import sql
 
 from bench.synthetic import jurisdiction_bbox, pingshan_bbox, write_data_dir
 from geo.dataset import read_dataset, write_dataset
@@ -228,6 +230,60 @@ def test_a_synthetic_layer_answers_the_same(synthetic):
     both(files, pg, layer, where=parsed, bbox=city, limit=100, offset=1000)
     both(files, pg, layer, limit=100, offset=SYNTHETIC_COUNT - 50)
     assert list(pg.stream(layer)) == files.query(layer).items
+
+
+def _plan(pg: PostgisProvider, layer: str, bbox=None, filters=None, where=None) -> str:
+    """EXPLAIN of the provider's WHERE for a request, sequential scans off (as on a big layer)."""
+
+    def work(conn, state) -> str:
+        matching = pg._matching(layer, bbox, filters, where, state.layers[layer].points_only)
+        with conn.transaction():
+            conn.execute("set local enable_seqscan = off")
+            rows = conn.execute(
+                sql.SQL("explain verbose select id from {} where {}").format(
+                    sql.Identifier(state.schema, layer), matching
+                )
+            ).fetchall()
+        return "\n".join(row[0] for row in rows)
+
+    return pg._run(work)
+
+
+def test_the_loaded_index_answers_the_filters_and_point_boxes_test_bounds_only(synthetic, shipped):
+    """``geo load`` creates the GIN index on ``props`` that the map's filters and CQL2's = and IN
+    use, and a layer of points is tested against a bbox's bounds without a per-row geometry type."""
+    files, pg = synthetic
+    layer = "enterprises"
+    filters = Filters.of(status="planned", touches_jurisdiction="Macau")
+    assert "Bitmap Index Scan on enterprises_props" in _plan(pg, layer, filters=filters)
+    parsed = where(layer, "status IN ('planned', 'proposed')")
+    assert "Bitmap Index Scan on enterprises_props" in _plan(pg, layer, where=parsed)
+    assert both(files, pg, layer, filters=filters) > 0
+    city = jurisdiction_bbox("Shenzhen")
+    assert pg.layer_info(layer)["count"] == SYNTHETIC_COUNT and pg._meta(layer).points_only
+    boxed = _plan(pg, layer, bbox=city)
+    assert "st_geometrytype" not in boxed.lower() and "CASE" not in boxed
+    assert "st_x(" in boxed.lower()
+    # ``geom && box`` alone would keep a point just outside (float4 boxes): the bounds are exact.
+    point = json.loads(files.query(layer, limit=1).items[0])["geometry"]["coordinates"]
+    lon, lat = point
+    for bbox in (
+        (math.nextafter(lon, math.inf), lat - 0.1, lon + 0.1, lat + 0.1),
+        (lon - 0.1, lat - 0.1, math.nextafter(lon, -math.inf), lat + 0.1),
+        (lon - 0.1, math.nextafter(lat, math.inf), lon + 0.1, lat + 0.1),
+        (lon, lat, lon + 0.1, lat + 0.1),
+    ):
+        both(files, pg, layer, bbox=bbox)
+    assert pg.query(layer, bbox=(lon, lat, lon + 1e-6, lat + 1e-6)).number_matched >= 1
+    assert point not in [
+        json.loads(item)["geometry"]["coordinates"]
+        for item in pg.query(layer, bbox=(math.nextafter(lon, math.inf), lat, lon + 1e-6, lat + 1e-6)).items
+    ]
+    # A layer of other geometries keeps the per-row test (GEOS for a line).
+    shipped_pg = shipped[1]
+    lines = [name for name in shipped_pg.layers() if not shipped_pg._meta(name).points_only]
+    assert lines
+    assert "st_geometrytype" in _plan(shipped_pg, lines[0], bbox=city).lower()
 
 
 # ---- around the antimeridian ---------------------------------------------------------------------

@@ -8,6 +8,7 @@ EPSG:3857 by its closed formula).
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from urllib.parse import quote
@@ -56,10 +57,15 @@ def positions(geometry: dict) -> list[list[float]]:
     return out
 
 
+@functools.cache
+def reference_transformer(code: str) -> pyproj.Transformer:
+    # Made once a code: PROJ takes most of a second to choose CRS84 -> EPSG:4490's operation.
+    return pyproj.Transformer.from_crs("OGC:CRS84", code, always_xy=False)
+
+
 def reference(code: str, lon_lat: np.ndarray) -> np.ndarray:
     """CRS84 positions in ``code``, in its authority axis order (pyproj without always_xy)."""
-    transformer = pyproj.Transformer.from_crs("OGC:CRS84", code, always_xy=False)
-    first, second = transformer.transform(lon_lat[:, 0], lon_lat[:, 1])
+    first, second = reference_transformer(code).transform(lon_lat[:, 0], lon_lat[:, 1])
     return np.column_stack([first, second])
 
 

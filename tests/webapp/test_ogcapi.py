@@ -134,6 +134,8 @@ def test_every_route_answers_html_with_f_html(client, url, _mimetype):
     page = response.get_data(as_text=True)
     assert page.startswith("<!doctype html>")
     assert "</html>" in page
+    # No Python repr leaks into a page (a label named like a dict method, t.items, once did).
+    assert "built-in method" not in page and " object at 0x" not in page
 
 
 @pytest.mark.parametrize(("url", "_mimetype"), ROUTES)

@@ -12,23 +12,24 @@ Values are always ``sql.Literal`` (quoted by psycopg, with an explicit type), na
 ``sql.Identifier`` or ``sql.Literal`` keys of ``props``: nothing from a request is formatted
 into the SQL text.
 
-``bbox_sql(bbox)``
-    boolean: the record's geometry meets ``bbox`` (across the antimeridian: either part).
+``bbox_sql(bbox, points_only=False)``
+    boolean: the record's geometry meets ``bbox`` (across the antimeridian: either part);
+    ``points_only`` for a layer of points only (no per-row geometry type test).
 ``filters_sql(layer, filters, queryables=QUERYABLES)``
     boolean (for a WHERE: NULL where false): every term of a ``Filters`` holds
     (``webapp.queryables``: enum and boolean terms "any of", over one or more properties each
     holding a value or a list; ``year`` "as of").
 ``where_sql(layer, where, queryables=QUERYABLES)``
     boolean: a parsed CQL2 filter (``webapp.filtering.Filter``) holds.
-``matching_sql(layer, bbox=None, filters=None, where=None, queryables=QUERYABLES)``
+``matching_sql(layer, bbox=None, filters=None, where=None, queryables=QUERYABLES, points_only=False)``
     the AND of the three (TRUE when there is nothing to test).
 ``sortby_sql(layer, sortby, queryables=QUERYABLES)``
     an ``ORDER BY`` list (without the keywords): the sort keys, records without a value last
     either way, then ``ord``; ``ORDER BY ord`` when ``sortby`` is empty.
-``index_statements(schema, table, layer, queryables=QUERYABLES)``
-    ``CREATE INDEX`` statements for a filled layer table (GIN on the filtered properties). ``geo``
-    may not import ``webapp``: whoever loads from the webapp side runs them, or the loader is
-    handed the statements.
+
+The loader's GIN index on the whole ``props`` (``geo.load.props_index``, ``jsonb_path_ops``)
+answers the containment tests of the filters and of CQL2's = and IN; the GiST index on ``geom``
+answers the bbox.
 
 The answers are those of the files provider (``webapp.providers.files`` and
 ``webapp.filtering``, the reference), row for row; tests/postgis/test_pgsql.py checks every
@@ -36,11 +37,12 @@ CQL2 case of tests/webapp/test_cql2.py and every queryable combination. How each
 
 - Two-valued logic: under a NOT every test is TRUE or FALSE, never NULL (``CASE … ELSE false``,
   ``EXISTS``, ``coalesce``), so ``NOT`` inverts exactly as the numpy masks do; elsewhere an
-  equality may be NULL where false, which keeps it a containment test the indexes answer
+  equality may be NULL where false, which keeps it a containment test the index answers
   (``condition_sql``). So the clauses are for WHERE (or AND with other clauses), not for a
   select list.
-- = and IN without CASEI/ACCENTI are jsonb containment (``props -> 'p' @> '"value"'``), which
-  the GIN indexes of ``index_statements`` answer.
+- = and IN without CASEI/ACCENTI are jsonb containment of the whole column
+  (``props @> '{"p": "value"}' OR props @> '{"p": ["value"]}'``), which the loader's GIN index
+  on ``props`` answers.
 - A queryable's values are those of its properties' JSON values of its type, a list counting
   as its items (one level); a value of another type counts as none.
 - Strings compare in code-point order (``COLLATE "C"`` on a UTF-8 database), numbers as float8
@@ -137,11 +139,15 @@ def _envelope(box: Bbox) -> sql.Composable:
     return sql.SQL("st_makeenvelope({}, {}, {}, {}, 4326)").format(*(sql.Literal(float(v)) for v in box))
 
 
-def bbox_sql(bbox: Bbox | None) -> sql.Composable:
+def bbox_sql(bbox: Bbox | None, points_only: bool = False) -> sql.Composable:
     """The records whose geometry intersects ``bbox`` (minLon > maxLon: across the antimeridian).
 
     A point is tested against the box's bounds (boundary included), as the files provider's
-    envelope query does; other geometries with ``ST_Intersects`` (GEOS, as shapely).
+    envelope query does; other geometries with ``ST_Intersects`` (GEOS, as shapely). In a layer
+    of points only (``_meta_layers.points_only``) the test is the bounds alone, without asking
+    each row its geometry type. ``geom && envelope`` (the GiST index's test) stays in front but
+    cannot stand alone: it compares float4 boxes rounded outwards, so it also keeps points a few
+    millionths of a degree outside.
     """
     if bbox is None:
         return TRUE
@@ -149,18 +155,25 @@ def bbox_sql(bbox: Bbox | None) -> sql.Composable:
     for box in bbox_parts(bbox):
         min_lon, min_lat, max_lon, max_lat = (sql.Literal(float(v)) for v in box)
         envelope = _envelope(box)
-        if box[0] == box[2] or box[1] == box[3]:
-            # A box without area: GEOS (shapely) reads it as the segment or point it is; PostGIS's
-            # ST_Intersects with such a polygon finds nothing, so it is given the segment.
-            envelope = _geometry_literal(
-                shapely.LineString([box[:2], box[2:]]) if box[:2] != box[2:] else shapely.Point(box[:2])
+        in_bounds = "st_x({geom}) BETWEEN {min_lon} AND {max_lon} AND st_y({geom}) BETWEEN {min_lat} AND {max_lat}"
+        if points_only:
+            test = sql.SQL("({geom} && {envelope} AND " + in_bounds + ")")
+        else:
+            if box[0] == box[2] or box[1] == box[3]:
+                # A box without area: GEOS (shapely) reads it as the segment or point it is; PostGIS's
+                # ST_Intersects with such a polygon finds nothing, so it is given the segment.
+                envelope = _geometry_literal(
+                    shapely.LineString([box[:2], box[2:]]) if box[:2] != box[2:] else shapely.Point(box[:2])
+                )
+            test = sql.SQL(
+                "({geom} && {envelope} AND CASE WHEN st_geometrytype({geom}) = 'ST_Point' THEN "
+                + in_bounds
+                + " ELSE st_intersects({geom}, {envelope}) END)"
             )
         parts.append(
-            sql.SQL(
-                "({geom} && {envelope} AND CASE WHEN st_geometrytype({geom}) = 'ST_Point' "
-                "THEN st_x({geom}) BETWEEN {min_lon} AND {max_lon} AND st_y({geom}) BETWEEN {min_lat} AND {max_lat} "
-                "ELSE st_intersects({geom}, {envelope}) END)"
-            ).format(geom=_GEOM, envelope=envelope, min_lon=min_lon, max_lon=max_lon, min_lat=min_lat, max_lat=max_lat)
+            test.format(
+                geom=_GEOM, envelope=envelope, min_lon=min_lon, max_lon=max_lon, min_lat=min_lat, max_lat=max_lat
+            )
         )
     return _or(parts)
 
@@ -191,9 +204,17 @@ def _as_of(prop: str, year) -> sql.Composable:
 
 
 def _holds(prop: str, value) -> sql.Composable:
-    """``prop`` is ``value`` or a list holding it: jsonb containment (a scalar contains itself,
-    an array its items), which a GIN index on ``props -> prop`` answers."""
-    return sql.SQL("({} @> {})").format(_property(prop), sql.Literal(Jsonb(value)))
+    """``prop`` is ``value`` or a list holding it, as containment of the whole ``props``, which
+    the loader's one GIN index (``geo.load.props_index``: ``props jsonb_path_ops``) answers.
+
+    ``{"p": x} @> {"p": v}`` holds when ``x`` is ``v``; ``{"p": x} @> {"p": [v]}`` when ``x`` is
+    a list holding ``v`` (nested, a scalar does not stand for a one-item list as it does at the
+    top level), so the two together are ``props -> 'p' @> v``, and false, not NULL, when the
+    record lacks ``p``.
+    """
+    return sql.SQL("({props} @> {scalar} OR {props} @> {listed})").format(
+        props=_PROPS, scalar=sql.Literal(Jsonb({prop: value})), listed=sql.Literal(Jsonb({prop: [value]}))
+    )
 
 
 def _json_equals(value) -> list:
@@ -321,9 +342,9 @@ def _contains_any(queryable: Queryable | None, wanted, positive: bool) -> sql.Co
     """A value of ``queryable`` equals one of ``wanted``: jsonb containment (a scalar contains an
     equal scalar of the same JSON type, a list its items), as ``filters_sql`` tests its terms.
 
-    Containment is NULL for a record without the property. Where the result is not negated
-    (``positive``) that is as good as FALSE (the WHERE keeps neither) and keeps the test one the
-    GIN indexes answer; under a NOT it is made FALSE.
+    ``_holds`` is false for a record without the property (``props`` is never NULL); under a NOT
+    (not ``positive``) the test is wrapped in ``coalesce(…, false)`` all the same, so it stays
+    two-valued whatever the column holds. Unwrapped, it is a test the GIN index on ``props`` answers.
     """
     if queryable is None:
         return FALSE
@@ -437,9 +458,17 @@ def matching_sql(
     filters: Filters | None = None,
     where: filtering.Filter | None = None,
     queryables=None,
+    points_only: bool = False,
 ) -> sql.Composable:
-    """The records of ``layer`` in ``bbox`` matching ``filters`` and ``where``: one WHERE clause."""
-    return _and([filters_sql(layer, filters, queryables), bbox_sql(bbox), where_sql(layer, where, queryables)])
+    """The records of ``layer`` in ``bbox`` matching ``filters`` and ``where``: one WHERE clause
+    (``points_only``: every record of the layer is a point, see ``bbox_sql``)."""
+    return _and(
+        [
+            filters_sql(layer, filters, queryables),
+            bbox_sql(bbox, points_only),
+            where_sql(layer, where, queryables),
+        ]
+    )
 
 
 # ---- sortby ---------------------------------------------------------------------------------
@@ -480,29 +509,3 @@ def sortby_sql(layer: str, sortby: Iterable[tuple[str, bool]] = (), queryables=N
         keys.append(sql.SQL("{} {}").format(sort_key(queryable), direction))
     keys.append(_ORD)
     return sql.SQL(", ").join(keys)
-
-
-# ---- indexes --------------------------------------------------------------------------------
-
-
-def index_statements(schema: str, table: str, layer: str, queryables=None) -> list[sql.Composable]:
-    """``CREATE INDEX`` statements for a filled layer table ``schema.table``.
-
-    A GIN (``jsonb_path_ops``) expression index on each property an enum or boolean queryable
-    reads, which ``filters_sql``'s containment tests use (a status or a jurisdiction among a
-    million rows) and CQL2's = and IN without CASEI/ACCENTI. The year needs none: "as of" a year
-    keeps most records. The geometry's GiST index and the primary key are the loader's own.
-    """
-    del layer  # the same properties are indexed in every layer: a record may lack them
-    queryables = _default_queryables(queryables)
-    target = sql.Identifier(schema, table)
-    statements = []
-    for prop in dict.fromkeys(
-        p for q in queryables if q.queryable and q.kind in ("enum", "boolean") for p in q.properties
-    ):
-        statements.append(
-            sql.SQL("CREATE INDEX {} ON {} USING gin (({} -> {}) jsonb_path_ops)").format(
-                sql.Identifier(f"{table}_{prop}_gin"), target, _PROPS, sql.Literal(prop)
-            )
-        )
-    return statements

@@ -277,11 +277,14 @@ class PostgisProvider(FeatureProvider):
     def year_span(self):
         return self._current().year_span
 
-    def _matching(self, layer: str, bbox, filters: Filters | None, where):
-        """The WHERE clause of a request (``webapp.providers.pgsql``), or None for the whole layer."""
+    def _matching(self, layer: str, bbox, filters: Filters | None, where, points_only: bool = False):
+        """The WHERE clause of a request (``webapp.providers.pgsql``), or None for the whole layer.
+        ``points_only`` (``_meta_layers``): a bbox needs no per-row geometry type test."""
         if bbox is None and where is None and (filters is None or not filters.terms):
             return None
-        return pgsql.matching_sql(layer, bbox=bbox, filters=filters, where=where, queryables=self._table)
+        return pgsql.matching_sql(
+            layer, bbox=bbox, filters=filters, where=where, queryables=self._table, points_only=points_only
+        )
 
     def query(
         self,
@@ -298,7 +301,7 @@ class PostgisProvider(FeatureProvider):
         def work(conn, state: _Version) -> Page:
             meta = state.layers[layer]
             table = sql.Identifier(state.schema, layer)
-            matching = self._matching(layer, bbox, filters, where)
+            matching = self._matching(layer, bbox, filters, where, meta.points_only)
             where_sql = sql.SQL("") if matching is None else sql.SQL(" where {}").format(matching)
             if matching is not None:
                 matched = conn.execute(sql.SQL("select count(*) from {}{}").format(table, where_sql)).fetchone()[0]
@@ -332,7 +335,8 @@ class PostgisProvider(FeatureProvider):
         _psy, sql = _psycopg()
         state = self._current()
         table = sql.Identifier(state.schema, layer)
-        matching = self._matching(layer, bbox, filters, where)
+        meta = state.layers.get(layer)
+        matching = self._matching(layer, bbox, filters, where, meta is not None and meta.points_only)
         where_sql = sql.SQL("") if matching is None else sql.SQL(" where {}").format(matching)
         with self._connection() as conn, conn.transaction():
             with conn.cursor(name="gba_stream") as cur:

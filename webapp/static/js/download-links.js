@@ -23,6 +23,7 @@ export function downloadUrl(state, site, format = "geojson") {
   const spec = downloadFormats.find((entry) => entry.extension === format);
   const kinds = new Set(state.layers.map((layer) => layerKinds?.get(layer)));
   if (!state.layers.length || (spec?.oneGeometryType && kinds.size > 1)) return null;
+  if (urls.exported) return exportedUrl(state, site, format, spec);
   const query = filterParams(state, site.queryables);
   let name = "all";
   if (state.layers.length === 1) name = state.layers[0];
@@ -35,4 +36,20 @@ export function downloadUrl(state, site, format = "geojson") {
   const path =
     format === "geojson" && name === "all" ? urls.downloadAll : layerUrl.replace(urls.layerPlaceholder, name);
   return search ? `${path}?${search}` : path;
+}
+
+/**
+ * A static export's file for ``format``: files hold whole layers (no server applies the filters,
+ * the year or a choice of layers), so one shown layer is its file and several are all.<format>;
+ * null when that file cannot exist (a FlatGeobuf of mixed geometry types).
+ */
+function exportedUrl(state, site, format, spec) {
+  const { urls, layerKinds } = site;
+  const name = state.layers.length === 1 ? state.layers[0] : "all";
+  if (name === "all" && spec?.oneGeometryType && new Set(site.layers.map((layer) => layerKinds?.get(layer))).size > 1)
+    return null;
+  if (format === "geojson")
+    return name === "all" ? urls.downloadAll : urls.downloadLayer.replace(urls.layerPlaceholder, name);
+  const template = spec?.params.includes("lang") && urls.langDownloadFile ? urls.langDownloadFile : urls.downloadFile;
+  return template.replace(urls.formatPlaceholder, format).replace(urls.layerPlaceholder, name);
 }

@@ -27,7 +27,8 @@ export function createImageLinks({ store }) {
   const printLink = document.getElementById("gba-print-link");
 
   function update(state) {
-    for (const { node, attribute } of targets) {
+    // A static export has the images of the default view only: its links stay as written.
+    for (const { node, attribute } of site.urls.exported ? [] : targets) {
       const next = imageHref(node.getAttribute(attribute), state, site);
       if (next !== node.getAttribute(attribute)) node.setAttribute(attribute, next);
     }

@@ -52,7 +52,10 @@ export function createDrawing(app) {
   let shownLayers = new Set();
   let quiet = 0; // > 0 while we move layers ourselves: their popup events are not the reader's
 
+  // Layers drawn from vector tiles (tiled.js): only their selected records are drawn here.
+  const tiled = new Set();
   for (const overlay of config.overlays) {
+    if (overlay.tiled) tiled.add(overlay.name);
     const group =
       overlay.kind === "point"
         ? L.markerClusterGroup({
@@ -214,7 +217,7 @@ export function createDrawing(app) {
       const shape = shapes.get(record.id);
       const role = highlight?.get(record.id) || null;
       let target = null;
-      if (view.passes.has(record.id)) {
+      if (view.passes.has(record.id) && (role || !tiled.has(record.layer))) {
         target = role && record.kind === "point" ? spotlights.get(record.layer) : groups.get(record.layer);
       }
       if (target) batch(target).members.push(shape);

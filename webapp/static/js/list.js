@@ -1,5 +1,6 @@
 /* The list of what is shown: one button per record, grouped by layer, a page at a time,
- * navigable with the arrow keys (one item in the Tab order).
+ * navigable with the arrow keys (one item in the Tab order).  A tiled layer's records are not
+ * all in the page: its part (list-tiled.js) pages through the OGC API, in id order.
  */
 
 import { byId, el, icon } from "./dom.js";
@@ -8,11 +9,13 @@ import { sortInSlices } from "./slices.js";
 const LIST_PAGE = 300; // items rendered at a time: a 100k layer must not build 100k buttons
 const SLICED_SORT_MIN = 5000; // sorting 100k records by name takes half a second: done in slices
 
-export function createList({ config, store, dataset, i18n, names, looks, drawing, actions }) {
+export function createList(app) {
+  const { config, store, dataset, i18n, names, looks, drawing, actions } = app;
   const body = byId("gba-list-body");
   if (!body) return null;
   let limit = LIST_PAGE;
   let sorted = null;
+  let part = null; // the tiled layers' part (list-tiled.js, made by tiled.js), from the first render on
 
   function order() {
     // Layer order, then names in the page's language.
@@ -72,9 +75,10 @@ export function createList({ config, store, dataset, i18n, names, looks, drawing
     const focused = document.activeElement;
     const focusedId = focused && body.contains(focused) ? focused.getAttribute("data-id") : null;
     body.textContent = "";
+    part ??= app.tiled?.listPart(body, item, LIST_PAGE, render, rove);
     if (!sorted) sorted = dataset.records.slice().sort(order());
     const view = dataset.evaluate(state);
-    const shown = sorted.filter(view.shown);
+    const shown = sorted.filter(view.shown); // not a tiled layer's records (tiled.js): part lists those
     let budget = limit;
     const perLayer = new Map();
     for (const record of shown) {
@@ -93,6 +97,7 @@ export function createList({ config, store, dataset, i18n, names, looks, drawing
       budget -= records.length;
       if (list.children.length) body.appendChild(list);
     }
+    const extra = part?.render(state) ?? 0; // the tiled layers' pages, after the others
     if (budget < 0) {
       const more = el(
         "button",
@@ -102,7 +107,7 @@ export function createList({ config, store, dataset, i18n, names, looks, drawing
       more.type = "button";
       body.appendChild(more);
     }
-    if (!shown.length) body.appendChild(el("p", "gba-hint", i18n.t("list_empty")));
+    if (!shown.length && !extra) body.appendChild(el("p", "gba-hint", i18n.t("list_empty")));
     markSelected(state, false);
     const again = focusedId && body.querySelector(`button[data-id="${CSS.escape(focusedId)}"]`);
     const current = again || body.querySelector('button[aria-current="true"]') || body.querySelector("button[data-id]");
@@ -110,9 +115,9 @@ export function createList({ config, store, dataset, i18n, names, looks, drawing
     if (again) again.focus();
     const links = shown.filter((record) => names.isLink(record)).length;
     const status = byId("gba-list-status");
-    const summary = i18n.t("shown_summary", { features: shown.length - links, links });
+    const summary = i18n.t("shown_summary", { features: shown.length - links + extra, links });
     if (status.textContent !== summary) status.textContent = summary;
-    byId("gba-list").setAttribute("data-count", String(shown.length));
+    byId("gba-list").setAttribute("data-count", String(shown.length + extra));
   }
 
   body.addEventListener("click", (event) => {

@@ -18,7 +18,11 @@
  *   counts()         {layer: records passing the filters and the year}
  *   roles()          {id: "selected" | "partner" | "link"} of the selection, or null
  *   recordLayer(id)  the layer name of a record (null if unknown)
- *   select(id, {reveal, move: "fly", popup, autoPan}) → bool;  focus(id, zoom) → bool;  clearSelection()
+ *   tiles(name)      on a page with a tiled layer (tiled.js adds it): that layer's tiles, {requested,
+ *                    loaded, url (the template, with the filters)}; null for a layer not tiled
+ *   tileLayer(name)  on such a page: the layer's Leaflet.VectorGrid (null for a layer not tiled)
+ *   select(id, {reveal, move: "fly", popup, autoPan}) → bool (a promise of it for a record of a
+ *                    tiled layer not loaded yet);  focus(id, zoom) → bool;  clearSelection()
  *   filter(query)    set the filters and the year from a query string ("status=planned&year=2019")
  *   setYear(year)
  *   outlines()       the context outlines as drawn [{jurisdiction, level, sar, weight, detail}] (detail:
@@ -119,6 +123,7 @@ function start({ map, basemaps, config }) {
   const loaded = [];
   const failed = [];
   const jobs = config.overlays.map((overlay) => {
+    if (overlay.tiled) return null; // tiled.js draws it
     const waiting = [];
     const take = (features, last) => {
       // Polygons are ordered by area over the whole layer, so they wait for all of it.
@@ -135,6 +140,8 @@ function start({ map, basemaps, config }) {
       });
   });
   if (context) jobs.push(context.load(config.urls.contextLevels));
+  // Layers too big to download whole come as vector tiles (tiled.js, fetched only then).
+  if (config.urls.tiles) jobs.push(import("./tiled.js").then((m) => m.startTiles(app, controls, loaded, failed)));
 
   fitPopups(map); // last on popupopen: after the panels and the layer list have closed
   const dataLoaded = Promise.all(jobs);
@@ -160,6 +167,7 @@ function start({ map, basemaps, config }) {
       const query = store.query;
       const focus = query.focus ?? config.focus;
       const select = query.select ?? config.select;
+      // A record of a tiled layer not loaded is fetched first: selected a moment after ``ready``.
       if (focus) controller.focus(focus, query.zoom ?? config.focusZoom);
       else if (select) controller.select(select); // its popup pans into view, clear of the controls
       store.startUrl();
@@ -202,4 +210,4 @@ function start({ map, basemaps, config }) {
 }
 
 if (window.GBA_BOOT) start(window.GBA_BOOT);
-else console.error("GBA map: window.GBA_BOOT is missing (the page's boot script did not run)");
+else if (!window.GBA_LEAVING) console.error("GBA map: window.GBA_BOOT is missing (the page's boot script did not run)");

@@ -1,4 +1,4 @@
-/* The search box: a combobox over /api/search, with "10 of 50" and a button for more. */
+/* The search box: a combobox over /api/search (a static export's search file), with "10 of 50" and a button for more. */
 
 import { byId, el, icon } from "./dom.js";
 
@@ -113,17 +113,36 @@ export function createSearch({ config, store, dataset, i18n, names, looks, actio
     else close();
   }
 
+  // A static export has no /api/search: its search file is fetched once and searched here.
+  let matcher = null;
+  function searchFile(query) {
+    matcher ??= Promise.all([
+      import("./static-search.js"),
+      fetch(config.urls.searchData, { credentials: "same-origin" }).then((response) => {
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        return response.json();
+      }),
+    ]).then(([module, data]) => module.createMatcher(data));
+    matcher.catch(() => {
+      matcher = null; // tried again on the next search
+    });
+    return matcher.then((found) => found.find(query.slice(0, 200), limit));
+  }
+
+  function searchServer(query) {
+    abort = new AbortController();
+    const url = `${config.urls.search}?q=${encodeURIComponent(query.slice(0, 200))}&limit=${limit}`;
+    return fetch(url, { credentials: "same-origin", signal: abort.signal }).then((response) => {
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      return response.json();
+    });
+  }
+
   function search(value) {
     const query = value.trim();
     if (abort) abort.abort();
     if (!query) return clear();
-    abort = new AbortController();
-    const url = `${config.urls.search}?q=${encodeURIComponent(query.slice(0, 200))}&limit=${limit}`;
-    fetch(url, { credentials: "same-origin", signal: abort.signal })
-      .then((response) => {
-        if (!response.ok) throw new Error(`HTTP ${response.status}`);
-        return response.json();
-      })
+    (config.urls.searchData ? searchFile(query) : searchServer(query))
       .then((body) => {
         if (input.value.trim() !== query) return;
         const found = body.results || [];
@@ -141,8 +160,10 @@ export function createSearch({ config, store, dataset, i18n, names, looks, actio
   function choose(result) {
     if (!result) return;
     close();
-    const shown = actions.select(result.id, { reveal: true, move: "fly" });
-    if (!shown) announce(`${i18n.t("load_error")}: ${resultName(result)}`);
+    // A promise when the record is on a tiled layer and fetched first.
+    Promise.resolve(actions.select(result.id, { reveal: true, move: "fly", layer: result.layer })).then((shown) => {
+      if (!shown) announce(`${i18n.t("load_error")}: ${resultName(result)}`);
+    });
   }
 
   input.addEventListener("input", () => {

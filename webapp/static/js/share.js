@@ -4,9 +4,24 @@
 
 import { byId, el } from "./dom.js";
 import { downloadSite, downloadUrl } from "./download-links.js";
-import { embedScriptUrl, embedUrl, iframeSnippet, pageUrl, responsiveSnippet } from "./permalink.js";
+import { absolute, embedScriptUrl, embedUrl, iframeSnippet, pageUrl, responsiveSnippet } from "./permalink.js";
 
 const CONFIRM_MS = 2000; // how long a Copy button says "Copied"
+
+/** The link to the view in ``lang``: a static export's file of that language (``urls.pageFor``,
+ * set by js/exported.js; the path says the language), else this page with ?lang=. */
+export function languageUrl(state, site, lang) {
+  const url = new URL(pageUrl(state, site, { lang }));
+  const file = site.urls.pageFor?.(lang, false, url.searchParams);
+  return file ? absolute(file, url.searchParams, site.base) : url.toString();
+}
+
+/** embed.js: the file a static export names (``urls.embedScript``), else beside the embed page. */
+export function embedScript(site) {
+  return site.urls.embedScript
+    ? absolute(site.urls.embedScript, new URLSearchParams(), site.base)
+    : embedScriptUrl(site);
+}
 
 export function createShare({ store, i18n, config }) {
   const site = downloadSite(store.site, config);
@@ -23,9 +38,9 @@ export function createShare({ store, i18n, config }) {
     const iframe = byId("gba-share-iframe");
     if (iframe) iframe.value = iframeSnippet(embedUrl(state, site), i18n.t("title"));
     const responsive = byId("gba-share-responsive");
-    if (responsive) responsive.value = responsiveSnippet(embedUrl(state, site), i18n.t("title"), embedScriptUrl(site));
+    if (responsive) responsive.value = responsiveSnippet(embedUrl(state, site), i18n.t("title"), embedScript(site));
     for (const anchor of document.querySelectorAll(".gba-langs a[data-lang]")) {
-      anchor.href = pageUrl(state, site, { lang: anchor.getAttribute("data-lang") });
+      anchor.href = languageUrl(state, site, anchor.getAttribute("data-lang"));
     }
     for (const link of downloads) {
       const href = downloadUrl(state, site, link.getAttribute("data-download-format"));

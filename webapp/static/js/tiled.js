@@ -1,0 +1,393 @@
+/* Layers drawn from vector tiles: too big to download whole (the page config marks them
+ * ``tiled``).  Loaded with import() by main.js only on a page that has one, with the vendored
+ * Leaflet.VectorGrid (webapp/static/vendor/), so other pages never fetch either.
+ *
+ * Each tiled layer is a VectorGrid on canvas tiles inside the layer's group (the layer control
+ * shows and hides it like any other).  A tile carries a few properties per feature
+ * (webapp/tiles.py TILE_PROPERTIES, ``id`` among them): enough to style it and to find it under
+ * the pointer.  A click, a search result, a list item or a ``select=`` link fetches the whole
+ * record from the OGC API and adds it to the dataset: from there it is selected, drawn
+ * highlighted above the tiles and opens the same popup as every other record.  The filters and
+ * the year go into the tile URLs (the server filters); counts come from the API's numberMatched.
+ */
+
+import { L } from "./leaflet.js";
+import { tiledPart } from "./list-tiled.js";
+import { compileMatcher } from "./query.js";
+import { styleFor } from "./style.js";
+import { asFeature, filtersInTiles, itemsUrl, itemUrl, tileUrl } from "./tiles.js";
+
+const VECTORGRID = "../vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js";
+const PMTILES = "../vendor/pmtiles/pmtiles.js"; // reads an archive by HTTP range requests
+const ARCHIVE = "gba-archive:"; // the tile URLs of an archive's layer: answered by readArchives
+const PANE = "gbaTiles"; // above the basemaps, below the records drawn on the map's own canvas
+const HIT_SLOP = 4; // px: a click this close to a point still takes it
+const TILE_SIZE = 256; // px: Leaflet's default, the tiles' size on screen
+
+function loadScript(url, loaded) {
+  if (loaded()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = url;
+    script.onload = () => resolve();
+    script.onerror = () => reject(new Error(`cannot load ${url}`));
+    document.head.appendChild(script);
+  });
+}
+
+/** The tile URL template of a layer read from its archive (``readArchives``). */
+const archiveTiles = (layer) => `${ARCHIVE}${encodeURIComponent(layer)}/{z}/{x}/{y}`;
+
+/**
+ * A static export has no tile server: each tiled layer is one PMTiles archive (``urls.tiles``
+ * without ``{z}``), read with the vendored pmtiles library by range requests.  Leaflet.VectorGrid
+ * fetches its tiles with the global ``fetch``: the archives' URLs (``archiveTiles``) are answered
+ * from them, every other request goes through untouched.
+ */
+async function readArchives(overlays, urls) {
+  await loadScript(new URL(PMTILES, import.meta.url).href, () => globalThis.pmtiles);
+  const archives = new Map(
+    overlays.map((overlay) => [
+      encodeURIComponent(overlay.name),
+      new globalThis.pmtiles.PMTiles(new URL(tileUrl(urls, overlay.name, null, []), document.baseURI).href),
+    ]),
+  );
+  const fetchUrl = window.fetch.bind(window);
+  window.fetch = (input, init) => {
+    if (typeof input !== "string" || !input.startsWith(ARCHIVE)) return fetchUrl(input, init);
+    const [layer, z, x, y] = input.slice(ARCHIVE.length).split("/");
+    const archive = archives.get(layer);
+    if (!archive) return Promise.resolve(new Response(null, { status: 404 }));
+    return archive
+      .getZxy(Number(z), Number(x), Number(y))
+      .then((tile) => new Response(tile ? tile.data : new ArrayBuffer(0)));
+  };
+}
+
+function getJson(url) {
+  return fetch(url, { credentials: "same-origin" }).then((response) => {
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return response.json();
+  });
+}
+
+/**
+ * Draw the tiled layers from tiles: their names go to ``loaded`` (or ``failed``, with a line in
+ * the error box of ``controls``).  Sets ``app.tiled``; extends the controller's ``select`` and
+ * ``focus`` (a record not loaded is fetched first: they return a promise) and the dataset's
+ * counts (a tiled layer's come from the API), so the modules every page loads stay small.
+ */
+export function startTiles(app, controls, loaded, failed) {
+  const overlays = app.config.overlays.filter((overlay) => overlay.tiled);
+  return drawTiles(app, overlays, controls.updateCounts).then(
+    (handle) => {
+      app.tiled = handle;
+      loaded.push(...overlays.map((overlay) => overlay.name));
+    },
+    (error) => {
+      failed.push(...overlays.map((overlay) => overlay.name));
+      console.error("GBA map: cannot draw the tiled layers", error);
+      for (const overlay of overlays) controls.showError(overlay.label);
+    },
+  );
+}
+
+async function drawTiles(app, overlays, onCounts) {
+  const { map, config, store, dataset, drawing, looks } = app;
+  await loadScript(new URL(VECTORGRID, import.meta.url).href, () => globalThis.L?.vectorGrid);
+  const urls = config.urls;
+  const queryables = config.queryables || [];
+  const serverFilters = filtersInTiles(urls);
+  if (!serverFilters) await readArchives(overlays, urls);
+  // Leaflet.VectorGrid fetches and decodes the tiles; its own renderer makes a Leaflet object per
+  // feature (seconds for a tile of tens of thousands of points), so each tile is drawn here
+  // straight on a canvas (``options.draw``), in one path per look.
+  const CanvasGrid = L.VectorGrid.Protobuf.extend({
+    createTile(coords, done) {
+      const canvas = document.createElement("canvas");
+      const key = this._tileCoordsToKey(coords);
+      this._getVectorTilePromise(coords).then(
+        (tile) => {
+          this.options.draw(canvas, tile, coords, key);
+          done(null, canvas);
+        },
+        (error) => done(error, canvas),
+      );
+      return canvas;
+    },
+  });
+  const yearQueryable = queryables.find((q) => q.kind === "year");
+  if (!map.getPane(PANE)) map.createPane(PANE).style.zIndex = "350";
+
+  let matches = null; // an archive's tiles hold every feature: the page filters them
+  const compile = (state) => {
+    if (serverFilters) return;
+    const query = new Map(state.filters);
+    if (yearQueryable) query.set(yearQueryable.name, state.year);
+    matches = compileMatcher(query, queryables);
+  };
+  compile(store.state);
+
+  const layers = new Map(); // layer name → its VectorGrid
+  const overlayOf = new Map(overlays.map((overlay) => [overlay.name, overlay]));
+  const pending = new Map(); // id → the promise of its record
+  const events = new Map(); // layer name → {requested, loaded} tile counts (GBAMap.tiles)
+
+  // A tile may hold tens of thousands of features: one style object per look, made once.
+  const styles = new Map();
+  function look(overlay, properties) {
+    if (matches && !matches(properties)) return [];
+    const planned = looks.isPlannedAt(properties, store.state.year);
+    const approximate = looks.isApproximate(properties, false);
+    const key = `${overlay.name}\n${planned}\n${approximate}`;
+    if (!styles.has(key)) {
+      styles.set(
+        key,
+        styleFor({ kind: overlay.kind, colour: overlay.colour, planned, approximate, role: null, dim: false }),
+      );
+    }
+    return styles.get(key);
+  }
+
+  const hits = new Map(); // layer → Map of tile key → {coords, items}: what a click can find
+  const probe = document.createElement("canvas").getContext("2d"); // point-in-path tests
+
+  /** Draw a tile's features on its canvas, one path per look; note where each is for the click. */
+  function drawTile(overlay, canvas, tile, coords, key) {
+    const size = TILE_SIZE;
+    const ratio = window.devicePixelRatio || 1;
+    canvas.width = size * ratio;
+    canvas.height = size * ratio;
+    const ctx = canvas.getContext("2d");
+    ctx.scale(ratio, ratio);
+    const items = [];
+    const batches = new Map(); // style → the Path2D of every feature drawn with it
+    // The decoded tile's layers are a plain object keyed by the tiles' layer names: ours.
+    for (const layer of Object.values(tile.layers)) {
+      const scale = size / layer.extent;
+      for (const feature of layer.features) {
+        const style = look(overlay, feature.properties);
+        if (Array.isArray(style)) continue; // filtered out
+        if (!batches.has(style)) batches.set(style, new Path2D());
+        const batch = batches.get(style);
+        const id = feature.properties.id;
+        if (feature.type === 1) {
+          for (const ring of feature.geometry) {
+            for (const point of ring) {
+              const x = point.x * scale;
+              const y = point.y * scale;
+              batch.moveTo(x + style.radius, y);
+              batch.arc(x, y, style.radius, 0, 2 * Math.PI);
+              items.push({ x, y, r: style.radius, id });
+            }
+          }
+          continue;
+        }
+        const own = new Path2D();
+        for (const ring of feature.geometry) {
+          ring.forEach((point, i) => {
+            if (i) own.lineTo(point.x * scale, point.y * scale);
+            else own.moveTo(point.x * scale, point.y * scale);
+          });
+          if (feature.type === 3) own.closePath();
+        }
+        batch.addPath(own);
+        items.push({ path: own, polygon: feature.type === 3, width: style.weight, id });
+      }
+    }
+    for (const [style, path] of batches) {
+      if (style.fillColor && style.fill !== false) {
+        ctx.globalAlpha = style.fillOpacity ?? 0.2;
+        ctx.fillStyle = style.fillColor;
+        ctx.fill(path, "evenodd");
+      }
+      ctx.globalAlpha = style.opacity ?? 1;
+      ctx.strokeStyle = style.color;
+      ctx.lineWidth = style.weight;
+      ctx.setLineDash(style.dashArray ? style.dashArray.split(/[ ,]+/).map(Number) : []);
+      ctx.stroke(path);
+    }
+    hits.get(overlay.name).set(key, { coords, items });
+  }
+
+  for (const overlay of overlays) {
+    const tally = { requested: 0, loaded: 0 };
+    events.set(overlay.name, tally);
+    hits.set(overlay.name, new Map());
+    const source = serverFilters ? tileUrl(urls, overlay.name, store.state, queryables) : archiveTiles(overlay.name);
+    const grid = new CanvasGrid(source, {
+      pane: PANE,
+      draw: (canvas, tile, coords, key) => drawTile(overlay, canvas, tile, coords, key),
+      updateWhenZooming: false,
+      maxZoom: config.maxZoom,
+    });
+    grid.on("tileloadstart", () => {
+      tally.requested += 1;
+    });
+    grid.on("tileload", () => {
+      tally.loaded += 1;
+    });
+    grid.on("tileunload", (event) => hits.get(overlay.name).delete(grid._tileCoordsToKey(event.coords)));
+    layers.set(overlay.name, grid);
+    // Shown and hidden with the layer's group (the layer control's entry, holding its selected
+    // records only); drawn in its own pane, under the map's canvas.
+    const group = drawing.groups.get(overlay.name);
+    group.on("add", () => map.addLayer(grid));
+    group.on("remove", () => map.removeLayer(grid));
+    if (map.hasLayer(group)) map.addLayer(grid);
+  }
+
+  /** The id of the topmost tiled feature under a click (or within a few px of a point), or null. */
+  function hit(event) {
+    let found = null;
+    for (const name of store.state.layers) {
+      const grid = layers.get(name);
+      if (!grid || !map.hasLayer(grid)) continue;
+      for (const { coords, items } of hits.get(name).values()) {
+        if (coords.z !== map.getZoom()) continue;
+        const at = map.project(event.latlng, coords.z);
+        const x = at.x - coords.x * TILE_SIZE;
+        const y = at.y - coords.y * TILE_SIZE;
+        if (x < -HIT_SLOP || y < -HIT_SLOP || x > TILE_SIZE + HIT_SLOP || y > TILE_SIZE + HIT_SLOP) continue;
+        for (const item of items) {
+          let inside;
+          if (!item.path) inside = Math.hypot(item.x - x, item.y - y) <= item.r + HIT_SLOP;
+          else if (item.polygon) inside = probe.isPointInPath(item.path, x, y, "evenodd");
+          else {
+            probe.lineWidth = item.width + 2 * HIT_SLOP;
+            inside = probe.isPointInStroke(item.path, x, y);
+          }
+          if (inside && typeof item.id === "string") found = { layer: name, id: item.id };
+        }
+      }
+    }
+    return found;
+  }
+
+  // A click on a record of the map's own canvas reaches the map too: that one is not ours.
+  let recordClick = null;
+  for (const group of [...drawing.groups.values(), ...drawing.spotlights.values()]) {
+    group.on("click", (event) => {
+      recordClick = event.originalEvent;
+    });
+  }
+  map.on("click", (event) => {
+    // Without the API (a static export) there is no whole record to show.
+    if (event.originalEvent === recordClick || config.static || !urls.items) return;
+    const found = hit(event);
+    if (found) app.actions.select(found.id, { popup: true, layer: found.layer });
+  });
+
+  /** Add a fetched feature of ``layer`` to the dataset and the drawing; its record (or null). */
+  function remember(layer, item) {
+    const overlay = overlayOf.get(layer);
+    const feature = asFeature(item);
+    if (!overlay || !feature) return null;
+    const id = feature.properties.id;
+    if (!dataset.get(id)) drawing.add(dataset.add(overlay, [feature]));
+    return dataset.get(id);
+  }
+
+  /** The record of ``id`` (fetched from ``layer``, or from each tiled layer in turn); null if none has it. */
+  function fetchRecord(id, layer) {
+    const known = dataset.get(id);
+    if (known || !urls.items) return Promise.resolve(known);
+    if (!pending.has(id)) {
+      const names = layer && overlayOf.has(layer) ? [layer] : [...overlayOf.keys()];
+      const attempt = (index) => {
+        if (index >= names.length) return Promise.resolve(null);
+        return getJson(itemUrl(urls, names[index], id)).then(
+          (item) => remember(names[index], item),
+          () => attempt(index + 1),
+        );
+      };
+      pending.set(
+        id,
+        attempt(0).finally(() => pending.delete(id)),
+      );
+    }
+    return pending.get(id);
+  }
+
+  /** The counts of the state's filters: each layer's numberMatched (one feature asked for). */
+  let countToken = 0;
+  function recount(state) {
+    const token = ++countToken;
+    if (!urls.items) return Promise.resolve(); // a static export: the counts stay the dataset's
+    return Promise.all(
+      overlays.map((overlay) =>
+        getJson(itemsUrl(urls, overlay.name, state, queryables, { limit: 1 })).then(
+          (body) => [overlay.name, typeof body.numberMatched === "number" ? body.numberMatched : null],
+          () => [overlay.name, null],
+        ),
+      ),
+    ).then((pairs) => {
+      if (token !== countToken) return;
+      for (const [name, count] of pairs) if (count !== null) counts.set(name, count);
+      onCounts();
+    });
+  }
+
+  store.subscribe((state, previous) => {
+    if (state.filters === previous.filters && state.year === previous.year) return;
+    compile(state);
+    for (const [name, grid] of layers) {
+      if (serverFilters) grid.setUrl(tileUrl(urls, name, state, queryables));
+      else grid.redraw();
+    }
+    recount(state);
+  });
+
+  // The dataset counts the records it holds: a tiled layer's count is the server's.  Its
+  // records there (fetched whole) are not "shown" (listed): the list pages them (list-tiled.js).
+  const counts = new Map();
+  const evaluate = dataset.evaluate.bind(dataset);
+  dataset.evaluate = (state) => {
+    const view = evaluate(state);
+    for (const [name, count] of counts) view.counts.set(name, count);
+    const shown = view.shown;
+    return { ...view, shown: (record) => shown(record) && !overlayOf.has(record.layer) };
+  };
+  // A record not loaded yet is fetched, then selected (a promise of whether it could be).
+  const { select, focus } = app.actions;
+  app.actions.select = (id, options = {}) =>
+    dataset.get(id)
+      ? select(id, options)
+      : fetchRecord(id, options.layer).then((got) => Boolean(got) && select(id, options));
+  app.actions.focus = (id, zoom) =>
+    dataset.get(id) ? focus(id, zoom) : fetchRecord(id).then((got) => Boolean(got) && focus(id, zoom));
+  window.GBAMap.tiles = (name) => handle.stats(name);
+  window.GBAMap.tileLayer = (name) => layers.get(name) ?? null;
+
+  await recount(store.state);
+  const handle = {
+    layers,
+    fetchRecord,
+    remember,
+    /** Whether ``layer`` is drawn from tiles. */
+    has: (layer) => overlayOf.has(layer),
+    /** The list's part for these layers (list-tiled.js). */
+    listPart: (body, item, pageSize, render, rove) =>
+      urls.items ? tiledPart(app, body, item, pageSize, render, rove) : null,
+    /** One page of ``layer``'s features passing the state (the list's): {features, numberMatched}. */
+    page(layer, state, limit, offset) {
+      return getJson(itemsUrl(urls, layer, state, queryables, { limit, offset })).then((body) => ({
+        features: (body.features || []).map(asFeature).filter(Boolean),
+        numberMatched: typeof body.numberMatched === "number" ? body.numberMatched : null,
+      }));
+    },
+    /** What the tiles of ``layer`` did: {requested, loaded, url (the template now)}. */
+    stats(layer) {
+      const tally = events.get(layer);
+      const grid = layers.get(layer);
+      return tally && grid ? { requested: tally.requested, loaded: tally.loaded, url: grid._url } : null;
+    },
+    /** Resolves once ``layer``'s visible tiles are loaded (at once when none is loading). */
+    settled(layer) {
+      const grid = layers.get(layer);
+      if (!grid || !map.hasLayer(grid) || grid.isLoading?.() === false) return Promise.resolve();
+      return new Promise((resolve) => grid.once("load", () => resolve()));
+    },
+  };
+  return handle;
+}
