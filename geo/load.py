@@ -152,11 +152,17 @@ class SearchFolder:
         self._words: dict[str, str] = {}
         self._short: dict[tuple, tuple] = {}  # names and places repeat (districts, link ends)
 
-    def line(self, layer: str, ord_: int, props: dict) -> bytes:
+    def line(self, layer: str, ord_: int, props: dict) -> bytes | None:
+        """The record's ``_search`` row, or None for a record without the names the schema asks
+        for (only a dataset loaded unchecked, ``load_parsed``, has one): it is not searchable."""
         if props.get("aliases"):
             self.aliases_of[props["id"]] = list(props["aliases"])
+        try:
+            record = record_fields(layer, props, self.aliases_of)
+        except KeyError:
+            return None
         fields = []
-        for kind, han_text, en_text, with_pinyin in record_fields(layer, props, self.aliases_of):
+        for kind, han_text, en_text, with_pinyin in record:
             key = (han_text, en_text, with_pinyin)
             folded = self._short.get(key) if kind != "description" else None
             if folded is None:
@@ -227,8 +233,9 @@ def _rows(
             props = feature["properties"]
             names.update(props)
             values.add(props)
-            if folder is not None:
-                prepared.search_lines.append(folder.line(layer, ord_, props))
+            line = folder.line(layer, ord_, props) if folder is not None else None
+            if line is not None:
+                prepared.search_lines.append(line)
             lines.append(
                 b"%d\t%s\t%s\t%s\t%s\t%s\n"
                 % (
