@@ -11,6 +11,7 @@
  * the year go into the tile URLs (the server filters); counts come from the API's numberMatched.
  */
 
+import { wgs84ToGcj02 } from "./datum.js";
 import { L } from "./leaflet.js";
 import { tiledPart } from "./list-tiled.js";
 import { compileMatcher } from "./query.js";
@@ -93,7 +94,7 @@ export function startTiles(app, controls, loaded, failed) {
 }
 
 async function drawTiles(app, overlays, onCounts) {
-  const { map, config, store, dataset, drawing, looks } = app;
+  const { map, config, store, dataset, drawing, looks, basemapInfo } = app;
   await loadScript(new URL(VECTORGRID, import.meta.url).href, () => globalThis.L?.vectorGrid);
   const urls = config.urls;
   const queryables = config.queryables || [];
@@ -102,7 +103,22 @@ async function drawTiles(app, overlays, onCounts) {
   // Leaflet.VectorGrid fetches and decodes the tiles; its own renderer makes a Leaflet object per
   // feature (seconds for a tile of tens of thousands of points), so each tile is drawn here
   // straight on a canvas (``options.draw``), in one path per look.
+  // On a basemap drawn in GCJ-02 (Gaode) mainland features are shown shifted, as the records
+  // drawn on the map's canvas are (shapes.js createProjector).  The shift is ~500 m, far more
+  // than a tile's buffer at high zooms, so each tile's canvas is moved by the shift at its centre
+  // (whole pixels: it varies by well under a pixel across one tile) and each vertex is drawn at
+  // its own shifted position relative to that.
+  const datum = () => basemapInfo?.get(store.state.basemap)?.datum || "wgs84";
+  const tileOffset = (coords) => {
+    if (datum() !== "gcj02") return L.point(0, 0);
+    const centre = map.unproject(L.point((coords.x + 0.5) * TILE_SIZE, (coords.y + 0.5) * TILE_SIZE), coords.z);
+    const [lon, lat] = wgs84ToGcj02(centre.lng, centre.lat);
+    return map.project(L.latLng(lat, lon), coords.z).subtract(map.project(centre, coords.z)).round();
+  };
   const CanvasGrid = L.VectorGrid.Protobuf.extend({
+    _getTilePos(coords) {
+      return L.VectorGrid.Protobuf.prototype._getTilePos.call(this, coords).add(tileOffset(coords));
+    },
     createTile(coords, done) {
       const canvas = document.createElement("canvas");
       const key = this._tileCoordsToKey(coords);
@@ -162,6 +178,10 @@ async function drawTiles(app, overlays, onCounts) {
     ctx.scale(ratio, ratio);
     const items = [];
     const batches = new Map(); // style → the Path2D of every feature drawn with it
+    const offset = tileOffset(coords);
+    const origin = L.point(coords.x * TILE_SIZE, coords.y * TILE_SIZE).add(offset);
+    const shifted = datum() === "gcj02";
+    const { projector } = drawing;
     // The decoded tile's layers are a plain object keyed by the tiles' layer names: ours.
     for (const layer of Object.values(tile.layers)) {
       const scale = size / layer.extent;
@@ -171,11 +191,23 @@ async function drawTiles(app, overlays, onCounts) {
         if (!batches.has(style)) batches.set(style, new Path2D());
         const batch = batches.get(style);
         const id = feature.properties.id;
+        const p = feature.properties;
+        const jurisdiction = p.jurisdiction ?? p.from_jurisdiction ?? null;
+        // A vertex's place on the canvas: as the tile has it, or (GCJ-02) through its lat/lon shifted.
+        const place = shifted
+          ? (point) => {
+              const at = map.unproject(
+                L.point(coords.x * TILE_SIZE + point.x * scale, coords.y * TILE_SIZE + point.y * scale),
+                coords.z,
+              );
+              const moved = map.project(projector.toLatLng([at.lng, at.lat], jurisdiction), coords.z);
+              return { x: moved.x - origin.x, y: moved.y - origin.y };
+            }
+          : (point) => ({ x: point.x * scale, y: point.y * scale });
         if (feature.type === 1) {
           for (const ring of feature.geometry) {
             for (const point of ring) {
-              const x = point.x * scale;
-              const y = point.y * scale;
+              const { x, y } = place(point);
               batch.moveTo(x + style.radius, y);
               batch.arc(x, y, style.radius, 0, 2 * Math.PI);
               items.push({ x, y, r: style.radius, id });
@@ -186,8 +218,9 @@ async function drawTiles(app, overlays, onCounts) {
         const own = new Path2D();
         for (const ring of feature.geometry) {
           ring.forEach((point, i) => {
-            if (i) own.lineTo(point.x * scale, point.y * scale);
-            else own.moveTo(point.x * scale, point.y * scale);
+            const { x, y } = place(point);
+            if (i) own.lineTo(x, y);
+            else own.moveTo(x, y);
           });
           if (feature.type === 3) own.closePath();
         }
@@ -207,7 +240,7 @@ async function drawTiles(app, overlays, onCounts) {
       ctx.setLineDash(style.dashArray ? style.dashArray.split(/[ ,]+/).map(Number) : []);
       ctx.stroke(path);
     }
-    hits.get(overlay.name).set(key, { coords, items });
+    hits.get(overlay.name).set(key, { coords, offset, items });
   }
 
   for (const overlay of overlays) {
@@ -243,11 +276,11 @@ async function drawTiles(app, overlays, onCounts) {
     for (const name of store.state.layers) {
       const grid = layers.get(name);
       if (!grid || !map.hasLayer(grid)) continue;
-      for (const { coords, items } of hits.get(name).values()) {
+      for (const { coords, offset, items } of hits.get(name).values()) {
         if (coords.z !== map.getZoom()) continue;
         const at = map.project(event.latlng, coords.z);
-        const x = at.x - coords.x * TILE_SIZE;
-        const y = at.y - coords.y * TILE_SIZE;
+        const x = at.x - coords.x * TILE_SIZE - offset.x;
+        const y = at.y - coords.y * TILE_SIZE - offset.y;
         if (x < -HIT_SLOP || y < -HIT_SLOP || x > TILE_SIZE + HIT_SLOP || y > TILE_SIZE + HIT_SLOP) continue;
         for (const item of items) {
           let inside;
@@ -329,6 +362,14 @@ async function drawTiles(app, overlays, onCounts) {
   }
 
   store.subscribe((state, previous) => {
+    if (state.basemap !== previous.basemap) {
+      const before = basemapInfo?.get(previous.basemap)?.datum || "wgs84";
+      // After the controller has moved the records (its projector's datum): the same shift.
+      if (before !== datum())
+        queueMicrotask(() => {
+          for (const grid of layers.values()) grid.redraw();
+        });
+    }
     if (state.filters === previous.filters && state.year === previous.year) return;
     compile(state);
     for (const [name, grid] of layers) {
