@@ -427,3 +427,32 @@ def test_a_basemap_change_redraws_the_tiles_with_its_datum(page: Page, tiled_ser
     page.wait_for_function("() => GBAMap.state().basemap === 'gaode'")
     settle_tiles(page)
     page.wait_for_function(PAINTED_AT_JS, arg=page.evaluate(PAGE_POINT_JS, [lat, lon, True]))
+
+
+def test_point_tiles_come_clustered_and_a_cluster_click_zooms_in(page: Page, tiled_server: AppProcess):
+    import mapbox_vector_tile
+
+    lon, lat, zoom = 114.06, 22.54, 10
+    urls = requests_of(page)
+    open_map(page, f"{tiled_server.url}/?lang=en&lat={lat}&lon={lon}&zoom={zoom}&basemap=osm")
+    settle_tiles(page)
+    asked = tile_requests(urls)
+    assert asked and all(parse_qs(urlsplit(url).query).get("cluster") == ["1"] for url in asked)
+    # The biggest cluster of the tile under the centre, as the server gives it.
+    n = 1 << zoom
+    tx = int((lon + 180.0) / 360.0 * n)
+    ty = int((1.0 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2.0 * n)
+    with urllib.request.urlopen(f"{tiled_server.url}/tiles/{LAYER}/{zoom}/{tx}/{ty}.mvt?cluster=1") as answer:
+        layer = mapbox_vector_tile.decode(answer.read(), default_options={"y_coord_down": True})[LAYER]
+    biggest = max(layer["features"], key=lambda f: f["properties"]["count"])
+    assert biggest["properties"]["count"] > 1
+    gx, gy = biggest["geometry"]["coordinates"]
+    scale = 256 / layer["extent"]
+    x, y = page.evaluate(
+        """([wx, wy, z]) => { const m = GBAMap.map, p = m.latLngToContainerPoint(m.unproject([wx, wy], z));
+               const b = m.getContainer().getBoundingClientRect(); return [b.left + p.x, b.top + p.y]; }""",
+        [tx * 256 + gx * scale, ty * 256 + gy * scale, zoom],
+    )
+    page.mouse.click(x, y)
+    page.wait_for_function("(z) => GBAMap.map.getZoom() > z", arg=zoom)
+    assert state(page)["selected"] is None

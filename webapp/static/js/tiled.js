@@ -165,6 +165,41 @@ async function drawTiles(app, overlays, onCounts) {
     return styles.get(key);
   }
 
+  // A point layer's tiles come clustered from the server below ``clusters.maxZoom``: one feature
+  // per occupied grid cell with its ``count`` (a lone feature keeps its properties and id); from
+  // that zoom on the server answers the same URL with the raw tile.
+  const clusters = urls.clusters || null;
+  function sourceOf(overlay, state) {
+    const url = tileUrl(urls, overlay.name, state, queryables);
+    if (!clusters || overlay.kind !== "point") return url;
+    const param = `${encodeURIComponent(clusters.param)}=${encodeURIComponent(clusters.value)}`;
+    return `${url}${url.includes("?") ? "&" : "?"}${param}`;
+  }
+  const clusterRadius = (count) => Math.min(28, 7 + 3 * Math.log2(count));
+
+  /** Draw the clusters (features with a ``count`` above 1): sized circles with the count. */
+  function drawClusters(ctx, list) {
+    ctx.setLineDash([]);
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    ctx.font = "bold 10px sans-serif";
+    for (const { x, y, r, count, style } of list) {
+      ctx.beginPath();
+      ctx.arc(x, y, r, 0, 2 * Math.PI);
+      ctx.globalAlpha = 0.75;
+      ctx.fillStyle = style.fillColor || style.color;
+      ctx.fill();
+      ctx.globalAlpha = 1;
+      ctx.lineWidth = 1.5;
+      ctx.strokeStyle = "#fff";
+      ctx.stroke();
+      if (r >= 9) {
+        ctx.fillStyle = "#fff";
+        ctx.fillText(count > 9999 ? `${Math.round(count / 1000)}k` : String(count), x, y);
+      }
+    }
+  }
+
   const hits = new Map(); // layer → Map of tile key → {coords, items}: what a click can find
   const probe = document.createElement("canvas").getContext("2d"); // point-in-path tests
 
@@ -182,6 +217,7 @@ async function drawTiles(app, overlays, onCounts) {
     const origin = L.point(coords.x * TILE_SIZE, coords.y * TILE_SIZE).add(offset);
     const shifted = datum() === "gcj02";
     const { projector } = drawing;
+    const grouped = []; // the clusters, drawn above the single features
     // The decoded tile's layers are a plain object keyed by the tiles' layer names: ours.
     for (const layer of Object.values(tile.layers)) {
       const scale = size / layer.extent;
@@ -204,6 +240,18 @@ async function drawTiles(app, overlays, onCounts) {
               return { x: moved.x - origin.x, y: moved.y - origin.y };
             }
           : (point) => ({ x: point.x * scale, y: point.y * scale });
+        const count = p.count;
+        if (feature.type === 1 && typeof count === "number" && count > 1) {
+          for (const ring of feature.geometry) {
+            for (const point of ring) {
+              const { x, y } = place(point);
+              const r = clusterRadius(count);
+              grouped.push({ x, y, r, count, style });
+              items.push({ x, y, r, id: null, count });
+            }
+          }
+          continue;
+        }
         if (feature.type === 1) {
           for (const ring of feature.geometry) {
             for (const point of ring) {
@@ -240,6 +288,7 @@ async function drawTiles(app, overlays, onCounts) {
       ctx.setLineDash(style.dashArray ? style.dashArray.split(/[ ,]+/).map(Number) : []);
       ctx.stroke(path);
     }
+    drawClusters(ctx, grouped);
     hits.get(overlay.name).set(key, { coords, offset, items });
   }
 
@@ -247,7 +296,7 @@ async function drawTiles(app, overlays, onCounts) {
     const tally = { requested: 0, loaded: 0 };
     events.set(overlay.name, tally);
     hits.set(overlay.name, new Map());
-    const source = serverFilters ? tileUrl(urls, overlay.name, store.state, queryables) : archiveTiles(overlay.name);
+    const source = serverFilters ? sourceOf(overlay, store.state) : archiveTiles(overlay.name);
     const grid = new CanvasGrid(source, {
       pane: PANE,
       draw: (canvas, tile, coords, key) => drawTile(overlay, canvas, tile, coords, key),
@@ -291,6 +340,10 @@ async function drawTiles(app, overlays, onCounts) {
             inside = probe.isPointInStroke(item.path, x, y);
           }
           if (inside && typeof item.id === "string") found = { layer: name, id: item.id };
+          else if (inside && item.count) {
+            const centre = L.point(coords.x * TILE_SIZE + offset.x + item.x, coords.y * TILE_SIZE + offset.y + item.y);
+            found = { layer: name, cluster: map.unproject(centre, coords.z) };
+          }
         }
       }
     }
@@ -308,7 +361,10 @@ async function drawTiles(app, overlays, onCounts) {
     // Without the API (a static export) there is no whole record to show.
     if (event.originalEvent === recordClick || config.static || !urls.items) return;
     const found = hit(event);
-    if (found) app.actions.select(found.id, { popup: true, layer: found.layer });
+    // A cluster: zoom in on it (two levels, up to where the tiles are raw).
+    if (found?.cluster)
+      map.setView(found.cluster, Math.max(map.getZoom() + 1, Math.min(map.getZoom() + 2, clusters.maxZoom)));
+    else if (found) app.actions.select(found.id, { popup: true, layer: found.layer });
   });
 
   /** Add a fetched feature of ``layer`` to the dataset and the drawing; its record (or null). */
@@ -373,7 +429,7 @@ async function drawTiles(app, overlays, onCounts) {
     if (state.filters === previous.filters && state.year === previous.year) return;
     compile(state);
     for (const [name, grid] of layers) {
-      if (serverFilters) grid.setUrl(tileUrl(urls, name, state, queryables));
+      if (serverFilters) grid.setUrl(sourceOf(overlayOf.get(name), state));
       else grid.redraw();
     }
     recount(state);
