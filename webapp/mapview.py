@@ -331,9 +331,18 @@ def map_config(
             "search": urls.search,
             "parseWorker": urls.parse_worker_js,
             **({"tiles": urls.tiles, "items": urls.items} if tiled else {}),
+            # point layers' tiles clustered per grid cell below maxZoom (webapp/tiles.py; not in an export)
+            **({"clusters": cluster_config()} if tiled and not urls.exported else {}),
             **(exported_urls(urls, embed) if urls.exported else {}),
         },
     }
+
+
+def cluster_config() -> dict:
+    """How the map asks for clustered tiles: the query parameter, its value, and the zoom from which tiles are raw."""
+    from webapp import tiles
+
+    return {"param": tiles.CLUSTER_PARAM, "value": tiles.CLUSTER_VALUES[0], "maxZoom": tiles.CLUSTER_MAX_ZOOM}
 
 
 def exported_urls(urls: PageUrls, embed: bool) -> dict:

@@ -389,7 +389,11 @@ def encode_tile(layer: str, z: int, x: int, y: int, geometries: np.ndarray, colu
         kept = present[kept_of_present] if kept_of_present.size else kept_of_present
     if kept.size == 0:
         return b""
+    return _assemble(layer, kept, geometry, geometry_counts, types, columns)
 
+
+def _assemble(layer, kept, geometry, geometry_counts, types, columns: Mapping[str, Column]) -> bytes:
+    """The MVT of one layer: features ``kept`` (indices into ``columns``) with their geometry commands."""
     keys: list[bytes] = []
     values: list[bytes] = []
     key_codes = []
@@ -438,6 +442,92 @@ def tile_from_records(
     return encode_tile(layer, z, x, y, np.asarray(geometries, dtype=object), columns_of(records, properties))
 
 
+# --- clustered tiles -----------------------------------------------------------------------
+
+# ``?cluster=1`` on a tile URL: below CLUSTER_MAX_ZOOM a point layer's tile holds one feature per
+# occupied cell of a CLUSTER_GRID × CLUSTER_GRID grid over the tile (not its buffer: each point
+# is in exactly one tile's cells), at the mean position of the cell's points, with ``count``.
+# A cell of one point carries that feature's TILE_PROPERTIES (id included); a cell of more the
+# most frequent value of each of CLUSTER_MAJORITY (ties: the smallest value) to colour it.
+# From CLUSTER_MAX_ZOOM on, and for layers that are not all points, the raw tile is served.
+CLUSTER_PARAM = "cluster"
+CLUSTER_VALUES = ("1",)
+CLUSTER_GRID = 64  # cells per tile side: a cell is EXTENT / CLUSTER_GRID = 64 tile units, 4 px
+CLUSTER_MAX_ZOOM = 13
+CLUSTER_MAJORITY = ("status", "category")
+CLUSTER_CELL = EXTENT // CLUSTER_GRID
+
+
+def cluster_cells(coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For tile coordinates (n×2 floats): which are inside the tile (a mask) and their cell number
+    ``row * CLUSTER_GRID + column`` (for those inside), both from the coordinates rounded to 6 decimals."""
+    # Rounded to a millionth of a tile unit first: a point on a cell's edge (113.90625° is one at
+    # z4) goes east/south of it whatever the last bits of the projection (pyproj or PostGIS) say.
+    coords = np.round(coords, 6)
+    inside = ((coords >= 0) & (coords < EXTENT)).all(axis=1)
+    cells = np.floor(coords[inside] / CLUSTER_CELL).astype(np.int64)
+    return inside, cells[:, 1] * CLUSTER_GRID + cells[:, 0]
+
+
+def _majority(column: Column, owner: np.ndarray, cells: int) -> np.ndarray:
+    """Per cell, the code of ``column``'s most frequent value among the cell's members (``owner``:
+    each member's cell); ties go to the smallest value; -1 where no member has one."""
+    out = np.full(cells, -1, dtype=np.int64)
+    used = column.codes >= 0
+    if not used.any():
+        return out
+    rank = np.empty(len(column.values), dtype=np.int64)  # codes in value order
+    rank[sorted(range(len(column.values)), key=lambda i: _key(column.values[i]))] = np.arange(len(column.values))
+    pairs, tally = np.unique(np.stack((owner[used], rank[column.codes[used]]), axis=1), axis=0, return_counts=True)
+    order = np.lexsort((pairs[:, 1], -tally, pairs[:, 0]))  # by cell, most frequent, smallest value
+    first = order[np.r_[True, pairs[order[1:], 0] != pairs[order[:-1], 0]]]
+    by_rank = np.argsort(rank)
+    out[pairs[first, 0]] = by_rank[pairs[first, 1]]
+    return out
+
+
+def encode_cluster_tile(layer: str, z: int, x: int, y: int, geometries, columns: Mapping[str, Column]) -> bytes | None:
+    """The clustered MVT of tile ``z/x/y`` from the features meeting it (any order), or None when
+    they are not all points (the caller serves the raw tile).  Cells in row-major order."""
+    geometries = np.asarray(geometries, dtype=object)
+    if geometries.size == 0:
+        return b""
+    if (shapely.get_type_id(geometries) != 0).any():
+        return None
+    coords = _to_tile(shapely.get_coordinates(geometries), z, x, y)
+    inside, cells = cluster_cells(coords)
+    if not inside.any():
+        return b""
+    members = np.flatnonzero(inside)
+    occupied, owner, counts = np.unique(cells, return_inverse=True, return_counts=True)
+    n = occupied.size
+    mean = np.stack(
+        (np.bincount(owner, coords[members, 0], n) / counts, np.bincount(owner, coords[members, 1], n) / counts), axis=1
+    )
+    single = counts == 1
+    lone = np.full(n, -1, dtype=np.int64)
+    lone[owner[single[owner]]] = members[single[owner]]
+    out: dict[str, Column] = {"count": factorize(counts.tolist())}
+    for name, column in columns.items():
+        codes = np.where(single, column.codes[np.maximum(lone, 0)], -1)
+        if name in CLUSTER_MAJORITY:
+            many = _majority(column.take(members), owner, n)
+            codes = np.where(single, codes, many)
+        out[name] = Column(codes.astype(np.int32), column.values, column.encoded)
+    geometry, geometry_counts, types = _point_geometry(mean)
+    return _assemble(layer, np.arange(n), geometry, geometry_counts, types, out)
+
+
+def parse_cluster(args) -> bool:
+    """Whether a tile request asks for clusters: ``cluster`` absent, or once with a value of CLUSTER_VALUES."""
+    given = args.getlist(CLUSTER_PARAM)
+    if not given:
+        return False
+    if len(given) > 1 or given[0] not in CLUSTER_VALUES:
+        raise InvalidParameter(f"{CLUSTER_PARAM}={given[0]!r}: give it once, as {' or '.join(CLUSTER_VALUES)}")
+    return True
+
+
 # --- the route -----------------------------------------------------------------------------
 
 FILTER_PARAMS = ("filter", "filter-lang", "filter-crs", "datetime")
@@ -483,13 +573,20 @@ def tile(layer: str, z: str, x: str, y: str):
     if layer not in provider.layers():
         raise NotFound(f"no layer {layer!r}; layers: {', '.join(provider.layers())}")
     zoom, column, row = parse_tile(z, x, y)
-    filters, where = parse_tile_filters(layer, request.args, current_app.extensions["gba_tables"])
+    args = request.args.copy()
+    clustered = parse_cluster(args)
+    args.poplist(CLUSTER_PARAM)
+    filters, where = parse_tile_filters(layer, args, current_app.extensions["gba_tables"])
     etag = make_etag("tile", provider.version(), TILE_PROPERTIES, EXTENT, BUFFER, request.path, request.query_string)
     cached = not_modified(etag)
     if cached is not None:
         cached.headers["Cache-Control"] = CACHE_CONTROL
         return cached
-    body = provider.tile(layer, zoom, column, row, TILE_PROPERTIES, filters=filters, where=where)
+    body = None
+    if clustered and zoom < CLUSTER_MAX_ZOOM:
+        body = provider.cluster_tile(layer, zoom, column, row, TILE_PROPERTIES, filters=filters, where=where)
+    if body is None:
+        body = provider.tile(layer, zoom, column, row, TILE_PROPERTIES, filters=filters, where=where)
     response = Response(body, mimetype=MEDIA_TYPE)
     response.set_etag(etag)
     response.headers["Cache-Control"] = CACHE_CONTROL

@@ -24,7 +24,7 @@ from playwright.sync_api import Page
 from bench.servers import free_port
 from bench.synthetic import generate_collection
 from geo.dataset import write_dataset
-from tests.browser.mapdriver import PAINTED_JS, open_map, popup, state, wait_for_url
+from tests.browser.mapdriver import PAINTED_JS, layer_control, open_map, popup, state, wait_for_url
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.browser
@@ -359,3 +359,100 @@ def test_an_archive_layer_is_drawn_and_filtered_by_the_page(page: Page, tiled_se
     after = page.evaluate(PAINTED_PIXELS_JS)
     assert 0 < after < before
     assert not tile_requests(urls)
+
+
+# Whether the tiled layers' canvases painted the pixel under the page point (x, y).
+PAINTED_AT_JS = """
+([x, y]) => {
+  for (const canvas of document.querySelectorAll(".leaflet-gbaTiles-pane canvas")) {
+    const box = canvas.getBoundingClientRect();
+    if (x < box.left || y < box.top || x >= box.right || y >= box.bottom) continue;
+    const px = Math.floor(((x - box.left) * canvas.width) / box.width);
+    const py = Math.floor(((y - box.top) * canvas.height) / box.height);
+    if (canvas.getContext("2d").getImageData(px, py, 1, 1).data[3] > 0) return true;
+  }
+  return false;
+}
+"""
+
+# The page point of a WGS-84 position as the map's own records are placed: shifted on Gaode.
+PAGE_POINT_JS = """
+([lat, lon, shift]) => {
+  const m = GBAMap.map;
+  const [slon, slat] = shift ? GBAMap.wgs84ToGcj02(lon, lat) : [lon, lat];
+  const p = m.latLngToContainerPoint([slat, slon]);
+  const b = m.getContainer().getBoundingClientRect();
+  return [b.left + p.x, b.top + p.y];
+}
+"""
+
+
+@pytest.mark.parametrize("basemap", ["osm", "gaode"])
+def test_a_tiled_point_is_drawn_where_the_basemap_datum_puts_it(
+    page: Page, tiled_server: AppProcess, tiled_data, basemap: str
+):
+    mainland = [f for f in tiled_data["features"] if f["properties"].get("jurisdiction") not in ("Hong Kong", "Macau")]
+    target = lonely(mainland, metres=800.0)
+    lon, lat = target["geometry"]["coordinates"]
+    open_map(page, f"{tiled_server.url}/?lang=en&lat={lat}&lon={lon}&zoom=15&basemap={basemap}")
+    assert state(page)["basemap"] == basemap
+    settle_tiles(page)
+    shifted = page.evaluate(PAGE_POINT_JS, [lat, lon, True])
+    plain = page.evaluate(PAGE_POINT_JS, [lat, lon, False])
+    assert math.hypot(shifted[0] - plain[0], shifted[1] - plain[1]) > 20  # ~500 m at z15: far apart
+    drawn, empty = (shifted, plain) if basemap == "gaode" else (plain, shifted)
+    assert page.evaluate(PAINTED_AT_JS, drawn)
+    assert not page.evaluate(PAINTED_AT_JS, empty)
+    # A click where it is drawn takes it; its record then drawn by the map itself sits on the same spot.
+    page.mouse.click(*drawn)
+    page.wait_for_function("(id) => GBAMap.state().selected === id", arg=target["id"])
+    # Compared in world pixels at this zoom: the popup may be panning the map.
+    gap = page.evaluate(
+        """([id, lat, lon, shift]) => { const m = GBAMap.map, z = m.getZoom();
+               const [slon, slat] = shift ? GBAMap.wgs84ToGcj02(lon, lat) : [lon, lat];
+               return m.project(GBAMap.layer(id).getLatLng(), z).distanceTo(m.project([slat, slon], z)); }""",
+        [target["id"], lat, lon, basemap == "gaode"],
+    )
+    assert gap < 0.5
+
+
+def test_a_basemap_change_redraws_the_tiles_with_its_datum(page: Page, tiled_server: AppProcess, tiled_data):
+    mainland = [f for f in tiled_data["features"] if f["properties"].get("jurisdiction") not in ("Hong Kong", "Macau")]
+    target = lonely(mainland, metres=800.0)
+    lon, lat = target["geometry"]["coordinates"]
+    open_map(page, f"{tiled_server.url}/?lang=en&lat={lat}&lon={lon}&zoom=15&basemap=osm")
+    settle_tiles(page)
+    assert page.evaluate(PAINTED_AT_JS, page.evaluate(PAGE_POINT_JS, [lat, lon, False]))
+    layer_control(page).locator(".leaflet-control-layers-base label", has_text="Gaode").locator("input").check()
+    page.wait_for_function("() => GBAMap.state().basemap === 'gaode'")
+    settle_tiles(page)
+    page.wait_for_function(PAINTED_AT_JS, arg=page.evaluate(PAGE_POINT_JS, [lat, lon, True]))
+
+
+def test_point_tiles_come_clustered_and_a_cluster_click_zooms_in(page: Page, tiled_server: AppProcess):
+    import mapbox_vector_tile
+
+    lon, lat, zoom = 114.06, 22.54, 10
+    urls = requests_of(page)
+    open_map(page, f"{tiled_server.url}/?lang=en&lat={lat}&lon={lon}&zoom={zoom}&basemap=osm")
+    settle_tiles(page)
+    asked = tile_requests(urls)
+    assert asked and all(parse_qs(urlsplit(url).query).get("cluster") == ["1"] for url in asked)
+    # The biggest cluster of the tile under the centre, as the server gives it.
+    n = 1 << zoom
+    tx = int((lon + 180.0) / 360.0 * n)
+    ty = int((1.0 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2.0 * n)
+    with urllib.request.urlopen(f"{tiled_server.url}/tiles/{LAYER}/{zoom}/{tx}/{ty}.mvt?cluster=1") as answer:
+        layer = mapbox_vector_tile.decode(answer.read(), default_options={"y_coord_down": True})[LAYER]
+    biggest = max(layer["features"], key=lambda f: f["properties"]["count"])
+    assert biggest["properties"]["count"] > 1
+    gx, gy = biggest["geometry"]["coordinates"]
+    scale = 256 / layer["extent"]
+    x, y = page.evaluate(
+        """([wx, wy, z]) => { const m = GBAMap.map, p = m.latLngToContainerPoint(m.unproject([wx, wy], z));
+               const b = m.getContainer().getBoundingClientRect(); return [b.left + p.x, b.top + p.y]; }""",
+        [tx * 256 + gx * scale, ty * 256 + gy * scale, zoom],
+    )
+    page.mouse.click(x, y)
+    page.wait_for_function("(z) => GBAMap.map.getZoom() > z", arg=zoom)
+    assert state(page)["selected"] is None

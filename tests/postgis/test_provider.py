@@ -387,3 +387,20 @@ def test_values_of_a_property_with_too_many_to_list_come_from_the_database(pg_da
         both(files, pg, "enterprises", filters=Filters.of(named=(name, "planned")), limit=20)
     finally:
         pg.close()
+
+
+def test_clustered_tiles_have_the_same_cells_and_counts(synthetic):
+    files, pg = synthetic
+    for z, x, y in [(4, 13, 7), (8, 208, 111), (10, 836, 446), (12, 3346, 1784)]:
+        for filters in (None, Filters.of(status="operating")):
+            a = decoded(files.cluster_tile("enterprises", z, x, y, TILE_PROPERTIES, filters=filters), "enterprises")
+            b = decoded(pg.cluster_tile("enterprises", z, x, y, TILE_PROPERTIES, filters=filters), "enterprises")
+            assert a and b == a
+
+
+def test_a_layer_that_is_not_points_is_not_clustered(shipped):
+    files, pg = shipped
+    assert files.cluster_tile("zones", 8, 208, 111, TILE_PROPERTIES) is None
+    assert pg.cluster_tile("zones", 8, 208, 111, TILE_PROPERTIES) is None
+    a = decoded(files.cluster_tile("hospitals", 0, 0, 0, TILE_PROPERTIES), "hospitals")
+    assert a and decoded(pg.cluster_tile("hospitals", 0, 0, 0, TILE_PROPERTIES), "hospitals") == a

@@ -156,6 +156,24 @@ class FeatureProvider(ABC):
         geometries, columns = self.tile_features(layer, tiles.tile_bbox(z, x, y), filters, where, properties)
         return tiles.encode_tile(layer, z, x, y, geometries, columns)
 
+    def cluster_tile(
+        self,
+        layer: str,
+        z: int,
+        x: int,
+        y: int,
+        properties: tuple[str, ...],
+        filters: Filters | None = None,
+        where=None,
+    ) -> bytes | None:
+        """The clustered MVT of tile ``z/x/y`` (``webapp.tiles.encode_cluster_tile``: one feature per
+        occupied grid cell with its ``count``), or None when ``layer`` is not all points there."""
+        from webapp import tiles
+
+        bbox = tiles.tile_bbox(z, x, y, buffer=0)
+        geometries, columns = self.tile_features(layer, bbox, filters, where, properties)
+        return tiles.encode_cluster_tile(layer, z, x, y, geometries, columns)
+
     def tile_features(self, layer: str, bbox: Bbox | None, filters: Filters | None, where, properties: tuple[str, ...]):
         """``(geometries, columns)`` for the default ``tile``: the shapely geometries (longitude/latitude)
         of the features of ``layer`` meeting ``bbox`` (None: all) and matching ``filters`` and ``where``,

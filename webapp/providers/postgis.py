@@ -388,6 +388,82 @@ class PostgisProvider(FeatureProvider):
 
         return self._run(work)
 
+    def cluster_tile(self, layer, z, x, y, properties, filters=None, where=None) -> bytes | None:
+        """``webapp.tiles.encode_cluster_tile`` in SQL: the points inside the tile (no buffer) grouped by
+        their cell of the CLUSTER_GRID grid (tile coordinates from ST_TileEnvelope, rounded to 6
+        decimals as the files provider rounds them), ``ST_AsMVT`` over one row per cell in cell order;
+        None when a feature meeting the tile is not a point (the caller serves the raw tile)."""
+        from webapp import tiles
+
+        _psy, sql = _psycopg()
+        pairs = [
+            sql.SQL(
+                "{k}, case when jsonb_typeof(props->{k}) in ('string', 'number', 'boolean') then props->{k} end"
+            ).format(k=sql.Literal(name))
+            for name in properties
+        ]
+        attributes = sql.SQL("jsonb_strip_nulls(jsonb_build_object({}))").format(sql.SQL(", ").join(pairs))
+        majority = [
+            sql.SQL(
+                "(select v from (select props->{k} as v, count(*) as n from inside i2 where i2.cell = c.cell "
+                "and jsonb_typeof(props->{k}) in ('string', 'number', 'boolean') group by 1) m "
+                "order by n desc, (v #>> '{{}}') collate \"C\" limit 1)"
+            ).format(k=sql.Literal(name))
+            for name in tiles.CLUSTER_MAJORITY
+            if name in properties
+        ]
+        names = [name for name in tiles.CLUSTER_MAJORITY if name in properties]
+        many = sql.SQL("jsonb_strip_nulls(jsonb_build_object({}))").format(
+            sql.SQL(", ").join(
+                sql.SQL("{}, {}").format(sql.Literal(name), value) for name, value in zip(names, majority, strict=True)
+            )
+            if names
+            else sql.SQL("")
+        )
+        matching = self._matching(layer, None, filters, where)
+        condition = sql.SQL("") if matching is None else sql.SQL(" and {}").format(matching)
+
+        def work(conn, state: _Version) -> bytes | None:
+            table = sql.Identifier(state.schema, layer)
+            envelope = sql.SQL("ST_TileEnvelope({}, {}, {})").format(sql.Literal(z), sql.Literal(x), sql.Literal(y))
+            others = conn.execute(
+                sql.SQL(
+                    "select exists(select 1 from {table} where geom_3857 && {envelope}"
+                    " and GeometryType(geom) <> 'POINT'{condition})"
+                ).format(table=table, envelope=envelope, condition=condition)
+            ).fetchone()[0]
+            if others:
+                return None
+            statement = sql.SQL(
+                "with e as (select {envelope} as env), "
+                "pts as (select ord, props, {attributes} as attributes, "
+                "round(((ST_X(geom_3857) - ST_XMin(env)) * {extent} / (ST_XMax(env) - ST_XMin(env)))::numeric, 6) as tx, "
+                "round(((ST_YMax(env) - ST_Y(geom_3857)) * {extent} / (ST_YMax(env) - ST_YMin(env)))::numeric, 6) as ty "
+                "from {table}, e where geom_3857 && env{condition}), "
+                "inside as (select *, floor(ty / {cell})::bigint * {grid} + floor(tx / {cell})::bigint as cell from pts "
+                "where tx >= 0 and tx < {extent} and ty >= 0 and ty < {extent}), "
+                "c as (select cell, count(*) as n, avg(tx)::float8 as mx, avg(ty)::float8 as my, "
+                "(array_agg(attributes))[1] as lone from inside group by cell) "
+                "select ST_AsMVT(t, {layer}, {extent}, 'geom') from ("
+                "select ST_Point(round(mx), round(my)) as geom, "
+                "jsonb_build_object('count', n) || case when n = 1 then lone else {many} end as attributes "
+                "from c order by cell) t"
+            ).format(
+                envelope=envelope,
+                attributes=attributes,
+                extent=sql.Literal(tiles.EXTENT),
+                table=table,
+                condition=condition,
+                cell=sql.Literal(tiles.CLUSTER_CELL),
+                grid=sql.Literal(tiles.CLUSTER_GRID),
+                layer=sql.Literal(layer),
+                many=many,
+            )
+            body = conn.execute(statement).fetchone()[0]
+            return bytes(body) if body is not None else b""
+
+        return self._run(work)
+
     def get(self, layer: str, feature_id: str) -> bytes | None:
         _psy, sql = _psycopg()
 

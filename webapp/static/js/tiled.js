@@ -11,6 +11,7 @@
  * the year go into the tile URLs (the server filters); counts come from the API's numberMatched.
  */
 
+import { wgs84ToGcj02 } from "./datum.js";
 import { L } from "./leaflet.js";
 import { tiledPart } from "./list-tiled.js";
 import { compileMatcher } from "./query.js";
@@ -93,7 +94,7 @@ export function startTiles(app, controls, loaded, failed) {
 }
 
 async function drawTiles(app, overlays, onCounts) {
-  const { map, config, store, dataset, drawing, looks } = app;
+  const { map, config, store, dataset, drawing, looks, basemapInfo } = app;
   await loadScript(new URL(VECTORGRID, import.meta.url).href, () => globalThis.L?.vectorGrid);
   const urls = config.urls;
   const queryables = config.queryables || [];
@@ -102,7 +103,22 @@ async function drawTiles(app, overlays, onCounts) {
   // Leaflet.VectorGrid fetches and decodes the tiles; its own renderer makes a Leaflet object per
   // feature (seconds for a tile of tens of thousands of points), so each tile is drawn here
   // straight on a canvas (``options.draw``), in one path per look.
+  // On a basemap drawn in GCJ-02 (Gaode) mainland features are shown shifted, as the records
+  // drawn on the map's canvas are (shapes.js createProjector).  The shift is ~500 m, far more
+  // than a tile's buffer at high zooms, so each tile's canvas is moved by the shift at its centre
+  // (whole pixels: it varies by well under a pixel across one tile) and each vertex is drawn at
+  // its own shifted position relative to that.
+  const datum = () => basemapInfo?.get(store.state.basemap)?.datum || "wgs84";
+  const tileOffset = (coords) => {
+    if (datum() !== "gcj02") return L.point(0, 0);
+    const centre = map.unproject(L.point((coords.x + 0.5) * TILE_SIZE, (coords.y + 0.5) * TILE_SIZE), coords.z);
+    const [lon, lat] = wgs84ToGcj02(centre.lng, centre.lat);
+    return map.project(L.latLng(lat, lon), coords.z).subtract(map.project(centre, coords.z)).round();
+  };
   const CanvasGrid = L.VectorGrid.Protobuf.extend({
+    _getTilePos(coords) {
+      return L.VectorGrid.Protobuf.prototype._getTilePos.call(this, coords).add(tileOffset(coords));
+    },
     createTile(coords, done) {
       const canvas = document.createElement("canvas");
       const key = this._tileCoordsToKey(coords);
@@ -149,6 +165,41 @@ async function drawTiles(app, overlays, onCounts) {
     return styles.get(key);
   }
 
+  // A point layer's tiles come clustered from the server below ``clusters.maxZoom``: one feature
+  // per occupied grid cell with its ``count`` (a lone feature keeps its properties and id); from
+  // that zoom on the server answers the same URL with the raw tile.
+  const clusters = urls.clusters || null;
+  function sourceOf(overlay, state) {
+    const url = tileUrl(urls, overlay.name, state, queryables);
+    if (!clusters || overlay.kind !== "point") return url;
+    const param = `${encodeURIComponent(clusters.param)}=${encodeURIComponent(clusters.value)}`;
+    return `${url}${url.includes("?") ? "&" : "?"}${param}`;
+  }
+  const clusterRadius = (count) => Math.min(28, 7 + 3 * Math.log2(count));
+
+  /** Draw the clusters (features with a ``count`` above 1): sized circles with the count. */
+  function drawClusters(ctx, list) {
+    ctx.setLineDash([]);
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    ctx.font = "bold 10px sans-serif";
+    for (const { x, y, r, count, style } of list) {
+      ctx.beginPath();
+      ctx.arc(x, y, r, 0, 2 * Math.PI);
+      ctx.globalAlpha = 0.75;
+      ctx.fillStyle = style.fillColor || style.color;
+      ctx.fill();
+      ctx.globalAlpha = 1;
+      ctx.lineWidth = 1.5;
+      ctx.strokeStyle = "#fff";
+      ctx.stroke();
+      if (r >= 9) {
+        ctx.fillStyle = "#fff";
+        ctx.fillText(count > 9999 ? `${Math.round(count / 1000)}k` : String(count), x, y);
+      }
+    }
+  }
+
   const hits = new Map(); // layer → Map of tile key → {coords, items}: what a click can find
   const probe = document.createElement("canvas").getContext("2d"); // point-in-path tests
 
@@ -162,6 +213,11 @@ async function drawTiles(app, overlays, onCounts) {
     ctx.scale(ratio, ratio);
     const items = [];
     const batches = new Map(); // style → the Path2D of every feature drawn with it
+    const offset = tileOffset(coords);
+    const origin = L.point(coords.x * TILE_SIZE, coords.y * TILE_SIZE).add(offset);
+    const shifted = datum() === "gcj02";
+    const { projector } = drawing;
+    const grouped = []; // the clusters, drawn above the single features
     // The decoded tile's layers are a plain object keyed by the tiles' layer names: ours.
     for (const layer of Object.values(tile.layers)) {
       const scale = size / layer.extent;
@@ -171,11 +227,35 @@ async function drawTiles(app, overlays, onCounts) {
         if (!batches.has(style)) batches.set(style, new Path2D());
         const batch = batches.get(style);
         const id = feature.properties.id;
+        const p = feature.properties;
+        const jurisdiction = p.jurisdiction ?? p.from_jurisdiction ?? null;
+        // A vertex's place on the canvas: as the tile has it, or (GCJ-02) through its lat/lon shifted.
+        const place = shifted
+          ? (point) => {
+              const at = map.unproject(
+                L.point(coords.x * TILE_SIZE + point.x * scale, coords.y * TILE_SIZE + point.y * scale),
+                coords.z,
+              );
+              const moved = map.project(projector.toLatLng([at.lng, at.lat], jurisdiction), coords.z);
+              return { x: moved.x - origin.x, y: moved.y - origin.y };
+            }
+          : (point) => ({ x: point.x * scale, y: point.y * scale });
+        const count = p.count;
+        if (feature.type === 1 && typeof count === "number" && count > 1) {
+          for (const ring of feature.geometry) {
+            for (const point of ring) {
+              const { x, y } = place(point);
+              const r = clusterRadius(count);
+              grouped.push({ x, y, r, count, style });
+              items.push({ x, y, r, id: null, count });
+            }
+          }
+          continue;
+        }
         if (feature.type === 1) {
           for (const ring of feature.geometry) {
             for (const point of ring) {
-              const x = point.x * scale;
-              const y = point.y * scale;
+              const { x, y } = place(point);
               batch.moveTo(x + style.radius, y);
               batch.arc(x, y, style.radius, 0, 2 * Math.PI);
               items.push({ x, y, r: style.radius, id });
@@ -186,8 +266,9 @@ async function drawTiles(app, overlays, onCounts) {
         const own = new Path2D();
         for (const ring of feature.geometry) {
           ring.forEach((point, i) => {
-            if (i) own.lineTo(point.x * scale, point.y * scale);
-            else own.moveTo(point.x * scale, point.y * scale);
+            const { x, y } = place(point);
+            if (i) own.lineTo(x, y);
+            else own.moveTo(x, y);
           });
           if (feature.type === 3) own.closePath();
         }
@@ -207,14 +288,15 @@ async function drawTiles(app, overlays, onCounts) {
       ctx.setLineDash(style.dashArray ? style.dashArray.split(/[ ,]+/).map(Number) : []);
       ctx.stroke(path);
     }
-    hits.get(overlay.name).set(key, { coords, items });
+    drawClusters(ctx, grouped);
+    hits.get(overlay.name).set(key, { coords, offset, items });
   }
 
   for (const overlay of overlays) {
     const tally = { requested: 0, loaded: 0 };
     events.set(overlay.name, tally);
     hits.set(overlay.name, new Map());
-    const source = serverFilters ? tileUrl(urls, overlay.name, store.state, queryables) : archiveTiles(overlay.name);
+    const source = serverFilters ? sourceOf(overlay, store.state) : archiveTiles(overlay.name);
     const grid = new CanvasGrid(source, {
       pane: PANE,
       draw: (canvas, tile, coords, key) => drawTile(overlay, canvas, tile, coords, key),
@@ -243,11 +325,11 @@ async function drawTiles(app, overlays, onCounts) {
     for (const name of store.state.layers) {
       const grid = layers.get(name);
       if (!grid || !map.hasLayer(grid)) continue;
-      for (const { coords, items } of hits.get(name).values()) {
+      for (const { coords, offset, items } of hits.get(name).values()) {
         if (coords.z !== map.getZoom()) continue;
         const at = map.project(event.latlng, coords.z);
-        const x = at.x - coords.x * TILE_SIZE;
-        const y = at.y - coords.y * TILE_SIZE;
+        const x = at.x - coords.x * TILE_SIZE - offset.x;
+        const y = at.y - coords.y * TILE_SIZE - offset.y;
         if (x < -HIT_SLOP || y < -HIT_SLOP || x > TILE_SIZE + HIT_SLOP || y > TILE_SIZE + HIT_SLOP) continue;
         for (const item of items) {
           let inside;
@@ -258,6 +340,10 @@ async function drawTiles(app, overlays, onCounts) {
             inside = probe.isPointInStroke(item.path, x, y);
           }
           if (inside && typeof item.id === "string") found = { layer: name, id: item.id };
+          else if (inside && item.count) {
+            const centre = L.point(coords.x * TILE_SIZE + offset.x + item.x, coords.y * TILE_SIZE + offset.y + item.y);
+            found = { layer: name, cluster: map.unproject(centre, coords.z) };
+          }
         }
       }
     }
@@ -275,7 +361,10 @@ async function drawTiles(app, overlays, onCounts) {
     // Without the API (a static export) there is no whole record to show.
     if (event.originalEvent === recordClick || config.static || !urls.items) return;
     const found = hit(event);
-    if (found) app.actions.select(found.id, { popup: true, layer: found.layer });
+    // A cluster: zoom in on it (two levels, up to where the tiles are raw).
+    if (found?.cluster)
+      map.setView(found.cluster, Math.max(map.getZoom() + 1, Math.min(map.getZoom() + 2, clusters.maxZoom)));
+    else if (found) app.actions.select(found.id, { popup: true, layer: found.layer });
   });
 
   /** Add a fetched feature of ``layer`` to the dataset and the drawing; its record (or null). */
@@ -329,10 +418,18 @@ async function drawTiles(app, overlays, onCounts) {
   }
 
   store.subscribe((state, previous) => {
+    if (state.basemap !== previous.basemap) {
+      const before = basemapInfo?.get(previous.basemap)?.datum || "wgs84";
+      // After the controller has moved the records (its projector's datum): the same shift.
+      if (before !== datum())
+        queueMicrotask(() => {
+          for (const grid of layers.values()) grid.redraw();
+        });
+    }
     if (state.filters === previous.filters && state.year === previous.year) return;
     compile(state);
     for (const [name, grid] of layers) {
-      if (serverFilters) grid.setUrl(tileUrl(urls, name, state, queryables));
+      if (serverFilters) grid.setUrl(sourceOf(overlayOf.get(name), state));
       else grid.redraw();
     }
     recount(state);
