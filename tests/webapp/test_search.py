@@ -170,13 +170,17 @@ def test_endpoint_finds_cuhk_by_its_short_forms(client, query):
     assert client.get("/api/search", query_string={"q": query}).get_json()["results"][0]["id"] == "cuhk"
 
 
-@pytest.mark.files_only(reason="the postgis provider searches in SQL and holds no index (tests/postgis/test_search_sql.py)")
+@pytest.mark.files_only(
+    reason="the postgis provider searches in SQL and holds no index (tests/postgis/test_search_sql.py)"
+)
 def test_the_index_is_built_with_the_app_not_on_the_first_request(make_app, mini_data_dir):
     app = make_app({"DATA_DIR": str(mini_data_dir)}, fresh=True)
     assert isinstance(app.extensions.get("gba_search"), SearchIndex)
 
 
-@pytest.mark.files_only(reason="the postgis provider searches in SQL and holds no index (tests/postgis/test_search_sql.py)")
+@pytest.mark.files_only(
+    reason="the postgis provider searches in SQL and holds no index (tests/postgis/test_search_sql.py)"
+)
 def test_requests_use_the_index_the_app_holds(make_app, mini_data_dir):
     app = make_app({"DATA_DIR": str(mini_data_dir)}, fresh=True)
     app.extensions["gba_search"] = SearchIndex({"zones": [feature("only-one", "獨一", "独一", "Only One")]})
