@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -55,7 +56,9 @@ def answers(client) -> dict[str, tuple]:
     seen = {}
     for url in URLS:
         response = client.get(url)
-        seen[url] = (response.status_code, response.headers.get("ETag"), response.get_data())
+        # The items' timeStamp is when the page was answered, not what was served: left out.
+        body = re.sub(rb'"timeStamp":"[^"]*"', b'"timeStamp":""', response.get_data())
+        seen[url] = (response.status_code, response.headers.get("ETag"), body)
     return seen
 
 
