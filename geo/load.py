@@ -36,7 +36,7 @@ import orjson
 import shapely
 from shapely.geometry import shape
 
-from geo.dataset import Dataset, DatasetError, current_manifest, load_dataset
+from geo.dataset import Dataset, DatasetError, load_dataset
 from geo.flat import serve_feature
 
 SCHEMA_PREFIX = "gba_v_"
@@ -121,7 +121,8 @@ class _Values:
                 del self.found[key]
 
     def result(self) -> dict[str, list]:
-        return {key: list(seen.values()) for key, seen in sorted(self.found.items())}
+        # Sorted (type, value): the same lists whatever order the features came in.
+        return {key: [seen[k] for k in sorted(seen)] for key, seen in sorted(self.found.items())}
 
 
 def prepare_layer(layer: str, features: list[dict], etag: str) -> LayerRows:
@@ -393,11 +394,6 @@ def load(
     conn = connect(database_url)
     try:
         ensure_postgis(conn)
-        manifest = current_manifest(directory)
-        loaded = current_version(conn)
-        conn.rollback()
-        if manifest is not None and loaded is not None and loaded[0] == manifest["version"]:
-            return f"version {loaded[0]} is already loaded ({loaded[1]}): nothing to do"
         return _load_streamed(conn, directory, progress, keep)
     except psycopg.Error as exc:
         raise LoadError(f"load failed, the database is unchanged: {_first_line(exc)}") from None
@@ -476,8 +472,13 @@ def _load_streamed(conn, directory: Path, progress: Callable[[str], None], keep:
         dataset = streaming.open_dataset(directory)
     except streaming.Invalid as exc:
         _refuse(directory, str(exc))
-    progress(f"reading {directory} (every file matches the manifest)")
     try:
+        # Checked in chunks (read_dataset would hold every file's bytes): intact, so its version is known.
+        loaded = current_version(conn)
+        conn.rollback()
+        if loaded is not None and loaded[0] == dataset.version:
+            return f"version {loaded[0]} is already loaded ({loaded[1]}): nothing to do"
+        progress(f"reading {directory} (every file matches the manifest)")
         return _write_streamed(conn, dataset, progress, keep)
     except streaming.Invalid as exc:
         conn.rollback()
