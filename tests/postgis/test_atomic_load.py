@@ -39,6 +39,7 @@ from webapp import create_app
 
 GATE = 1_212_012  # the advisory lock key the gates wait on
 WAIT_S = 120  # how long the loader may take to reach a gate (a bound, not a measurement)
+SEE_S = 60  # how long the app may take to notice a new version
 COPY_LAYER = LAYERS[1]  # a layer in the middle of the load (the loader writes every layer)
 
 URLS = [
@@ -228,8 +229,13 @@ def test_a_load_killed_midway_leaves_the_old_version_serving(point, loaded, serv
     new_pointer = current(loaded)
     assert new_pointer != pointer
     assert version_schemas(loaded) - schemas == {new_pointer[1]}
-    after = answers(served)
     hospitals = "/ogcapi/collections/hospitals/items?limit=1000"
+    # The provider looks at gba.current at most once a second: wait (boundedly) for it to look.
+    deadline = time.monotonic() + SEE_S
+    while served.get(hospitals).headers.get("ETag") == before[hospitals][1]:
+        assert time.monotonic() < deadline, "the app still serves the old version"
+        time.sleep(0.25)
+    after = answers(served)
     assert after[hospitals][1] != before[hospitals][1]
     assert NEW_ID.encode() in after[hospitals][2] and NEW_ID.encode() not in before[hospitals][2]
     found = served.get("/api/search", query_string={"q": NEW_NAME}).get_json()["results"]
