@@ -206,7 +206,8 @@ def layer_ids(dataset: StreamedDataset, path: str) -> list[str]:
 def checked(dataset: StreamedDataset, layer: str, path: str) -> Iterator[dict]:
     """``features`` with each one checked as ``geo validate`` checks it, with the rules across layers."""
     where = str(dataset.directory / path)
-    link_ends = layer == LINK_LAYER and all(f in dataset.layers for f in FEATURE_LAYERS)
+    needs_ends = LINK_LAYER in dataset.layers and all(f in dataset.layers for f in FEATURE_LAYERS)
+    link_ends = layer == LINK_LAYER and needs_ends
     for feature in features(dataset, path):
         if check_feature(feature, layer, where):
             raise Invalid(where)
@@ -216,7 +217,8 @@ def checked(dataset: StreamedDataset, layer: str, path: str) -> Iterator[dict]:
             raise Invalid(f"{where}: duplicate id {fid}")
         dataset.seen[fid] = where
         if layer != LINK_LAYER:
-            dataset.jurisdictions[fid] = props.get("jurisdiction", "")
+            if needs_ends:  # only links' endpoints look them up
+                dataset.jurisdictions[fid] = props.get("jurisdiction", "")
         elif link_ends:
             ends = [dataset.jurisdictions.get(props.get(key), None) for key in ("from_id", "to_id")]
             if None in ends:
