@@ -36,7 +36,7 @@ import orjson
 import shapely
 from shapely.geometry import shape
 
-from geo.dataset import Dataset, current_manifest, load_dataset
+from geo.dataset import Dataset, DatasetError, load_dataset
 from geo.flat import serve_feature
 from geo.search_fields import SEARCH_SEPARATOR, fold_field, record_fields
 
@@ -139,7 +139,8 @@ class _Values:
                 del self.found[key]
 
     def result(self) -> dict[str, list]:
-        return {key: list(seen.values()) for key, seen in sorted(self.found.items())}
+        # Sorted (type, value): the same lists whatever order the features came in.
+        return {key: [seen[k] for k in sorted(seen)] for key, seen in sorted(self.found.items())}
 
 
 class SearchFolder:
@@ -504,14 +505,7 @@ def load(
     conn = connect(database_url)
     try:
         ensure_postgis(conn)
-        manifest = current_manifest(directory)
-        loaded = current_version(conn)
-        conn.rollback()
-        if manifest is not None and loaded is not None and loaded[0] == manifest["version"]:
-            return f"version {loaded[0]} is already loaded ({loaded[1]}): nothing to do"
-        progress(f"reading {directory}")
-        dataset = load_dataset(directory)
-        return _load_dataset(conn, dataset, progress, keep)
+        return _load_streamed(conn, directory, progress, keep)
     except psycopg.Error as exc:
         raise LoadError(f"load failed, the database is unchanged: {_first_line(exc)}") from None
     finally:
@@ -583,3 +577,104 @@ def _load_dataset(conn, dataset: Dataset, progress: Callable[[str], None], keep:
     prune(conn, keep, progress)
     conn.commit()
     return f"loaded version {version}: {total} features in {len(written)} layers into {schema}"
+
+
+def _load_streamed(conn, directory: Path, progress: Callable[[str], None], keep: int) -> str:
+    """``load``'s reading: each layer streamed feature by feature (``geo.streaming``), checked and
+    copied in chunks, so memory is bounded by a chunk.  Invalid data rolls the transaction back and
+    is reported with ``load_dataset``'s one-line error."""
+    from geo import streaming
+
+    try:
+        dataset = streaming.open_dataset(directory)
+    except streaming.Invalid as exc:
+        _refuse(directory, str(exc))
+    try:
+        # Checked in chunks (read_dataset would hold every file's bytes): intact, so its version is known.
+        loaded = current_version(conn)
+        conn.rollback()
+        if loaded is not None and loaded[0] == dataset.version:
+            return f"version {loaded[0]} is already loaded ({loaded[1]}): nothing to do"
+        progress(f"reading {directory} (every file matches the manifest)")
+        return _write_streamed(conn, dataset, progress, keep)
+    except streaming.Invalid as exc:
+        conn.rollback()
+        _refuse(directory, str(exc))
+    finally:
+        dataset.close()
+
+
+def _refuse(directory: Path, problem: str):
+    """Raise the error ``geo validate`` gives for the dataset (the first problem, and how many more)."""
+    load_dataset(directory)  # raises DatasetError naming the file and the problem
+    raise DatasetError(str(directory), f"refused while loading: {problem}")
+
+
+def _write_streamed(conn, dataset, progress: Callable[[str], None], keep: int) -> str:
+    from psycopg import sql
+
+    from geo import streaming
+
+    version = dataset.version
+    schema = schema_name(version)
+    conn.execute("select pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+    ensure_pointer(conn)
+    loaded = current_version(conn)
+    if loaded is not None and loaded[0] == version and _schema_exists(conn, loaded[1]):
+        conn.commit()
+        return f"version {version} is already loaded ({schema}): nothing to do"
+    if _schema_exists(conn, schema):
+        features = conn.execute(
+            sql.SQL("select coalesce(sum(count), 0) from {}").format(sql.Identifier(schema, "_meta_layers"))
+        ).fetchone()[0]
+        switch(conn, version, schema, int(features))
+        prune(conn, keep, progress)
+        conn.commit()
+        return f"version {version} was still in the database ({schema}): switched back to it"
+    conn.execute(sql.SQL("create schema {}").format(sql.Identifier(schema)))
+    written: list[LayerRows] = []
+    total = 0
+    for layer, path in dataset.layers.items():
+        listed = dataset.manifest["files"][path]["features"]
+        progress(f"{layer}: streaming {listed} features into {schema}.{layer}, then indexing")
+        try:
+            with conn.transaction():  # a savepoint: a layer found out of id order is redone
+                rows = _streamed_layer(dataset, layer, path, None)
+                write_layer(conn, schema, rows)
+        except streaming.Unsorted:
+            progress(f"{layer}: not in id order, collecting the ids first")
+            ids = streaming.layer_ids(dataset, path)
+            order = {fid: position for position, fid in enumerate(sorted(ids))}
+            del ids
+            # The first attempt's ids are forgotten (it is rolled back with its savepoint).
+            dataset.seen = {k: v for k, v in dataset.seen.items() if v != str(dataset.directory / path)}
+            dataset.jurisdictions = {k: v for k, v in dataset.jurisdictions.items() if k in dataset.seen}
+            rows = _streamed_layer(dataset, layer, path, order)
+            write_layer(conn, schema, rows)
+        total += rows.count
+        written.append(rows)
+    write_meta(conn, schema, written, dataset.context)
+    switch(conn, version, schema, total)
+    progress(f"switching gba.current to {version}")
+    prune(conn, keep, progress)
+    conn.commit()
+    return f"loaded version {version}: {total} features in {len(written)} layers into {schema}"
+
+
+def _streamed_layer(dataset, layer: str, path: str, order: dict[str, int] | None) -> LayerRows:
+    from geo import streaming
+
+    prepared = LayerRows(
+        name=layer,
+        count=0,
+        extent=None,
+        etag=dataset.sha256(path)[:16],
+        properties=[],
+        year_span=None,
+        points_only=False,
+        values={},
+        rows=iter(()),
+    )
+    source = streaming.checked(dataset, layer, path)
+    prepared.rows = streaming.stream_rows(layer, source, prepared, order, COPY_CHUNK)
+    return prepared
