@@ -164,14 +164,19 @@ def _listed_files(dir_fd: int) -> set[str]:
     return found
 
 
+def open_directory(directory: Path) -> int:
+    """A descriptor of the dataset directory (reads through it see one version, whatever a build swaps)."""
+    try:
+        return os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    except FileNotFoundError:
+        raise DatasetError(str(directory), "the dataset directory does not exist: run `python -m geo build`") from None
+    except NotADirectoryError:
+        raise DatasetError(str(directory), "is not a directory") from None
+
+
 def _read_once(directory: Path) -> Dataset:
     shown = str(directory)
-    try:
-        dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    except FileNotFoundError:
-        raise DatasetError(shown, "the dataset directory does not exist: run `python -m geo build`") from None
-    except NotADirectoryError:
-        raise DatasetError(shown, "is not a directory") from None
+    dir_fd = open_directory(directory)
     try:
         try:
             raw = _read_at(dir_fd, MANIFEST)

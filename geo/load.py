@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import re
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +45,10 @@ SCHEMA_PREFIX = "gba_v_"
 KEEP_VERSIONS = 3  # the current version and the two before it stay loaded (roll back by loading one again)
 LOCK_KEY = 0x6762615F6C6F6164  # "gba_load": pg_advisory_xact_lock's key, shared by every loader
 MAX_LISTED_VALUES = 5000  # a property with more distinct values than this is not listed in _meta_layers
-COPY_CHUNK = 5000  # rows per COPY write
+COPY_CHUNK = 5000
+SEARCH_CACHE_SIZE = (
+    20_000  # folded names kept for reuse while loading (districts and link ends repeat)  # rows per COPY write
+)
 MERCATOR_MAX_LAT = 85.0511287798066  # Web Mercator's edge: the latitude where y = x's range
 EARTH_RADIUS = 6378137.0
 
@@ -92,6 +96,29 @@ def mercator(geometries: np.ndarray) -> np.ndarray:
     return shapely.transform(geometries, project)
 
 
+class SpooledLines:
+    """COPY lines kept in a temporary file past a few megabytes, so a layer's ``_search`` rows
+    (written after its table) do not hold memory in proportion to the layer."""
+
+    def __init__(self, in_memory: int = 8 << 20):
+        self._file = tempfile.SpooledTemporaryFile(max_size=in_memory)
+        self.count = 0
+
+    def append(self, line: bytes) -> None:
+        self._file.write(line)
+        self.count += 1
+
+    def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
+        self._file.seek(0)
+        while block := self._file.read(size):
+            yield block
+
+    def clear(self) -> None:
+        self._file.close()
+        self._file = tempfile.SpooledTemporaryFile(max_size=8 << 20)
+        self.count = 0
+
+
 @dataclass
 class LayerRows:
     """One layer prepared for COPY: its rows, and what ``_meta_layers`` says about it."""
@@ -106,7 +133,7 @@ class LayerRows:
     values: dict[str, list]
     rows: Iterator[bytes]  # COPY text chunks (consumed once, by write_layer)
     # The layer's rows of ``_search`` (COPY text), filled while ``rows`` is consumed.
-    search_lines: list[bytes] = field(default_factory=list)
+    search_lines: SpooledLines = field(default_factory=lambda: SpooledLines())
 
 
 def _year(value) -> int | None:
@@ -166,6 +193,9 @@ class SearchFolder:
         for kind, han_text, en_text, with_pinyin in record:
             key = (han_text, en_text, with_pinyin)
             folded = self._short.get(key) if kind != "description" else None
+            if len(self._short) > SEARCH_CACHE_SIZE or len(self._words) > SEARCH_CACHE_SIZE:
+                self._short.clear()  # a cache of repeated names, not a store: bounded
+                self._words.clear()
             if folded is None:
                 folded = fold_field(han_text, en_text, with_pinyin, self._words)
                 if kind != "description":
@@ -391,8 +421,8 @@ def write_search(conn, schema: str, rows: LayerRows) -> None:
         with cur.copy(
             sql.SQL("copy {} (position, layer, ord, key, fields) from stdin").format(sql.Identifier(schema, "_search"))
         ) as copy:
-            for start in range(0, len(rows.search_lines), COPY_CHUNK):
-                copy.write(b"".join(rows.search_lines[start : start + COPY_CHUNK]))
+            for block in rows.search_lines.chunks():
+                copy.write(block)
     rows.search_lines.clear()
 
 
@@ -532,10 +562,11 @@ def load_parsed(
         conn.close()  # an open transaction is rolled back
 
 
-def _load_dataset(conn, dataset: Dataset, progress: Callable[[str], None], keep: int) -> str:
+def _begin(conn, version: str, progress: Callable[[str], None], keep: int) -> str | None:
+    """Take the load lock and create the version's schema; or, when there is nothing to write
+    (the version is current, or still kept and switched back to), commit and say so."""
     from psycopg import sql
 
-    version = dataset.version
     schema = schema_name(version)
     # Concurrent loads take turns here (the lock is released at commit or rollback).
     conn.execute("select pg_advisory_xact_lock(%s)", (LOCK_KEY,))
@@ -554,6 +585,15 @@ def _load_dataset(conn, dataset: Dataset, progress: Callable[[str], None], keep:
         conn.commit()
         return f"version {version} was still in the database ({schema}): switched back to it"
     conn.execute(sql.SQL("create schema {}").format(sql.Identifier(schema)))
+    return None
+
+
+def _load_dataset(conn, dataset: Dataset, progress: Callable[[str], None], keep: int) -> str:
+    version = dataset.version
+    schema = schema_name(version)
+    done = _begin(conn, version, progress, keep)
+    if done is not None:
+        return done
     written: list[LayerRows] = []
     total = 0
     create_search_table(conn, schema)
@@ -611,36 +651,27 @@ def _refuse(directory: Path, problem: str):
 
 
 def _write_streamed(conn, dataset, progress: Callable[[str], None], keep: int) -> str:
-    from psycopg import sql
 
     from geo import streaming
 
     version = dataset.version
     schema = schema_name(version)
-    conn.execute("select pg_advisory_xact_lock(%s)", (LOCK_KEY,))
-    ensure_pointer(conn)
-    loaded = current_version(conn)
-    if loaded is not None and loaded[0] == version and _schema_exists(conn, loaded[1]):
-        conn.commit()
-        return f"version {version} is already loaded ({schema}): nothing to do"
-    if _schema_exists(conn, schema):
-        features = conn.execute(
-            sql.SQL("select coalesce(sum(count), 0) from {}").format(sql.Identifier(schema, "_meta_layers"))
-        ).fetchone()[0]
-        switch(conn, version, schema, int(features))
-        prune(conn, keep, progress)
-        conn.commit()
-        return f"version {version} was still in the database ({schema}): switched back to it"
-    conn.execute(sql.SQL("create schema {}").format(sql.Identifier(schema)))
+    done = _begin(conn, version, progress, keep)
+    if done is not None:
+        return done
     written: list[LayerRows] = []
     total = 0
+    create_search_table(conn, schema)
+    folder = SearchFolder()
     for layer, path in dataset.layers.items():
         listed = dataset.manifest["files"][path]["features"]
         progress(f"{layer}: streaming {listed} features into {schema}.{layer}, then indexing")
+        folder.position = len(written)
         try:
             with conn.transaction():  # a savepoint: a layer found out of id order is redone
-                rows = _streamed_layer(dataset, layer, path, None)
+                rows = _streamed_layer(dataset, layer, path, None, folder)
                 write_layer(conn, schema, rows)
+                write_search(conn, schema, rows)
         except streaming.Unsorted:
             progress(f"{layer}: not in id order, collecting the ids first")
             ids = streaming.layer_ids(dataset, path)
@@ -649,10 +680,13 @@ def _write_streamed(conn, dataset, progress: Callable[[str], None], keep: int) -
             # The first attempt's ids are forgotten (it is rolled back with its savepoint).
             dataset.seen = {k: v for k, v in dataset.seen.items() if v != str(dataset.directory / path)}
             dataset.jurisdictions = {k: v for k, v in dataset.jurisdictions.items() if k in dataset.seen}
-            rows = _streamed_layer(dataset, layer, path, order)
+            rows = _streamed_layer(dataset, layer, path, order, folder)
             write_layer(conn, schema, rows)
+            write_search(conn, schema, rows)
         total += rows.count
         written.append(rows)
+    progress(f"indexing {schema}._search")
+    index_search_table(conn, schema, progress)
     write_meta(conn, schema, written, dataset.context)
     switch(conn, version, schema, total)
     progress(f"switching gba.current to {version}")
@@ -661,7 +695,9 @@ def _write_streamed(conn, dataset, progress: Callable[[str], None], keep: int) -
     return f"loaded version {version}: {total} features in {len(written)} layers into {schema}"
 
 
-def _streamed_layer(dataset, layer: str, path: str, order: dict[str, int] | None) -> LayerRows:
+def _streamed_layer(
+    dataset, layer: str, path: str, order: dict[str, int] | None, folder: SearchFolder | None = None
+) -> LayerRows:
     from geo import streaming
 
     prepared = LayerRows(
@@ -676,5 +712,5 @@ def _streamed_layer(dataset, layer: str, path: str, order: dict[str, int] | None
         rows=iter(()),
     )
     source = streaming.checked(dataset, layer, path)
-    prepared.rows = streaming.stream_rows(layer, source, prepared, order, COPY_CHUNK)
+    prepared.rows = streaming.stream_rows(layer, source, prepared, order, COPY_CHUNK, folder)
     return prepared

@@ -36,7 +36,7 @@ import orjson
 import shapely
 from shapely.geometry import shape
 
-from geo.dataset import MANIFEST, DatasetError, _feature_count, _listed_files, _parse_manifest
+from geo.dataset import MANIFEST, DatasetError, _feature_count, _listed_files, _parse_manifest, open_directory
 from geo.flat import serve_feature
 from geo.schema import FEATURE_LAYERS, LAYER_GEOMETRY, LAYERS, LINK_LAYER
 from geo.validate import check_feature, is_cross_border
@@ -77,12 +77,7 @@ def open_dataset(directory: str | Path) -> StreamedDataset:
     """Check every listed file against the manifest (hashed in chunks) and hold the directory open."""
     directory = Path(directory)
     shown = str(directory)
-    try:
-        dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    except FileNotFoundError:
-        raise DatasetError(shown, "the dataset directory does not exist: run `python -m geo build`") from None
-    except NotADirectoryError:
-        raise DatasetError(shown, "is not a directory") from None
+    dir_fd = open_directory(directory)
     try:
         try:
             raw = _read_small(dir_fd, MANIFEST)
@@ -231,11 +226,14 @@ def checked(dataset: StreamedDataset, layer: str, path: str) -> Iterator[dict]:
 # -- rows --------------------------------------------------------------------
 
 
-def stream_rows(layer: str, source: Iterator[dict], prepared, order: dict[str, int] | None, chunk_size: int):
+def stream_rows(
+    layer: str, source: Iterator[dict], prepared, order: dict[str, int] | None, chunk_size: int, folder=None
+):
     """COPY chunks for ``source`` (``prepared`` is a ``geo.load.LayerRows`` filled as they go).
 
     ``order`` maps id -> ord when the layer is not in id order; without it, ``Unsorted`` is
-    raised at the first id out of order.
+    raised at the first id out of order.  With a ``geo.load.SearchFolder``, each record's
+    ``_search`` row is kept in ``prepared.search_lines`` (written once the layer is copied).
     """
     from geo.load import _copy_text, _Values, _year, mercator
 
@@ -269,10 +267,14 @@ def stream_rows(layer: str, source: Iterator[dict], prepared, order: dict[str, i
             fid = str(props["id"])
             names.update(props)
             values.add(props)
+            ord_ = order[fid] if order is not None else start + index
+            line = folder.line(layer, ord_, props) if folder is not None else None
+            if line is not None:
+                prepared.search_lines.append(line)
             lines.append(
                 b"%d\t%s\t%s\t%s\t%s\t%s\n"
                 % (
-                    order[fid] if order is not None else start + index,
+                    ord_,
                     _copy_text(fid).encode(),
                     wkb[index].encode(),
                     wkb_3857[index].encode(),
