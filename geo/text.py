@@ -14,8 +14,11 @@ def _converter(config: str) -> opencc.OpenCC:
 
 
 def to_simplified(text: str) -> str:
-    """Traditional (incl. Hong Kong forms) -> Simplified Chinese."""
-    return _converter("t2s").convert(text)
+    """Traditional (incl. Hong Kong forms) -> Simplified Chinese.
+
+    OpenCC's ``hk2s``: its plain ``t2s`` leaves Hong Kong's own character forms alone
+    (醫務衞生局 became 医务衞生局, which no Simplified query for 医务卫生局 found)."""
+    return _converter("hk2s").convert(text)
 
 
 def to_traditional(text: str) -> str:
