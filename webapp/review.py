@@ -17,7 +17,6 @@ files provider, serves the new files at once.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import ipaddress
 import json
 import math
@@ -30,6 +29,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, render_templ
 
 from geo import schema
 from geo.ingest import proposals
+from geo.ingest.article import sha256_text
 from webapp import state
 from webapp.assets import asset_url
 from webapp.basemaps import BASEMAPS, DEFAULT_BASEMAP, MAX_ZOOM
@@ -75,7 +75,7 @@ def _refused(exc: ReviewRequestError) -> Response:
 @bp.errorhandler(proposals.ReviewError)
 def _review_error(exc: proposals.ReviewError) -> Response:
     # The proposals module's message already names the file, the proposal and the problem.
-    return _json_error(422, "ReviewError", str(exc))
+    return _json_error(422, "ReviewError", exc.message)
 
 
 # ---- who may use it -------------------------------------------------------------------------
@@ -176,12 +176,12 @@ def article_text(directory: Path, article: dict) -> dict:
     if not relative or articles not in path.parents:
         raise ReviewRequestError(f"article file {relative!r}: expected a file under {schema.ARTICLES_DIR}/", 422)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ReviewRequestError(f"article file {relative}: cannot be read ({exc.strerror})", 422) from None
-    text = raw.decode("utf-8-sig")
-    matches = hashlib.sha256(raw).hexdigest() == article.get("sha256")
-    return {"citation": article.get("citation"), "file": relative, "text": text, "unchanged": matches}
+        # Read as geo.ingest reads it, so that the proposals' offsets count the same characters.
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReviewRequestError(f"article file {relative}: cannot be read ({exc})", 422) from None
+    unchanged = sha256_text(text) == article.get("sha256")
+    return {"citation": article.get("citation"), "file": relative, "text": text, "unchanged": unchanged}
 
 
 def json_body() -> dict:
@@ -242,7 +242,8 @@ def apply_action(action: str, directory: Path, name: str, proposal_id: str, body
         return proposals.edit(directory, name, proposal_id, _object(body, "changes", required=True))
     if action == "reject":
         return proposals.reject(directory, name, proposal_id)
-    return proposals.place(directory, name, proposal_id, **place_arguments(body))
+    where = place_arguments(body)
+    return proposals.place(directory, name, proposal_id, where["lon"], where["lat"], where["datum"], where["precision"])
 
 
 def rebuild(app: Flask) -> dict:
@@ -287,7 +288,7 @@ def page_config() -> dict:
             "link_types": {key: label["en"] for key, label in schema.LINK_TYPES.items()},
             "statuses": {key: schema.STATUS_LABELS[key]["en"] for key in schema.STATUSES},
             "precisions": {key: value["en"] for key, value in schema.COORD_PRECISIONS.items()},
-            "checks": _plain(getattr(proposals, "CHECKS", {})),
+            "checks": dict(proposals.CHECKS),
         },
         "basemaps": {
             name: {

@@ -4,6 +4,12 @@
  */
 
 const DIRECTIONS = ["forward", "backward", "undirected"];
+// Both are required by the build (geo/build.py) and rarely in the article: the editor writes them.
+const DESCRIPTIONS = [
+  { name: "description_zh_hant", label: "Description (Traditional Chinese)" },
+  { name: "description_en", label: "Description (English)" },
+];
+const DESCRIPTION_NAMES = DESCRIPTIONS.map((field) => field.name);
 const TABLES = ["layers", "categories", "link_types", "statuses", "precisions", "checks"];
 
 /** The page config's vocabularies as Maps (a data value such as "__proto__" is then just a miss). */
@@ -49,7 +55,12 @@ function recordFields(entry, vocab) {
     },
     { name: "status", label: "Status", kind: "select", value: record.status ?? "", options: options(vocab.statuses) },
     { name: "year", label: "Year", kind: "number", value: record.year ?? "" },
+    ...descriptionFields(record),
   ];
+}
+
+function descriptionFields(body) {
+  return DESCRIPTIONS.map(({ name, label }) => ({ name, label, kind: "textarea", value: body[name] ?? "" }));
 }
 
 function linkFields(entry, vocab) {
@@ -75,6 +86,7 @@ function linkFields(entry, vocab) {
         { value: "undirected", label: `${link.from} — ${link.to} (no direction)` },
       ],
     },
+    ...descriptionFields(link),
   ];
 }
 
@@ -112,7 +124,7 @@ export function changesFrom(entry, values) {
   const changes = {};
   if (kind === "record") {
     const record = entry.record ?? {};
-    for (const name of ["name_zh_hant", "name_zh_hans", "name_en", "category", "status"]) {
+    for (const name of ["name_zh_hant", "name_zh_hans", "name_en", "category", "status", ...DESCRIPTION_NAMES]) {
       if (!values.has(name)) continue;
       const value = values.get(name).trim() || null;
       if (!same(value, record[name])) changes[name] = value;
@@ -128,7 +140,7 @@ export function changesFrom(entry, values) {
     if (values.has("layer") && values.get("layer") !== entry.proposal.layer) changes.layer = values.get("layer");
   } else if (kind === "link") {
     const link = entry.link ?? {};
-    for (const name of ["link_type", "status"]) {
+    for (const name of ["link_type", "status", ...DESCRIPTION_NAMES]) {
       if (!values.has(name)) continue;
       const value = values.get(name).trim() || null;
       if (!same(value, link[name])) changes[name] = value;

@@ -60,8 +60,9 @@ async function loadFiles() {
     button.type = "button";
     button.dataset.file = summary.name;
     if (current?.name === summary.name) button.setAttribute("aria-current", "true");
-    const count = summary.count ?? summary.proposals ?? "";
-    if (count !== "") button.append(" ", element("span", "review-count", `${count}`));
+    const waiting = Object.values(summary.counts ?? {}).reduce((sum, count) => sum + count, 0);
+    button.append(" ", element("span", "review-count", `(${waiting} waiting)`));
+    if (summary.title) button.title = summary.title;
     button.addEventListener("click", () => busy(() => openFile(summary.name)));
     item.append(button);
     fileList.append(item);
@@ -157,6 +158,9 @@ function editForm(entry) {
       input = element("select");
       for (const option of field.options) input.append(new Option(option.label, option.value));
       if (!field.options.some((option) => option.value === field.value)) input.append(new Option("—", ""));
+    } else if (field.kind === "textarea") {
+      input = element("textarea");
+      input.rows = 2;
     } else {
       input = element("input");
       input.type = field.kind === "number" ? "number" : "text";
