@@ -281,26 +281,30 @@ def page_config() -> dict:
             "map": url_for("views.index"),
             "items": url_for("ogcapi.items", collection_id="LAYER"),
         },
+        # Tables as [key, value] pairs: their order is the schema's (JSON objects get their keys sorted).
         "vocab": {
-            "layers": {layer: list(schema.LAYER_CATEGORIES[layer]) for layer in schema.FEATURE_LAYERS},
+            "layers": [[layer, list(schema.LAYER_CATEGORIES[layer])] for layer in schema.FEATURE_LAYERS],
             "point_layers": point_layers,
-            "categories": {key: label["en"] for key, label in schema.CATEGORIES.items()},
-            "link_types": {key: label["en"] for key, label in schema.LINK_TYPES.items()},
-            "statuses": {key: schema.STATUS_LABELS[key]["en"] for key in schema.STATUSES},
-            "precisions": {key: value["en"] for key, value in schema.COORD_PRECISIONS.items()},
-            "checks": dict(proposals.CHECKS),
+            "categories": [[key, label["en"]] for key, label in schema.CATEGORIES.items()],
+            "link_types": [[key, label["en"]] for key, label in schema.LINK_TYPES.items()],
+            "statuses": [[key, schema.STATUS_LABELS[key]["en"]] for key in schema.STATUSES],
+            "precisions": [[key, value["en"]] for key, value in schema.COORD_PRECISIONS.items()],
+            "checks": [[key, text] for key, text in proposals.CHECKS.items()],
         },
-        "basemaps": {
-            name: {
-                "label": basemap.label["en"],
-                "tiles": basemap.tiles,
-                "attribution": basemap.attribution,
-                "subdomains": basemap.subdomains,
-                "max_zoom": min(basemap.max_zoom, MAX_ZOOM),
-                "datum": basemap.datum,
-            }
+        "basemaps": [
+            [
+                name,
+                {
+                    "label": basemap.label["en"],
+                    "tiles": basemap.tiles,
+                    "attribution": basemap.attribution,
+                    "subdomains": basemap.subdomains,
+                    "max_zoom": min(basemap.max_zoom, MAX_ZOOM),
+                    "datum": basemap.datum,
+                },
+            ]
             for name, basemap in BASEMAPS.items()
-        },
+        ],
         "default_basemap": DEFAULT_BASEMAP,
         "bounds": [[schema.GBA_BOUNDS[1], schema.GBA_BOUNDS[0]], [schema.GBA_BOUNDS[3], schema.GBA_BOUNDS[2]]],
     }

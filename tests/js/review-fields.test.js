@@ -9,14 +9,31 @@ import {
   readVocab,
 } from "../../webapp/static/review/fields.js";
 
+// As webapp/review.py page_config sends them: [key, value] pairs in the schema's order.
 const vocab = readVocab({
-  layers: { hospitals: ["hospital", "clinic_centre"], universities: ["university", "research_institute"] },
+  layers: [
+    ["hospitals", ["hospital", "clinic_centre"]],
+    ["universities", ["university", "research_institute"]],
+  ],
   point_layers: ["hospitals", "universities"],
-  categories: { hospital: "Hospital", clinic_centre: "Clinic centre", university: "University" },
-  link_types: { medical: "Medical", research: "Research" },
-  statuses: { operating: "Operating", planned: "Planned" },
-  precisions: { building: "Building", district: "Approximate (district level)" },
-  checks: { english_name: "the English name" },
+  categories: [
+    ["hospital", "Hospital"],
+    ["clinic_centre", "Clinic centre"],
+    ["university", "University"],
+  ],
+  link_types: [
+    ["medical", "Medical"],
+    ["research", "Research"],
+  ],
+  statuses: [
+    ["operating", "Operating"],
+    ["planned", "Planned"],
+  ],
+  precisions: [
+    ["building", "Building"],
+    ["district", "Approximate (district level)"],
+  ],
+  checks: [["english_name", "the English name"]],
 });
 
 const record = {

@@ -86,9 +86,11 @@ def test_the_page_lists_the_proposal_files_and_is_not_on_the_public_map(review):
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
     assert page.headers["Cache-Control"] == "no-store"
     config = json.loads(re.search(r'id="review-config">(.*?)</script>', page.get_data(as_text=True)).group(1))
-    assert config["basemaps"]["gaode"]["datum"] == "gcj02" and config["basemaps"]["osm"]["datum"] == "wgs84"
-    assert config["vocab"]["layers"]["hospitals"] == ["hospital", "clinic_centre"]
-    assert "position" in config["vocab"]["checks"]
+    basemaps = dict(config["basemaps"])
+    assert basemaps["gaode"]["datum"] == "gcj02" and basemaps["osm"]["datum"] == "wgs84"
+    assert dict(config["vocab"]["layers"])["hospitals"] == ["hospital", "clinic_centre"]
+    assert [key for key, _label in config["vocab"]["statuses"]] == ["operating", "under_construction", "planned", "proposed"]
+    assert "position" in dict(config["vocab"]["checks"])
     for script in re.findall(r'<script[^>]*src="([^"]+)"', page.get_data(as_text=True)):
         assert review.get(script).status_code == 200, script
     assert "/review" not in review.get("/").get_data(as_text=True)

@@ -12,10 +12,11 @@ const DESCRIPTIONS = [
 const DESCRIPTION_NAMES = DESCRIPTIONS.map((field) => field.name);
 const TABLES = ["layers", "categories", "link_types", "statuses", "precisions", "checks"];
 
-/** The page config's vocabularies as Maps (a data value such as "__proto__" is then just a miss). */
+/** The page config's vocabularies ([key, value] pairs, in the schema's order) as Maps: a data
+ * value such as "__proto__" is then just a miss. */
 export function readVocab(raw) {
   const vocab = { point_layers: [...(raw.point_layers ?? [])] };
-  for (const name of TABLES) vocab[name] = new Map(Object.entries(raw[name] ?? {}));
+  for (const name of TABLES) vocab[name] = new Map(raw[name] ?? []);
   return vocab;
 }
 

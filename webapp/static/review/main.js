@@ -20,6 +20,7 @@ const fileList = document.getElementById("review-file-list");
 const articleBox = document.getElementById("review-article");
 const articleWarning = document.getElementById("review-article-warning");
 const proposalList = document.getElementById("review-proposal-list");
+const rebuildButton = document.getElementById("review-rebuild");
 
 let current = null; // {name, proposals: [...], text}
 
@@ -36,14 +37,21 @@ function say(message, isError = false) {
   status.setAttribute("role", isError ? "alert" : "status");
 }
 
-async function busy(work) {
+async function busy(work, message) {
   document.body.dataset.state = "busy";
+  // One change at a time: the controls wait while the server validates (accepting compiles the
+  // changed tables with the build's own code, which takes a few seconds).
+  for (const box of [fileList, proposalList]) box.inert = true;
+  rebuildButton.disabled = true;
+  if (message) say(message);
   try {
     return await work();
   } catch (error) {
     say(error.message, true);
     return null;
   } finally {
+    for (const box of [fileList, proposalList]) box.inert = false;
+    rebuildButton.disabled = false;
     document.body.dataset.state = current ? "ready" : "idle";
   }
 }
@@ -196,11 +204,11 @@ function formValues(form) {
   return new Map([...new FormData(form)].map(([name, value]) => [name, String(value)]));
 }
 
-function actionButton(label, action, handler) {
+function actionButton(label, action, handler, working) {
   const button = element("button", `review-${action}`, label);
   button.type = "button";
   button.dataset.action = action;
-  button.addEventListener("click", () => busy(handler));
+  button.addEventListener("click", () => busy(handler, working));
   return button;
 }
 
@@ -226,12 +234,17 @@ function proposalItem(entry) {
   const form = editBox?.querySelector("form");
   const buttons = element("div", "review-buttons");
   const toPosition = needsPosition(entry);
-  const accept = actionButton("Accept", "accept", async () => {
-    const edits = form ? changesFrom(entry, formValues(form)) : {};
-    const request = acceptRequest(config.urls.files, current.name, id, Object.keys(edits).length ? edits : null);
-    await send(request);
-    await refresh(`Accepted ${id}: it is in the sources now; rebuild to see it on the map.`);
-  });
+  const accept = actionButton(
+    "Accept",
+    "accept",
+    async () => {
+      const edits = form ? changesFrom(entry, formValues(form)) : {};
+      const request = acceptRequest(config.urls.files, current.name, id, Object.keys(edits).length ? edits : null);
+      await send(request);
+      await refresh(`Accepted ${id}: it is in the sources now; rebuild to see it on the map.`);
+    },
+    `Accepting ${id}: checking it with the build…`,
+  );
   if (toPosition) {
     accept.disabled = true;
     accept.title = "Place it on the map first";
@@ -275,16 +288,15 @@ function select(id) {
 
 // ---- rebuild ---------------------------------------------------------------------------------
 
-document.getElementById("review-rebuild").addEventListener("click", () =>
+rebuildButton.addEventListener("click", () =>
   busy(async () => {
-    say("Rebuilding the map data…");
     const answer = await send(post(config.urls.rebuild, {}));
     say(
       answer.served
         ? "Rebuilt: the map now shows the accepted records."
         : "Rebuilt the GeoJSON files; load them into the database (python -m geo load) to publish them.",
     );
-  }),
+  }, "Rebuilding the map data…"),
 );
 
 busy(async () => {

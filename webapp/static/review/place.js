@@ -11,7 +11,7 @@ export function createPlacer(config, vocab) {
   const precisionSelect = document.getElementById("review-precision");
   const picked = document.getElementById("review-place-picked");
   const save = document.getElementById("review-place-save");
-  const basemaps = new Map(Object.entries(config.basemaps));
+  const basemaps = new Map(config.basemaps);
   let map = null;
   let tiles = null;
   let marker = null;
