@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install browser fonts nginx qgis postgis node node-modules data validate run run-postgis serve export test test-js test-fast screenshots bench audit lint format boundaries clean
+.PHONY: help install browser fonts nginx qgis postgis node node-modules data validate run run-postgis review serve export test test-js test-fast screenshots bench audit lint format boundaries clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -78,6 +78,11 @@ validate: install ## validate the sources and the built GeoJSON
 run: install fonts ## serve the map at http://$(HOST):$(PORT) (builds the data first if stale)
 	$(PY) -m geo -q build --if-stale
 	GBA_PUBLIC_URL=$${GBA_PUBLIC_URL:-http://$(HOST):$(PORT)} $(VENV)/bin/flask --app webapp run --host $(HOST) --port $(PORT)
+
+# Always on loopback, whatever HOST says: the review page writes data/sources/ and answers this machine only.
+review: install ## the editors' review page at http://127.0.0.1:PORT/review: accept, edit, place or reject proposals (docs/review.md)
+	$(PY) -m geo -q build --if-stale
+	GBA_REVIEW=1 GBA_PUBLIC_URL=http://127.0.0.1:$(PORT) $(VENV)/bin/flask --app webapp run --host 127.0.0.1 --port $(PORT)
 
 PGWORK ?= .work/postgres
 

@@ -14,7 +14,7 @@ import yaml
 from playwright.sync_api import Page, expect
 
 from geo import datum
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import LiveServer, publish_screenshot
 from tests.browser.mapdriver import fetch_json, open_map
 from tests.webapp import review_fixture as fx
 from webapp import create_app
@@ -51,7 +51,7 @@ def wait_ready(page: Page) -> None:
     page.wait_for_function("() => document.body.dataset.state === 'ready'", timeout=SLOW)
 
 
-def test_review_accept_reject_place_rebuild_then_on_the_map(page: Page, traffic, review_server, review_data):
+def test_review_accept_reject_place_rebuild_then_on_the_map(page: Page, traffic, review_server, review_data, artifacts):
     page.goto(f"{review_server.url}/review")
     wait_ready(page)
     expect(page.locator("button[data-file]")).to_have_text([f"{fx.NAME} (5 waiting)"])
@@ -63,6 +63,9 @@ def test_review_accept_reject_place_rebuild_then_on_the_map(page: Page, traffic,
     expect(institute_mark).to_have_text("香港大學坪山生物醫藥研究院")
     institute_mark.click()
     expect(proposal(page, f"record-{fx.INSTITUTE}")).to_have_class("review-proposal is-current")
+    page.wait_for_function("() => document.getAnimations().length === 0")
+    page.screenshot(path=str(artifacts / "review.png"))
+    publish_screenshot("review.png")  # docs/review.md shows it
 
     # A record: edited (English name, descriptions) and saved, then accepted.
     institute = proposal(page, f"record-{fx.INSTITUTE}")

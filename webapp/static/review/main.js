@@ -23,6 +23,7 @@ const proposalList = document.getElementById("review-proposal-list");
 const rebuildButton = document.getElementById("review-rebuild");
 
 let current = null; // {name, proposals: [...], text}
+let files = []; // the proposal files' summaries, as last listed
 
 function element(tag, className, text) {
   const node = document.createElement(tag);
@@ -60,6 +61,7 @@ async function busy(work, message) {
 
 async function loadFiles() {
   const answer = await send({ url: config.urls.files });
+  files = answer.files;
   fileList.replaceChildren();
   document.getElementById("review-no-files").hidden = answer.files.length > 0;
   for (const summary of answer.files) {
@@ -85,7 +87,8 @@ async function openFile(name) {
   for (const button of fileList.querySelectorAll("button[data-file]")) {
     button.toggleAttribute("aria-current", button.dataset.file === name);
   }
-  document.getElementById("review-article-title").textContent = `Article: ${answer.article.citation ?? name}`;
+  const summary = files.find((file) => file.name === name);
+  document.getElementById("review-article-title").textContent = `Article: ${summary?.title || name}`;
   const invalid = renderArticle(articleBox, current.text, entries, (id) => select(id));
   const warnings = [];
   if (!answer.article.unchanged) {
@@ -99,7 +102,7 @@ async function openFile(name) {
 }
 
 async function refresh(message) {
-  const files = await loadFiles();
+  await loadFiles();
   if (current && files.some((summary) => summary.name === current.name)) await openFile(current.name);
   else {
     current = null;
@@ -223,8 +226,10 @@ function proposalItem(entry) {
   item.append(head);
   const checks = entry.proposal.check ?? [];
   if (checks.length) {
-    const text = checks.map((check) => vocab.checks.get(check) ?? check).join("; ");
-    item.append(element("p", "review-check", `Check: ${text}`));
+    const list = element("ul", "review-check");
+    list.setAttribute("aria-label", "What to check");
+    for (const check of checks) list.append(element("li", "", vocab.checks.get(check) ?? check));
+    item.append(list);
   }
   const quote = quotedText(current.text, entry.proposal);
   if (quote) item.append(element("blockquote", "review-quote-text", quote));
@@ -300,6 +305,6 @@ rebuildButton.addEventListener("click", () =>
 );
 
 busy(async () => {
-  const files = await loadFiles();
+  await loadFiles();
   if (files.length) await openFile(files[0].name);
 });
