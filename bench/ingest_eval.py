@@ -18,7 +18,8 @@ link that cites it, and its key is the curated data itself (those same records a
 corpus articles get the whole catalogue, so mentions of records we have count.
 
 Exit status: 0 when the seed meets issue 13's goals (recall of records >= 0.90, of links >= 0.80),
-1 when it does not, 2 when the corpus or the sources cannot be read or the extractor is missing.
+1 when it does not, 2 when the corpus or the sources cannot be read, or the extractor is missing
+or fails on an article.
 """
 
 from __future__ import annotations
@@ -436,12 +437,19 @@ def catalogue_names(catalogue) -> dict[str, tuple[str, list[str]]]:
 def evaluate_article(
     name: str, text: str, citation: str, key: AnswerKey, catalogue, places, propose: Callable
 ) -> Score:
+    """Run ``propose`` on one article and score it; an extractor that fails scores nothing and
+    the score carries the error (the report names the article)."""
     started = time.perf_counter()
-    proposals = propose(text, citation=citation, catalogue=catalogue, places=places)
+    try:
+        entries = proposal_entries(propose(text, citation=citation, catalogue=catalogue, places=places))
+        error = None
+    except Exception as failure:  # any failure of the extractor is reported, not raised
+        entries, error = [], f"{type(failure).__name__}: {failure}"
     spent = time.perf_counter() - started
-    entities, links, ends = read_proposals(proposal_entries(proposals), catalogue_names(catalogue))
+    entities, links, ends = read_proposals(entries, catalogue_names(catalogue))
     result = score(name, key, entities, links, ends)
     result.extract_seconds = spent
+    result.error = error
     return result
 
 
@@ -555,6 +563,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     failures = goal_failures(scores[0])
+    errors = [f"the extractor failed on {s.name}: {s.error}" for s in scores if s.error]
     if args.json:
         print(
             json.dumps(
@@ -563,6 +572,7 @@ def main(argv: list[str] | None = None) -> int:
                     "overall": overall(scores).as_dict(),
                     "goals": GOALS,
                     "goal_failures": failures,
+                    "errors": errors,
                 },
                 ensure_ascii=False,
                 indent=2,
@@ -576,7 +586,9 @@ def main(argv: list[str] | None = None) -> int:
             print(details(scores))
         for failure in failures:
             print(f"GOAL NOT MET: {failure}", file=sys.stderr)
-    return 1 if failures else 0
+    for error in errors:
+        print(f"ingest-eval: {error}", file=sys.stderr)
+    return 2 if errors else 1 if failures else 0
 
 
 if __name__ == "__main__":

@@ -250,6 +250,18 @@ def test_an_article_is_scored_from_what_the_extractor_returns():
     assert score.link_type_agreed == 1
 
 
+def test_an_extractor_that_fails_scores_nothing_and_says_where():
+    def broken(text, *, citation, catalogue, places):
+        raise ValueError("no sentence end")
+
+    article = ie.read_corpus_article(ie.CORPUS_DIR / f"{OEEEE}.yaml")
+    score = ie.evaluate_article(
+        article.name, article.text, article.name, article.key, SimpleNamespace(records=()), None, broken
+    )
+    assert score.error == "ValueError: no sentence end"
+    assert (score.entities.matched, score.entities.proposed, score.entities.key) == (0, 0, 2)
+
+
 def test_the_report_lists_articles_overall_misses_and_false_positives():
     article = ie.read_corpus_article(ie.CORPUS_DIR / f"{OEEEE}.yaml")
     catalogue = SimpleNamespace(records=())
