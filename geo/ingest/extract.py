@@ -159,10 +159,12 @@ def name_start(folded: str, end: int, floor: int) -> int | None:
         if word is None:
             continue
         rest = before[: -len(word)]
-        if word in rules.JOINING_WORDS and rest and not _ending_of(rest) and not _TITLE_RE.search(rest):
-            continue
-        if len(word) == 1 and end - cut < 2 and cut != end:
-            continue
+        if word in rules.JOINING_WORDS and rest and not (
+            len(rest) <= 3 or _has_ending(rest) or _TITLE_RE.search(rest) or not _name_char(rest[-1])
+        ):
+            continue  # 深圳市發展和改革委員會, 深港協同創新研究院: a word of the name, not a list
+        if len(word) == 1 and end - cut < 2 and cut != end and word not in rules.JOINING_WORDS:
+            return None  # 人才到高新區: one character is left before the ending, not a name
         if cut == end:
             return None
         start = cut
@@ -172,6 +174,10 @@ def name_start(folded: str, end: int, floor: int) -> int | None:
     if lead:
         start += lead.end()
     return start if end - start >= 1 else None
+
+
+def _has_ending(text: str) -> bool:
+    return any(row[0] in text for row in rules.ORG_ENDINGS if not row[3])
 
 
 def _standalone(folded: str, end: int) -> bool:
@@ -274,9 +280,10 @@ def _title_spans(folded: str, bounds: list[tuple[int, int]], places: Places) -> 
                     span.person = _person_after(folded, s_start + match.end())
                     spans.append(span)
                 continue
-            if len(org) < 3 or _descriptive(org) or not _named(org):
-                continue
             row = _ending_of(org)
+            head = org[: len(org) - len(row[0])] if row else org
+            if len(org) < 3 or _descriptive(org) or not _named(head, row[0] if row else ""):
+                continue
             if row is not None:
                 layer, category, checks = row[1], row[2], ()
             else:
