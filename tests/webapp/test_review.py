@@ -14,7 +14,7 @@ import yaml
 from geo import datum
 from tests.conftest import DATA_DIR
 from tests.webapp import review_fixture as fx
-from webapp import create_app
+from webapp import create_app, static_export
 from webapp.assets import PACKAGES
 
 FILES = "/review/api/files"
@@ -89,7 +89,12 @@ def test_the_page_lists_the_proposal_files_and_is_not_on_the_public_map(review):
     basemaps = dict(config["basemaps"])
     assert basemaps["gaode"]["datum"] == "gcj02" and basemaps["osm"]["datum"] == "wgs84"
     assert dict(config["vocab"]["layers"])["hospitals"] == ["hospital", "clinic_centre"]
-    assert [key for key, _label in config["vocab"]["statuses"]] == ["operating", "under_construction", "planned", "proposed"]
+    assert [key for key, _label in config["vocab"]["statuses"]] == [
+        "operating",
+        "under_construction",
+        "planned",
+        "proposed",
+    ]
     assert "position" in dict(config["vocab"]["checks"])
     for script in re.findall(r'<script[^>]*src="([^"]+)"', page.get_data(as_text=True)):
         assert review.get(script).status_code == 200, script
@@ -114,7 +119,9 @@ def test_only_a_browser_on_this_machine_may_use_it(review, url, environ, headers
     assert response.mimetype == "application/json" and problem in response.get_json()["error"]
 
 
-@pytest.mark.parametrize("environ", [{"REMOTE_ADDR": "127.0.0.1"}, {"REMOTE_ADDR": "::1"}, {"REMOTE_ADDR": "127.8.0.1"}])
+@pytest.mark.parametrize(
+    "environ", [{"REMOTE_ADDR": "127.0.0.1"}, {"REMOTE_ADDR": "::1"}, {"REMOTE_ADDR": "127.8.0.1"}]
+)
 def test_loopback_clients_are_served(review, environ):
     assert review.get(FILES, environ_base=environ).status_code == 200
 
@@ -313,7 +320,10 @@ def test_only_a_record_can_be_placed(review):
 
 
 def test_rebuild_serves_the_accepted_records_and_not_the_rejected(review, data_dir):
-    assert post(review, action(fx.NAME, f"record-{fx.INSTITUTE}", "accept"), {"edits": fx.INSTITUTE_EDITS}).status_code == 200
+    assert (
+        post(review, action(fx.NAME, f"record-{fx.INSTITUTE}", "accept"), {"edits": fx.INSTITUTE_EDITS}).status_code
+        == 200
+    )
     assert post(review, action(fx.NAME, f"link-{fx.LINK}", "accept"), {"edits": fx.LINK_EDITS}).status_code == 200
     place = {"lon": 113.9005, "lat": 22.5251, "basemap": "gaode", "precision": "building"}
     assert post(review, action(fx.NAME, f"record-{fx.CLINIC}", "place"), place).status_code == 200
@@ -339,7 +349,9 @@ def test_rebuild_serves_the_accepted_records_and_not_the_rejected(review, data_d
 
 def test_a_failing_build_is_a_422_with_the_builds_message_and_the_map_unchanged(review, data_dir):
     hospitals = data_dir / "sources" / "hospitals.yaml"
-    hospitals.write_text(hospitals.read_text(encoding="utf-8") + "\n- id: broken\n  category: nowhere\n", encoding="utf-8")
+    hospitals.write_text(
+        hospitals.read_text(encoding="utf-8") + "\n- id: broken\n  category: nowhere\n", encoding="utf-8"
+    )
     built = {p.name: p.read_bytes() for p in (data_dir / "geojson").glob("*.geojson")}
     response = post(review, "/review/api/rebuild")
     assert response.status_code == 422 and response.get_json()["code"] == "BuildFailed"
@@ -350,7 +362,19 @@ def test_a_failing_build_is_a_422_with_the_builds_message_and_the_map_unchanged(
 # ---- never public ---------------------------------------------------------------------------------
 
 
-def test_the_review_front_end_is_not_a_public_asset_nor_in_the_static_export(review):
+def test_the_static_export_of_an_app_with_the_review_on_has_no_trace_of_it(mini_data_dir, tmp_path):
+    app = create_app({"TESTING": True, "DATA_DIR": str(mini_data_dir), "REVIEW": "1"})
+    out = tmp_path / "site"
+    static_export.export(app, out)
+    written = [p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()]
+    assert "index.html" in written
+    assert [name for name in written if "review" in name] == []
+    for name in written:
+        if name.endswith((".html", ".js", ".json")):
+            assert "/review" not in (out / name).read_text(encoding="utf-8"), name
+
+
+def test_the_review_front_end_is_not_a_public_asset(review):
     assert (Path(PACKAGES["gba"].directory) / "review" / "main.js").is_file()
     files = PACKAGES["gba"].files()
     assert files and not [name for name in files if name.startswith("review/")]
@@ -358,3 +382,43 @@ def test_the_review_front_end_is_not_a_public_asset_nor_in_the_static_export(rev
     version = re.search(r"/assets/gba/([0-9a-f]+)/", page).group(1)
     for name in ("review/main.js", "js/../review/main.js", "review/review.css"):
         assert review.get(f"/assets/gba/{version}/{name}").status_code == 404, name
+
+
+# ---- with what `python -m geo ingest` really writes ------------------------------------------------
+
+CORPUS = Path(__file__).resolve().parents[1] / "ingest" / "corpus"
+
+
+def test_a_file_written_by_geo_ingest_is_shown_with_every_quote_in_place(review, data_dir):
+    import subprocess
+    import sys
+
+    article = CORPUS / "now-2025-hkust-hetao-institute.txt"
+    citation = yaml.safe_load((CORPUS / "now-2025-hkust-hetao-institute.yaml").read_text(encoding="utf-8"))["citation"]
+    done = subprocess.run(
+        [sys.executable, "-m", "geo", "--data-dir", str(data_dir), "ingest", str(article)]
+        + ["--title", citation["title"], "--publisher", citation["publisher"], "--date", citation["date"]]
+        + ["--citation", "now-2025-hkust-hetao"],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 0, done.stderr
+    assert "now-2025-hkust-hetao" in [f["name"] for f in review.get(FILES).get_json()["files"]]
+    answer = review.get(f"{FILES}/now-2025-hkust-hetao").get_json()
+    text = answer["article"]["text"]
+    assert answer["article"]["unchanged"] is True and text.strip()
+    items = answer["proposals"]["proposals"]
+    assert {item["proposal"]["kind"] for item in items} >= {"record", "link"}
+    for item in items:
+        quote = item["proposal"]["quote"]
+        assert 0 <= quote["start"] < quote["end"] <= len(text), item["proposal"]["id"]
+        body = item.get("record") or item.get("link") or {}
+        for source in body.get("sources", []) + ([item["source"]] if "source" in item else []):
+            assert source["quote"] in text  # every quote is verbatim in the article shown
+    checks = dict(
+        json.loads(
+            re.search(r'id="review-config">(.*?)</script>', review.get("/review").get_data(as_text=True)).group(1)
+        )["vocab"]["checks"]
+    )
+    assert {check for item in items for check in item["proposal"].get("check", [])} <= set(checks)
