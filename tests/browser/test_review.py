@@ -5,6 +5,7 @@ rejected one nowhere."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ import yaml
 from playwright.sync_api import Page, expect
 
 from geo import datum
-from tests.browser.conftest import LiveServer, publish_screenshot
+from tests.browser.conftest import XSS, LiveServer, publish_screenshot
 from tests.browser.mapdriver import fetch_json, open_map
 from tests.webapp import review_fixture as fx
 from webapp import create_app
@@ -130,3 +131,38 @@ def test_review_accept_reject_place_rebuild_then_on_the_map(page: Page, traffic,
     assert fx.INSTITUTE in everything and fx.VIRUS_LAB not in everything and "港大坪山病毒實驗室" not in everything
     assert page.request.get(f"{review_server.url}/ogcapi/collections/universities/items/{fx.VIRUS_LAB}").status == 404
     assert traffic.errors == []
+
+
+def test_markup_in_a_proposal_file_stays_text(page: Page, traffic, tmp_path):
+    """Names, evidence, checks, ids and the article itself, all markup: shown as text, nothing runs."""
+    data = fx.copy_data(tmp_path / "data")
+    article = XSS + "\n" + fx.ARTICLE
+    (data / "sources" / "articles" / f"{fx.NAME}.txt").write_text(article, encoding="utf-8")
+    document = fx.proposals_document()
+    document["article"]["sha256"] = hashlib.sha256(article.encode("utf-8")).hexdigest()
+    shift = len(XSS) + 1
+    for item in document["proposals"]:
+        item["proposal"]["quote"] = {key: value + shift for key, value in item["proposal"]["quote"].items()}
+    hostile = document["proposals"][2]
+    hostile["proposal"].update(id='record-x"><img src=x onerror=alert(2)>', evidence=XSS, check=[XSS])
+    hostile["record"].update(name_zh_hant=XSS, name_en=XSS, aliases=[XSS])
+    document["proposals"][4]["proposal"]["target"] = "__proto__"
+    (data / "sources" / "proposed" / f"{fx.NAME}.yaml").write_text(
+        yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    server = LiveServer(create_app({"TESTING": True, "DATA_DIR": str(data), "REVIEW": "1"}))
+    try:
+        page.goto(f"{server.url}/review")
+        wait_ready(page)
+        expect(page.locator("#review-article")).to_contain_text(XSS)
+        expect(page.locator("#review-article-warning")).to_be_hidden()  # offsets shifted with the text
+        item = page.locator("li[data-kind=record]").nth(2)
+        expect(item.locator("strong")).to_have_text(f"{XSS} · {XSS}")
+        expect(item.locator(".review-check li")).to_have_text([XSS])
+        expect(page.locator('mark[data-proposals~="mention-sztu-1"]')).to_have_text(
+            "香港大學與深圳技術大學簽署合作協議"
+        )
+        assert page.locator("#review-article img, .review-proposal-list img").count() == 0
+        assert traffic.dialogs == [] and traffic.errors == []
+    finally:
+        server.stop()

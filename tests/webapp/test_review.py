@@ -15,6 +15,7 @@ from geo import datum
 from tests.conftest import DATA_DIR
 from tests.webapp import review_fixture as fx
 from webapp import create_app, static_export
+from webapp import review as review_module
 from webapp.assets import PACKAGES
 
 FILES = "/review/api/files"
@@ -422,3 +423,27 @@ def test_a_file_written_by_geo_ingest_is_shown_with_every_quote_in_place(review,
         )["vocab"]["checks"]
     )
     assert {check for item in items for check in item["proposal"].get("check", [])} <= set(checks)
+
+
+@pytest.mark.parametrize(
+    "host, name",
+    [
+        ("127.0.0.1:5000", "127.0.0.1"),
+        ("localhost", "localhost"),
+        ("LOCALHOST:80", "localhost"),
+        ("[::1]:5000", "[::1]"),
+        ("[::1]", "[::1]"),
+        ("127.0.0.1.nip.io:5000", "127.0.0.1.nip.io"),
+    ],
+)
+def test_the_host_name_is_read_without_its_port(host, name):
+    assert review_module.host_name(host) == name
+
+
+@pytest.mark.parametrize(
+    "address, loopback",
+    [("127.0.0.1", True), ("127.255.0.9", True), ("::1", True), ("::ffff:127.0.0.1", True), ("10.0.0.1", False)]
+    + [("::ffff:10.0.0.1", False), ("", False), (None, False), ("/run/gunicorn.sock", False)],
+)
+def test_loopback_addresses(address, loopback):
+    assert review_module.is_loopback(address) is loopback
