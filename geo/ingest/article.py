@@ -61,15 +61,39 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
             raise ArticleError(f"{name}: starts with a UTF-16 BOM but is not UTF-16 text") from None
     if b"\x00" in data[:8192]:
         raise ArticleError(f"{name}: binary file (it holds NUL bytes), not a text or HTML article")
-    for encoding in ENCODINGS:
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    # GB18030 decodes almost any bytes, Big5 ones included (as rare characters): of the decodings
+    # that succeed, keep the one that reads as the most ordinary Chinese characters.
+    decoded = []
+    for encoding in ENCODINGS[1:]:
         try:
-            text = data.decode(encoding)
+            decoded.append((_ordinary_han(data.decode(encoding)), encoding, data.decode(encoding)))
         except UnicodeDecodeError:
             continue
+    if decoded:
+        _, encoding, text = max(decoded, key=lambda found: found[0])
         return text, encoding
     raise ArticleError(
         f"{name}: not text in any encoding tried ({', '.join(ENCODINGS)}): save it as UTF-8 and try again"
     )
+
+
+def _ordinary_han(text: str) -> int:
+    """How many characters of ``text`` are Chinese characters of the everyday sets (GB2312 or Big5)."""
+    count = 0
+    for char in text:
+        if "\u4e00" <= char <= "\u9fff":
+            for encoding in ("gb2312", "big5"):
+                try:
+                    char.encode(encoding)
+                except UnicodeEncodeError:
+                    continue
+                count += 1
+                break
+    return count
 
 
 _BLOCK = re.compile(r"</?(?:p|div|br|h[1-6]|li|tr|section|article|blockquote|figcaption|title)\b[^>]*>", re.I)

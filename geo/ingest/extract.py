@@ -309,9 +309,10 @@ def _person_spans(folded: str, spans: list[Span]) -> list[Span]:
     for span in spans:
         if not span.person:
             continue
-        for match in re.finditer(re.escape(span.person), folded):
-            if match.start() <= span.end + 2:
-                continue
+        later = [m for m in re.finditer(re.escape(span.person), folded) if m.start() > span.end + 2]
+        if not later and len(span.person) == 3:  # a two-character name read with the next character
+            later = [m for m in re.finditer(re.escape(span.person[:2]), folded) if m.start() > span.end + 2]
+        for match in later:
             if any(s.start <= match.start() < s.end for s in spans):
                 continue
             ref = Span(match.start(), match.end(), span.layer, span.category, f"person {span.person}")

@@ -150,7 +150,7 @@ TITLES = (
 COMMITTEE_ENDINGS = ("区委", "市委", "县委", "省委")
 
 # A person's name follows a title; it is two or three characters, two when the third starts one of these.
-AFTER_PERSON = ("表示", "介绍", "认为", "说", "在", "指出", "透露", "演讲", "分享", "致辞", "教授", "建议", "又指", "指")
+AFTER_PERSON = ("出席", "主持", "发言", "强调", "称", "表示", "介绍", "认为", "说", "在", "指出", "透露", "演讲", "分享", "致辞", "教授", "建议", "又指", "指")
 # The two SARs: the map's cross-border theme makes them a party wherever a sentence names them
 # outside an organisation's name (香港頂級醫學專家…坐診 in a sentence about a Pingshan clinic).
 SAR_NAMES = ("香港", "澳门")
