@@ -116,6 +116,14 @@ def test_review_accept_reject_place_rebuild_then_on_the_map(page: Page, traffic,
         "Rebuilt: the map now shows the accepted records.", timeout=SLOW
     )
     assert traffic.errors == [] and traffic.local_failures == []
+    shown = page.locator("#review-accepted a")
+    expect(shown).to_have_count(3)
+    assert {shown.nth(i).get_attribute("data-id") for i in range(3)} == {fx.INSTITUTE, fx.CLINIC, fx.LINK}
+    institute_link = page.locator(f'#review-accepted a[data-id="{fx.INSTITUTE}"]').get_attribute("href")
+
+    # The page's link opens the public map on the accepted record, its popup open.
+    open_map(page, f"{review_server.url}{institute_link}&lang=en")
+    expect(page.locator(".leaflet-popup-content .gba-popup")).to_have_attribute("data-feature-id", fx.INSTITUTE)
 
     # The public map and its API now have the accepted records, and not the rejected one.
     open_map(page, f"{review_server.url}/?lang=en")

@@ -6,6 +6,7 @@ import {
   actionUrl,
   clickedPosition,
   editRequest,
+  focusUrl,
   placeRequest,
   rejectRequest,
   send,
@@ -87,4 +88,9 @@ test("send resolves to the JSON answer and rejects with the server's message", a
     },
   });
   await assert.rejects(send({ url: "/x" }, notJson), /502 Bad Gateway/);
+});
+
+test("an accepted record is linked on the public map by its focus parameter, escaped", () => {
+  assert.equal(focusUrl("/", "hku-pingshan-biomed-institute"), "/?focus=hku-pingshan-biomed-institute");
+  assert.equal(focusUrl("/gba/", "a&b=c"), "/gba/?focus=a%26b%3Dc");
 });

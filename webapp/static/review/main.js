@@ -10,7 +10,7 @@
 import { quotedText, renderArticle, showQuote } from "./article.js";
 import { categoryOptions, changesFrom, editFields, needsPosition, readVocab } from "./fields.js";
 import { createPlacer } from "./place.js";
-import { acceptRequest, editRequest, placeRequest, post, rejectRequest, send } from "./requests.js";
+import { acceptRequest, editRequest, focusUrl, placeRequest, post, rejectRequest, send } from "./requests.js";
 
 const config = JSON.parse(document.getElementById("review-config").textContent);
 const vocab = readVocab(config.vocab);
@@ -24,6 +24,8 @@ const rebuildButton = document.getElementById("review-rebuild");
 
 let current = null; // {name, proposals: [...], text}
 let files = []; // the proposal files' summaries, as last listed
+// What this session accepted (record or link id -> its title): linked on the map after a rebuild.
+const accepted = new Map();
 
 function element(tag, className, text) {
   const node = document.createElement(tag);
@@ -245,7 +247,8 @@ function proposalItem(entry) {
     async () => {
       const edits = form ? changesFrom(entry, formValues(form)) : {};
       const request = acceptRequest(config.urls.files, current.name, id, Object.keys(edits).length ? edits : null);
-      await send(request);
+      const answer = await send(request);
+      if (answer.result?.record) accepted.set(answer.result.record, title(entry));
       await refresh(`Accepted ${id}: it is in the sources now; rebuild to see it on the map.`);
     },
     `Accepting ${id}: checking it with the build…`,
@@ -293,6 +296,23 @@ function select(id) {
 
 // ---- rebuild ---------------------------------------------------------------------------------
 
+function showAccepted() {
+  const list = document.getElementById("review-accepted");
+  list.replaceChildren(
+    ...[...accepted].map(([id, label]) => {
+      const item = element("li");
+      const link = element("a", "", label);
+      link.href = focusUrl(config.urls.map, id);
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.dataset.id = id;
+      item.append(link);
+      return item;
+    }),
+  );
+  document.getElementById("review-accepted-box").hidden = accepted.size === 0;
+}
+
 rebuildButton.addEventListener("click", () =>
   busy(async () => {
     const answer = await send(post(config.urls.rebuild, {}));
@@ -301,6 +321,7 @@ rebuildButton.addEventListener("click", () =>
         ? "Rebuilt: the map now shows the accepted records."
         : "Rebuilt the GeoJSON files; load them into the database (python -m geo load) to publish them.",
     );
+    if (answer.served) showAccepted();
   }, "Rebuilding the map data…"),
 );
 

@@ -52,6 +52,11 @@ export function placeRequest(filesUrl, fileName, proposalId, { lat, lng, basemap
   return post(actionUrl(filesUrl, fileName, proposalId, "place"), { lon, lat: latitude, basemap, precision });
 }
 
+/** The public map centred on record or link `id`, its popup open (the map's `focus` parameter). */
+export function focusUrl(mapUrl, id) {
+  return `${mapUrl}?${new URLSearchParams({ focus: id })}`;
+}
+
 /** GET or POST a request built above; resolves to the JSON answer, rejects with the server's message. */
 export async function send(request, fetchImpl = fetch) {
   const response = await fetchImpl(request.url, request.init ?? { headers: { Accept: "application/json" } });
