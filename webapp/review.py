@@ -290,6 +290,10 @@ def page_config() -> dict:
             "statuses": [[key, schema.STATUS_LABELS[key]["en"]] for key in schema.STATUSES],
             "precisions": [[key, value["en"]] for key, value in schema.COORD_PRECISIONS.items()],
             "checks": [[key, text] for key, text in proposals.CHECKS.items()],
+            "figure_kinds": [
+                [key, f"{kind['en']} ({kind['unit']})" if kind["unit"] else kind["en"]]
+                for key, kind in schema.FIGURE_KINDS.items()
+            ],
         },
         "basemaps": [
             [

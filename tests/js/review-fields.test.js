@@ -34,6 +34,10 @@ const vocab = readVocab({
     ["district", "Approximate (district level)"],
   ],
   checks: [["english_name", "the English name"]],
+  figure_kinds: [
+    ["area_km2", "Planned area (km²)"],
+    ["beds", "Beds"],
+  ],
 });
 
 const record = {
@@ -106,8 +110,33 @@ test("the category choices follow the layer, and a hostile key is just a miss", 
   assert.equal(vocab.categories.get("constructor"), undefined);
 });
 
-test("mentions and figures have no edit form; a record without a location needs a position", () => {
-  assert.deepEqual(editFields({ proposal: { id: "m", kind: "mention" } }, vocab), []);
+test("a mention's and a figure's record can be changed, and a figure's key and value", () => {
+  const mention = { proposal: { id: "m", kind: "mention", target: "sztu" }, source: { citation: "c", quote: "q" } };
+  assert.deepEqual(
+    editFields(mention, vocab).map((field) => field.name),
+    ["target"],
+  );
+  assert.deepEqual(changesFrom(mention, new Map([["target", " sznu "]])), { target: "sznu" });
+  assert.deepEqual(changesFrom(mention, new Map([["target", "sztu"]])), {});
+  const figure = {
+    proposal: { id: "f", kind: "figure", target: "pingshan-high-tech-zone" },
+    figure: { key: "area_km2", value: 51.6, quote: "51.6平方公里" },
+  };
+  const fields = editFields(figure, vocab);
+  assert.deepEqual(
+    fields.map((field) => field.name),
+    ["target", "key", "value"],
+  );
+  assert.deepEqual(
+    fields[1].options.map((option) => option.value),
+    ["area_km2", "beds"],
+  );
+  assert.deepEqual(changesFrom(figure, formOf(fields)), {});
+  assert.deepEqual(changesFrom(figure, formOf(fields, { key: "beds", value: "1500" })), { key: "beds", value: 1500 });
+  assert.throws(() => changesFrom(figure, formOf(fields, { value: "about 50" })), /expected a number/);
+});
+
+test("a record without a location needs a position; nothing else does", () => {
   assert.equal(needsPosition(record), true);
   assert.equal(needsPosition({ ...record, record: { ...record.record, location: { place: "坪山区" } } }), false);
   assert.equal(needsPosition(link), false);

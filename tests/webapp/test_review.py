@@ -233,6 +233,13 @@ def test_edit_changes_the_proposal_and_a_bad_edit_is_refused(review, data_dir):
     assert sources_text(data_dir) == before
 
 
+def test_a_mention_can_be_moved_to_another_record(review, data_dir):
+    response = post(review, action(fx.NAME, "mention-sztu-1", "edit"), {"changes": {"target": "sznu"}})
+    assert response.status_code == 200 and response.get_json()["result"]["proposal"]["target"] == "sznu"
+    response = post(review, action(fx.NAME, "mention-sztu-1", "edit"), {"changes": {"target": "Not An Id"}})
+    assert response.status_code == 422 and "target 'Not An Id'" in response.get_json()["error"]
+
+
 def test_rejecting_leaves_no_trace(review, data_dir):
     pid = f"record-{fx.VIRUS_LAB}"
     response = post(review, action(fx.NAME, pid, "reject"))

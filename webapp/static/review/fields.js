@@ -10,7 +10,7 @@ const DESCRIPTIONS = [
   { name: "description_en", label: "Description (English)" },
 ];
 const DESCRIPTION_NAMES = DESCRIPTIONS.map((field) => field.name);
-const TABLES = ["layers", "categories", "link_types", "statuses", "precisions", "checks"];
+const TABLES = ["layers", "categories", "link_types", "statuses", "precisions", "checks", "figure_kinds"];
 
 /** The page config's vocabularies ([key, value] pairs, in the schema's order) as Maps: a data
  * value such as "__proto__" is then just a miss. */
@@ -25,6 +25,16 @@ export function editFields(entry, vocab) {
   const kind = entry.proposal?.kind;
   if (kind === "record") return recordFields(entry, vocab);
   if (kind === "link") return linkFields(entry, vocab);
+  const target = { name: "target", label: "About record (id)", kind: "text", value: entry.proposal.target ?? "" };
+  if (kind === "mention") return [target];
+  if (kind === "figure") {
+    const figure = entry.figure ?? {};
+    return [
+      target,
+      { name: "key", label: "Figure", kind: "select", value: figure.key ?? "", options: options(vocab.figure_kinds) },
+      { name: "value", label: "Value", kind: "number", value: figure.value ?? "" },
+    ];
+  }
   return [];
 }
 
@@ -104,6 +114,14 @@ function yearValue(text) {
   return year;
 }
 
+function figureValue(text) {
+  const value = Number(String(text).trim());
+  if (String(text).trim() === "" || !Number.isFinite(value)) {
+    throw new Error(`figure value ${JSON.stringify(String(text))}: expected a number such as 51.6`);
+  }
+  return value;
+}
+
 function aliasList(text) {
   return String(text)
     .split(/[,，、]/)
@@ -155,6 +173,15 @@ export function changesFrom(entry, values) {
     if (direction === "backward") Object.assign(changes, { from: link.to, to: link.from, directed: true });
     else if (direction === "forward" && !link.directed) changes.directed = true;
     else if (direction === "undirected" && link.directed) changes.directed = false;
+  } else if (kind === "mention" || kind === "figure") {
+    const target = values.get("target")?.trim();
+    if (target !== undefined && target !== (entry.proposal.target ?? "")) changes.target = target;
+    const figure = entry.figure ?? {};
+    if (kind === "figure" && values.has("key") && values.get("key") !== figure.key) changes.key = values.get("key");
+    if (kind === "figure" && values.has("value")) {
+      const value = figureValue(values.get("value"));
+      if (value !== figure.value) changes.value = value;
+    }
   }
   return changes;
 }

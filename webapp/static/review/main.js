@@ -177,6 +177,7 @@ function editForm(entry) {
     } else {
       input = element("input");
       input.type = field.kind === "number" ? "number" : "text";
+      if (field.kind === "number") input.step = "any";
     }
     input.name = field.name;
     input.value = String(field.value);
