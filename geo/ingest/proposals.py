@@ -388,6 +388,7 @@ def accept(sources_dir: Path, name: str, proposal_id: str, edits: dict | None = 
         raise ReviewError(f"{where}: not accepted, nothing changed: " + "; ".join(problems))
     for file, text in changed.items():
         io.write_text_atomic(sources_dir / file, text)
+    _remember_written(sources_dir)
     del document["proposals"][index]
     _save(sources_dir, name, document)
     meta = item["proposal"]
@@ -578,16 +579,38 @@ def _problems(sources_dir: Path) -> list[str]:
     boundaries = _boundaries(data_dir)
     geocoder = default_geocoder(boundaries, data_dir, "offline")
     tables = read_sources(sources_dir)
-    compiled, problems = compile_layers(tables, boundaries, geocoder)
+    compiled, problems = compile_layers(tables, boundaries, geocoder, with_context=False)
     if not problems:
         problems = check_dataset(compiled.layers)
     return [f"{Path(p.file).name}: {p.record_id or '-'}: {p.message}" for p in problems]
 
 
+_BEFORE: dict = {}  # the current tables' problems, by the state of their files (one state kept)
+
+
+def _state(sources_dir: Path) -> tuple:
+    files = sorted(p for p in sources_dir.rglob("*") if p.is_file() and PROPOSED_DIR not in p.parts)
+    return (str(sources_dir.resolve()),) + tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+
+
 def _new_problems(sources_dir: Path, changed: dict[str, str]) -> list[str]:
     """Problems the changed tables would have that the current ones do not (checked in a scratch copy)."""
-    before = set(_problems_in_copy(sources_dir, {}))
-    return [p for p in _problems_in_copy(sources_dir, changed) if p not in before]
+    state = _state(sources_dir)
+    if state not in _BEFORE:
+        _BEFORE.clear()
+        _BEFORE[state] = frozenset(_problems_in_copy(sources_dir, {}))
+    before = _BEFORE[state]
+    after = _problems_in_copy(sources_dir, changed)
+    _BEFORE["pending"] = frozenset(after)  # the state the files will be in once written
+    return [p for p in after if p not in before]
+
+
+def _remember_written(sources_dir: Path) -> None:
+    """The tables just written are the ones just checked: their problems are known."""
+    pending = _BEFORE.pop("pending", None)
+    _BEFORE.clear()
+    if pending is not None:
+        _BEFORE[_state(sources_dir)] = pending
 
 
 def _problems_in_copy(sources_dir: Path, changed: dict[str, str]) -> list[str]:
