@@ -28,7 +28,6 @@ from geo.geocode import default_geocoder
 from geo.problems import PipelineError
 from geo.schema import (
     COORD_PRECISIONS,
-    DATUMS,
     FEATURE_LAYERS,
     LAYER_CATEGORIES,
     LINK_LAYER,
@@ -515,7 +514,7 @@ def _scalar(value) -> str:
 def add_source(text: str, record_id: str, source: dict) -> str:
     """``text`` with ``source`` ({citation, quote}) appended to the record's ``sources`` list."""
     node = _record_node(text, record_id)
-    key, seq = _value(node, "sources")
+    _, seq = _value(node, "sources")
     if seq is None:
         raise ReviewError(f"record {record_id!r} has no sources list to add to")
     if not isinstance(seq, yaml.SequenceNode) or seq.flow_style or not seq.value:

@@ -123,9 +123,7 @@ def test_proposals_commands_list_show_reject_and_refuse_bad_accepts(data_dir, ca
 def test_proposals_accept_with_set_writes_the_sources(data_dir, capsys):
     assert run(data_dir, "ingest", str(ARTICLES[0]), *META, "--citation", "test-article") == 0
     document = yaml.safe_load((data_dir / "sources" / "proposed" / "test-article.yaml").read_text(encoding="utf-8"))
-    item = next(
-        i for i in document["proposals"] if i["proposal"]["kind"] == "record" and "location" in i["record"]
-    )
+    item = next(i for i in document["proposals"] if i["proposal"]["kind"] == "record" and "location" in i["record"])
     capsys.readouterr()
     code = run(
         data_dir,
