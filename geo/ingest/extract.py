@@ -579,7 +579,7 @@ def _slug(name: str) -> str:
     words = []
     for piece in lazy_pinyin(to_simplified(name), errors=lambda chars: [chars]):
         words.extend(re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKD", piece).lower()))
-    return "-".join(words[:10]) or "record"
+    return "-".join(words[:14]) or "record"
 
 
 def _unique(base: str, taken: set[str]) -> str:
@@ -783,10 +783,10 @@ def _record_proposal(entity, text, folded, bounds, places, citation, quote, meta
                 "place": place.place,
                 "precision": "district" if place.level == "district" else "city",
                 "source": (
-                    f"Approximate: the article names {printed} for it (proposed by ingest); placed at that "
+                    f"Approximate: the article gives only {printed} for it (proposed by ingest); placed at that "
                     f"{'district' if place.level == 'district' else 'city'}'s representative point, not at a known address."
                 ),
-                "source_zh_hant": f"約略位置：文章提及其位於{printed}（由匯入程序建議）；置於該{'區' if place.level == 'district' else '市'}的代表點，並非已知地址。",
+                "source_zh_hant": f"約略位置：文章只提供{printed}（由匯入程序建議）；置於該{'區' if place.level == 'district' else '市'}的代表點，並非已知地址。",
             }
             checks.append("approximate_position")
         else:

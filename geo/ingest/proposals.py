@@ -601,7 +601,20 @@ def _new_problems(sources_dir: Path, changed: dict[str, str]) -> list[str]:
     before = _BEFORE[state]
     after = _problems_in_copy(sources_dir, changed)
     _BEFORE["pending"] = frozenset(after)  # the state the files will be in once written
-    return [p for p in after if p not in before]
+    return [_with_hint(p) for p in after if p not in before]
+
+
+# Build messages that need a word about what to do in review.
+HINTS = {
+    "Too few points in geometry": "both ends sit on the same point (e.g. one district's point): "
+    "a link of no length cannot be drawn; place one end more precisely first",
+    "location is missing": "the record is 'to position': place it first",
+}
+
+
+def _with_hint(problem: str) -> str:
+    hint = next((h for key, h in HINTS.items() if key in problem), None)
+    return f"{problem} ({hint})" if hint else problem
 
 
 def _remember_written(sources_dir: Path) -> None:
