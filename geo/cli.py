@@ -244,9 +244,7 @@ def cmd_proposals(args) -> int:
         elif args.action == "place":
             if args.lon is None or args.lat is None:
                 raise ValueError("proposals place: give --lon and --lat")
-            placed = proposals.place(
-                sources, args.name, args.proposal, args.lon, args.lat, args.datum, args.precision
-            )
+            placed = proposals.place(sources, args.name, args.proposal, args.lon, args.lat, args.datum, args.precision)
             location = placed["record"]["location"]
             print(f"placed {args.proposal} at {location['lon']}, {location['lat']} (WGS-84, {location['precision']})")
     except proposals.ReviewError as exc:

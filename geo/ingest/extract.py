@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from geo.ingest import rules
-from geo.ingest.catalogue import Catalogue, Places
+from geo.ingest.catalogue import Catalogue, Entry, Places
 from geo.ingest.proposals import CHECKS
 from geo.schema import is_outlined
 from geo.text import to_simplified, to_traditional
@@ -66,7 +66,7 @@ def _is_han(char: str) -> bool:
 
 
 def _name_char(char: str) -> bool:
-    return _is_han(char) or char.isascii() and char.isalnum() or char in _OPEN + _CLOSE + "·"
+    return _is_han(char) or (char.isascii() and char.isalnum()) or char in _OPEN + _CLOSE + "·"
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -126,7 +126,9 @@ def _ending_of(name: str):
 
 # Cue verbs end a name too (…學習借鑒河套); cue nouns (醫療, 人才 …) may be inside one.
 _BOUNDARIES = sorted(
-    set(rules.BOUNDARY_WORDS) | {cue for cue, _, _ in rules.LINK_CUES if cue not in rules.CUE_NOUNS}, key=len, reverse=True
+    set(rules.BOUNDARY_WORDS) | {cue for cue, _, _ in rules.LINK_CUES if cue not in rules.CUE_NOUNS},
+    key=len,
+    reverse=True,
 )
 
 
@@ -159,8 +161,10 @@ def name_start(folded: str, end: int, floor: int) -> int | None:
         if word is None:
             continue
         rest = before[: -len(word)]
-        if word in rules.JOINING_WORDS and rest and not (
-            len(rest) <= 3 or _has_ending(rest) or _TITLE_RE.search(rest) or not _name_char(rest[-1])
+        if (
+            word in rules.JOINING_WORDS
+            and rest
+            and not (len(rest) <= 3 or _has_ending(rest) or _TITLE_RE.search(rest) or not _name_char(rest[-1]))
         ):
             continue  # 深圳市發展和改革委員會, 深港協同創新研究院: a word of the name, not a list
         if len(word) == 1 and end - cut < 2 and cut != end and word not in rules.JOINING_WORDS:
@@ -394,7 +398,11 @@ def _place_spans(folded: str, places: Places, bounds: list[tuple[int, int]]) -> 
             for match in re.finditer(re.escape(name), sentence):
                 a, b = s_start + match.start(), s_start + match.end()
                 anywhere = name in _SAR_KEYS  # a SAR named outside a name is a party wherever it stands
-                if any(x <= a < y for x, y in taken) or not (anywhere or _party_follows(folded, b)) or _inside_word(folded, a):
+                if (
+                    any(x <= a < y for x, y in taken)
+                    or not (anywhere or _party_follows(folded, b))
+                    or _inside_word(folded, a)
+                ):
                     continue
                 place = places.by_name[name]
                 category = "region" if place.level == "city" else "government"
@@ -423,7 +431,7 @@ def _inside_word(folded: str, a: int) -> bool:
 
 
 def _area_list_spans(folded: str, bounds: list[tuple[int, int]]) -> list[Span]:
-    """"河套、前海地区": short names listed with a shared area ending are zones."""
+    """ "河套、前海地区": short names listed with a shared area ending are zones."""
     spans = []
     endings = "|".join(re.escape(e) for e in rules.AREA_LIST_ENDINGS)
     for s_start, s_end in bounds:
@@ -439,7 +447,9 @@ def _area_list_spans(folded: str, bounds: list[tuple[int, int]]) -> list[Span]:
             offset = start
             for item in items:
                 if 2 <= len(item) <= 4:
-                    spans.append(Span(offset, offset + len(item), "zones", "cooperation_zone", "area list", checks=("category",)))
+                    spans.append(
+                        Span(offset, offset + len(item), "zones", "cooperation_zone", "area list", checks=("category",))
+                    )
                 offset += len(item) + 1
     return spans
 
@@ -545,9 +555,6 @@ def _entities(text: str, folded: str, spans: list[Span], catalogue: Catalogue) -
     return entities
 
 
-Entry = object  # a catalogue entry (geo.ingest.catalogue.Entry), named for the annotations above
-
-
 def _merge_place_prefixed(entities: dict[str, Entity]) -> None:
     """珠海橫琴先進智能計算平台 and 橫琴先進智能計算平台 are one: a longer form that is a shorter one
     with a few words before it (a place, a descriptor) is merged into it; the most printed form names it."""
@@ -572,7 +579,7 @@ def _slug(name: str) -> str:
     words = []
     for piece in lazy_pinyin(to_simplified(name), errors=lambda chars: [chars]):
         words.extend(re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKD", piece).lower()))
-    return "-".join(words[:10]) or "record"
+    return "-".join(words[:14]) or "record"
 
 
 def _unique(base: str, taken: set[str]) -> str:
@@ -620,9 +627,7 @@ def _english_after(text: str, end: int) -> str | None:
     return found.group(1) if found else None
 
 
-def propose(
-    text: str, *, citation: str, catalogue: Catalogue, places: Places, year: int | None = None
-) -> Proposals:
+def propose(text: str, *, citation: str, catalogue: Catalogue, places: Places, year: int | None = None) -> Proposals:
     """Everything the article suggests, as proposal entries (see the module docstring)."""
     folded = fold(text)
     bounds = sentences(text)
@@ -682,8 +687,12 @@ def propose(
                 }
             )
             continue
-        out.proposals.append(_record_proposal(entity, text, folded, bounds, places, citation, quote, meta_quote, proposal_ids))
-    out.proposals.extend(_link_proposals(text, folded, bounds, spans, entities, citation, proposal_ids, catalogue, year))
+        out.proposals.append(
+            _record_proposal(entity, text, folded, bounds, places, citation, quote, meta_quote, proposal_ids)
+        )
+    out.proposals.extend(
+        _link_proposals(text, folded, bounds, spans, entities, citation, proposal_ids, catalogue, year)
+    )
     out.proposals.extend(_figure_proposals(text, folded, bounds, spans, entities, proposal_ids))
     return out
 
@@ -713,6 +722,7 @@ def _name_branches(text: str, folded: str, spans: list[Span], bounds) -> None:
 
 def _branch_parent(spans: list[Span], s_start: int, s_end: int, at: int) -> Span | None:
     """The organisation a branch belongs to: the nearest one of its sentence, else the last before it."""
+
     def fit(span: Span) -> bool:
         return span.place is None and span.layer not in ("zones",) and not span.rule.startswith("branch")
 
@@ -773,10 +783,10 @@ def _record_proposal(entity, text, folded, bounds, places, citation, quote, meta
                 "place": place.place,
                 "precision": "district" if place.level == "district" else "city",
                 "source": (
-                    f"Approximate: the article names {printed} for it (proposed by ingest); placed at that "
+                    f"Approximate: the article gives only {printed} for it (proposed by ingest); placed at that "
                     f"{'district' if place.level == 'district' else 'city'}'s representative point, not at a known address."
                 ),
-                "source_zh_hant": f"約略位置：文章提及其位於{printed}（由匯入程序建議）；置於該{'區' if place.level == 'district' else '市'}的代表點，並非已知地址。",
+                "source_zh_hant": f"約略位置：文章只提供{printed}（由匯入程序建議）；置於該{'區' if place.level == 'district' else '市'}的代表點，並非已知地址。",
             }
             checks.append("approximate_position")
         else:
@@ -803,7 +813,7 @@ def _place_for(entity: Entity, folded: str, bounds, places: Places):
         if place is not None and place.in_gba:
             return place
     for span in entity.spans:
-        s_start, s_end = _sentence_of(bounds, span.start)
+        _, s_end = _sentence_of(bounds, span.start)
         after = folded[span.end : s_end]
         found = re.search(r"(?:落户|位于|布局|在)([\u4e00-\u9fff]{2,7})", after[:24])
         if found:
@@ -862,7 +872,11 @@ def _link_proposals(text, folded, bounds, spans, entities, citation, proposal_id
             link["year"] = found_year
         link["directed"] = directed
         link["sources"] = [{"citation": citation, "quote": text[s_start:s_end]}]
-        check = ["link_type", "status", "description"] + (["direction"] if directed else []) + (["year"] if found_year else [])
+        check = (
+            ["link_type", "status", "description"]
+            + (["direction"] if directed else [])
+            + (["year"] if found_year else [])
+        )
         check += checks
         out.append(
             {
@@ -896,7 +910,9 @@ def _link_proposals(text, folded, bounds, spans, entities, citation, proposal_id
             if span.invests:
                 owned = [e for p, e in active if p > pos and e.place is None]
                 if owned:
-                    add(entity, owned[0], "industry", True, f"capital {text[span.start:span.end]}", s_start, s_end, [])
+                    add(
+                        entity, owned[0], "industry", True, f"capital {text[span.start : span.end]}", s_start, s_end, []
+                    )
         # 1. clause by clause: a cue and the bodies of its clause
         clauses = list(_clauses(folded, s_start, s_end))
         for c_start, c_end in clauses:

@@ -28,7 +28,6 @@ from geo.geocode import default_geocoder
 from geo.problems import PipelineError
 from geo.schema import (
     COORD_PRECISIONS,
-    DATUMS,
     FEATURE_LAYERS,
     LAYER_CATEGORIES,
     LINK_LAYER,
@@ -388,6 +387,7 @@ def accept(sources_dir: Path, name: str, proposal_id: str, edits: dict | None = 
         raise ReviewError(f"{where}: not accepted, nothing changed: " + "; ".join(problems))
     for file, text in changed.items():
         io.write_text_atomic(sources_dir / file, text)
+    _remember_written(sources_dir)
     del document["proposals"][index]
     _save(sources_dir, name, document)
     meta = item["proposal"]
@@ -514,7 +514,7 @@ def _scalar(value) -> str:
 def add_source(text: str, record_id: str, source: dict) -> str:
     """``text`` with ``source`` ({citation, quote}) appended to the record's ``sources`` list."""
     node = _record_node(text, record_id)
-    key, seq = _value(node, "sources")
+    _, seq = _value(node, "sources")
     if seq is None:
         raise ReviewError(f"record {record_id!r} has no sources list to add to")
     if not isinstance(seq, yaml.SequenceNode) or seq.flow_style or not seq.value:
@@ -578,16 +578,51 @@ def _problems(sources_dir: Path) -> list[str]:
     boundaries = _boundaries(data_dir)
     geocoder = default_geocoder(boundaries, data_dir, "offline")
     tables = read_sources(sources_dir)
-    compiled, problems = compile_layers(tables, boundaries, geocoder)
+    compiled, problems = compile_layers(tables, boundaries, geocoder, with_context=False)
     if not problems:
         problems = check_dataset(compiled.layers)
     return [f"{Path(p.file).name}: {p.record_id or '-'}: {p.message}" for p in problems]
 
 
+_BEFORE: dict = {}  # the current tables' problems, by the state of their files (one state kept)
+
+
+def _state(sources_dir: Path) -> tuple:
+    files = sorted(p for p in sources_dir.rglob("*") if p.is_file() and PROPOSED_DIR not in p.parts)
+    return (str(sources_dir.resolve()),) + tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+
+
 def _new_problems(sources_dir: Path, changed: dict[str, str]) -> list[str]:
     """Problems the changed tables would have that the current ones do not (checked in a scratch copy)."""
-    before = set(_problems_in_copy(sources_dir, {}))
-    return [p for p in _problems_in_copy(sources_dir, changed) if p not in before]
+    state = _state(sources_dir)
+    if state not in _BEFORE:
+        _BEFORE.clear()
+        _BEFORE[state] = frozenset(_problems_in_copy(sources_dir, {}))
+    before = _BEFORE[state]
+    after = _problems_in_copy(sources_dir, changed)
+    _BEFORE["pending"] = frozenset(after)  # the state the files will be in once written
+    return [_with_hint(p) for p in after if p not in before]
+
+
+# Build messages that need a word about what to do in review.
+HINTS = {
+    "Too few points in geometry": "both ends sit on the same point (e.g. one district's point): "
+    "a link of no length cannot be drawn; place one end more precisely first",
+    "location is missing": "the record is 'to position': place it first",
+}
+
+
+def _with_hint(problem: str) -> str:
+    hint = next((h for key, h in HINTS.items() if key in problem), None)
+    return f"{problem} ({hint})" if hint else problem
+
+
+def _remember_written(sources_dir: Path) -> None:
+    """The tables just written are the ones just checked: their problems are known."""
+    pending = _BEFORE.pop("pending", None)
+    _BEFORE.clear()
+    if pending is not None:
+        _BEFORE[_state(sources_dir)] = pending
 
 
 def _problems_in_copy(sources_dir: Path, changed: dict[str, str]) -> list[str]:

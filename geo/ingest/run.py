@@ -102,7 +102,9 @@ def ingest(
                 path.unlink(missing_ok=True)
             else:
                 io.write_text_atomic(path, before)
-        raise ArticleError(f"{exc.filename or sources}: cannot write ({exc.strerror or exc}); nothing was changed") from None
+        raise ArticleError(
+            f"{exc.filename or sources}: cannot write ({exc.strerror or exc}); nothing was changed"
+        ) from None
     needs: Counter = Counter()
     for item in found.proposals:
         needs.update(item["proposal"]["check"])

@@ -244,9 +244,10 @@ def test_an_article_is_scored_from_what_the_extractor_returns():
     score = ie.evaluate_article(
         article.name, article.text, article.name, article.key, catalogue, None, gazetteer_propose
     )
-    assert (score.entities.matched, score.entities.proposed, score.entities.key) == (2, 3, 2)
+    assert (score.entities.matched, score.entities.proposed, score.entities.key) == (2, 3, 3)
     assert score.extra_entities == ["深圳"]
-    assert (score.links.matched, score.links.key) == (1, 1)
+    assert (score.links.matched, score.links.key) == (1, 2)
+    assert score.missed_entities == score.missed_links[0].split(" – ")[:1] == ["香港城市大学"]
     assert score.link_type_agreed == 1
 
 
@@ -259,7 +260,7 @@ def test_an_extractor_that_fails_scores_nothing_and_says_where():
         article.name, article.text, article.name, article.key, SimpleNamespace(records=()), None, broken
     )
     assert score.error == "ValueError: no sentence end"
-    assert (score.entities.matched, score.entities.proposed, score.entities.key) == (0, 0, 2)
+    assert (score.entities.matched, score.entities.proposed, score.entities.key) == (0, 0, 3)
 
 
 def test_the_report_lists_articles_overall_misses_and_false_positives():
@@ -269,8 +270,8 @@ def test_the_report_lists_articles_overall_misses_and_false_positives():
         article.name, article.text, article.name, article.key, catalogue, None, gazetteer_propose
     )
     table = ie.table([score])
-    assert f"| {OEEEE} | 0.67 | 1.00 | 0.80 | 2/2 (3) |" in table
-    assert "| **overall** | 0.67 | 1.00 |" in table
+    assert f"| {OEEEE} | 0.67 | 0.67 | 0.67 | 2/3 (3) |" in table
+    assert "| **overall** | 0.67 | 0.67 |" in table
     assert "- proposed entities not in the key (1): 深圳" in ie.details([score])
 
 

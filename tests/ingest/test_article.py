@@ -11,7 +11,12 @@ TEXT = "香港中文大學深圳研究院與澳門城市大學商學院聯合舉
 
 @pytest.mark.parametrize(
     ("encoding", "prefix", "expected"),
-    [("utf-8", b"", "utf-8"), ("utf-8", b"\xef\xbb\xbf", "utf-8-sig"), ("gb18030", b"", "gb18030"), ("big5", b"", "big5")],
+    [
+        ("utf-8", b"", "utf-8"),
+        ("utf-8", b"\xef\xbb\xbf", "utf-8-sig"),
+        ("gb18030", b"", "gb18030"),
+        ("big5", b"", "big5"),
+    ],
 )
 def test_each_encoding_is_read_to_the_same_text(tmp_path, encoding, prefix, expected):
     path = tmp_path / "a.txt"
@@ -69,6 +74,8 @@ def test_the_citation_id_is_stable_and_valid():
 
 def test_a_citation_is_appended_and_the_existing_text_kept():
     before = "# comment kept\nold:\n  title: x\n"
-    after = append_citation(before, "new-id", {"title": "標題", "publisher": "P", "date": "2021", "file": "articles/new-id.txt"})
+    after = append_citation(
+        before, "new-id", {"title": "標題", "publisher": "P", "date": "2021", "file": "articles/new-id.txt"}
+    )
     assert after.startswith(before)
     assert "new-id:\n  title: 標題\n" in after

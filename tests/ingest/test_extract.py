@@ -27,7 +27,9 @@ PLACES = Places.of(
 )
 CATALOGUE = Catalogue(
     (
-        Entry("hkust", "universities", "university", "香港科技大學", ("香港科技大學", "香港科技大学", "HKUST", "港科大")),
+        Entry(
+            "hkust", "universities", "university", "香港科技大學", ("香港科技大學", "香港科技大学", "HKUST", "港科大")
+        ),
         Entry("nanshan-district", "agencies", "government", "南山區", ("南山區", "南山区", "Nanshan")),
     ),
     (),
@@ -88,7 +90,9 @@ def test_a_simplified_article_gets_traditional_names_by_opencc():
 
 
 def test_an_english_name_in_brackets_is_taken_and_an_acronym_is_an_alias():
-    found = records(run("香港大學深圳醫院（The University of Hong Kong-Shenzhen Hospital）今年擴建；廣州實驗室（GZLAB）成立。"))
+    found = records(
+        run("香港大學深圳醫院（The University of Hong Kong-Shenzhen Hospital）今年擴建；廣州實驗室（GZLAB）成立。")
+    )
     assert found["香港大學深圳醫院"]["record"]["name_en"] == "The University of Hong Kong-Shenzhen Hospital"
     assert "english_name" not in found["香港大學深圳醫院"]["proposal"]["check"]
     assert found["廣州實驗室"]["record"]["aliases"] == ["GZLAB"]
@@ -233,7 +237,9 @@ def test_figures_are_attached_to_the_body_they_describe(sentence, key, value):
 def test_proposals_use_only_the_schemas_vocabularies_and_verbatim_quotes():
     for path in sorted(CORPUS.glob("*.txt")):
         text = path.read_text(encoding="utf-8")
-        found = propose(text, citation="c", catalogue=Catalogue.from_sources(DATA / "sources"), places=Places.from_data(DATA))
+        found = propose(
+            text, citation="c", catalogue=Catalogue.from_sources(DATA / "sources"), places=Places.from_data(DATA)
+        )
         ids = [item["proposal"]["id"] for item in found.proposals]
         assert len(ids) == len(set(ids)), path.name
         for item in found.proposals:
