@@ -382,6 +382,14 @@ def test_the_static_export_of_an_app_with_the_review_on_has_no_trace_of_it(mini_
             assert "/review" not in (out / name).read_text(encoding="utf-8"), name
 
 
+def test_the_production_tree_that_nginx_serves_has_no_review_file(review_app):
+    from webapp.production import public_urls
+
+    urls = public_urls(review_app)
+    assert any(url.startswith("/assets/gba/") for url in urls)
+    assert [url for url in urls if "review" in url] == []
+
+
 def test_the_review_front_end_is_not_a_public_asset(review):
     assert (Path(PACKAGES["gba"].directory) / "review" / "main.js").is_file()
     files = PACKAGES["gba"].files()
