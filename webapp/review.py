@@ -254,17 +254,27 @@ def rebuild(app: Flask) -> dict:
     if not _build_lock.acquire(blocking=False):
         raise ReviewRequestError("a rebuild is already running; try again when it has finished", 409, "Conflict")
     try:
-        done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=BUILD_TIMEOUT)
+        try:
+            done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=BUILD_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            message = f"the build did not finish in {BUILD_TIMEOUT // 60} minutes; run `python -m geo build` to see why"
+            raise ReviewRequestError(message, 503, "BuildTimeout") from None
         output = (done.stdout + done.stderr).strip()
         if done.returncode != 0:
             raise ReviewRequestError(f"the build failed, no file was changed:\n{output}", 422, "BuildFailed")
         served = app.config["FEATURE_PROVIDER"] == "files"
         if served:
-            from webapp.providers import load_provider
+            from geo.dataset import DatasetError
+            from webapp.providers import ProviderConfigError, load_provider
 
-            app.extensions["gba_provider"] = load_provider(
-                "files", data_dir=data_dir, queryables=app.extensions["gba_base_tables"].queryables
-            )
+            try:
+                provider = load_provider(
+                    "files", data_dir=data_dir, queryables=app.extensions["gba_base_tables"].queryables
+                )
+            except (DatasetError, ProviderConfigError) as exc:
+                message = f"built, but the new files cannot be served, so the map shows the previous ones: {exc}"
+                raise ReviewRequestError(message, 422, "BuildFailed") from None
+            app.extensions["gba_provider"] = provider
             state.refresh(app)
         return {"built": True, "served": served, "output": output}
     finally:
