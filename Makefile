@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install browser fonts nginx qgis postgis node node-modules data validate run run-postgis serve export test test-js test-fast screenshots bench audit lint format boundaries clean
+.PHONY: help install browser fonts nginx qgis postgis node node-modules data validate run run-postgis review serve export test test-js test-fast screenshots bench ingest-eval audit lint format boundaries clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -79,6 +79,11 @@ run: install fonts ## serve the map at http://$(HOST):$(PORT) (builds the data f
 	$(PY) -m geo -q build --if-stale
 	GBA_PUBLIC_URL=$${GBA_PUBLIC_URL:-http://$(HOST):$(PORT)} $(VENV)/bin/flask --app webapp run --host $(HOST) --port $(PORT)
 
+# Always on loopback, whatever HOST says: the review page writes data/sources/ and answers this machine only.
+review: install ## the editors' review page at http://127.0.0.1:PORT/review: accept, edit, place or reject proposals (docs/review.md)
+	$(PY) -m geo -q build --if-stale
+	GBA_REVIEW=1 GBA_PUBLIC_URL=http://127.0.0.1:$(PORT) $(VENV)/bin/flask --app webapp run --host 127.0.0.1 --port $(PORT)
+
 PGWORK ?= .work/postgres
 
 # A throwaway cluster kept in $(PGWORK) between runs (a reload of unchanged data is a no-op), stopped on exit.
@@ -111,8 +116,12 @@ screenshots: install browser ## run the browser tests and refresh docs/screensho
 test-fast: install nginx qgis postgis ## the tests without the browser
 	$(PY) -m pytest -m "not browser"
 
-bench: install ## benchmark against pygeoapi, and on PostGIS (100k, 1M) against tipg and pygeoapi (docs/benchmarks.md; long)
+bench: install ## benchmark against pygeoapi, and on PostGIS (100k, 1M) against tipg and pygeoapi (docs/benchmarks.md; long); ingest-eval first
+	$(PY) -m bench.ingest_eval
 	$(PY) -m bench
+
+ingest-eval: install ## precision and recall of ingest on the test corpus and the seed article (docs/ingest-eval.md; quick, offline)
+	$(PY) -m bench.ingest_eval --verbose
 
 AUDIT_VENV := .cache/audit-venv
 

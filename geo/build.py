@@ -595,7 +595,7 @@ class _Compiler:
         point = geometry if geometry.geom_type == "Point" else geometry.representative_point()
         return Point(round(point.x, 6), round(point.y, 6))
 
-    def run(self) -> Compiled:
+    def run(self, with_context: bool = True) -> Compiled:
         seen: dict[str, SourceRecord] = {}
         self._all_ids = {r.data.get("id") for r in self.tables.records}
         valid = [r for r in self.tables.records if self._check_id(r, seen)]
@@ -615,7 +615,7 @@ class _Compiler:
             )
             layers[layer] = collection(layer, members)
         layers[LINK_LAYER] = collection(LINK_LAYER, sorted(links, key=lambda f: f["id"]))
-        return Compiled(layers, outline_levels(self.boundaries))
+        return Compiled(layers, outline_levels(self.boundaries) if with_context else {})
 
 
 def coord_sources(en: str, zh_hant: str) -> dict[str, str]:
@@ -628,11 +628,19 @@ def collection(layer: str, features: list[dict]) -> dict:
 
 
 def compile_layers(
-    tables: SourceTables, boundaries: Boundaries, geocoder: Geocoder, progress: Progress = _quiet
+    tables: SourceTables,
+    boundaries: Boundaries,
+    geocoder: Geocoder,
+    progress: Progress = _quiet,
+    with_context: bool = True,
 ) -> tuple[Compiled, list[Problem]]:
-    """Turn source tables into layer collections; return them with every problem found."""
+    """Turn source tables into layer collections; return them with every problem found.
+
+    ``with_context=False`` leaves out the jurisdiction outlines (display only, and most of the
+    time a compile takes): for checking sources, as the review operations do.
+    """
     compiler = _Compiler(tables, boundaries, geocoder, progress)
-    compiled = compiler.run()
+    compiled = compiler.run(with_context)
     return compiled, list(tables.problems) + compiler.problems
 
 

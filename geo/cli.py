@@ -1,4 +1,4 @@
-"""``python -m geo build|validate|geocode|boundaries|load``: the only place that prints and exits."""
+"""``python -m geo build|validate|geocode|boundaries|load|ingest|proposals``: the only place that prints and exits."""
 
 from __future__ import annotations
 
@@ -167,6 +167,97 @@ def cmd_load(args) -> int:
     return 0
 
 
+def cmd_ingest(args) -> int:
+    from geo.ingest.article import ArticleError
+    from geo.ingest.run import ingest, report
+
+    try:
+        result = ingest(
+            args.data_dir,
+            Path(args.article),
+            title=args.title,
+            publisher=args.publisher,
+            date=args.date,
+            url=args.url,
+            author=args.author,
+            citation=args.citation,
+        )
+    except ArticleError as exc:
+        print(f"error: {exc.message}; nothing was changed", file=sys.stderr)
+        return 1
+    print(report(result), end="")
+    return 0
+
+
+def _value(text: str):
+    """A --set value read as YAML (numbers, true/false, lists), a string otherwise."""
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def _changes(pairs: list[str]) -> dict:
+    changes = {}
+    for pair in pairs or ():
+        field_name, sep, value = pair.partition("=")
+        if not sep or not field_name.strip():
+            raise ValueError(f"--set {pair!r}: expected FIELD=VALUE")
+        changes[field_name.strip()] = None if value == "" else _value(value)
+    return changes
+
+
+def cmd_proposals(args) -> int:
+    import yaml
+
+    from geo.ingest import proposals
+
+    sources = Path(args.data_dir) / "sources"
+    try:
+        if args.action == "list":
+            for summary in proposals.list_files(sources):
+                counts = ", ".join(f"{n} {kind}" for kind, n in summary.counts.items())
+                print(f"{summary.name}\t{counts}\t{summary.title}")
+            return 0
+        if args.name is None:
+            raise ValueError(f"proposals {args.action}: name the proposal file (its citation id)")
+        if args.action == "show":
+            document = proposals.load(sources, args.name)
+            for item in document["proposals"]:
+                meta = item["proposal"]
+                checks = ", ".join(proposals.open_checks(item)) or "-"
+                print(f"{meta['id']}\t{meta['kind']}\tcheck: {checks}\t{meta.get('evidence', '')}")
+            return 0
+        if args.proposal is None:
+            raise ValueError(f"proposals {args.action}: name the proposal id (see `proposals show {args.name}`)")
+        if args.action == "accept":
+            done = proposals.accept(sources, args.name, args.proposal, _changes(args.set) or None)
+            print(f"accepted {done['id']}: {done['kind']} {done['record']} written to data/sources/{done['file']}")
+        elif args.action == "edit":
+            edited = proposals.edit(sources, args.name, args.proposal, _changes(args.set))
+            print(yaml.safe_dump(edited, allow_unicode=True, sort_keys=False), end="")
+        elif args.action == "reject":
+            proposals.reject(sources, args.name, args.proposal)
+            print(f"rejected {args.proposal}: removed from {proposals.PROPOSED_DIR}/{args.name}.yaml")
+        elif args.action == "place":
+            if args.lon is None or args.lat is None:
+                raise ValueError("proposals place: give --lon and --lat")
+            placed = proposals.place(sources, args.name, args.proposal, args.lon, args.lat, args.datum, args.precision)
+            location = placed["record"]["location"]
+            print(f"placed {args.proposal} at {location['lon']}, {location['lat']} (WGS-84, {location['precision']})")
+    except proposals.ReviewError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        return _io_error(exc)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m geo", description="GBA Cooperation Map data pipeline")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="data directory (default: %(default)s)")
@@ -220,6 +311,27 @@ def main(argv: list[str] | None = None) -> int:
         "--keep", type=int, default=3, help="loaded versions kept, the current one included (default: %(default)s)"
     )
     p.set_defaults(func=cmd_load)
+
+    p = sub.add_parser("ingest", help="store a news article and propose records and links from it for review")
+    p.add_argument("article", help="the article: a text or HTML file (UTF-8, GB18030 or Big5)")
+    p.add_argument("--title", required=True)
+    p.add_argument("--publisher", required=True)
+    p.add_argument("--date", required=True, help="YYYY, YYYY-MM or YYYY-MM-DD")
+    p.add_argument("--url", default=None)
+    p.add_argument("--author", default=None)
+    p.add_argument("--citation", default=None, help="the citation id (default: made from publisher, date and text)")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("proposals", help="list, show, accept, edit, reject or place proposals of ingested articles")
+    p.add_argument("action", choices=("list", "show", "accept", "edit", "reject", "place"))
+    p.add_argument("name", nargs="?", help="the proposal file: its article's citation id")
+    p.add_argument("proposal", nargs="?", help="the proposal id (see `show`)")
+    p.add_argument("--set", action="append", metavar="FIELD=VALUE", help="a field to change (accept, edit)")
+    p.add_argument("--lon", type=float)
+    p.add_argument("--lat", type=float)
+    p.add_argument("--datum", default="wgs84", choices=("wgs84", "gcj02"))
+    p.add_argument("--precision", default="street")
+    p.set_defaults(func=cmd_proposals)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -45,6 +45,11 @@ SETTINGS = {
         "20000",
         "a layer with more features than this is drawn on the map from vector tiles (/tiles/...), not one download",
     ),
+    "REVIEW": (
+        "GBA_REVIEW",
+        "false",
+        "true: serve the editors' review page /review (loopback clients only; docs/review.md); never in production",
+    ),
 }
 
 
@@ -80,6 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     app.config["MINIFY_ASSETS"] = _flag("MINIFY_ASSETS", app.config["MINIFY_ASSETS"])
     app.config["TILE_THRESHOLD"] = _count("TILE_THRESHOLD", app.config["TILE_THRESHOLD"])
+    app.config["REVIEW"] = _flag("REVIEW", app.config["REVIEW"])
 
     from webapp import downloads, errors, http, image, oembed, ogcapi, queryables, search, security, state, tiles, views
     from webapp.providers import load_provider
@@ -113,4 +119,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(oembed.bp)
     app.register_blueprint(image.bp)
     app.register_blueprint(tiles.bp)
+    if app.config["REVIEW"]:
+        # Off by default: without the setting /review is not a route at all (404).
+        from webapp import review
+
+        app.register_blueprint(review.bp)
     return app

@@ -45,6 +45,17 @@ class AssetPackage:
     directory: Path
     version: str | None  # None: versioned by a digest of the directory's whole tree
     minify: tuple[str, ...] = ()  # suffixes served without comments and spare whitespace
+    # Top-level folders that are not part of the package: never served here, exported or versioned
+    # (webapp/static/review/ is served by the review page alone, webapp/review.py).
+    private: tuple[str, ...] = ()
+
+    def is_private(self, filename: str) -> bool:
+        return filename.split("/", 1)[0] in self.private
+
+    def files(self) -> list[str]:
+        """The package's files (paths relative to its directory), sorted; its private folders left out."""
+        names = (path.relative_to(self.directory).as_posix() for path in self.directory.rglob("*") if path.is_file())
+        return sorted(name for name in names if not self.is_private(name))
 
 
 PACKAGES = {
@@ -53,7 +64,7 @@ PACKAGES = {
     "markercluster": AssetPackage(
         Path(xstatic.pkg.leaflet_markercluster.BASE_DIR), xstatic.pkg.leaflet_markercluster.VERSION, minify=(".css",)
     ),
-    "gba": AssetPackage(OWN_STATIC, None, minify=(".js", ".css")),
+    "gba": AssetPackage(OWN_STATIC, None, minify=(".js", ".css"), private=("review",)),
 }
 MINIFIERS = {".js": rjsmin.jsmin, ".css": rcssmin.cssmin}
 
@@ -86,6 +97,9 @@ def _file(package: str, filename: str) -> tuple[AssetPackage, Path] | None:
     joined = safe_join(str(pkg.directory), filename)
     if joined is None or not Path(joined).is_file():
         return None
+    # Judged on the joined (normalised) path, so that "js/../review/x.js" is refused as "review/x.js" is.
+    if pkg.is_private(Path(joined).relative_to(pkg.directory).as_posix()):
+        return None
     return pkg, Path(joined)
 
 
@@ -108,9 +122,13 @@ def _tree_digest(directory: Path, signature: tuple) -> str:
     return digest.hexdigest()[:12]
 
 
-def tree_version(directory: Path) -> str:
-    """One digest of every file under ``directory``."""
-    stats = sorted((path.relative_to(directory).as_posix(), path.stat()) for path in directory.rglob("*"))
+def tree_version(directory: Path, private: tuple[str, ...] = ()) -> str:
+    """One digest of every file under ``directory`` but those in its ``private`` top-level folders."""
+    stats = sorted(
+        (path.relative_to(directory).as_posix(), path.stat())
+        for path in directory.rglob("*")
+        if path.relative_to(directory).parts[0] not in private
+    )
     signature = tuple((name, st.st_mtime_ns, st.st_size) for name, st in stats if stat.S_ISREG(st.st_mode))
     return _tree_digest(directory, signature)
 
@@ -147,7 +165,7 @@ def _preloads(entry: str, version: str) -> tuple[str, ...]:
 
 def module_preloads(entry: str = "js/main.js") -> list[str]:
     """``static_imports(entry)``, worked out once per version of the static tree (pages ask on every request)."""
-    return list(_preloads(entry, tree_version(OWN_STATIC)))
+    return list(_preloads(entry, tree_version(OWN_STATIC, PACKAGES["gba"].private)))
 
 
 def static_imports(entry: str, read=None) -> list[str]:
@@ -175,7 +193,7 @@ def asset_version(package: str, filename: str) -> str:
     pkg = PACKAGES[package]
     if load_asset(package, filename) is None:
         raise LookupError(f"no asset {package}/{filename}")
-    return pkg.version if pkg.version is not None else tree_version(pkg.directory)
+    return pkg.version if pkg.version is not None else tree_version(pkg.directory, pkg.private)
 
 
 def asset_url(package: str, filename: str) -> str:

@@ -337,10 +337,9 @@ def _write_all(app: Flask, folder: _Folder, progress: Progress, public_url: str 
     progress("assets")
     for name, package in assets.PACKAGES.items():
         with app.test_request_context("/"):
-            version = package.version or assets.tree_version(package.directory)
-        for path in sorted(package.directory.rglob("*")):
-            filename = path.relative_to(package.directory).as_posix()
-            if not path.is_file() or (package.version is not None and SKIPPED_ASSETS.search(filename)):
+            version = package.version or assets.tree_version(package.directory, package.private)
+        for filename in package.files():
+            if package.version is not None and SKIPPED_ASSETS.search(filename):
                 continue
             loaded = assets.load_asset(name, filename, minify=minify)
             folder.write(f"assets/{name}/{version}/{filename}", loaded.body)

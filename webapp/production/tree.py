@@ -52,10 +52,7 @@ def public_urls(app: Flask) -> list[str]:
     with app.test_request_context():
         urls = []
         for package, assets in PACKAGES.items():
-            names = sorted(
-                path.relative_to(assets.directory).as_posix() for path in assets.directory.rglob("*") if path.is_file()
-            )
-            urls += asset_urls(package, names)
+            urls += asset_urls(package, assets.files())  # a package's private folders left out
         layers = ["all", *app.extensions["gba_provider"].layers()]
         urls += [url_for("downloads.download", name=layer) for layer in layers]
         urls += [url_for("downloads.context", name=name) for name in app.extensions["gba_context"]]
