@@ -508,8 +508,9 @@ def _entities(text: str, folded: str, spans: list[Span], catalogue: Catalogue) -
             by_name.setdefault(fold(name), entry)
     entities: dict[str, Entity] = {}
     refs = [span for span in spans if span.ref is not None]
+    branches = [span for span in spans if span.parent is not None]
     for span in spans:
-        if span.ref is not None:
+        if span.ref is not None or span.parent is not None:
             continue
         printed = span.name or text[span.start : span.end]
         existing = span.existing
@@ -524,8 +525,6 @@ def _entities(text: str, folded: str, spans: list[Span], catalogue: Catalogue) -
             key = existing
         elif span.place is not None:
             key = fold(span.place.place)
-        elif span.parent is not None:
-            key = f"{span.parent.start}:{fold(printed)}"  # its parent's name comes later
         else:
             key = fold(printed)
         entity = entities.get(key)
@@ -542,12 +541,22 @@ def _entities(text: str, folded: str, spans: list[Span], catalogue: Catalogue) -
                 checks=span.checks,
             )
         entity.spans.append(span)
-        if span.parent is not None:
-            entity.branch_of, entity.own = span.parent, printed
-        elif span.place is None:
+        if span.place is None:
             entity.forms[printed] = entity.forms.get(printed, 0) + 1
     _merge_place_prefixed(entities)
     owner = {id(span): entity for entity in entities.values() for span in entity.spans}
+    for span in branches:  # one branch of one parent, however often it is named
+        parent = owner.get(id(span.parent))
+        if parent is None:
+            continue
+        printed = text[span.start : span.end]
+        key = f"{parent.key}/{fold(printed)}"
+        entity = entities.get(key)
+        if entity is None:
+            entity = entities[key] = Entity(key, printed, span.layer, span.category, span.rule, checks=span.checks)
+            entity.branch_of, entity.own = span.parent, printed
+        entity.spans.append(span)
+        owner[id(span)] = entity
     for span in refs:
         entity = owner.get(id(span.ref))
         if entity is not None:
@@ -627,8 +636,51 @@ def _english_after(text: str, end: int) -> str | None:
     return found.group(1) if found else None
 
 
+# A line break inside a sentence (a print page's column end: "依託澳門分中\n\n心，為澳門…"):
+# after a long line that does not end a sentence, between two characters of running text.
+SOFT_BREAK = re.compile(r"(?<=[\u4e00-\u9fff0-9a-zA-Z，、])\n\s*(?=[\u4e00-\u9fff0-9%％])")
+MIN_RUNNING_LINE = 30
+
+
+def soft_breaks(text: str) -> tuple[str, list[int]]:
+    """``text`` with soft line breaks removed, and the offset in ``text`` of each character kept."""
+    keep = [True] * len(text)
+    for match in SOFT_BREAK.finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        if match.start() - line_start >= MIN_RUNNING_LINE:
+            for index in range(match.start(), match.end()):
+                keep[index] = False
+    offsets = [index for index, kept in enumerate(keep) if kept]
+    return "".join(text[index] for index in offsets), offsets
+
+
 def propose(text: str, *, citation: str, catalogue: Catalogue, places: Places, year: int | None = None) -> Proposals:
-    """Everything the article suggests, as proposal entries (see the module docstring)."""
+    """Everything the article suggests, as proposal entries (see the module docstring).
+
+    Quotes and their offsets are the article's own: a sentence broken across a column end is
+    read joined and quoted as printed (the build's quote check ignores the line break).
+    """
+    view, offsets = soft_breaks(text)
+    found = _propose(view, citation=citation, catalogue=catalogue, places=places, year=year)
+    if len(view) == len(text):
+        return found
+    for item in found.proposals:
+        meta = item["proposal"]
+        start, end = meta["quote"]["start"], meta["quote"]["end"]
+        start, end = offsets[start], offsets[end - 1] + 1
+        meta["quote"] = {"start": start, "end": end}
+        quote = text[start:end]
+        body = item.get("record") or item.get("link")
+        if body is not None:
+            body["sources"][0]["quote"] = quote
+        elif "source" in item:
+            item["source"]["quote"] = quote
+        else:
+            item["figure"]["quote"] = quote
+    return found
+
+
+def _propose(text: str, *, citation: str, catalogue: Catalogue, places: Places, year: int | None) -> Proposals:
     folded = fold(text)
     bounds = sentences(text)
     raw = (
@@ -716,6 +768,8 @@ def _name_branches(text: str, folded: str, spans: list[Span], bounds) -> None:
                 layer = parent.layer if parent.layer != "zones" else "agencies"
                 branch = Span(start, end, layer, branch_category, f"branch {ending}", checks=("name",))
                 branch.parent = parent
+                # a place inside the branch's name (澳門 of 澳門分中心) is part of the name, not a party
+                spans[:] = [s for s in spans if not (s.place is not None and start <= s.start and s.end <= end)]
                 spans.append(branch)
     spans.sort(key=lambda s: s.start)
 
@@ -891,10 +945,15 @@ def _link_proposals(text, folded, bounds, spans, entities, citation, proposal_id
             }
         )
 
+    hosts = _host_zones(text, entities)
     event_lead = None
     for s_start, s_end in bounds:
         sentence = folded[s_start:s_end]
         parties = _parties(spans, key_of, s_start, s_end)
+        if any(w in sentence for w in rules.HOSTING_CUES):
+            # "坪山已聚集了…企業": a zone hosts firms and universities, so a bare place that begins
+            # the name of a zone of the article stands for that zone here
+            parties = [(pos, hosts.get(id(e), e), span) for pos, e, span in parties]
         # a compound and its parent (香港中文大學深圳研究院 of 香港中文大學): governance, parent -> child
         for _, entity, _ in parties:
             if entity.parent and entity.parent in entities:
@@ -964,6 +1023,20 @@ def _link_proposals(text, folded, bounds, spans, entities, citation, proposal_id
         elif not linked and cue is not None and len(active) >= 2:
             at, word, link_type, direction = cue
             _pair(active, s_start + at, word, link_type, direction, add, s_start, s_end)
+    return out
+
+
+def _host_zones(text: str, entities: dict) -> dict:
+    """For each place standing as a party, the zone of the article its printed name begins (坪山 -> 坪山高新區)."""
+    zones = [e for e in entities.values() if e.layer == "zones" and e.place is None]
+    out = {}
+    for entity in entities.values():
+        if entity.place is None:
+            continue
+        printed = {fold(text[span.start : span.end]) for span in entity.spans}
+        named = [z for z in zones if any(fold(z.name).startswith(p) for p in printed)]
+        if named:
+            out[id(entity)] = max(named, key=lambda z: len(z.spans))
     return out
 
 

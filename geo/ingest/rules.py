@@ -384,6 +384,8 @@ LINK_CUES: tuple[tuple[str, str, str | None], ...] = (
     ("校友", "talent", "forward"),
     ("创始人", "talent", None),
 )
+# Cues of a place hosting bodies: a bare place name (坪山) then stands for the zone named after it.
+HOSTING_CUES = ("聚集", "依托", "布局", "进驻", "入驻")
 # Cues that relate every body of their sentence, whatever its clauses say.
 SENTENCE_CUES = ("错位发展", "共赢", "双赢")
 # A sentence where an organisation's official speaks about another one: the speaker's body steers it.

@@ -263,3 +263,20 @@ def test_the_same_text_gives_the_same_proposals():
     catalogue = Catalogue.from_sources(DATA / "sources")
     first = propose(text, citation="c", catalogue=catalogue, places=places)
     assert first == propose(text, citation="c", catalogue=catalogue, places=places)
+
+
+def test_a_bare_place_hosting_firms_stands_for_the_zone_named_after_it():
+    found = run("南山園區是深圳的園區。目前，南山已聚集了甲乙製藥、丙丁醫療等200家生物醫藥企業。")
+    pairs = links(found)
+    assert ("甲乙製藥", "南山園區") in pairs or ("南山園區", "甲乙製藥") in pairs
+
+
+def test_a_sentence_broken_across_a_column_end_is_read_joined_and_quoted_as_printed():
+    text = (
+        "該平台現時正依託橫琴先進智能計算平台和一些其他的合作機構，為珠海橫琴分中\n\n心提供服務，並將與深圳大學合作。\n"
+    )
+    found = run(text)
+    quotes = [i["proposal"]["quote"] for i in found.proposals]
+    assert quotes and all(text[q["start"] : q["end"]].endswith("合作。") for q in quotes)
+    assert any("\n\n" in text[q["start"] : q["end"]] for q in quotes)
+    assert any(name.endswith("珠海橫琴分中心") for name in records(found))  # the name across the break
