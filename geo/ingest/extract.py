@@ -164,7 +164,13 @@ def name_start(folded: str, end: int, floor: int) -> int | None:
         if (
             word in rules.JOINING_WORDS
             and rest
-            and not (len(rest) <= 3 or _has_ending(rest) or _TITLE_RE.search(rest) or not _name_char(rest[-1]))
+            and not (
+                len(rest) <= 3
+                or _has_ending(rest)
+                or _TITLE_RE.search(rest)
+                or not _name_char(rest[-1])
+                or any(rest.endswith(w) for w in _BOUNDARIES)  # 將與, 並與: a preposition, not a name's 與
+            )
         ):
             continue  # 深圳市發展和改革委員會, 深港協同創新研究院: a word of the name, not a list
         if len(word) == 1 and end - cut < 2 and cut != end and word not in rules.JOINING_WORDS:
@@ -454,6 +460,30 @@ def _area_list_spans(folded: str, bounds: list[tuple[int, int]]) -> list[Span]:
     return spans
 
 
+def _echo_spans(folded: str, spans: list[Span]) -> list[Span]:
+    """Every other place the article prints a name a rule found (醫衞局 in a sentence of its own)."""
+    out: list[Span] = []
+    taken = [(s.start, s.end) for s in spans]
+    seen: set[str] = set()
+    for span in sorted(spans, key=lambda s: s.start - s.end):
+        if span.existing or span.place is not None or span.nested or span.end - span.start < 3:
+            continue
+        name = folded[span.start : span.end]
+        if name in seen:
+            continue
+        seen.add(name)
+        for match in re.finditer(re.escape(name), folded):
+            a, b = match.span()
+            if any(x < b and a < y for x, y in taken):
+                continue
+            if b < len(folded) and _ending_of(folded[a : b + 3]) and not _standalone(folded, b):
+                continue  # the start of a longer name
+            echo = Span(a, b, span.layer, span.category, span.rule, checks=span.checks)
+            out.append(echo)
+            taken.append((a, b))
+    return out
+
+
 def _resolve(spans: list[Span], folded: str) -> list[Span]:
     """Overlapping spans: the longest wins (a catalogue name before a guess of the same length)."""
     order = sorted(spans, key=lambda s: (-(s.end - s.start), s.existing is None, s.place is not None, s.start))
@@ -499,6 +529,7 @@ class Entity:
     record_id: str = ""
     branch_of: object = None  # the parent span of a branch
     own: str = ""  # a branch's own words (澳門分中心)
+    aliases: list = field(default_factory=list)  # short forms the article uses (醫衞局)
 
 
 def _entities(text: str, folded: str, spans: list[Span], catalogue: Catalogue) -> dict[str, Entity]:
@@ -544,6 +575,7 @@ def _entities(text: str, folded: str, spans: list[Span], catalogue: Catalogue) -
         if span.place is None:
             entity.forms[printed] = entity.forms.get(printed, 0) + 1
     _merge_place_prefixed(entities)
+    _merge_abbreviations(entities)
     owner = {id(span): entity for entity in entities.values() for span in entity.spans}
     for span in branches:  # one branch of one parent, however often it is named
         parent = owner.get(id(span.parent))
@@ -562,6 +594,40 @@ def _entities(text: str, folded: str, spans: list[Span], catalogue: Catalogue) -
         if entity is not None:
             entity.spans.append(span)
     return entities
+
+
+def _without_government(name: str) -> str:
+    """香港特區政府醫務衞生局 -> 醫務衞生局: a department is named without its government."""
+    at = name.find("政府")
+    return name[at + 2 :] if 0 <= at and len(name) - at - 2 >= 3 else name
+
+
+def _is_abbreviation(short: str, long: str) -> bool:
+    """深圳市衞健委 of 深圳市衞生健康委員會, 醫衞局 of 醫務衞生局: same first character, the short
+    one's characters in order in the long one, its last among the long one's last three."""
+    long = _without_government(long)
+    if len(short) < 3 or len(short) >= len(long) or short in long:
+        return False  # a name inside another is its parent or the same name with a place before it
+    if short[0] != long[0] or short[-1] not in long[-3:]:
+        return False
+    at = 0
+    for char in short:
+        at = long.find(char, at)
+        if at < 0:
+            return False
+        at += 1
+    return True
+
+
+def _merge_abbreviations(entities: dict[str, Entity]) -> None:
+    keys = [k for k, e in entities.items() if e.existing is None and e.place is None and e.branch_of is None]
+    for short in sorted(keys, key=len):
+        longs = [k for k in keys if k in entities and k != short and _is_abbreviation(short, k)]
+        if len(longs) != 1 or short not in entities:
+            continue
+        target, gone = entities[longs[0]], entities.pop(short)
+        target.spans.extend(gone.spans)
+        target.aliases.extend(form for form in gone.forms if form not in target.aliases)
 
 
 def _merge_place_prefixed(entities: dict[str, Entity]) -> None:
@@ -695,7 +761,7 @@ def _propose(text: str, *, citation: str, catalogue: Catalogue, places: Places, 
     place_spans = [
         s for s in _place_spans(folded, places, bounds) if not any(s.start < k.end and k.start < s.end for k in spans)
     ]
-    spans = sorted(spans + place_spans, key=lambda s: s.start)
+    spans = sorted(spans + place_spans + _echo_spans(folded, spans + place_spans), key=lambda s: s.start)
     _name_branches(text, folded, spans, bounds)
     spans = sorted(spans + _person_spans(folded, spans), key=lambda s: s.start)
     entities = _entities(text, folded, spans, catalogue)
@@ -819,6 +885,12 @@ def _record_proposal(entity, text, folded, bounds, places, citation, quote, meta
         record["name_en"] = entity.place.name_en
     if "name_en" not in record:
         checks.append("english_name")
+    own = _without_government(fold(entity.name))
+    if entity.place is None and own != fold(entity.name):  # 醫務衞生局 of 香港特區政府醫務衞生局
+        entity.aliases.insert(0, entity.name[len(entity.name) - len(own) :])
+    for alias in entity.aliases:  # a short form the article prints (醫衞局 of 醫務衞生局)
+        if alias not in record.setdefault("aliases", []):
+            record["aliases"].append(alias)
     if entity.place is not None and entity.forms == {} and fold(entity.name) != fold(text[first.start : first.end]):
         record.setdefault("aliases", []).append(text[first.start : first.end])
     record["status"] = _status(folded[s_start:s_end])

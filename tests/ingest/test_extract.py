@@ -280,3 +280,12 @@ def test_a_sentence_broken_across_a_column_end_is_read_joined_and_quoted_as_prin
     assert quotes and all(text[q["start"] : q["end"]].endswith("合作。") for q in quotes)
     assert any("\n\n" in text[q["start"] : q["end"]] for q in quotes)
     assert any(name.endswith("珠海橫琴分中心") for name in records(found))  # the name across the break
+
+
+def test_an_abbreviation_the_article_uses_is_the_same_body():
+    found = run("香港特區政府醫務衞生局局長甲乙丙出席。醫衞局副秘書長丁戊表示，醫衞局將與深圳大學合作。")
+    names = records(found)
+    bureau = names["香港特區政府醫務衞生局"]["record"]
+    assert bureau["aliases"][:2] == ["醫務衞生局", "醫衞局"]
+    assert "醫衞局" not in names
+    assert any({a, b} == {"香港特區政府醫務衞生局", "深圳大學"} for a, b in links(found))
