@@ -165,7 +165,7 @@ def name_start(folded: str, end: int, floor: int) -> int | None:
             word in rules.JOINING_WORDS
             and rest
             and not (
-                len(rest) <= 3
+                (len(_after_boundary(rest)) <= 3 and word in "与及")  # 香港與廣州分校 (not 北京協和醫院)
                 or _has_ending(rest)
                 or _TITLE_RE.search(rest)
                 or not _name_char(rest[-1])
@@ -184,6 +184,12 @@ def name_start(folded: str, end: int, floor: int) -> int | None:
     if lead:
         start += lead.end()
     return start if end - start >= 1 else None
+
+
+def _after_boundary(text: str) -> str:
+    """What follows the last boundary word of ``text`` (允許香港 -> 香港)."""
+    cut = max((text.rfind(w) + len(w) for w in _BOUNDARIES if w in text), default=0)
+    return text[cut:]
 
 
 def _has_ending(text: str) -> bool:
@@ -214,6 +220,11 @@ def _named(head: str, ending: str = "") -> bool:
 def _descriptive(name: str) -> bool:
     if name.startswith(rules.DESCRIPTIVE_STARTS):
         return True
+    row = _ending_of(name)
+    if row is not None and row[1] == "universities" and _ending_of(name[: -len(row[0])]) is not None:
+        head = name[: -len(row[0])]
+        if head == _ending_of(head)[0]:
+            return True  # 大學實驗室, 醫院研究院: a kind of a kind, no name
     han = sum(_is_han(c) for c in name)
     return han < 3 and not any(c.isascii() and c.isalpha() for c in name)
 
