@@ -506,8 +506,10 @@ def _line_end(text: str, node) -> int:
 
 
 def _scalar(value) -> str:
-    """A value written as YAML writes it in flow (one line)."""
-    return yaml.safe_dump(value, allow_unicode=True, width=4096, default_style=None).removesuffix("\n...\n").strip()
+    """A value written as YAML writes it, on one line (a text with line breaks double-quoted, "\\n" escaped)."""
+    style = '"' if isinstance(value, str) and "\n" in value else None
+    dumped = yaml.safe_dump(value, allow_unicode=True, width=1 << 20, default_style=style)
+    return dumped.removesuffix("\n...\n").strip()
 
 
 def add_source(text: str, record_id: str, source: dict) -> str:
