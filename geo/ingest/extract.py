@@ -24,7 +24,7 @@ from geo.ingest import rules
 from geo.ingest.catalogue import Catalogue, Entry, Places
 from geo.ingest.proposals import CHECKS
 from geo.schema import is_outlined
-from geo.text import to_simplified, to_traditional
+from geo.text import hk_variants_to_simplified, to_simplified, to_traditional
 
 MAX_NAME = 24  # characters: no organisation name in a news article is longer
 SENTENCE_ENDS = "。！？；!?;\n"
@@ -51,9 +51,12 @@ class Proposals:
 
 def fold(text: str) -> str:
     """``text`` folded one character at a time (same length, same offsets): Simplified, lower-case, half-width."""
-    simplified = to_simplified(text)
+    simplified = hk_variants_to_simplified(to_simplified(text))
     if len(simplified) != len(text):
-        simplified = "".join(c if len(to_simplified(c)) != 1 else to_simplified(c) for c in text)
+        simplified = "".join(
+            c if len(hk_variants_to_simplified(to_simplified(c))) != 1 else hk_variants_to_simplified(to_simplified(c))
+            for c in text
+        )
     out = []
     for char in simplified:
         folded = unicodedata.normalize("NFKC", char).casefold()
@@ -221,6 +224,8 @@ def _descriptive(name: str) -> bool:
     if name.startswith(rules.DESCRIPTIVE_STARTS):
         return True
     row = _ending_of(name)
+    if row is not None and name[: -len(row[0])].endswith(("型", "性", "类")):
+        return True  # 研究型大學, 綜合性醫院: a kind, not a name
     if row is not None and row[1] == "universities" and _ending_of(name[: -len(row[0])]) is not None:
         head = name[: -len(row[0])]
         if head == _ending_of(head)[0]:
@@ -303,7 +308,8 @@ def _title_spans(folded: str, bounds: list[tuple[int, int]], places: Places) -> 
                 continue
             row = _ending_of(org)
             head = org[: len(org) - len(row[0])] if row else org
-            if len(org) < 3 or _descriptive(org) or not _named(head, row[0] if row else ""):
+            whole = row is not None and org == row[0] and row[1] == "agencies"  # 衞生署署長: the body's own name
+            if len(org) < 3 or _descriptive(org) or not (whole or _named(head, row[0] if row else "")):
                 continue
             if row is not None:
                 layer, category, checks = row[1], row[2], ()
@@ -495,6 +501,16 @@ def _echo_spans(folded: str, spans: list[Span]) -> list[Span]:
     return out
 
 
+def _part_of(inner: Span, rest: str) -> bool:
+    """Whether a name followed by ``rest`` is a body the longer name is part of: a university's
+    institute, a platform's branch, a government's department, an area's committee; not 醫院 of
+    醫院管理局 (an authority over hospitals)."""
+    row = _ending_of(rest)
+    if row is None or row[1] != "agencies":
+        return True
+    return inner.layer == "zones" or inner.category == "government"
+
+
 def _resolve(spans: list[Span], folded: str) -> list[Span]:
     """Overlapping spans: the longest wins (a catalogue name before a guess of the same length)."""
     order = sorted(spans, key=lambda s: (-(s.end - s.start), s.existing is None, s.place is not None, s.start))
@@ -515,6 +531,7 @@ def _resolve(spans: list[Span], folded: str) -> list[Span]:
             and folded[span.end : span.end + 1] not in _OPEN
             and (span.existing or span.rule.startswith("ending"))
             and not any(n.start == span.start and n.end == span.end for n in nested)
+            and _part_of(span, folded[span.end : over[0].end])
         ):
             span.nested = True  # 橫琴新區 of 橫琴新區管委會, 香港中文大學 of 香港中文大學深圳研究院
             nested.append(span)
@@ -646,8 +663,10 @@ def _merge_place_prefixed(entities: dict[str, Entity]) -> None:
     with a few words before it (a place, a descriptor) is merged into it; the most printed form names it."""
     keys = [k for k, e in entities.items() if e.existing is None and e.place is None and e.branch_of is None]
     for long in sorted(keys, key=len, reverse=True):
-        shorts = [k for k in keys if k in entities and k != long and len(k) >= 5 and long.endswith(k)]
+        shorts = [k for k in keys if k in entities and k != long and len(k) >= 4 and long.endswith(k)]
         shorts = [k for k in shorts if len(long) - len(k) <= 4]
+        # a four-character one (特區政府) only when no other name ends with it (城市大學: 香港…, 澳門…)
+        shorts = [k for k in shorts if len(k) >= 5 or sum(other.endswith(k) for other in keys if other != k) == 1]
         if not shorts or long not in entities:
             continue
         target, gone = entities[max(shorts, key=len)], entities.pop(long)
@@ -899,6 +918,9 @@ def _record_proposal(entity, text, folded, bounds, places, citation, quote, meta
     own = _without_government(fold(entity.name))
     if entity.place is None and own != fold(entity.name):  # 醫務衞生局 of 香港特區政府醫務衞生局
         entity.aliases.insert(0, entity.name[len(entity.name) - len(own) :])
+    for form in sorted(entity.forms, key=len):  # a fuller form printed too (珠海橫琴先進智能計算平台)
+        if len(form) > len(entity.name) and fold(form).endswith(fold(entity.name)):
+            entity.aliases.append(form)
     for alias in entity.aliases:  # a short form the article prints (醫衞局 of 醫務衞生局)
         if alias not in record.setdefault("aliases", []):
             record["aliases"].append(alias)
@@ -1047,6 +1069,10 @@ def _link_proposals(text, folded, bounds, spans, entities, citation, proposal_id
                     add(parent, entity, "governance", True, "name contains its parent's", s_start, s_end, [])
         active = [(pos, e) for pos, e, span in parties if not span.nested]
         linked = False
+        first_cue = _cue(sentence)
+        attending = [sentence.find(w) for w in rules.ATTENDING_WORDS if w in sentence]
+        if attending and first_cue is not None and min(attending) < first_cue[0] + 4:
+            continue  # "…和其他官員亦有出席簽署儀式": those present did not sign with each other
         # 港資…醫院: the region's capital owns the next body named in the sentence
         for pos, entity, span in parties:
             if span.invests:

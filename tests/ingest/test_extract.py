@@ -289,3 +289,18 @@ def test_an_abbreviation_the_article_uses_is_the_same_body():
     assert bureau["aliases"][:2] == ["醫務衞生局", "醫衞局"]
     assert "醫衞局" not in names
     assert any({a, b} == {"香港特區政府醫務衞生局", "深圳大學"} for a, b in links(found))
+
+
+def test_hong_kong_variant_forms_fold_like_their_standard_ones():
+    assert fold("衞生署") == fold("衛生署") == "卫生署"
+    assert "衞生署" in records(run("衞生署署長甲乙丙出席。"))
+
+
+def test_those_attending_a_signing_are_not_linked_to_each_other():
+    found = run("甲市衞生局局長丙丁、乙市醫院管理局行政總裁戊己亦有出席簽署儀式。")
+    assert {"甲市衞生局", "乙市醫院管理局"} <= set(records(found))
+    assert links(found) == {}
+
+
+def test_kinds_are_not_names():
+    assert set(records(run("橫琴將建設一所研究型大學和一間綜合性醫院。"))) == {"橫琴"}  # the place only
