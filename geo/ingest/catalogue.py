@@ -151,7 +151,3 @@ class Places:
     def find(self, name: str) -> Place | None:
         return self.by_name.get(normalise_query(name))
 
-
-def simplified_key(text: str) -> str:
-    """The matching key extraction and evaluation share: the search index's normalisation."""
-    return normalise_query(to_simplified(text))

@@ -703,13 +703,30 @@ def _sentence_of(bounds: list[tuple[int, int]], index: int) -> tuple[int, int]:
     return index, index
 
 
-def _status(folded_sentence: str) -> str:
-    if any(w in folded_sentence for w in rules.PROPOSED_WORDS):
-        return "proposed"
-    if any(w in folded_sentence for w in rules.PLANNED_WORDS):
-        return "planned"
-    if any(w in folded_sentence for w in rules.UNDER_CONSTRUCTION_WORDS):
-        return "under_construction"
+_TENSES = (
+    ("proposed", rules.PROPOSED_WORDS),
+    ("planned", rules.PLANNED_WORDS),
+    ("under_construction", rules.UNDER_CONSTRUCTION_WORDS),
+    ("operating", rules.OPERATING_WORDS),
+)
+
+
+def _status(folded_sentence: str, at: int | None = None) -> str:
+    """The tense of a sentence: the tense word nearest before ``at`` (a name, a cue) when there is
+    one ("已設立澳門分中心並將籌建香港分中心": operating for the first, planned for the second),
+    else the first kind found (proposed, planned, under construction), else operating."""
+    if at is not None:
+        found = [
+            (folded_sentence.rfind(word, 0, at + 1), status)
+            for status, words in _TENSES
+            for word in words
+            if 0 <= folded_sentence.rfind(word, 0, at + 1)
+        ]
+        if found:
+            return max(found)[1]
+    for status, words in _TENSES[:3]:
+        if any(word in folded_sentence for word in words):
+            return status
     return "operating"
 
 
@@ -926,7 +943,7 @@ def _record_proposal(entity, text, folded, bounds, places, citation, quote, meta
             record["aliases"].append(alias)
     if entity.place is not None and entity.forms == {} and fold(entity.name) != fold(text[first.start : first.end]):
         record.setdefault("aliases", []).append(text[first.start : first.end])
-    record["status"] = _status(folded[s_start:s_end])
+    record["status"] = _status(folded[s_start:s_end], first.start - s_start)
     checks += ["status", "description"]
     year = _year(folded[s_start:s_end])
     if year:
@@ -1024,7 +1041,7 @@ def _link_proposals(text, folded, bounds, spans, entities, citation, proposal_id
             "from": a.record_id,
             "to": b.record_id,
             "link_type": link_type,
-            "status": _status(sentence),
+            "status": _status(sentence, _last_position(a, b, s_start, s_end)),
         }
         found_year = _year(sentence) or year
         if found_year:
@@ -1147,6 +1164,12 @@ def _host_zones(text: str, entities: dict) -> dict:
         if named:
             out[id(entity)] = max(named, key=lambda z: len(z.spans))
     return out
+
+
+def _last_position(a, b, s_start: int, s_end: int) -> int | None:
+    """Where the later of two bodies is named in a sentence (relative to its start), if both are."""
+    found = [min((sp.start for sp in e.spans if s_start <= sp.start < s_end), default=None) for e in (a, b)]
+    return max(found) - s_start if None not in found else None
 
 
 def _parties(spans, key_of, s_start, s_end):

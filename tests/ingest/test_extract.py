@@ -304,3 +304,9 @@ def test_those_attending_a_signing_are_not_linked_to_each_other():
 
 def test_kinds_are_not_names():
     assert set(records(run("橫琴將建設一所研究型大學和一間綜合性醫院。"))) == {"橫琴"}  # the place only
+
+
+def test_the_tense_word_nearest_before_a_name_gives_its_status():
+    found = records(run("珠海計算平台已設立澳門分中心並將籌建香港分中心。"))
+    assert found["珠海計算平台澳門分中心"]["record"]["status"] == "operating"
+    assert found["珠海計算平台香港分中心"]["record"]["status"] == "planned"
