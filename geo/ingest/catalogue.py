@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from geo.sources import read_sources
-from geo.text import normalise_query, to_simplified, to_traditional
+from geo.text import normalise_query, to_traditional
 
 
 @dataclass(frozen=True)
@@ -150,8 +150,3 @@ class Places:
 
     def find(self, name: str) -> Place | None:
         return self.by_name.get(normalise_query(name))
-
-
-def simplified_key(text: str) -> str:
-    """The matching key extraction and evaluation share: the search index's normalisation."""
-    return normalise_query(to_simplified(text))

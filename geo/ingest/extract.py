@@ -24,7 +24,7 @@ from geo.ingest import rules
 from geo.ingest.catalogue import Catalogue, Entry, Places
 from geo.ingest.proposals import CHECKS
 from geo.schema import is_outlined
-from geo.text import to_simplified, to_traditional
+from geo.text import hk_variants_to_simplified, to_simplified, to_traditional
 
 MAX_NAME = 24  # characters: no organisation name in a news article is longer
 SENTENCE_ENDS = "。！？；!?;\n"
@@ -51,9 +51,12 @@ class Proposals:
 
 def fold(text: str) -> str:
     """``text`` folded one character at a time (same length, same offsets): Simplified, lower-case, half-width."""
-    simplified = to_simplified(text)
+    simplified = hk_variants_to_simplified(to_simplified(text))
     if len(simplified) != len(text):
-        simplified = "".join(c if len(to_simplified(c)) != 1 else to_simplified(c) for c in text)
+        simplified = "".join(
+            c if len(hk_variants_to_simplified(to_simplified(c))) != 1 else hk_variants_to_simplified(to_simplified(c))
+            for c in text
+        )
     out = []
     for char in simplified:
         folded = unicodedata.normalize("NFKC", char).casefold()
@@ -164,7 +167,13 @@ def name_start(folded: str, end: int, floor: int) -> int | None:
         if (
             word in rules.JOINING_WORDS
             and rest
-            and not (len(rest) <= 3 or _has_ending(rest) or _TITLE_RE.search(rest) or not _name_char(rest[-1]))
+            and not (
+                (len(_after_boundary(rest)) <= 3 and word in "与及")  # 香港與廣州分校 (not 北京協和醫院)
+                or _has_ending(rest)
+                or _TITLE_RE.search(rest)
+                or not _name_char(rest[-1])
+                or any(rest.endswith(w) for w in _BOUNDARIES)  # 將與, 並與: a preposition, not a name's 與
+            )
         ):
             continue  # 深圳市發展和改革委員會, 深港協同創新研究院: a word of the name, not a list
         if len(word) == 1 and end - cut < 2 and cut != end and word not in rules.JOINING_WORDS:
@@ -178,6 +187,12 @@ def name_start(folded: str, end: int, floor: int) -> int | None:
     if lead:
         start += lead.end()
     return start if end - start >= 1 else None
+
+
+def _after_boundary(text: str) -> str:
+    """What follows the last boundary word of ``text`` (允許香港 -> 香港)."""
+    cut = max((text.rfind(w) + len(w) for w in _BOUNDARIES if w in text), default=0)
+    return text[cut:]
 
 
 def _has_ending(text: str) -> bool:
@@ -208,6 +223,13 @@ def _named(head: str, ending: str = "") -> bool:
 def _descriptive(name: str) -> bool:
     if name.startswith(rules.DESCRIPTIVE_STARTS):
         return True
+    row = _ending_of(name)
+    if row is not None and name[: -len(row[0])].endswith(("型", "性", "类")):
+        return True  # 研究型大學, 綜合性醫院: a kind, not a name
+    if row is not None and row[1] == "universities" and _ending_of(name[: -len(row[0])]) is not None:
+        head = name[: -len(row[0])]
+        if head == _ending_of(head)[0]:
+            return True  # 大學實驗室, 醫院研究院: a kind of a kind, no name
     han = sum(_is_han(c) for c in name)
     return han < 3 and not any(c.isascii() and c.isalpha() for c in name)
 
@@ -286,7 +308,8 @@ def _title_spans(folded: str, bounds: list[tuple[int, int]], places: Places) -> 
                 continue
             row = _ending_of(org)
             head = org[: len(org) - len(row[0])] if row else org
-            if len(org) < 3 or _descriptive(org) or not _named(head, row[0] if row else ""):
+            whole = row is not None and org == row[0] and row[1] == "agencies"  # 衞生署署長: the body's own name
+            if len(org) < 3 or _descriptive(org) or not (whole or _named(head, row[0] if row else "")):
                 continue
             if row is not None:
                 layer, category, checks = row[1], row[2], ()
@@ -454,6 +477,40 @@ def _area_list_spans(folded: str, bounds: list[tuple[int, int]]) -> list[Span]:
     return spans
 
 
+def _echo_spans(folded: str, spans: list[Span]) -> list[Span]:
+    """Every other place the article prints a name a rule found (醫衞局 in a sentence of its own)."""
+    out: list[Span] = []
+    taken = [(s.start, s.end) for s in spans]
+    seen: set[str] = set()
+    for span in sorted(spans, key=lambda s: s.start - s.end):
+        if span.existing or span.place is not None or span.nested or span.end - span.start < 3:
+            continue
+        name = folded[span.start : span.end]
+        if name in seen:
+            continue
+        seen.add(name)
+        for match in re.finditer(re.escape(name), folded):
+            a, b = match.span()
+            if any(x < b and a < y for x, y in taken):
+                continue
+            if b < len(folded) and _ending_of(folded[a : b + 3]) and not _standalone(folded, b):
+                continue  # the start of a longer name
+            echo = Span(a, b, span.layer, span.category, span.rule, checks=span.checks)
+            out.append(echo)
+            taken.append((a, b))
+    return out
+
+
+def _part_of(inner: Span, rest: str) -> bool:
+    """Whether a name followed by ``rest`` is a body the longer name is part of: a university's
+    institute, a platform's branch, a government's department, an area's committee; not 醫院 of
+    醫院管理局 (an authority over hospitals)."""
+    row = _ending_of(rest)
+    if row is None or row[1] != "agencies":
+        return True
+    return inner.layer == "zones" or inner.category == "government"
+
+
 def _resolve(spans: list[Span], folded: str) -> list[Span]:
     """Overlapping spans: the longest wins (a catalogue name before a guess of the same length)."""
     order = sorted(spans, key=lambda s: (-(s.end - s.start), s.existing is None, s.place is not None, s.start))
@@ -474,6 +531,7 @@ def _resolve(spans: list[Span], folded: str) -> list[Span]:
             and folded[span.end : span.end + 1] not in _OPEN
             and (span.existing or span.rule.startswith("ending"))
             and not any(n.start == span.start and n.end == span.end for n in nested)
+            and _part_of(span, folded[span.end : over[0].end])
         ):
             span.nested = True  # 橫琴新區 of 橫琴新區管委會, 香港中文大學 of 香港中文大學深圳研究院
             nested.append(span)
@@ -499,6 +557,7 @@ class Entity:
     record_id: str = ""
     branch_of: object = None  # the parent span of a branch
     own: str = ""  # a branch's own words (澳門分中心)
+    aliases: list = field(default_factory=list)  # short forms the article uses (醫衞局)
 
 
 def _entities(text: str, folded: str, spans: list[Span], catalogue: Catalogue) -> dict[str, Entity]:
@@ -508,8 +567,9 @@ def _entities(text: str, folded: str, spans: list[Span], catalogue: Catalogue) -
             by_name.setdefault(fold(name), entry)
     entities: dict[str, Entity] = {}
     refs = [span for span in spans if span.ref is not None]
+    branches = [span for span in spans if span.parent is not None]
     for span in spans:
-        if span.ref is not None:
+        if span.ref is not None or span.parent is not None:
             continue
         printed = span.name or text[span.start : span.end]
         existing = span.existing
@@ -524,8 +584,6 @@ def _entities(text: str, folded: str, spans: list[Span], catalogue: Catalogue) -
             key = existing
         elif span.place is not None:
             key = fold(span.place.place)
-        elif span.parent is not None:
-            key = f"{span.parent.start}:{fold(printed)}"  # its parent's name comes later
         else:
             key = fold(printed)
         entity = entities.get(key)
@@ -542,12 +600,23 @@ def _entities(text: str, folded: str, spans: list[Span], catalogue: Catalogue) -
                 checks=span.checks,
             )
         entity.spans.append(span)
-        if span.parent is not None:
-            entity.branch_of, entity.own = span.parent, printed
-        elif span.place is None:
+        if span.place is None:
             entity.forms[printed] = entity.forms.get(printed, 0) + 1
     _merge_place_prefixed(entities)
+    _merge_abbreviations(entities)
     owner = {id(span): entity for entity in entities.values() for span in entity.spans}
+    for span in branches:  # one branch of one parent, however often it is named
+        parent = owner.get(id(span.parent))
+        if parent is None:
+            continue
+        printed = text[span.start : span.end]
+        key = f"{parent.key}/{fold(printed)}"
+        entity = entities.get(key)
+        if entity is None:
+            entity = entities[key] = Entity(key, printed, span.layer, span.category, span.rule, checks=span.checks)
+            entity.branch_of, entity.own = span.parent, printed
+        entity.spans.append(span)
+        owner[id(span)] = entity
     for span in refs:
         entity = owner.get(id(span.ref))
         if entity is not None:
@@ -555,13 +624,49 @@ def _entities(text: str, folded: str, spans: list[Span], catalogue: Catalogue) -
     return entities
 
 
+def _without_government(name: str) -> str:
+    """香港特區政府醫務衞生局 -> 醫務衞生局: a department is named without its government."""
+    at = name.find("政府")
+    return name[at + 2 :] if 0 <= at and len(name) - at - 2 >= 3 else name
+
+
+def _is_abbreviation(short: str, long: str) -> bool:
+    """深圳市衞健委 of 深圳市衞生健康委員會, 醫衞局 of 醫務衞生局: same first character, the short
+    one's characters in order in the long one, its last among the long one's last three."""
+    long = _without_government(long)
+    if len(short) < 3 or len(short) >= len(long) or short in long:
+        return False  # a name inside another is its parent or the same name with a place before it
+    if short[0] != long[0] or short[-1] not in long[-3:]:
+        return False
+    at = 0
+    for char in short:
+        at = long.find(char, at)
+        if at < 0:
+            return False
+        at += 1
+    return True
+
+
+def _merge_abbreviations(entities: dict[str, Entity]) -> None:
+    keys = [k for k, e in entities.items() if e.existing is None and e.place is None and e.branch_of is None]
+    for short in sorted(keys, key=len):
+        longs = [k for k in keys if k in entities and k != short and _is_abbreviation(short, k)]
+        if len(longs) != 1 or short not in entities:
+            continue
+        target, gone = entities[longs[0]], entities.pop(short)
+        target.spans.extend(gone.spans)
+        target.aliases.extend(form for form in gone.forms if form not in target.aliases)
+
+
 def _merge_place_prefixed(entities: dict[str, Entity]) -> None:
     """珠海橫琴先進智能計算平台 and 橫琴先進智能計算平台 are one: a longer form that is a shorter one
     with a few words before it (a place, a descriptor) is merged into it; the most printed form names it."""
     keys = [k for k, e in entities.items() if e.existing is None and e.place is None and e.branch_of is None]
     for long in sorted(keys, key=len, reverse=True):
-        shorts = [k for k in keys if k in entities and k != long and len(k) >= 5 and long.endswith(k)]
+        shorts = [k for k in keys if k in entities and k != long and len(k) >= 4 and long.endswith(k)]
         shorts = [k for k in shorts if len(long) - len(k) <= 4]
+        # a four-character one (特區政府) only when no other name ends with it (城市大學: 香港…, 澳門…)
+        shorts = [k for k in shorts if len(k) >= 5 or sum(other.endswith(k) for other in keys if other != k) == 1]
         if not shorts or long not in entities:
             continue
         target, gone = entities[max(shorts, key=len)], entities.pop(long)
@@ -598,13 +703,30 @@ def _sentence_of(bounds: list[tuple[int, int]], index: int) -> tuple[int, int]:
     return index, index
 
 
-def _status(folded_sentence: str) -> str:
-    if any(w in folded_sentence for w in rules.PROPOSED_WORDS):
-        return "proposed"
-    if any(w in folded_sentence for w in rules.PLANNED_WORDS):
-        return "planned"
-    if any(w in folded_sentence for w in rules.UNDER_CONSTRUCTION_WORDS):
-        return "under_construction"
+_TENSES = (
+    ("proposed", rules.PROPOSED_WORDS),
+    ("planned", rules.PLANNED_WORDS),
+    ("under_construction", rules.UNDER_CONSTRUCTION_WORDS),
+    ("operating", rules.OPERATING_WORDS),
+)
+
+
+def _status(folded_sentence: str, at: int | None = None) -> str:
+    """The tense of a sentence: the tense word nearest before ``at`` (a name, a cue) when there is
+    one ("已設立澳門分中心並將籌建香港分中心": operating for the first, planned for the second),
+    else the first kind found (proposed, planned, under construction), else operating."""
+    if at is not None:
+        found = [
+            (folded_sentence.rfind(word, 0, at + 1), status)
+            for status, words in _TENSES
+            for word in words
+            if 0 <= folded_sentence.rfind(word, 0, at + 1)
+        ]
+        if found:
+            return max(found)[1]
+    for status, words in _TENSES[:3]:
+        if any(word in folded_sentence for word in words):
+            return status
     return "operating"
 
 
@@ -627,8 +749,51 @@ def _english_after(text: str, end: int) -> str | None:
     return found.group(1) if found else None
 
 
+# A line break inside a sentence (a print page's column end: "依託澳門分中\n\n心，為澳門…"):
+# after a long line that does not end a sentence, between two characters of running text.
+SOFT_BREAK = re.compile(r"(?<=[\u4e00-\u9fff0-9a-zA-Z，、])\n\s*(?=[\u4e00-\u9fff0-9%％])")
+MIN_RUNNING_LINE = 30
+
+
+def soft_breaks(text: str) -> tuple[str, list[int]]:
+    """``text`` with soft line breaks removed, and the offset in ``text`` of each character kept."""
+    keep = [True] * len(text)
+    for match in SOFT_BREAK.finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        if match.start() - line_start >= MIN_RUNNING_LINE:
+            for index in range(match.start(), match.end()):
+                keep[index] = False
+    offsets = [index for index, kept in enumerate(keep) if kept]
+    return "".join(text[index] for index in offsets), offsets
+
+
 def propose(text: str, *, citation: str, catalogue: Catalogue, places: Places, year: int | None = None) -> Proposals:
-    """Everything the article suggests, as proposal entries (see the module docstring)."""
+    """Everything the article suggests, as proposal entries (see the module docstring).
+
+    Quotes and their offsets are the article's own: a sentence broken across a column end is
+    read joined and quoted as printed (the build's quote check ignores the line break).
+    """
+    view, offsets = soft_breaks(text)
+    found = _propose(view, citation=citation, catalogue=catalogue, places=places, year=year)
+    if len(view) == len(text):
+        return found
+    for item in found.proposals:
+        meta = item["proposal"]
+        start, end = meta["quote"]["start"], meta["quote"]["end"]
+        start, end = offsets[start], offsets[end - 1] + 1
+        meta["quote"] = {"start": start, "end": end}
+        quote = text[start:end]
+        body = item.get("record") or item.get("link")
+        if body is not None:
+            body["sources"][0]["quote"] = quote
+        elif "source" in item:
+            item["source"]["quote"] = quote
+        else:
+            item["figure"]["quote"] = quote
+    return found
+
+
+def _propose(text: str, *, citation: str, catalogue: Catalogue, places: Places, year: int | None) -> Proposals:
     folded = fold(text)
     bounds = sentences(text)
     raw = (
@@ -643,7 +808,7 @@ def propose(text: str, *, citation: str, catalogue: Catalogue, places: Places, y
     place_spans = [
         s for s in _place_spans(folded, places, bounds) if not any(s.start < k.end and k.start < s.end for k in spans)
     ]
-    spans = sorted(spans + place_spans, key=lambda s: s.start)
+    spans = sorted(spans + place_spans + _echo_spans(folded, spans + place_spans), key=lambda s: s.start)
     _name_branches(text, folded, spans, bounds)
     spans = sorted(spans + _person_spans(folded, spans), key=lambda s: s.start)
     entities = _entities(text, folded, spans, catalogue)
@@ -716,6 +881,8 @@ def _name_branches(text: str, folded: str, spans: list[Span], bounds) -> None:
                 layer = parent.layer if parent.layer != "zones" else "agencies"
                 branch = Span(start, end, layer, branch_category, f"branch {ending}", checks=("name",))
                 branch.parent = parent
+                # a place inside the branch's name (澳門 of 澳門分中心) is part of the name, not a party
+                spans[:] = [s for s in spans if not (s.place is not None and start <= s.start and s.end <= end)]
                 spans.append(branch)
     spans.sort(key=lambda s: s.start)
 
@@ -765,9 +932,18 @@ def _record_proposal(entity, text, folded, bounds, places, citation, quote, meta
         record["name_en"] = entity.place.name_en
     if "name_en" not in record:
         checks.append("english_name")
+    own = _without_government(fold(entity.name))
+    if entity.place is None and own != fold(entity.name):  # 醫務衞生局 of 香港特區政府醫務衞生局
+        entity.aliases.insert(0, entity.name[len(entity.name) - len(own) :])
+    for form in sorted(entity.forms, key=len):  # a fuller form printed too (珠海橫琴先進智能計算平台)
+        if len(form) > len(entity.name) and fold(form).endswith(fold(entity.name)):
+            entity.aliases.append(form)
+    for alias in entity.aliases:  # a short form the article prints (醫衞局 of 醫務衞生局)
+        if alias not in record.setdefault("aliases", []):
+            record["aliases"].append(alias)
     if entity.place is not None and entity.forms == {} and fold(entity.name) != fold(text[first.start : first.end]):
         record.setdefault("aliases", []).append(text[first.start : first.end])
-    record["status"] = _status(folded[s_start:s_end])
+    record["status"] = _status(folded[s_start:s_end], first.start - s_start)
     checks += ["status", "description"]
     year = _year(folded[s_start:s_end])
     if year:
@@ -865,7 +1041,7 @@ def _link_proposals(text, folded, bounds, spans, entities, citation, proposal_id
             "from": a.record_id,
             "to": b.record_id,
             "link_type": link_type,
-            "status": _status(sentence),
+            "status": _status(sentence, _last_position(a, b, s_start, s_end)),
         }
         found_year = _year(sentence) or year
         if found_year:
@@ -891,10 +1067,15 @@ def _link_proposals(text, folded, bounds, spans, entities, citation, proposal_id
             }
         )
 
+    hosts = _host_zones(text, entities)
     event_lead = None
     for s_start, s_end in bounds:
         sentence = folded[s_start:s_end]
         parties = _parties(spans, key_of, s_start, s_end)
+        if any(w in sentence for w in rules.HOSTING_CUES):
+            # "坪山已聚集了…企業": a zone hosts firms and universities, so a bare place that begins
+            # the name of a zone of the article stands for that zone here
+            parties = [(pos, hosts.get(id(e), e), span) for pos, e, span in parties]
         # a compound and its parent (香港中文大學深圳研究院 of 香港中文大學): governance, parent -> child
         for _, entity, _ in parties:
             if entity.parent and entity.parent in entities:
@@ -905,6 +1086,10 @@ def _link_proposals(text, folded, bounds, spans, entities, citation, proposal_id
                     add(parent, entity, "governance", True, "name contains its parent's", s_start, s_end, [])
         active = [(pos, e) for pos, e, span in parties if not span.nested]
         linked = False
+        first_cue = _cue(sentence)
+        attending = [sentence.find(w) for w in rules.ATTENDING_WORDS if w in sentence]
+        if attending and first_cue is not None and min(attending) < first_cue[0] + 4:
+            continue  # "…和其他官員亦有出席簽署儀式": those present did not sign with each other
         # 港資…醫院: the region's capital owns the next body named in the sentence
         for pos, entity, span in parties:
             if span.invests:
@@ -965,6 +1150,26 @@ def _link_proposals(text, folded, bounds, spans, entities, citation, proposal_id
             at, word, link_type, direction = cue
             _pair(active, s_start + at, word, link_type, direction, add, s_start, s_end)
     return out
+
+
+def _host_zones(text: str, entities: dict) -> dict:
+    """For each place standing as a party, the zone of the article its printed name begins (坪山 -> 坪山高新區)."""
+    zones = [e for e in entities.values() if e.layer == "zones" and e.place is None]
+    out = {}
+    for entity in entities.values():
+        if entity.place is None:
+            continue
+        printed = {fold(text[span.start : span.end]) for span in entity.spans}
+        named = [z for z in zones if any(fold(z.name).startswith(p) for p in printed)]
+        if named:
+            out[id(entity)] = max(named, key=lambda z: len(z.spans))
+    return out
+
+
+def _last_position(a, b, s_start: int, s_end: int) -> int | None:
+    """Where the later of two bodies is named in a sentence (relative to its start), if both are."""
+    found = [min((sp.start for sp in e.spans if s_start <= sp.start < s_end), default=None) for e in (a, b)]
+    return max(found) - s_start if None not in found else None
 
 
 def _parties(spans, key_of, s_start, s_end):

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import yaml
 
-from geo import datum, io
+from geo import datum as datums
+from geo import io
 from geo.build import compile_layers
 from geo.geocode import default_geocoder
 from geo.problems import PipelineError
@@ -321,13 +322,11 @@ def reject(sources_dir: Path, name: str, proposal_id: str) -> None:
     _save(sources_dir, name, document)
 
 
-def place(
-    sources_dir: Path, name: str, proposal_id: str, lon: float, lat: float, datum_name: str, precision: str
-) -> dict:
+def place(sources_dir: Path, name: str, proposal_id: str, lon: float, lat: float, datum: str, precision: str) -> dict:
     """Give a proposed record the position an editor clicked (converted to WGS-84); return the proposal."""
     where = f"{PROPOSED_DIR}/{name}.yaml: proposal {proposal_id}"
-    if datum_name not in ("wgs84", "gcj02"):
-        raise ReviewError(f"{where}: datum {datum_name!r} must be wgs84 or gcj02")
+    if datum not in ("wgs84", "gcj02"):
+        raise ReviewError(f"{where}: datum {datum!r} must be wgs84 or gcj02")
     if precision not in COORD_PRECISIONS or precision in ("admin_boundary", "area_matched"):
         points = [p for p in COORD_PRECISIONS if p not in ("admin_boundary", "area_matched")]
         raise ReviewError(f"{where}: precision {precision!r} must be one of {', '.join(points)}")
@@ -341,8 +340,8 @@ def place(
     if is_outlined(item["proposal"]["layer"]):
         raise ReviewError(f"{where}: a zone is drawn by an outline, not placed at a point")
     _boundaries(Path(sources_dir).parent)  # tells the converter where GCJ-02 does not apply
-    wlon, wlat = datum.to_wgs84(float(lon), float(lat), datum_name)
-    note, note_hant = PLACED_NOTE[datum_name]
+    wlon, wlat = datums.to_wgs84(float(lon), float(lat), datum)
+    note, note_hant = PLACED_NOTE[datum]
     placed = copy.deepcopy(item)
     placed["record"]["location"] = {
         "lon": round(wlon, 6),
@@ -507,8 +506,10 @@ def _line_end(text: str, node) -> int:
 
 
 def _scalar(value) -> str:
-    """A value written as YAML writes it in flow (one line)."""
-    return yaml.safe_dump(value, allow_unicode=True, width=4096, default_style=None).removesuffix("\n...\n").strip()
+    """A value written as YAML writes it, on one line (a text with line breaks double-quoted, "\\n" escaped)."""
+    style = '"' if isinstance(value, str) and "\n" in value else None
+    dumped = yaml.safe_dump(value, allow_unicode=True, width=1 << 20, default_style=style)
+    return dumped.removesuffix("\n...\n").strip()
 
 
 def add_source(text: str, record_id: str, source: dict) -> str:

@@ -189,6 +189,13 @@ BOUNDARY_WORDS = (
     "接下来",
     "近年来",
     "早在",
+    "满足",
+    "这边",
+    "那边",
+    "会有",
+    "设有",
+    "随着",
+    "率领",
     "拥有",
     "允许",
     "面向",
@@ -258,6 +265,9 @@ DESCRIPTIVE_STARTS = (
     "一间",
     "所",
     "许多",
+    "高水平",
+    "世界一流",
+    "国际一流",
     "最大",
     "后续",
     "重点",
@@ -292,6 +302,8 @@ TITLES = (
     "副局长",
     "局长",
     "署长",
+    "常务副秘书长",
+    "副秘书长",
     "秘书长",
     "理事长",
     "所长",
@@ -384,6 +396,10 @@ LINK_CUES: tuple[tuple[str, str, str | None], ...] = (
     ("校友", "talent", "forward"),
     ("创始人", "talent", None),
 )
+# Cues of a place hosting bodies: a bare place name (坪山) then stands for the zone named after it.
+HOSTING_CUES = ("聚集", "依托", "布局", "进驻", "入驻")
+# A sentence where these come before the cue is about attending (出席簽署儀式), not cooperating.
+ATTENDING_WORDS = ("出席", "见证", "参加", "列席")
 # Cues that relate every body of their sentence, whatever its clauses say.
 SENTENCE_CUES = ("错位发展", "共赢", "双赢")
 # A sentence where an organisation's official speaks about another one: the speaker's body steers it.

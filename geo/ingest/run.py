@@ -79,7 +79,12 @@ def ingest(
                 f"{path.relative_to(sources)} exists but no citation {cid!r} does: remove it or choose another --citation"
             )
     catalogue = Catalogue.from_sources(sources)
-    places = Places.from_data(Path(data_dir))
+    try:
+        places = Places.from_data(Path(data_dir))
+    except (OSError, ValueError, KeyError) as exc:
+        raise ArticleError(
+            f"{data_dir}/boundaries or gazetteer.csv cannot be read ({exc}): run `make boundaries`"
+        ) from None
     found = propose(article.text, citation=cid, catalogue=catalogue, places=places, year=int(date.strip()[:4]))
     document = {
         "article": {"citation": cid, "file": entry["file"], "sha256": sha256_text(article.text)},

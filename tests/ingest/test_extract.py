@@ -263,3 +263,50 @@ def test_the_same_text_gives_the_same_proposals():
     catalogue = Catalogue.from_sources(DATA / "sources")
     first = propose(text, citation="c", catalogue=catalogue, places=places)
     assert first == propose(text, citation="c", catalogue=catalogue, places=places)
+
+
+def test_a_bare_place_hosting_firms_stands_for_the_zone_named_after_it():
+    found = run("南山園區是深圳的園區。目前，南山已聚集了甲乙製藥、丙丁醫療等200家生物醫藥企業。")
+    pairs = links(found)
+    assert ("甲乙製藥", "南山園區") in pairs or ("南山園區", "甲乙製藥") in pairs
+
+
+def test_a_sentence_broken_across_a_column_end_is_read_joined_and_quoted_as_printed():
+    text = (
+        "該平台現時正依託橫琴先進智能計算平台和一些其他的合作機構，為珠海橫琴分中\n\n心提供服務，並將與深圳大學合作。\n"
+    )
+    found = run(text)
+    quotes = [i["proposal"]["quote"] for i in found.proposals]
+    assert quotes and all(text[q["start"] : q["end"]].endswith("合作。") for q in quotes)
+    assert any("\n\n" in text[q["start"] : q["end"]] for q in quotes)
+    assert any(name.endswith("珠海橫琴分中心") for name in records(found))  # the name across the break
+
+
+def test_an_abbreviation_the_article_uses_is_the_same_body():
+    found = run("香港特區政府醫務衞生局局長甲乙丙出席。醫衞局副秘書長丁戊表示，醫衞局將與深圳大學合作。")
+    names = records(found)
+    bureau = names["香港特區政府醫務衞生局"]["record"]
+    assert bureau["aliases"][:2] == ["醫務衞生局", "醫衞局"]
+    assert "醫衞局" not in names
+    assert any({a, b} == {"香港特區政府醫務衞生局", "深圳大學"} for a, b in links(found))
+
+
+def test_hong_kong_variant_forms_fold_like_their_standard_ones():
+    assert fold("衞生署") == fold("衛生署") == "卫生署"
+    assert "衞生署" in records(run("衞生署署長甲乙丙出席。"))
+
+
+def test_those_attending_a_signing_are_not_linked_to_each_other():
+    found = run("甲市衞生局局長丙丁、乙市醫院管理局行政總裁戊己亦有出席簽署儀式。")
+    assert {"甲市衞生局", "乙市醫院管理局"} <= set(records(found))
+    assert links(found) == {}
+
+
+def test_kinds_are_not_names():
+    assert set(records(run("橫琴將建設一所研究型大學和一間綜合性醫院。"))) == {"橫琴"}  # the place only
+
+
+def test_the_tense_word_nearest_before_a_name_gives_its_status():
+    found = records(run("珠海計算平台已設立澳門分中心並將籌建香港分中心。"))
+    assert found["珠海計算平台澳門分中心"]["record"]["status"] == "operating"
+    assert found["珠海計算平台香港分中心"]["record"]["status"] == "planned"

@@ -11,7 +11,9 @@ from geo import pipeline
 from geo.ingest import proposals as P
 from geo.ingest.run import ingest
 
-from .conftest import CORPUS, snapshot
+from .conftest import CORPUS, DATA, snapshot
+
+DATA_SOURCES = DATA / "sources"
 
 ARTICLE = CORPUS / "stheadline-2026-qin-ao-joint-clinic.txt"
 CITATION = "stheadline-test"
@@ -178,3 +180,14 @@ def test_bad_names_are_refused(ingested):
         P.load(ingested, "../citations")
     with pytest.raises(P.ReviewError, match="no such proposal file"):
         P.load(ingested, "missing")
+
+
+def test_a_quote_across_a_line_break_is_added_as_one_yaml_line():
+    from geo.ingest.proposals import add_source
+
+    text = (DATA_SOURCES / "universities.yaml").read_text(encoding="utf-8")
+    changed = add_source(text, "sztu", {"citation": "c", "quote": "依託澳門分中\n\n心，為澳門"})
+    assert changed.startswith(text[: text.index("  outside_gba: false")])
+    assert len(changed.splitlines()) == len(text.splitlines()) + 2
+    sztu = next(r for r in yaml.safe_load(changed) if r["id"] == "sztu")
+    assert sztu["sources"][-1] == {"citation": "c", "quote": "依託澳門分中\n\n心，為澳門"}
