@@ -21,11 +21,6 @@ def to_simplified(text: str) -> str:
     return _converter("hk2s").convert(text)
 
 
-def hk_variants_to_simplified(text: str) -> str:
-    """Hong Kong variant forms too (衞 -> 卫, 牀 -> 床), which the plain conversion leaves: for matching."""
-    return _converter("hk2s").convert(text)
-
-
 def to_traditional(text: str) -> str:
     """Simplified -> Traditional Chinese (Hong Kong standard)."""
     return _converter("s2hk").convert(text)

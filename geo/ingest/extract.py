@@ -24,7 +24,7 @@ from geo.ingest import rules
 from geo.ingest.catalogue import Catalogue, Entry, Places
 from geo.ingest.proposals import CHECKS
 from geo.schema import is_outlined
-from geo.text import hk_variants_to_simplified, to_simplified, to_traditional
+from geo.text import to_simplified, to_traditional
 
 MAX_NAME = 24  # characters: no organisation name in a news article is longer
 SENTENCE_ENDS = "。！？；!?;\n"
@@ -51,12 +51,9 @@ class Proposals:
 
 def fold(text: str) -> str:
     """``text`` folded one character at a time (same length, same offsets): Simplified, lower-case, half-width."""
-    simplified = hk_variants_to_simplified(to_simplified(text))
+    simplified = to_simplified(text)
     if len(simplified) != len(text):
-        simplified = "".join(
-            c if len(hk_variants_to_simplified(to_simplified(c))) != 1 else hk_variants_to_simplified(to_simplified(c))
-            for c in text
-        )
+        simplified = "".join(c if len(s := to_simplified(c)) != 1 else s for c in text)
     out = []
     for char in simplified:
         folded = unicodedata.normalize("NFKC", char).casefold()
