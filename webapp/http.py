@@ -125,7 +125,8 @@ def _gzip(response: Response, body: bytes) -> bytes:
     cache = current_app.extensions.setdefault("gba_gzip_cache", {})
     if key is not None and key in cache:
         return cache[key]
-    compressed = gzip.compress(body, compresslevel=5, mtime=0)
+    # Made once and kept (key): worth the slowest, smallest level; made per request: a fast one.
+    compressed = gzip.compress(body, compresslevel=5 if key is None else 9, mtime=0)
     if key is not None:
         if len(cache) >= GZIP_CACHE_ENTRIES:
             cache.clear()
