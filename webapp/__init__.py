@@ -45,6 +45,16 @@ SETTINGS = {
         "20000",
         "a layer with more features than this is drawn on the map from vector tiles (/tiles/...), not one download",
     ),
+    "TILE_CACHE_MB": (
+        "GBA_TILE_CACHE_MB",
+        "64",
+        "MiB of made vector tiles (gzip) each worker keeps, least recently used dropped first; 0 = none (docs/tiles.md)",
+    ),
+    "TILE_CACHE_SHARED_MB": (
+        "GBA_TILE_CACHE_SHARED_MB",
+        "256",
+        "MiB of made tiles kept in the database for every app instance (postgis provider), oldest dropped first; 0 = none",
+    ),
 }
 
 
@@ -80,6 +90,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     app.config["MINIFY_ASSETS"] = _flag("MINIFY_ASSETS", app.config["MINIFY_ASSETS"])
     app.config["TILE_THRESHOLD"] = _count("TILE_THRESHOLD", app.config["TILE_THRESHOLD"])
+    from webapp import tile_cache
+
+    app.extensions["gba_tile_cache"] = tile_cache.TileCache(
+        tile_cache.parse_megabytes("TILE_CACHE_MB", app.config["TILE_CACHE_MB"]),
+        tile_cache.parse_megabytes("TILE_CACHE_SHARED_MB", app.config["TILE_CACHE_SHARED_MB"]),
+    )
 
     from webapp import downloads, errors, http, image, oembed, ogcapi, queryables, search, security, state, tiles, views
     from webapp.providers import load_provider
