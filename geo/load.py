@@ -37,8 +37,8 @@ import orjson
 import shapely
 from shapely.geometry import shape
 
-from geo.dataset import Dataset, DatasetError, load_dataset
 from geo import load_tiles
+from geo.dataset import Dataset, DatasetError, load_dataset
 from geo.flat import serve_feature
 from geo.search_fields import SEARCH_SEPARATOR, fold_field, record_fields
 
