@@ -105,10 +105,13 @@ def write_tile_table(conn, schema: str, layer: str, properties: list[str]) -> No
         else sql.SQL("null::jsonb")
     )
     table = sql.Identifier(schema, tile_table(layer))
+    # ``props`` lives out of line (TOAST) and each ``props -> k`` above would fetch and inflate it
+    # again: the subquery (kept apart by OFFSET 0) reads it once per row into memory.
     conn.execute(
         sql.SQL(
             "create table {table} as select ord, geom_3857, {columns}{extra} as {extra_name} "
-            "from {source} order by geom_3857"
+            "from (select ord, geom_3857, props || '{{}}'::jsonb as props from {source} offset 0) layer "
+            "order by geom_3857"
         ).format(
             table=table,
             columns=sql.SQL("").join(sql.SQL("{}, ").format(c) for c in columns),
