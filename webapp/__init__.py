@@ -47,7 +47,7 @@ SETTINGS = {
     ),
     "TILE_CACHE_MB": (
         "GBA_TILE_CACHE_MB",
-        "64",
+        "32",
         "MiB of made vector tiles (gzip) each worker keeps, least recently used dropped first; 0 = none (docs/tiles.md)",
     ),
     "TILE_CACHE_SHARED_MB": (

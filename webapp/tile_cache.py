@@ -23,8 +23,6 @@ from urllib.parse import urlencode
 
 from webapp.providers.base import FeatureProvider
 
-DEFAULT_WORKER_MB = "64"
-DEFAULT_SHARED_MB = "256"
 GZIP_LEVEL = 5  # as webapp.http compresses the other answers
 MIB = 1 << 20
 
