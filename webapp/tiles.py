@@ -18,6 +18,9 @@ low-zoom tile of a 100k-point layer take seconds.  Lines and polygons are clippe
 and their geometry commands come from mapbox-vector-tile's encoder (rounding, winding order,
 validity), then go through the same assembly.  The result decodes with
 ``mapbox_vector_tile.decode`` like any MVT (the tests check it against the GeoJSON API).
+
+The route keeps what it makes in ``webapp.tile_cache`` (in the worker, and in the database with
+the postgis provider), raw and clustered tiles alike, as the gzip bytes it sends.
 """
 
 from __future__ import annotations
