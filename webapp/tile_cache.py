@@ -8,7 +8,9 @@ entries age out, the shared store is dropped with the version's schema), the lay
 clustered or not, and the filter query with its parameters in one order.
 
 Bounds: ``TILE_CACHE_MB`` per worker (0: no worker cache), ``TILE_CACHE_SHARED_MB`` for the shared
-store of each version (0: not used); an entry larger than its bound is not kept.  The worker
+store of each version (0: not used); an entry larger than its bound is not kept.  A worker keeps
+a tile inflated too once a client that does not take gzip asked for it (in the same bound), so
+such a client's hits cost no inflating either.  The worker
 cache evicts the least recently used tile; the shared store the oldest added (a hit there costs
 one indexed read, and no write).
 """
@@ -24,6 +26,7 @@ from urllib.parse import urlencode
 from webapp.providers.base import FeatureProvider
 
 GZIP_LEVEL = 5  # as webapp.http compresses the other answers
+INFLATED = "#inflated"  # a worker cache key's suffix for the tile itself (no "#" in a key's query part)
 MIB = 1 << 20
 
 
@@ -93,24 +96,36 @@ class TileCache:
     def enabled(self) -> bool:
         return self.worker is not None or self.shared_bytes > 0
 
-    def tile(self, provider: FeatureProvider, key: str, make: Callable[[], bytes]) -> bytes:
-        """The gzip bytes of the tile ``key``: kept ones if any, else ``make()``'s, kept for next time."""
+    def tile(self, provider: FeatureProvider, key: str, make: Callable[[], bytes], inflated: bool = False) -> bytes:
+        """The tile ``key`` as gzip bytes (``inflated``: as the tile itself): kept ones if any, else
+        ``make()``'s, kept for next time.  The shared store holds gzip bytes only; a worker also keeps
+        the inflated tile once a client asked for it so (a client without gzip asks again and again)."""
         version = provider.version()
-        if self.worker is not None:
-            found = self.worker.get(version, key)
+        worker = self.worker
+        if worker is not None:
+            found = worker.get(version, key + INFLATED if inflated else key)
             if found is not None:
                 return found
-        if self.shared_bytes:
-            found = provider.stored_tile(version, key)
-            if found is not None:
-                if self.worker is not None:
-                    self.worker.put(version, key, found)
-                return found
-        body = gzip_tile(make())
-        # Kept only if made from the version it is kept under (a load may switch while making it).
-        if provider.version() == version:
-            if self.worker is not None:
-                self.worker.put(version, key, body)
-            if self.shared_bytes:
-                provider.store_tile(version, key, body, self.shared_bytes)
+        gzipped = worker.get(version, key) if worker is not None and inflated else None
+        if gzipped is None and self.shared_bytes:
+            gzipped = provider.stored_tile(version, key)
+            if gzipped is not None and worker is not None:
+                worker.put(version, key, gzipped)
+        body = None
+        keep = True
+        if gzipped is None:
+            body = make()
+            gzipped = gzip_tile(body)
+            # Kept only if made from the version it is kept under (a load may switch while making it).
+            keep = provider.version() == version
+            if keep and worker is not None:
+                worker.put(version, key, gzipped)
+            if keep and self.shared_bytes:
+                provider.store_tile(version, key, gzipped, self.shared_bytes)
+        if not inflated:
+            return gzipped
+        if body is None:
+            body = gzip.decompress(gzipped)
+        if keep and worker is not None:
+            worker.put(version, key + INFLATED, body)
         return body

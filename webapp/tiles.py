@@ -578,7 +578,7 @@ def tile(layer: str, z: str, x: str, y: str):
     cache: TileCache = current_app.extensions["gba_tile_cache"]
     if cache.enabled:
         key = tile_key(layer, zoom, column, row, clustered, args.items(multi=True))
-        response = gzipped_response(cache.tile(provider, key, make), MEDIA_TYPE)
+        response = cached_response(cache, provider, key, make, MEDIA_TYPE)
     else:
         response = Response(make(), mimetype=MEDIA_TYPE)
     # Gzip bytes are not the identity body's: a weak ETag, as webapp.http gives its own gzip answers.
@@ -587,17 +587,21 @@ def tile(layer: str, z: str, x: str, y: str):
     return response
 
 
-def gzipped_response(gzipped: bytes, mimetype: str) -> Response:
-    """A 200 from gzip bytes: sent as they are (``Content-Encoding: gzip``) to a client that takes gzip,
-    inflated for one that does not (or for a body too small to be worth it, as ``webapp.http`` decides
-    for every other answer, which also answers a client refusing both with a 406)."""
-    size = int.from_bytes(gzipped[-4:], "little")  # gzip's trailer: the inflated length (mod 2**32)
-    if content_coding(request.accept_encodings, worth_compressing=size >= GZIP_MIN_BYTES) == "gzip":
-        response = Response(gzipped, mimetype=mimetype)
-        response.headers["Content-Encoding"] = "gzip"
-        response.vary.add("Accept-Encoding")
-        return response
-    return Response(gzip.decompress(gzipped), mimetype=mimetype)
+def cached_response(cache: TileCache, provider: FeatureProvider, key: str, make, mimetype: str) -> Response:
+    """A 200 from the tile cache: its gzip bytes as they are (``Content-Encoding: gzip``) to a client
+    that takes gzip, the tile itself to one that does not, or when it is too small to be worth it,
+    as ``webapp.http`` decides for every other answer (which also answers a client refusing both
+    with a 406)."""
+    accepted = request.accept_encodings
+    if content_coding(accepted) == "gzip":
+        gzipped = cache.tile(provider, key, make)
+        size = int.from_bytes(gzipped[-4:], "little")  # gzip's trailer: the inflated length (mod 2**32)
+        if content_coding(accepted, worth_compressing=size >= GZIP_MIN_BYTES) == "gzip":
+            response = Response(gzipped, mimetype=mimetype)
+            response.headers["Content-Encoding"] = "gzip"
+            response.vary.add("Accept-Encoding")
+            return response
+    return Response(cache.tile(provider, key, make, inflated=True), mimetype=mimetype)
 
 
 # --- PMTiles -------------------------------------------------------------------------------

@@ -72,14 +72,29 @@ def test_a_kept_tile_is_the_cold_tile_byte_for_byte(cached_app, uncached_app, mo
 def test_each_filter_and_the_clustered_tile_are_their_own_entries(cached_app, uncached_app):
     client, uncached = cached_app.test_client(), uncached_app.test_client()
     urls = [TILE, TILE + "?status=operating", TILE + "?status=planned", TILE + "?cluster=1"]
-    bodies = [client.get(url, headers=PLAIN).data for url in urls]
+    bodies = [gzip.decompress(client.get(url, headers=GZIP).data) for url in urls]
     assert len(cached_app.extensions["gba_tile_cache"].worker) == len(urls)
     assert bodies == [uncached.get(url, headers=PLAIN).data for url in urls]
     assert _ids(bodies[1]) < _ids(bodies[0]) and _ids(bodies[1]).isdisjoint(_ids(bodies[2]))
     # The same filters in another order are the same entry.
-    client.get(TILE + "?status=operating&cross_border=true", headers=PLAIN)
-    client.get(TILE + "?cross_border=true&status=operating", headers=PLAIN)
+    client.get(TILE + "?status=operating&cross_border=true", headers=GZIP)
+    client.get(TILE + "?cross_border=true&status=operating", headers=GZIP)
     assert len(cached_app.extensions["gba_tile_cache"].worker) == len(urls) + 1
+
+
+def test_a_client_without_gzip_gets_the_tile_kept_inflated_too(cached_app, monkeypatch):
+    client = cached_app.test_client()
+    worker = cached_app.extensions["gba_tile_cache"].worker
+    cold = client.get(TILE, headers=PLAIN)
+    assert len(worker) == 2  # the gzip bytes (shared with gzip clients) and the tile itself
+    _refuse_to_make(monkeypatch, cached_app)
+
+    def no_inflating(_data):
+        raise AssertionError("inflated a tile the worker keeps inflated")
+
+    monkeypatch.setattr(gzip, "decompress", no_inflating)
+    assert client.get(TILE, headers=PLAIN).data == cold.data
+    assert client.get(TILE, headers=GZIP).headers["Content-Encoding"] == "gzip"
 
 
 def test_the_cache_off_makes_every_tile(uncached_app, monkeypatch):
