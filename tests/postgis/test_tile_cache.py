@@ -214,3 +214,19 @@ def test_a_cache_the_database_refuses_is_left_alone(mini_url):
         assert cache.tile(pg, key, lambda: pg.tile("hospitals", *PINGSHAN_Z8, TILE_PROPERTIES)) == body
     finally:
         pg.close()
+
+
+def test_a_long_filter_is_kept_under_its_own_key(mini_url):
+    """A key longer than a btree entry may hold (a long CQL2 filter) is stored cut and completed by its
+    digest: two long keys alike at the start are two entries, and the cache stays in use."""
+    pg = PostgisProvider(mini_url)
+    version = pg.version()
+    start = "hospitals/8/209/111?filter=" + "name_en%20LIKE%20%27%25a%25%27%20OR%20" * 200
+    first, second = start + "year=2019", start + "year=2020"
+    try:
+        pg.store_tile(version, first, b"first", 1000)
+        pg.store_tile(version, second, b"second", 1000)
+        assert pg.stored_tile(version, first) == b"first" and pg.stored_tile(version, second) == b"second"
+        assert len(_cache_rows(mini_url)) == 2 and pg._current().tile_cache is True
+    finally:
+        pg.close()

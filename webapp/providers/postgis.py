@@ -18,6 +18,7 @@ ever shared between processes.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import time
@@ -37,6 +38,7 @@ CHECK_INTERVAL = 1.0  # seconds between two reads of gba.current
 DEFAULT_POOL_SIZE = 4
 STREAM_CHUNK = 2000  # rows fetched at a time by stream()
 TILE_WORK_MEM = "64MB"  # work_mem of a tile's statement (its sort by ord)
+MAX_STORED_KEY = 1000  # characters of a tile cache key (a btree entry holds at most ~2,700 bytes)
 
 
 def _psycopg():
@@ -474,7 +476,8 @@ class PostgisProvider(FeatureProvider):
         if state.version != version or not state.tile_cache:
             return None
         table = sql.Identifier(state.schema, load_tiles.TILE_CACHE_TABLE)
-        row = self._cache_statement(state, sql.SQL("select body from {} where key = %s").format(table), (key,))
+        statement = sql.SQL("select body from {} where key = %s").format(table)
+        row = self._cache_statement(state, statement, (_stored_key(key),))
         return None if row is None else bytes(row[0])
 
     def store_tile(self, version: str, key: str, body: bytes, max_bytes: int) -> None:
@@ -490,22 +493,30 @@ class PostgisProvider(FeatureProvider):
             "delete from {t} where added <= (select added from (select added, sum(size) over (order by added desc) "
             "as total from {t}) kept where total > %s order by added desc limit 1) and exists (select 1 from added)"
         ).format(t=table)
-        self._cache_statement(state, statement, (key, len(body), body, max_bytes - len(body)))
+        self._cache_statement(state, statement, (_stored_key(key), len(body), body, max_bytes - len(body)))
 
     def _cache_statement(self, state: _Version, statement, params) -> tuple | None:
-        """Run one statement on the tile cache; its first row.  A cache that cannot be used (a standby
-        refuses unlogged tables; a dropped schema) is left alone for this version: tiles are still made."""
+        """Run one statement on the tile cache; its first row, or None when it fails: the request goes
+        without the cache.  A cache that cannot be used at all (a standby refuses unlogged tables; the
+        table is gone; no right to write it) is left alone for this version from then on."""
         psycopg, _sql = _psycopg()
         from psycopg_pool import PoolTimeout
 
+        errors = psycopg.errors
+        unusable = (
+            errors.FeatureNotSupported,
+            errors.UndefinedTable,
+            errors.InsufficientPrivilege,
+            errors.ReadOnlySqlTransaction,
+        )
         try:
             with self._connection() as conn:
                 cur = conn.execute(statement, params)
                 return cur.fetchone() if cur.description else None
-        except (psycopg.OperationalError, PoolTimeout):
-            return None  # the database is busy or away: this request goes without the cache
-        except psycopg.Error:
+        except unusable:
             state.tile_cache = False
+            return None
+        except (psycopg.Error, PoolTimeout):
             return None
 
     def cluster_tile(self, layer, z, x, y, properties, filters=None, where=None) -> bytes | None:
@@ -734,6 +745,14 @@ class PostgisProvider(FeatureProvider):
             return found
 
         return self._run(work)
+
+
+def _stored_key(key: str) -> str:
+    """A tile cache key as stored: a long one (a long CQL2 filter) cut and completed by its digest, so
+    it stays within what a btree index entry may hold."""
+    if len(key) <= MAX_STORED_KEY:
+        return key
+    return key[: MAX_STORED_KEY - 72] + "#sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 def _first_line(exc: BaseException) -> str:
