@@ -7,8 +7,11 @@ from __future__ import annotations
 import gzip
 
 import mapbox_vector_tile
+import psycopg
 import pytest
+from psycopg import sql
 
+from geo.load_tiles import TILE_CACHE_TABLE
 from tests.conftest import DATA_DIR
 from webapp import create_app, tile_cache
 from webapp.tile_cache import MIB, TileCache, WorkerCache, tile_key
@@ -24,14 +27,30 @@ def _ids(body: bytes) -> set[str]:
     return {f["properties"]["id"] for f in mapbox_vector_tile.decode(body).get("links", {}).get("features", [])}
 
 
+def _fresh_app(make_app, megabytes: str):
+    """A new app (an empty worker cache) with both caches of ``megabytes``, the database's tile cache
+    emptied (the session's apps share that database); its pool closed after."""
+    app = make_app(
+        {"DATA_DIR": str(DATA_DIR), "TILE_CACHE_MB": megabytes, "TILE_CACHE_SHARED_MB": megabytes}, fresh=True
+    )
+    if app.config["FEATURE_PROVIDER"] == "postgis":
+        with psycopg.connect(app.config["DATABASE_URL"]) as conn:
+            schema = conn.execute("select schema_name from gba.current").fetchone()[0]
+            conn.execute(sql.SQL("truncate {}").format(sql.Identifier(schema, TILE_CACHE_TABLE)))
+    yield app
+    close = getattr(app.extensions["gba_provider"], "close", None)
+    if close is not None:
+        close()
+
+
 @pytest.fixture()
 def cached_app(make_app):
-    return make_app({"DATA_DIR": str(DATA_DIR), "TILE_CACHE_MB": "8", "TILE_CACHE_SHARED_MB": "8"}, fresh=True)
+    yield from _fresh_app(make_app, "8")
 
 
 @pytest.fixture()
 def uncached_app(make_app):
-    return make_app({"DATA_DIR": str(DATA_DIR), "TILE_CACHE_MB": "0", "TILE_CACHE_SHARED_MB": "0"}, fresh=True)
+    yield from _fresh_app(make_app, "0")
 
 
 def _refuse_to_make(monkeypatch, app) -> None:
