@@ -56,8 +56,9 @@ _KINDS = {
     "String": ("text", "jsonb_typeof({v}) = 'string'", "{v} #>> '{{}}'"),
     "Number": (
         "bigint",
-        "jsonb_typeof({v}) = 'number' and trunc({v}::numeric) = {v}::numeric"
-        " and abs({v}::numeric) <= 9223372036854775807",
+        # CASE, not AND: only a number may be cast (SQL does not promise to test AND's sides in order).
+        "case when jsonb_typeof({v}) = 'number' then trunc({v}::numeric) = {v}::numeric"
+        " and abs({v}::numeric) <= 9223372036854775807 else false end",
         "({v}::numeric)::bigint",
     ),
     "Boolean": ("boolean", "jsonb_typeof({v}) = 'boolean'", "{v}::boolean"),

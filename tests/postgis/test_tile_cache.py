@@ -94,6 +94,7 @@ def test_values_of_an_unexpected_type_are_kept_as_the_files_provider_keeps_them(
         _feature("h-half-year", "hospitals", _point(114.31, 22.71), status="operating", year=2020.5),
         _feature("h-word-flag", "hospitals", _point(114.32, 22.72), approximate="yes", target_year=-3),
         _feature("h-plain", "hospitals", _point(114.33, 22.73), status="planned", approximate=True, tags=["a"]),
+        _feature("h-year-text", "hospitals", _point(114.34, 22.74), year="2020", target_year=1e20),
     ]
     write_dataset(
         tmp_path / "geojson", {"hospitals.geojson": json.dumps({"type": "FeatureCollection", "features": odd})}
@@ -111,10 +112,11 @@ def test_values_of_an_unexpected_type_are_kept_as_the_files_provider_keeps_them(
         files = FileProvider(tmp_path, dataset=dataset())
         a = decoded(files.tile("hospitals", *PINGSHAN_Z8, TILE_PROPERTIES), "hospitals")
         b = decoded(pg.tile("hospitals", *PINGSHAN_Z8, TILE_PROPERTIES), "hospitals")
-        assert b == a and len(b) == 4
+        assert b == a and len(b) == 5
         by_id = {f["properties"]["id"]: f["properties"] for f in b}
         assert by_id["h-odd-status"]["status"] == 7 and by_id["h-half-year"]["year"] == 2020.5
         assert by_id["h-word-flag"]["approximate"] == "yes" and by_id["h-word-flag"]["target_year"] == -3
+        assert by_id["h-year-text"]["year"] == "2020" and by_id["h-year-text"]["target_year"] == 1e20
     finally:
         pg.close()
 
