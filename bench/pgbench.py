@@ -12,7 +12,10 @@ PostgreSQL 15 + PostGIS 3.3 cluster (``tools/pgcluster.py``, stock settings):
    tipg (uvicorn) and pygeoapi (gunicorn, its ``PostgreSQL`` provider);
 4. the same requests on each, one server under load at a time (wrk -c8): a 5 km box,
    the Shenzhen box, one item by id, and a z10 vector tile (pygeoapi's PostgreSQL
-   provider serves no tiles);
+   provider serves no tiles).  Each request's first answer is timed alone before the
+   load: for our tile that is the cold tile (the tile cache emptied before our app
+   starts), and wrk then measures it warm, from the cache.  So the tile is measured
+   once more with our tile cache off (``z10 tile, no tile cache``): every answer made;
 5. the whole layer as one request per server, with the peak resident memory of the
    worker that answered it (peers only up to ``--peer-whole-layer-max`` points: tipg
    holds the whole answer in memory, 7.5 GB at 1M);
@@ -58,8 +61,12 @@ TIPG_VERSION = "1.6.1"
 TIPG_REQUIREMENTS = (f"tipg=={TIPG_VERSION}", "uvicorn==0.54.0")
 PYGEOAPI_PG_REQUIREMENTS = ("psycopg2-binary==2.9.11", "GeoAlchemy2==0.18.1")
 TILE_ZOOM = 10
-REQUESTS = ("small bbox", "city bbox", "item by id", "z10 tile")
+TILE = "z10 tile"
+REQUESTS = ("small bbox", "city bbox", "item by id", TILE)
 WHOLE = "whole layer"
+# Our tile measured again with the tile cache off (GBA_TILE_CACHE_MB=0, GBA_TILE_CACHE_SHARED_MB=0).
+TILE_UNCACHED = "z10 tile, no tile cache"
+NO_TILE_CACHE = {"GBA_TILE_CACHE_MB": "0", "GBA_TILE_CACHE_SHARED_MB": "0"}
 SERVERS = ("ours", "tipg", "pygeoapi")
 PEERS = ("tipg", "pygeoapi")
 # uvicorn restarts a worker that misses its health check for 5 s: tipg's worker is
@@ -67,7 +74,7 @@ PEERS = ("tipg", "pygeoapi")
 HEALTHCHECK_TIMEOUT_S = 900
 PEER_WHOLE_LAYER_MAX = 100_000
 # The goals of issue 12 at the largest size: ours over tipg's successful requests per second.
-TIPG_GOALS = {"small bbox": 10.0, "city bbox": 10.0, "z10 tile": 10.0, "item by id": 1.5}
+TIPG_GOALS = {"small bbox": 10.0, "city bbox": 10.0, TILE: 10.0, TILE_UNCACHED: 10.0, "item by id": 1.5}
 # Streaming in bounded memory: the worker's peak during a whole-layer download stays this close to its RSS before.
 WHOLE_LAYER_GROWTH_MIB = 256
 # Memory independent of the data size: the largest worker at the largest size within this of the smallest size's.
@@ -452,8 +459,30 @@ def whole_layer(server: Server, path: str, timeout: float) -> dict:
     return result
 
 
-def _start_ours(servers: Servers, data_dir: Path, database_url: str, args, log: Path, repo: Path) -> Server:
+def wanted_servers(requests: tuple[str, ...]) -> set[str]:
+    """The servers that answer at least one of ``requests`` (a peer without any is not started)."""
+    return {label for label, paths in request_paths(1_000).items() if any(name in paths for name in requests)}
+
+
+def empty_tile_cache(database_url: str) -> None:
+    """Empty our tile cache in the loaded version (a kept one survives a reload of the same data),
+    so our first tile answer is a cold one."""
+    import psycopg
+    from psycopg import sql
+
+    from geo.load_tiles import TILE_CACHE_TABLE
+
+    with psycopg.connect(database_url) as conn:
+        schema = conn.execute("select schema_name from gba.current").fetchone()[0]
+        if conn.execute("select to_regclass(%s)", (f'"{schema}".{TILE_CACHE_TABLE}',)).fetchone()[0] is not None:
+            conn.execute(sql.SQL("truncate {}").format(sql.Identifier(schema, TILE_CACHE_TABLE)))
+
+
+def _start_ours(
+    servers: Servers, data_dir: Path, database_url: str, args, log: Path, repo: Path, extra_env: dict | None = None
+) -> Server:
     env = dict(os.environ, GBA_DATA_DIR=str(data_dir), GBA_FEATURE_PROVIDER="postgis", GBA_DATABASE_URL=database_url)
+    env.update(extra_env or {})
     gunicorn = repo / ".venv" / "bin" / "gunicorn"
     if not gunicorn.exists():
         gunicorn = Path(sys.executable).parent / "gunicorn"
@@ -551,19 +580,22 @@ def run_size(
     setup["peer_table_s"] = round(time.monotonic() - started, 1)
     logs = args.work_dir / "logs"
     running: dict[str, Server] = {}
+    requests = tuple(getattr(args, "requests", (*REQUESTS, WHOLE)))
+    wanted = wanted_servers(requests)
     if problem:
         section["notes"].append(f"{n}: {problem}; our app not measured")
     else:
         try:
+            empty_tile_cache(cluster_url)
             running["ours"] = _start_ours(servers, data_dir, cluster_url, args, logs / f"ours-postgis-{n}.log", repo)
         except RuntimeError as exc:
             section["notes"].append(f"{n}: our app with GBA_FEATURE_PROVIDER=postgis did not start: {exc}")
-    if tipg_env is not None:
+    if tipg_env is not None and "tipg" in wanted:
         try:
             running["tipg"] = _start_tipg(servers, tipg_env, cluster_url, n, args, logs / f"tipg-{n}.log")
         except RuntimeError as exc:
             section["notes"].append(f"{n}: tipg did not start: {exc}")
-    if peer_env is not None:
+    if peer_env is not None and "pygeoapi" in wanted:
         try:
             directory = (args.work_dir / "peer" / f"postgresql-{n}-seed{args.seed}").resolve()
             running["pygeoapi"] = _start_pygeoapi(servers, peer_env, cluster_url, n, directory, args)
@@ -571,7 +603,9 @@ def run_size(
             section["notes"].append(f"{n}: pygeoapi (PostgreSQL) did not start: {exc}")
     paths = request_paths(n)
     progress(f"PostGIS {n:,} points: measuring {', '.join(running)}")
-    for name in REQUESTS:
+    for name in requests:
+        if name == WHOLE:
+            continue
         row = {"size": n, "request": name}
         for label in SERVERS:
             server, path = running.get(label), paths[label].get(name)
@@ -582,12 +616,14 @@ def run_size(
             except RuntimeError as exc:
                 section["notes"].append(f"{n} {name}: {label}: {exc}")
         section["runs"].append(with_ratios(row))
+        if name == TILE and "ours" in running:
+            section["runs"].append(uncached_tile(row, servers, data_dir, cluster_url, args, progress, repo))
     if "ours" in running and n == max(args.postgis_sizes) and not args.no_page:
         section["page"] = measure_page(running["ours"], n, progress)
     whole = section["whole_layer"][str(n)] = {}
     for label in SERVERS:
         server = running.get(label)
-        if server is None:
+        if server is None or WHOLE not in requests:
             continue
         if label != "ours" and n > args.peer_whole_layer_max:
             whole[label] = {"skipped": f"above --peer-whole-layer-max {args.peer_whole_layer_max:,}"}
@@ -600,6 +636,27 @@ def run_size(
         wait_idle(server)
         memory[label] = [memory_of(pid) for pid in workers_of(server)]
         servers.stop(server)
+
+
+def uncached_tile(row: dict, servers: Servers, data_dir: Path, database_url: str, args, progress, repo: Path) -> dict:
+    """The tile row again with our app's tile cache off: each of our answers is a tile made from the
+    database.  tipg keeps no tiles: its numbers are those of ``row`` (the same requests, just measured)."""
+    from bench.run import measure
+
+    n = row["size"]
+    uncached = {"size": n, "request": TILE_UNCACHED, **{label: row[label] for label in PEERS if label in row}}
+    log = args.work_dir / "logs" / f"ours-postgis-{n}-no-tile-cache.log"
+    try:
+        server = _start_ours(servers, data_dir, database_url, args, log, repo, extra_env=NO_TILE_CACHE)
+    except RuntimeError as exc:
+        return {**uncached, "note": f"our app with the tile cache off did not start: {exc}"}
+    try:
+        uncached["ours"] = measure(server, request_paths(n)["ours"][TILE], TILE_UNCACHED, args.duration, args, progress)
+    except RuntimeError as exc:
+        uncached["note"] = f"ours: {exc}"
+    finally:
+        servers.stop(server)
+    return with_ratios(uncached)
 
 
 def measure_page(server: Server, n: int, progress) -> dict:
@@ -642,12 +699,13 @@ def run(args, servers: Servers, peer_env: peer.PeerEnv | None, results: dict, pr
         section["notes"].append(f"PostGIS bench skipped: {missing}")
         return
     tipg_env = None
-    if peer_env is not None:
+    if not args.no_peer and "tipg" in wanted_servers(tuple(getattr(args, "requests", REQUESTS))):
         try:
             tipg_env = ensure_tipg_env(args.work_dir, progress)
             section["versions"]["tipg"] = versions(tipg_env.python, ("tipg", "uvicorn", "asyncpg", "fastapi"))
         except RuntimeError as exc:
             section["notes"].append(f"tipg not measured: {exc}")
+    if peer_env is not None:
         try:
             ensure_pygeoapi_postgresql(peer_env, progress)
             section["versions"]["pygeoapi"] = versions(
@@ -760,6 +818,22 @@ def _rate(result: dict | None) -> str:
     return f"{result['ok_per_s']:,.1f} ({'–' if p50 is None else f'{p50:g}'} ms)"
 
 
+def _first(result: dict | None) -> str:
+    if not result or result.get("single_request_ms") is None:
+        return "–"
+    return f"{result['single_request_ms']:,.0f}"
+
+
+def _count(value) -> str:
+    return "?" if value is None else f"{value:,}"
+
+
+def _per_feature(result: dict) -> str:
+    if not result.get("features"):
+        return "– bytes a feature"
+    return f"{result['bytes'] / result['features']:.0f} bytes a feature"
+
+
 def _busy(run: dict) -> str:
     """The most other work seen before any side's measurement: CPU share and 1-minute load average."""
     sides = [run[label] for label in SERVERS if run.get(label)]
@@ -788,16 +862,29 @@ def markdown(section: dict) -> str:
         )
         lines.append("")
     lines += [
-        "Successful requests/s (p50), wrk -c8, 2 workers each:",
+        "Successful requests/s (p50), wrk -c8, 2 workers each; first answer: the request alone, before the load",
+        f"(for our {TILE} a cold tile: our tile cache is emptied before our app starts, and wrk then measures it",
+        f"warm, from the cache; `{TILE_UNCACHED}` is our app with the cache off, every answer made):",
         "",
-        "| size | request | ours | tipg | pygeoapi | ours/tipg | ours/pygeoapi | other CPU, load |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| size | request | ours | tipg | pygeoapi | ours/tipg | ours/pygeoapi | first answer ms: ours / tipg | "
+        "other CPU, load |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in section.get("runs", []):
+        request = run["request"] + (" (ours warm: tile cache)" if run["request"] == TILE else "")
         lines.append(
-            f"| {_size(run['size'])} | {run['request']} | {_rate(run.get('ours'))} | {_rate(run.get('tipg'))} | "
+            f"| {_size(run['size'])} | {request} | {_rate(run.get('ours'))} | {_rate(run.get('tipg'))} | "
             f"{_rate(run.get('pygeoapi'))} | {_ratio(run.get('ratio_tipg'))} | {_ratio(run.get('ratio_pygeoapi'))} | "
-            f"{_busy(run)} |"
+            f"{_first(run.get('ours'))} / {_first(run.get('tipg'))} | {_busy(run)} |"
+        )
+    tiles = [run for run in section.get("runs", []) if run["request"] == TILE and run.get("ours")]
+    for run in tiles:
+        ours, tipg = run["ours"], run.get("tipg") or {}
+        lines.append("")
+        lines.append(
+            f"{_size(run['size'])} {TILE}: ours {ours.get('bytes', 0):,} bytes, {_count(ours.get('features'))} features "
+            f"({_per_feature(ours)}); tipg {tipg.get('bytes', 0):,} bytes, {_count(tipg.get('features'))} features "
+            f"({_per_feature(tipg)}, capped at 10,000 a tile)."
         )
     lines += [
         "",

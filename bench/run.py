@@ -77,6 +77,18 @@ def parse_postgis_sizes(text: str) -> tuple[int, ...]:
     return parse_sizes(text)
 
 
+def parse_requests(text: str) -> tuple[str, ...]:
+    """``small bbox,z10 tile``: the PostGIS bench's requests to measure (names as in its report), in its order."""
+    wanted = [part.strip() for part in text.split(",") if part.strip()]
+    known = (*pgbench.REQUESTS, pgbench.WHOLE)
+    unknown = [name for name in wanted if name not in known]
+    if unknown or not wanted:
+        raise argparse.ArgumentTypeError(
+            f"{', '.join(map(repr, unknown)) or 'nothing'}: name requests from {', '.join(known)} (comma-separated)"
+        )
+    return tuple(name for name in known if name in wanted)
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=parse_sizes, default=DEFAULT_SIZES, help="layer sizes (default 1k,10k,100k)")
@@ -113,6 +125,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="layer sizes of the PostGIS bench against tipg and pygeoapi's PostgreSQL provider "
         "(default 100k,1m; 1k with --quick; none to skip)",
+    )
+    parser.add_argument(
+        "--requests",
+        type=parse_requests,
+        default=(*pgbench.REQUESTS, pgbench.WHOLE),
+        help="the PostGIS bench's requests to measure, comma-separated (default: "
+        + ", ".join((*pgbench.REQUESTS, pgbench.WHOLE))
+        + "); a peer serving none of them is not started",
     )
     parser.add_argument(
         "--peer-whole-layer-max",
@@ -212,14 +232,27 @@ def request_paths(n: int, ours_has_ogcapi: bool) -> dict[str, dict[str, str]]:
 
 
 def returned_count(body: bytes) -> int | None:
-    """How many features a GeoJSON answer holds (1 for a single Feature), or None."""
+    """How many features a GeoJSON answer (1 for a single Feature) or a vector tile holds, or None."""
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError:
-        return None
+        return tile_feature_count(body)
     if document.get("type") == "Feature":
         return 1
     return len(document.get("features") or [])
+
+
+def tile_feature_count(body: bytes) -> int | None:
+    """How many features a Mapbox Vector Tile holds in all its layers, or None if it is not one."""
+    from google.protobuf.message import DecodeError
+    from mapbox_vector_tile.Mapbox import vector_tile_pb2
+
+    tile = vector_tile_pb2.tile()
+    try:
+        tile.ParseFromString(body)
+    except DecodeError:
+        return None
+    return sum(len(layer.features) for layer in tile.layers)
 
 
 def measure(server: Server, path: str, name: str, duration: float, args, progress) -> dict:
@@ -546,7 +579,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         results["versions"]["ours"] = report.our_versions()
         peer_env = None
-        if not args.no_peer:
+        if not args.no_peer and (args.sizes or pgbench.wanted_servers(args.requests) & {"pygeoapi"}):
             peer_env = peer.ensure_peer_env(args.work_dir, progress, want_ogr=not args.no_ogr)
             results["versions"]["peer"] = peer.peer_versions(peer_env)
             results["notes"] += peer_env.notes

@@ -50,6 +50,16 @@ SETTINGS = {
         "false",
         "true: serve the editors' review page /review (loopback clients only; docs/review.md); never in production",
     ),
+    "TILE_CACHE_MB": (
+        "GBA_TILE_CACHE_MB",
+        "32",
+        "MiB of made vector tiles (gzip) each worker keeps, least recently used dropped first; 0 = none (docs/tiles.md)",
+    ),
+    "TILE_CACHE_SHARED_MB": (
+        "GBA_TILE_CACHE_SHARED_MB",
+        "256",
+        "MiB of made tiles kept in the database for every app instance (postgis provider), oldest dropped first; 0 = none",
+    ),
 }
 
 
@@ -86,6 +96,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["MINIFY_ASSETS"] = _flag("MINIFY_ASSETS", app.config["MINIFY_ASSETS"])
     app.config["TILE_THRESHOLD"] = _count("TILE_THRESHOLD", app.config["TILE_THRESHOLD"])
     app.config["REVIEW"] = _flag("REVIEW", app.config["REVIEW"])
+    from webapp import tile_cache
+
+    app.extensions["gba_tile_cache"] = tile_cache.TileCache(
+        tile_cache.parse_megabytes("TILE_CACHE_MB", app.config["TILE_CACHE_MB"]),
+        tile_cache.parse_megabytes("TILE_CACHE_SHARED_MB", app.config["TILE_CACHE_SHARED_MB"]),
+    )
 
     from webapp import downloads, errors, http, image, oembed, ogcapi, queryables, search, security, state, tiles, views
     from webapp.providers import load_provider

@@ -18,6 +18,9 @@ low-zoom tile of a 100k-point layer take seconds.  Lines and polygons are clippe
 and their geometry commands come from mapbox-vector-tile's encoder (rounding, winding order,
 validity), then go through the same assembly.  The result decodes with
 ``mapbox_vector_tile.decode`` like any MVT (the tests check it against the GeoJSON API).
+
+The route keeps what it makes in ``webapp.tile_cache`` (in the worker, and in the database with
+the postgis provider), raw and clustered tiles alike, as the gzip bytes it sends.
 """
 
 from __future__ import annotations
@@ -36,10 +39,12 @@ from flask import Blueprint, Response, current_app, request
 from mapbox_vector_tile.Mapbox import vector_tile_pb2
 from pyproj import Transformer
 
+from geo.load_tiles import TILE_FIELDS
 from webapp import filtering, params, queryables
 from webapp.errors import InvalidParameter, NotFound
-from webapp.http import make_etag, not_modified
+from webapp.http import GZIP_MIN_BYTES, content_coding, make_etag, not_modified
 from webapp.providers.base import Bbox, FeatureProvider, Filters
+from webapp.tile_cache import TileCache, tile_key
 
 MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 EXTENT = 4096  # tile coordinates per side (MVT's usual extent)
@@ -50,29 +55,8 @@ MIN_ZOOM = 0
 MAX_ZOOM = 24
 CACHE_CONTROL = "public, max-age=60"  # as the OGC API items: the ETag makes revalidation cheap
 
-# What a tile feature carries (when its record has the property): the map's styling inputs
-# (webapp/static/js/style.js and shapes.js: status, target year, precision, approximate flag,
-# link type and direction, jurisdictions for the colouring by place), the timeline's year, the
-# ends of a link (selection highlights partners) and the id (popups fetch the full record).
-# One table for every provider: the postgis provider's ST_AsMVT selects the same names.
-# Each with its type as PMTiles metadata and TileJSON name it (String, Number, Boolean).
-TILE_FIELDS = {
-    "id": "String",
-    "status": "String",
-    "category": "String",
-    "year": "Number",
-    "target_year": "Number",
-    "approximate": "Boolean",
-    "coord_precision": "String",
-    "jurisdiction": "String",
-    "link_type": "String",
-    "directed": "Boolean",
-    "cross_border": "Boolean",
-    "from_id": "String",
-    "to_id": "String",
-    "from_jurisdiction": "String",
-    "to_jurisdiction": "String",
-}
+# What a tile feature carries, and each field's type: one table (geo.load_tiles), which the
+# postgis loader writes as the columns of its tile tables.
 TILE_PROPERTIES = tuple(TILE_FIELDS)
 
 # Web Mercator: half the world's width in metres, and the latitude where its square ends.
@@ -582,15 +566,42 @@ def tile(layer: str, z: str, x: str, y: str):
     if cached is not None:
         cached.headers["Cache-Control"] = CACHE_CONTROL
         return cached
-    body = None
-    if clustered and zoom < CLUSTER_MAX_ZOOM:
-        body = provider.cluster_tile(layer, zoom, column, row, TILE_PROPERTIES, filters=filters, where=where)
-    if body is None:
-        body = provider.tile(layer, zoom, column, row, TILE_PROPERTIES, filters=filters, where=where)
-    response = Response(body, mimetype=MEDIA_TYPE)
-    response.set_etag(etag)
+
+    def make() -> bytes:
+        body = None
+        if clustered and zoom < CLUSTER_MAX_ZOOM:
+            body = provider.cluster_tile(layer, zoom, column, row, TILE_PROPERTIES, filters=filters, where=where)
+        if body is None:
+            body = provider.tile(layer, zoom, column, row, TILE_PROPERTIES, filters=filters, where=where)
+        return body
+
+    cache: TileCache = current_app.extensions["gba_tile_cache"]
+    if cache.enabled:
+        key = tile_key(layer, zoom, column, row, clustered, args.items(multi=True))
+        response = cached_response(cache, provider, key, make, MEDIA_TYPE)
+    else:
+        response = Response(make(), mimetype=MEDIA_TYPE)
+    # Gzip bytes are not the identity body's: a weak ETag, as webapp.http gives its own gzip answers.
+    response.set_etag(etag, weak="Content-Encoding" in response.headers)
     response.headers["Cache-Control"] = CACHE_CONTROL
     return response
+
+
+def cached_response(cache: TileCache, provider: FeatureProvider, key: str, make, mimetype: str) -> Response:
+    """A 200 from the tile cache: its gzip bytes as they are (``Content-Encoding: gzip``) to a client
+    that takes gzip, the tile itself to one that does not, or when it is too small to be worth it,
+    as ``webapp.http`` decides for every other answer (which also answers a client refusing both
+    with a 406)."""
+    accepted = request.accept_encodings
+    if content_coding(accepted) == "gzip":
+        gzipped = cache.tile(provider, key, make)
+        size = int.from_bytes(gzipped[-4:], "little")  # gzip's trailer: the inflated length (mod 2**32)
+        if content_coding(accepted, worth_compressing=size >= GZIP_MIN_BYTES) == "gzip":
+            response = Response(gzipped, mimetype=mimetype)
+            response.headers["Content-Encoding"] = "gzip"
+            response.vary.add("Accept-Encoding")
+            return response
+    return Response(cache.tile(provider, key, make, inflated=True), mimetype=mimetype)
 
 
 # --- PMTiles -------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bench import peer, pgbench
-from bench.run import parse_args, parse_postgis_sizes, parse_sizes
+from bench.run import parse_args, parse_postgis_sizes, parse_requests, parse_sizes, returned_count
 from bench.synthetic import PINGSHAN_CENTRE, generate_collection, stream_data_dir
 
 
@@ -156,7 +156,7 @@ def test_request_paths_spell_the_same_requests_for_each_server():
 
 
 def _result(rps: float) -> dict:
-    return {"ok_per_s": rps, "p50_ms": 1.0}
+    return {"ok_per_s": rps, "p50_ms": 1.0, "single_request_ms": 80 / rps if rps else None}
 
 
 def test_ratios_are_ours_over_each_peer():
@@ -203,7 +203,7 @@ def test_no_postgis_runs_no_postgis_goals():
 
 def test_markdown_shows_every_server_ratio_whole_layer_and_note():
     text = pgbench.markdown(_section())
-    assert "| 1M | small bbox | 400.0 (1 ms) | 8.0 (1 ms) | – | 50.0× | – | 0%, 0 |" in text
+    assert "| 1M | small bbox | 400.0 (1 ms) | 8.0 (1 ms) | – | 50.0× | – | 0 / 10 | 0%, 0 |" in text
     assert "| 1M | tipg | skipped: above --peer-whole-layer-max 100,000 |" in text
     assert "| 1M | ours | 200 | 20.0 | 1,621 | 90 MiB | 120 MiB |" in text
     assert "| 1M | ours | 100 / 130 |" in text
@@ -256,3 +256,51 @@ def test_page_goals_judge_first_draw_pan_and_filter():
     ]
     assert pgbench.page_goals({"points": 10, "note": "no chromium"}) == []
     assert pgbench.page_goals(None) == []
+
+
+def test_requests_are_chosen_by_name_and_kept_in_the_bench_order():
+    assert parse_args([]).requests == (*pgbench.REQUESTS, pgbench.WHOLE)
+    assert parse_requests("z10 tile, small bbox") == ("small bbox", "z10 tile")
+    assert parse_args(["--requests", "z10 tile"]).requests == ("z10 tile",)
+    for text in ("", "z11 tile", "small bbox,everything"):
+        with pytest.raises(Exception, match="name requests from small bbox"):
+            parse_requests(text)
+
+
+def test_only_the_servers_answering_a_chosen_request_are_started():
+    assert pgbench.wanted_servers(("z10 tile",)) == {"ours", "tipg"}
+    assert pgbench.wanted_servers(("item by id",)) == {"ours", "tipg", "pygeoapi"}
+    assert pgbench.wanted_servers((pgbench.WHOLE,)) == {"ours", "tipg", "pygeoapi"}
+
+
+def test_a_tile_answer_counts_its_features():
+    from webapp import tiles
+
+    body = tiles.tile_from_records("enterprises", 0, 0, 0, [], [], ("id",))
+    assert returned_count(body) == 0
+    features = generate_collection(30, seed=3, layer="enterprises")["features"]
+    from shapely.geometry import shape
+
+    body = tiles.tile_from_records(
+        "enterprises", 0, 0, 0, [shape(f["geometry"]) for f in features], [f["properties"] for f in features], ("id",)
+    )
+    assert returned_count(body) == 30
+    assert returned_count(b'{"type": "FeatureCollection", "features": [{}, {}]}') == 2
+
+
+def test_the_tile_rows_say_warm_cold_and_the_bytes_a_feature():
+    section = pgbench.new_section((1_000_000,))
+    ours = {**_result(900), "bytes": 6_800_000, "features": 70_000}
+    tipg = {**_result(4), "bytes": 950_000, "features": 10_000}
+    section["runs"].append(pgbench.with_ratios({"size": 1_000_000, "request": "z10 tile", "ours": ours, "tipg": tipg}))
+    uncached = {**_result(8), "bytes": 6_800_000, "features": 70_000}
+    section["runs"].append(
+        pgbench.with_ratios({"size": 1_000_000, "request": pgbench.TILE_UNCACHED, "ours": uncached, "tipg": tipg})
+    )
+    text = pgbench.markdown(section)
+    assert "| 1M | z10 tile (ours warm: tile cache) | 900.0 (1 ms) | 4.0 (1 ms) | – | 225.0× | – | 0 / 20 |" in text
+    assert "| 1M | z10 tile, no tile cache | 8.0 (1 ms) | 4.0 (1 ms) | – | 2.0× | – | 10 / 20 |" in text
+    assert "ours 6,800,000 bytes, 70,000 features (97 bytes a feature); tipg 950,000 bytes, 10,000 features (95" in text
+    goals = {g["goal"]: g for g in pgbench.evaluate_goals(section)}
+    assert goals["PostGIS 1M z10 tile: ≥ 10× tipg's req/s"]["met"] is True
+    assert goals[f"PostGIS 1M {pgbench.TILE_UNCACHED}: ≥ 10× tipg's req/s"]["met"] is False

@@ -191,6 +191,16 @@ class FeatureProvider(ABC):
         geometries = shapely.from_geojson([orjson.dumps(f["geometry"]) for f in features]) if features else []
         return geometries, tiles.columns_of([f["properties"] for f in features], properties)
 
+    def stored_tile(self, version: str, key: str) -> bytes | None:
+        """A made tile (gzip bytes) that ``store_tile`` kept for ``version`` under ``key``, from a store
+        every app instance shares (``webapp.tile_cache``); None when absent, or without such a store."""
+        return None
+
+    def store_tile(self, version: str, key: str, body: bytes, max_bytes: int) -> None:
+        """Keep a made tile for ``version`` in the shared store, within ``max_bytes`` in all; here there
+        is none, so the tile is not kept (the worker cache still keeps it)."""
+        return None
+
     def version(self) -> str:
         """A short string that changes whenever any layer's content changes (for ETags)."""
         return "-".join(self.layer_info(layer)["etag"] for layer in self.layers())

@@ -18,15 +18,17 @@ ever shared between processes.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import time
 import weakref
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import orjson
 
+from geo import load_tiles
 from geo.schema import LAYERS
 from webapp.errors import ApiError
 from webapp.providers import pgsql
@@ -35,6 +37,8 @@ from webapp.providers.base import Bbox, FeatureProvider, Filters, Page, Provider
 CHECK_INTERVAL = 1.0  # seconds between two reads of gba.current
 DEFAULT_POOL_SIZE = 4
 STREAM_CHUNK = 2000  # rows fetched at a time by stream()
+TILE_WORK_MEM = "64MB"  # work_mem of a tile's statement (its sort by ord)
+MAX_STORED_KEY = 1000  # characters of a tile cache key (a btree entry holds at most ~2,700 bytes)
 
 
 def _psycopg():
@@ -79,6 +83,10 @@ class _Version:
     context: dict[str, tuple[bytes, str]]
     year_span: tuple[int, int] | None
     searchable: bool = False  # has ``_search`` (a load before search moved into SQL has not)
+    # Each layer's tile table columns besides ord and geom_3857 (geo.load_tiles); a layer loaded
+    # before the tile tables existed has none, and its tiles are made from ``props``.
+    tile_columns: dict[str, list[str]] = field(default_factory=dict)
+    tile_cache: bool = False  # has ``_tile_cache``, and it answers (not on a read-only standby)
 
 
 class DatabaseUnavailable(ApiError):
@@ -230,7 +238,19 @@ class PostgisProvider(FeatureProvider):
         spans = [meta.year_span for meta in layers.values() if meta.year_span is not None]
         year_span = (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
         searchable = conn.execute("select to_regclass(%s)", (f'"{schema}"._search',)).fetchone()[0] is not None
-        return _Version(version, schema, layers, context, year_span, searchable)
+        tile_columns: dict[str, list[str]] = {}
+        for table, column in conn.execute(
+            "select c.relname, a.attname from pg_attribute a join pg_class c on c.oid = a.attrelid "
+            "join pg_namespace n on n.oid = c.relnamespace where n.nspname = %s and c.relname like %s "
+            "and a.attnum > 0 and not a.attisdropped and a.attname not in ('ord', 'geom_3857') order by c.relname, a.attnum",
+            (schema, load_tiles.TILE_TABLE_PREFIX.replace("_", "\\_") + "%"),
+        ).fetchall():
+            tile_columns.setdefault(table.removeprefix(load_tiles.TILE_TABLE_PREFIX), []).append(column)
+        tile_cache = (
+            conn.execute("select to_regclass(%s)", (f'"{schema}".{load_tiles.TILE_CACHE_TABLE}',)).fetchone()[0]
+            is not None
+        )
+        return _Version(version, schema, layers, context, year_span, searchable, tile_columns, tile_cache)
 
     def _run(self, work):
         """``work(conn, state)`` on a pooled connection; once more (on the newest version) if the schema
@@ -347,8 +367,82 @@ class PostgisProvider(FeatureProvider):
                     yield feature
 
     def tile(self, layer, z, x, y, properties, filters=None, where=None) -> bytes:
-        """``ST_AsMVT`` over ``geom_3857`` (GiST): the features meeting the buffered tile in id order,
-        with the scalar ``properties`` they have (as the default encoder: nulls and lists left out)."""
+        """``ST_AsMVT`` of the features meeting the buffered tile, in id order, with the scalar
+        ``properties`` they have (as the default encoder: nulls and lists left out).
+
+        From the layer's tile table (``geo.load_tiles``: the properties as columns, GiST on
+        ``geom_3857``); a filter is a semi-join on ``ord`` with the layer table, where the filters'
+        SQL reads ``props``.  A version loaded before the tile tables reads ``props`` per feature."""
+        from webapp import tiles
+
+        _psy, sql = _psycopg()
+        envelope = sql.SQL("ST_TileEnvelope({}, {}, {})").format(sql.Literal(z), sql.Literal(x), sql.Literal(y))
+        buffered = sql.SQL("ST_TileEnvelope({}, {}, {}, margin => {})").format(
+            sql.Literal(z), sql.Literal(x), sql.Literal(y), sql.Literal(tiles.BUFFER / tiles.EXTENT)
+        )
+        matching = self._matching(layer, None, filters, where)
+
+        def work(conn, state: _Version) -> bytes:
+            columns = state.tile_columns.get(layer)
+            table = sql.Identifier(state.schema, layer)
+            if columns is None:
+                rows = self._props_tile_rows(table, properties, envelope, buffered, matching)
+            else:
+                rows = self._tile_rows(state.schema, layer, columns, properties, envelope, buffered, matching)
+            statement = sql.SQL("select ST_AsMVT(t, {layer}, {extent}, 'geom') from ({rows}) t").format(
+                layer=sql.Literal(layer), extent=sql.Literal(tiles.EXTENT), rows=rows
+            )
+            with conn.transaction():
+                # The tile's rows sorted in memory (120,000 rows of a z10 tile at 1M points take
+                # 22 MB; the default 4 MB spills them to disk), and no JIT: compiling costs more
+                # than the one pass it would speed up.
+                conn.execute(f"set local work_mem = '{TILE_WORK_MEM}'")
+                conn.execute("set local jit = off")
+                body = conn.execute(statement).fetchone()[0]
+            return bytes(body) if body is not None else b""
+
+        return self._run(work)
+
+    @staticmethod
+    def _tile_rows(schema, layer, columns, properties, envelope, buffered, matching):
+        """The rows ``ST_AsMVT`` encodes, from ``_tiles_<layer>``: the geometry in tile coordinates and
+        the wanted property columns (``extra``: the odd value of another type, a jsonb it expands).
+        A geometry ST_AsMVTGeom reduces to nothing is NULL, and ST_AsMVT skips that row."""
+        from webapp import tiles
+
+        _psy, sql = _psycopg()
+        wanted = [name for name in columns if name in properties]
+        selected = [sql.Identifier(name) for name in wanted]
+        if load_tiles.EXTRA_COLUMN in columns:
+            if set(properties) >= set(load_tiles.TILE_FIELDS):
+                selected.append(sql.Identifier(load_tiles.EXTRA_COLUMN))
+            else:
+                kept = sql.SQL(", ").join(
+                    sql.SQL("{k}, {e} -> {k}").format(k=sql.Literal(n), e=sql.Identifier(load_tiles.EXTRA_COLUMN))
+                    for n in properties
+                )
+                selected.append(sql.SQL("jsonb_strip_nulls(jsonb_build_object({})) as extra").format(kept))
+        condition = sql.SQL("")
+        if matching is not None:
+            condition = sql.SQL(
+                " and tile.ord in (select ord from {table} where geom_3857 && {buffered} and {m})"
+            ).format(table=sql.Identifier(schema, layer), buffered=buffered, m=matching)
+        return sql.SQL(
+            "select ST_AsMVTGeom(geom_3857, {envelope}, {extent}, {buffer}, true) as geom{columns} "
+            "from {tile_table} tile where geom_3857 && {buffered}{condition} order by ord"
+        ).format(
+            envelope=envelope,
+            extent=sql.Literal(tiles.EXTENT),
+            buffer=sql.Literal(tiles.BUFFER),
+            columns=sql.SQL("").join(sql.SQL(", {}").format(c) for c in selected),
+            tile_table=sql.Identifier(schema, load_tiles.tile_table(layer)),
+            buffered=buffered,
+            condition=condition,
+        )
+
+    @staticmethod
+    def _props_tile_rows(table, properties, envelope, buffered, matching):
+        """The rows of a tile of a version without tile tables: the properties read from ``props``."""
         from webapp import tiles
 
         _psy, sql = _psycopg()
@@ -359,34 +453,71 @@ class PostgisProvider(FeatureProvider):
             for name in properties
         ]
         attributes = sql.SQL("jsonb_strip_nulls(jsonb_build_object({}))").format(sql.SQL(", ").join(pairs))
-        envelope = sql.SQL("ST_TileEnvelope({}, {}, {})").format(sql.Literal(z), sql.Literal(x), sql.Literal(y))
-        margin = sql.Literal(tiles.BUFFER / tiles.EXTENT)
-        matching = self._matching(layer, None, filters, where)
         condition = sql.SQL("") if matching is None else sql.SQL(" and {}").format(matching)
+        return sql.SQL(
+            "select ST_AsMVTGeom(geom_3857, {envelope}, {extent}, {buffer}, true) as geom, "
+            "{attributes} as attributes from {table} where geom_3857 && {buffered}{condition} order by ord"
+        ).format(
+            envelope=envelope,
+            extent=sql.Literal(tiles.EXTENT),
+            buffer=sql.Literal(tiles.BUFFER),
+            attributes=attributes,
+            table=table,
+            buffered=buffered,
+            condition=condition,
+        )
 
-        def work(conn, state: _Version) -> bytes:
-            statement = sql.SQL(
-                "select ST_AsMVT(t, {layer}, {extent}, 'geom') from ("
-                "select ST_AsMVTGeom(geom_3857, {envelope}, {extent}, {buffer}, true) as geom, {attributes} as attributes "
-                "from {table} where geom_3857 && ST_TileEnvelope({z}, {x}, {y}, margin => {margin}){condition} "
-                "order by ord) t where geom is not null"
-            ).format(
-                layer=sql.Literal(layer),
-                extent=sql.Literal(tiles.EXTENT),
-                buffer=sql.Literal(tiles.BUFFER),
-                envelope=envelope,
-                attributes=attributes,
-                table=sql.Identifier(state.schema, layer),
-                z=sql.Literal(z),
-                x=sql.Literal(x),
-                y=sql.Literal(y),
-                margin=margin,
-                condition=condition,
-            )
-            body = conn.execute(statement).fetchone()[0]
-            return bytes(body) if body is not None else b""
+    # -- the shared tile cache (webapp.tile_cache) ---------------------------------------
 
-        return self._run(work)
+    def stored_tile(self, version: str, key: str) -> bytes | None:
+        """The tile kept in ``_tile_cache`` of ``version``'s schema, when that version is still current."""
+        _psy, sql = _psycopg()
+        state = self._current()
+        if state.version != version or not state.tile_cache:
+            return None
+        table = sql.Identifier(state.schema, load_tiles.TILE_CACHE_TABLE)
+        statement = sql.SQL("select body from {} where key = %s").format(table)
+        row = self._cache_statement(state, statement, (_stored_key(key),))
+        return None if row is None else bytes(row[0])
+
+    def store_tile(self, version: str, key: str, body: bytes, max_bytes: int) -> None:
+        """Keep a tile in ``_tile_cache``, then drop the oldest entries beyond ``max_bytes`` in all."""
+        _psy, sql = _psycopg()
+        state = self._current()
+        if state.version != version or not state.tile_cache or len(body) > max_bytes:
+            return
+        table = sql.Identifier(state.schema, load_tiles.TILE_CACHE_TABLE)
+        statement = sql.SQL(
+            "with added as (insert into {t} (key, size, body) values (%s, %s, %s) on conflict (key) do nothing "
+            "returning 1) "
+            "delete from {t} where added <= (select added from (select added, sum(size) over (order by added desc) "
+            "as total from {t}) kept where total > %s order by added desc limit 1) and exists (select 1 from added)"
+        ).format(t=table)
+        self._cache_statement(state, statement, (_stored_key(key), len(body), body, max_bytes - len(body)))
+
+    def _cache_statement(self, state: _Version, statement, params) -> tuple | None:
+        """Run one statement on the tile cache; its first row, or None when it fails: the request goes
+        without the cache.  A cache that cannot be used at all (a standby refuses unlogged tables; the
+        table is gone; no right to write it) is left alone for this version from then on."""
+        psycopg, _sql = _psycopg()
+        from psycopg_pool import PoolTimeout
+
+        errors = psycopg.errors
+        unusable = (
+            errors.FeatureNotSupported,
+            errors.UndefinedTable,
+            errors.InsufficientPrivilege,
+            errors.ReadOnlySqlTransaction,
+        )
+        try:
+            with self._connection() as conn:
+                cur = conn.execute(statement, params)
+                return cur.fetchone() if cur.description else None
+        except unusable:
+            state.tile_cache = False
+            return None
+        except (psycopg.Error, PoolTimeout):
+            return None
 
     def cluster_tile(self, layer, z, x, y, properties, filters=None, where=None) -> bytes | None:
         """``webapp.tiles.encode_cluster_tile`` in SQL: the points inside the tile (no buffer) grouped by
@@ -614,6 +745,14 @@ class PostgisProvider(FeatureProvider):
             return found
 
         return self._run(work)
+
+
+def _stored_key(key: str) -> str:
+    """A tile cache key as stored: a long one (a long CQL2 filter) cut and completed by its digest, so
+    it stays within what a btree index entry may hold."""
+    if len(key) <= MAX_STORED_KEY:
+        return key
+    return key[: MAX_STORED_KEY - 72] + "#sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 def _first_line(exc: BaseException) -> str:
