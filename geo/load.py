@@ -37,6 +37,7 @@ import orjson
 import shapely
 from shapely.geometry import shape
 
+from geo import load_counts
 from geo.dataset import Dataset, DatasetError, load_dataset
 from geo.flat import serve_feature
 from geo.search_fields import SEARCH_SEPARATOR, fold_field, record_fields
@@ -398,6 +399,7 @@ def write_layer(conn, schema: str, rows: LayerRows) -> None:
     )
     conn.execute(props_index(schema, name))
     conn.execute(sql.SQL("analyze {}").format(table))
+    load_counts.write_bbox_tables(conn, schema, name, rows.points_only)
 
 
 def create_search_table(conn, schema: str) -> None:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import orjson
 
+from geo import load_counts
 from geo.schema import LAYERS
 from webapp.errors import ApiError
 from webapp.providers import pgsql
@@ -79,6 +80,7 @@ class _Version:
     context: dict[str, tuple[bytes, str]]
     year_span: tuple[int, int] | None
     searchable: bool = False  # has ``_search`` (a load before search moved into SQL has not)
+    bbox_layers: frozenset[str] = frozenset()  # layers with a count grid and narrow table (geo.load_counts)
 
 
 class DatabaseUnavailable(ApiError):
@@ -230,7 +232,14 @@ class PostgisProvider(FeatureProvider):
         spans = [meta.year_span for meta in layers.values() if meta.year_span is not None]
         year_span = (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
         searchable = conn.execute("select to_regclass(%s)", (f'"{schema}"._search',)).fetchone()[0] is not None
-        return _Version(version, schema, layers, context, year_span, searchable)
+        narrow = conn.execute(
+            "select relname from pg_class where relnamespace = %s::regnamespace and relkind = 'r'", (schema,)
+        ).fetchall()
+        names = {name for (name,) in narrow}
+        bbox_layers = frozenset(
+            name for name in layers if load_counts.bbox_table(name) in names and load_counts.COUNTS_TABLE in names
+        )
+        return _Version(version, schema, layers, context, year_span, searchable, bbox_layers)
 
     def _run(self, work):
         """``work(conn, state)`` on a pooled connection; once more (on the newest version) if the schema
@@ -303,7 +312,18 @@ class PostgisProvider(FeatureProvider):
             table = sql.Identifier(state.schema, layer)
             matching = self._matching(layer, bbox, filters, where, meta.points_only)
             where_sql = sql.SQL("") if matching is None else sql.SQL(" where {}").format(matching)
-            if matching is not None:
+            # A bbox alone on a layer of points: counted on the grid, paged on the narrow table.
+            bbox_only = (
+                bbox is not None
+                and layer in state.bbox_layers
+                and where is None
+                and (filters is None or not filters.terms)
+            )
+            if bbox_only:
+                narrow = sql.Identifier(state.schema, load_counts.bbox_table(layer))
+                counts = sql.Identifier(state.schema, load_counts.COUNTS_TABLE)
+                matched = conn.execute(pgsql.bbox_count_sql(layer, bbox, narrow, counts)).fetchone()[0]
+            elif matching is not None:
                 matched = conn.execute(sql.SQL("select count(*) from {}{}").format(table, where_sql)).fetchone()[0]
             else:
                 matched = meta.count
@@ -313,13 +333,18 @@ class PostgisProvider(FeatureProvider):
                 page = sql.SQL(" offset {}").format(sql.Literal(int(offset)))
                 if limit is not None:
                     page += sql.SQL(" limit {}").format(sql.Literal(int(limit)))
+                if bbox_only and not sortby:
+                    statement = sql.SQL(
+                        "select t.id, t.feature from (select ord from {} where {} order by ord{}) as p "
+                        "join {} as t on t.ord = p.ord order by p.ord"
+                    ).format(narrow, matching, page, table)
+                else:
+                    statement = sql.SQL("select id, feature from {}{} order by {}{}").format(
+                        table, where_sql, pgsql.sortby_sql(layer, sortby, self._table), page
+                    )
                 with conn.cursor() as cur:
                     cur.adapters.register_loader("text", _bytes_loader())
-                    cur.execute(
-                        sql.SQL("select id, feature from {}{} order by {}{}").format(
-                            table, where_sql, pgsql.sortby_sql(layer, sortby, self._table), page
-                        )
-                    )
+                    cur.execute(statement)
                     for fid, feature in cur:
                         ids.append(fid.decode())
                         items.append(feature)
