@@ -212,13 +212,26 @@ def peer_table_from_ours_sql(source_schema: str, layer: str, columns: dict[str, 
     ]
 
 
-def copy_peer_table_from_ours(database_url: str, layer: str, columns: dict[str, str]) -> None:
+def copy_peer_table_from_ours(database_url: str, layer: str, columns: dict[str, str]) -> bool:
+    """The peers' table from our loaded version; False when it is already there, built from that
+    very version (a cluster kept with ``--keep-cluster`` and given again with ``--pg-dir``)."""
     import psycopg
+    import psycopg.sql
 
+    table = f"{_ident(PEER_SCHEMA)}.{_ident(layer)}"
     with psycopg.connect(database_url) as connection:
         (schema,) = connection.execute("select schema_name from gba.current").fetchone()
+        built_from = connection.execute("select obj_description(to_regclass(%s), 'pg_class')", (table,)).fetchone()[0]
+        if built_from == schema:
+            return False
         for statement in peer_table_from_ours_sql(schema, layer, columns):
             connection.execute(statement)
+        connection.execute(
+            psycopg.sql.SQL("comment on table {} is {}").format(
+                psycopg.sql.Identifier(PEER_SCHEMA, layer), psycopg.sql.Literal(schema)
+            )
+        )
+    return True
 
 
 def generator_version() -> str:
@@ -536,8 +549,10 @@ def run_size(
     setup["our_load_s"] = round(time.monotonic() - started, 1)
     started = time.monotonic()
     if problem is None:
-        progress(f"PostGIS {n:,} points: {PEER_SCHEMA}.{LAYER} from the rows our loader wrote")
-        copy_peer_table_from_ours(cluster_url, LAYER, columns)
+        if not copy_peer_table_from_ours(cluster_url, LAYER, columns):
+            progress(f"PostGIS {n:,} points: reusing {PEER_SCHEMA}.{LAYER} (built from the loaded version)")
+        else:
+            progress(f"PostGIS {n:,} points: {PEER_SCHEMA}.{LAYER} from the rows our loader wrote")
     else:
         progress(f"PostGIS {n:,} points: copying the layer into {PEER_SCHEMA}.{LAYER} (our loader failed)")
         table = PeerTable(cluster_url, LAYER, columns)
@@ -571,7 +586,7 @@ def run_size(
             section["notes"].append(f"{n}: pygeoapi (PostgreSQL) did not start: {exc}")
     paths = request_paths(n)
     progress(f"PostGIS {n:,} points: measuring {', '.join(running)}")
-    for name in REQUESTS:
+    for name in (name for name in REQUESTS if name in args.requests):
         row = {"size": n, "request": name}
         for label in SERVERS:
             server, path = running.get(label), paths[label].get(name)
@@ -587,7 +602,7 @@ def run_size(
     whole = section["whole_layer"][str(n)] = {}
     for label in SERVERS:
         server = running.get(label)
-        if server is None:
+        if server is None or WHOLE not in args.requests:
             continue
         if label != "ours" and n > args.peer_whole_layer_max:
             whole[label] = {"skipped": f"above --peer-whole-layer-max {args.peer_whole_layer_max:,}"}

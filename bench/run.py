@@ -77,6 +77,18 @@ def parse_postgis_sizes(text: str) -> tuple[int, ...]:
     return parse_sizes(text)
 
 
+def parse_postgis_requests(text: str) -> tuple[str, ...]:
+    """Comma-separated names of the PostGIS bench's requests (``pgbench.REQUESTS`` and ``whole layer``)."""
+    known = (*pgbench.REQUESTS, pgbench.WHOLE)
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in known]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown request {', '.join(map(repr, unknown)) or '(none given)'}: choose from {', '.join(known)}"
+        )
+    return names
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=parse_sizes, default=DEFAULT_SIZES, help="layer sizes (default 1k,10k,100k)")
@@ -113,6 +125,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="layer sizes of the PostGIS bench against tipg and pygeoapi's PostgreSQL provider "
         "(default 100k,1m; 1k with --quick; none to skip)",
+    )
+    parser.add_argument(
+        "--requests",
+        type=parse_postgis_requests,
+        default=(*pgbench.REQUESTS, pgbench.WHOLE),
+        help="the PostGIS bench's requests to measure, comma-separated (default: all of "
+        f"{', '.join((*pgbench.REQUESTS, pgbench.WHOLE))})",
     )
     parser.add_argument(
         "--peer-whole-layer-max",

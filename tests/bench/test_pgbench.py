@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bench import peer, pgbench
-from bench.run import parse_args, parse_postgis_sizes, parse_sizes
+from bench.run import parse_args, parse_postgis_requests, parse_postgis_sizes, parse_sizes
 from bench.synthetic import PINGSHAN_CENTRE, generate_collection, stream_data_dir
 
 
@@ -42,6 +42,14 @@ def test_default_run_includes_1m_on_postgis_and_quick_stays_small():
     assert parse_args(["--quick", "--postgis-sizes", "none"]).postgis_sizes == ()
     only = parse_args(["--postgis-only", "--postgis-sizes", "10k", "--peer-whole-layer-max", "1m"])
     assert only.sizes == () and only.postgis_sizes == (10_000,) and only.peer_whole_layer_max == 1_000_000
+
+
+def test_requests_pick_some_of_the_postgis_requests(capsys):
+    assert parse_args([]).requests == (*pgbench.REQUESTS, pgbench.WHOLE)
+    assert parse_postgis_requests("small bbox, city bbox") == ("small bbox", "city bbox")
+    with pytest.raises(SystemExit):
+        parse_args(["--requests", "small bbox,huge bbox"])
+    assert "unknown request 'huge bbox'" in capsys.readouterr().err
 
 
 def test_postgis_only_without_sizes_is_a_usage_error(capsys):
