@@ -12,6 +12,7 @@ manifest, validated), then written in **one transaction**:
       props jsonb                      -- the served properties, flat form included; GIN (jsonb_path_ops)
       feature text                     -- the exact bytes the files provider serves (geo.flat.serve_feature)
 
+  for a layer of points only, ``_bbox_<layer>`` and its cells in ``_counts`` (``geo.load_counts``);
   and the tables ``_meta_layers`` (count, extent, etag, property names, year span, distinct values
   per property) and ``_meta_context`` (the context files and their ETags): what the app derives
   that is not per feature;

@@ -115,9 +115,9 @@ def add_to_version(conn, schema: str) -> list[str]:
         sql.SQL("select name, points_only from {} order by position").format(sql.Identifier(schema, "_meta_layers"))
     ).fetchall()
     written = []
-    with conn.transaction():
-        for layer, points_only in rows:
-            exists = conn.execute("select to_regclass(%s)", (f'"{schema}"."{bbox_table(layer)}"',)).fetchone()[0]
-            if exists is None and write_bbox_tables(conn, schema, layer, points_only):
-                written.append(layer)
+    for layer, points_only in rows:
+        exists = conn.execute("select to_regclass(%s)", (f'"{schema}"."{bbox_table(layer)}"',)).fetchone()[0]
+        if exists is None and write_bbox_tables(conn, schema, layer, points_only):
+            written.append(layer)
+    conn.commit()
     return written

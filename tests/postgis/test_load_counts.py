@@ -247,7 +247,7 @@ def test_a_version_loaded_before_the_grid_gets_it_added(pg_datasets, tmp_path_fa
         pg.close()
         assert load_counts.add_to_version(conn, schema) == ["enterprises"]
         assert load_counts.add_to_version(conn, schema) == []
-    pg = PostgisProvider(url)
+        pg = PostgisProvider(url)  # another connection, while this one is still open: committed
     try:
         assert "enterprises" in pg._current().bbox_layers
         after = pg.query("enterprises", bbox=(113.75, 22.4, 114.63, 22.87), limit=5)

@@ -23,6 +23,8 @@ into the SQL text.
     boolean: a parsed CQL2 filter (``webapp.filtering.Filter``) holds.
 ``matching_sql(layer, bbox=None, filters=None, where=None, queryables=QUERYABLES, points_only=False)``
     the AND of the three (TRUE when there is nothing to test).
+``bbox_bounds_sql(bbox)``
+    ``bbox_sql`` for a points-only layer without the GiST index's test (a scan in ``ord`` order).
 ``bbox_count_sql(layer, bbox, narrow, counts)``
     a ``SELECT`` of the exact number of a points-only layer's points in ``bbox``, from the
     loader's count grid and narrow table (``geo.load_counts``): whole cells summed, the rim
@@ -188,6 +190,14 @@ def _in_bounds(box: Bbox) -> sql.Composable:
     return sql.SQL("(st_x({g}) BETWEEN {} AND {} AND st_y({g}) BETWEEN {} AND {})").format(
         min_lon, max_lon, min_lat, max_lat, g=_GEOM
     )
+
+
+def bbox_bounds_sql(bbox: Bbox) -> sql.Composable:
+    """The points of a points-only layer in ``bbox`` by their coordinates alone, without the
+    ``geom && envelope`` test the GiST index answers: for a scan in ``ord`` order (the primary
+    key) that stops at the page's last match, which the planner would otherwise swap for the
+    whole bbox through the index. Exactly the rows of ``bbox_sql(bbox, points_only=True)``."""
+    return _or(_in_bounds(box) for box in bbox_parts(bbox))
 
 
 def bbox_count_sql(layer: str, bbox: Bbox, narrow: sql.Composable, counts: sql.Composable) -> sql.Composable:

@@ -107,6 +107,24 @@ def _close_before_fork(ref: weakref.ref) -> None:
         provider.close()
 
 
+def ord_scan_end(offset: int, limit: int | None, matched: int, count: int) -> int | None:
+    """Where a scan of the layer in ``ord`` order may stop and still hold the page, if the matches
+    were spread evenly over ``ord`` (twice that far, for slack); None when such a scan would read
+    more rows than the bbox holds (then the page comes from the bbox's rows, through the GiST
+    index, sorted).
+
+    A bbox of many matches (a city: a third of the layer) finds its first page within a few
+    thousand rows of the primary key, where sorting every match reads all of them. The scan is
+    a guess, not a promise: it is bounded by ``ord < end``, and a page it finds short (the
+    matches bunched further on) is asked again the other way; the rows it returns are always
+    the right ones, as ``ord < end`` keeps a prefix of the order.
+    """
+    if limit is None or matched == 0:
+        return None
+    end = 2 * (offset + limit) * count // matched + 1
+    return end if end < matched else None
+
+
 class PostgisProvider(FeatureProvider):
     """Serve the version ``gba.current`` points at in the database at ``database_url``."""
 
@@ -333,19 +351,35 @@ class PostgisProvider(FeatureProvider):
                 page = sql.SQL(" offset {}").format(sql.Literal(int(offset)))
                 if limit is not None:
                     page += sql.SQL(" limit {}").format(sql.Literal(int(limit)))
+                statements = []
                 if bbox_only and not sortby:
-                    statement = sql.SQL(
-                        "select t.id, t.feature from (select ord from {} where {} order by ord{}) as p "
-                        "join {} as t on t.ord = p.ord order by p.ord"
-                    ).format(narrow, matching, page, table)
-                else:
-                    statement = sql.SQL("select id, feature from {}{} order by {}{}").format(
-                        table, where_sql, pgsql.sortby_sql(layer, sortby, self._table), page
+                    scan_to = ord_scan_end(offset, limit, int(matched), meta.count)
+                    if scan_to is not None:
+                        statements.append(
+                            sql.SQL("select id, feature from {} where ord < {} and {} order by ord{}").format(
+                                table, sql.Literal(scan_to), pgsql.bbox_bounds_sql(bbox), page
+                            )
+                        )
+                    statements.append(
+                        sql.SQL(
+                            "select t.id, t.feature from (select ord from {} where {} order by ord{}) as p "
+                            "join {} as t on t.ord = p.ord order by p.ord"
+                        ).format(narrow, matching, page, table)
                     )
+                else:
+                    statements.append(
+                        sql.SQL("select id, feature from {}{} order by {}{}").format(
+                            table, where_sql, pgsql.sortby_sql(layer, sortby, self._table), page
+                        )
+                    )
+                expected = int(matched) - offset if limit is None else min(limit, int(matched) - offset)
                 with conn.cursor() as cur:
                     cur.adapters.register_loader("text", _bytes_loader())
-                    cur.execute(statement)
-                    for fid, feature in cur:
+                    for statement in statements:
+                        rows = cur.execute(statement).fetchall()
+                        if len(rows) == expected:
+                            break
+                    for fid, feature in rows:
                         ids.append(fid.decode())
                         items.append(feature)
             return Page(layer=layer, items=items, number_matched=int(matched), offset=offset, limit=limit, ids=ids)
