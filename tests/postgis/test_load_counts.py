@@ -17,7 +17,7 @@ import pytest
 from psycopg import sql
 
 from geo import load_counts
-from geo.load_counts import CELLS_PER_DEGREE, bbox_table, cell_of, inner_cells
+from geo.load_counts import CELLS_PER_DEGREE, GRIDS, bbox_table, cell_of, cell_ranges, inner_cells
 from webapp.providers import pgsql
 from webapp.providers.base import Filters
 from webapp.providers.files import FileProvider
@@ -133,10 +133,12 @@ def test_the_grid_counts_exactly_what_count_star_counts(grid_database):
         # The grid did the work: most boxes had whole cells inside them and matched points.
         assert sum(inner_cells(b) is not None for b in boxes if b[0] <= b[2]) > 150
         assert nonzero > 150
-        total = conn.execute(
-            sql.SQL("select sum(n) from {}").format(sql.Identifier(SCHEMA, load_counts.COUNTS_TABLE))
-        ).fetchone()[0]
-    assert total == len(positions)
+        totals = conn.execute(
+            sql.SQL("select per_degree, sum(n) from {} where layer = 'points' group by 1 order by 1").format(
+                sql.Identifier(SCHEMA, load_counts.COUNTS_TABLE)
+            )
+        ).fetchall()
+    assert totals == [(per_degree, len(positions)) for per_degree in GRIDS]
 
 
 def test_points_on_cell_edges_count_in_one_cell_and_in_every_box_holding_them(grid_database):
@@ -144,7 +146,7 @@ def test_points_on_cell_edges_count_in_one_cell_and_in_every_box_holding_them(gr
     x, y = 58540 * STEP, 11624 * STEP  # a corner of four cells, where three points of the layer are
     with psycopg.connect(url) as conn:
         cells = conn.execute(
-            sql.SQL("select n from {} where layer = 'points' and cx = %s and cy = %s").format(
+            sql.SQL("select n from {} where layer = 'points' and per_degree = 512 and cx = %s and cy = %s").format(
                 sql.Identifier(SCHEMA, load_counts.COUNTS_TABLE)
             ),
             (58540, 11624),
@@ -165,6 +167,37 @@ def test_the_cells_inside_a_box_and_the_cell_of_a_position():
     assert inner_cells((0.0, 0.0, math.nextafter(STEP, 0), STEP)) is None
     assert inner_cells((math.nextafter(0.0, 1), 0.0, 3 * STEP, STEP)) == (1, 0, 2, 0)
     assert inner_cells((0.5 * STEP, 0.5 * STEP, 1.5 * STEP, 1.5 * STEP)) is None
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        (114.3, 22.65, 114.4, 22.75),
+        (113.75, 22.4, 114.63, 22.87),
+        (0.0, 0.0, 0.25, 0.25),
+        (-0.3, -0.26, 0.2, 0.13),
+        (10 * STEP, 10 * STEP, 11 * STEP, 11 * STEP),
+        (10.5 * STEP, 10 * STEP, 11 * STEP, 11 * STEP),
+        (100.01, 30.0, 100.03, 30.2),
+    ],
+)
+def test_the_cell_ranges_cover_the_finest_inner_cells_once(box):
+    """Every finest cell inside the box lies in exactly one range, and every range's cells in the box."""
+    inner = inner_cells(box)
+    covered: dict[tuple[int, int], int] = {}
+    for per_degree, cx0, cy0, cx1, cy1 in cell_ranges(box):
+        assert per_degree in GRIDS
+        assert cx0 / per_degree >= box[0] and (cx1 + 1) / per_degree <= box[2]
+        assert cy0 / per_degree >= box[1] and (cy1 + 1) / per_degree <= box[3]
+        factor = CELLS_PER_DEGREE // per_degree
+        for cx in range(cx0 * factor, (cx1 + 1) * factor):
+            for cy in range(cy0 * factor, (cy1 + 1) * factor):
+                covered[cx, cy] = covered.get((cx, cy), 0) + 1
+    if inner is None:
+        assert covered == {}
+        return
+    fx0, fy0, fx1, fy1 = inner
+    assert covered == {(cx, cy): 1 for cx in range(fx0, fx1 + 1) for cy in range(fy0, fy1 + 1)}
 
 
 def test_an_empty_layer_counts_nothing(grid_database):

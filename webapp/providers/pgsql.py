@@ -83,7 +83,7 @@ import shapely
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from geo.load_counts import CELLS_PER_DEGREE, inner_cells
+from geo.load_counts import CELLS_PER_DEGREE, cell_ranges, inner_cells
 from webapp import filtering
 from webapp.filtering import BOOLEAN, INTEGER, NUMBER, STRING, Queryable
 from webapp.providers.base import Bbox, Filters, bbox_parts
@@ -206,9 +206,10 @@ def bbox_count_sql(layer: str, bbox: Bbox, narrow: sql.Composable, counts: sql.C
 
     ``narrow`` is the layer's ``_bbox_<layer>`` table and ``counts`` the version's ``_counts``
     (``geo.load_counts``). For each part of the box (two across the antimeridian, which share no
-    point): the cells lying wholly inside it (``inner_cells``) are summed, and the points of the
-    box outside those cells are counted, found through the GiST index by the four strips around
-    them. The cells' edges are exact float8 values (a power-of-two grid), compared as the loader
+    point): the cells lying wholly inside it are summed, each rectangle of cells from the
+    coarsest grid that fits (``cell_ranges``), and the points of the box outside the finest
+    cells inside it (``inner_cells``) are counted, found through the GiST index by the four
+    strips around them. The cells' edges are exact float8 values (a power-of-two grid), compared as the loader
     assigned the points: nothing is counted twice or missed.
     """
     parts = []
@@ -231,22 +232,16 @@ def bbox_count_sql(layer: str, bbox: Bbox, narrow: sql.Composable, counts: sql.C
         in_cells = sql.SQL("(st_x({g}) >= {} AND st_x({g}) < {} AND st_y({g}) >= {} AND st_y({g}) < {})").format(
             *(sql.Literal(v) for v in (x_lo, x_hi, y_lo, y_hi)), g=_GEOM
         )
+        for per_degree, rx0, ry0, rx1, ry1 in cell_ranges(box):
+            parts.append(
+                sql.SQL(
+                    "(select coalesce(sum(n), 0) from {} where layer = {} AND per_degree = {} "
+                    "AND cx BETWEEN {} AND {} AND cy BETWEEN {} AND {})"
+                ).format(counts, sql.Literal(layer), *(sql.Literal(v) for v in (per_degree, rx0, rx1, ry0, ry1)))
+            )
         parts.append(
-            sql.SQL(
-                "((select coalesce(sum(n), 0) from {counts} where layer = {layer} "
-                "AND cx BETWEEN {cx0} AND {cx1} AND cy BETWEEN {cy0} AND {cy1}) + "
-                "(select count(*) from {narrow} where {near_rim} AND {in_box} AND NOT {in_cells}))"
-            ).format(
-                counts=counts,
-                layer=sql.Literal(layer),
-                cx0=sql.Literal(cx0),
-                cx1=sql.Literal(cx1),
-                cy0=sql.Literal(cy0),
-                cy1=sql.Literal(cy1),
-                narrow=narrow,
-                near_rim=near_rim,
-                in_box=_in_bounds(box),
-                in_cells=in_cells,
+            sql.SQL("(select count(*) from {} where {} AND {} AND NOT {})").format(
+                narrow, near_rim, _in_bounds(box), in_cells
             )
         )
     return sql.SQL("select {}").format(sql.SQL(" + ").join(parts))
