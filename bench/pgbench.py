@@ -549,10 +549,9 @@ def run_size(
     setup["our_load_s"] = round(time.monotonic() - started, 1)
     started = time.monotonic()
     if problem is None:
+        progress(f"PostGIS {n:,} points: {PEER_SCHEMA}.{LAYER} from the rows our loader wrote")
         if not copy_peer_table_from_ours(cluster_url, LAYER, columns):
-            progress(f"PostGIS {n:,} points: reusing {PEER_SCHEMA}.{LAYER} (built from the loaded version)")
-        else:
-            progress(f"PostGIS {n:,} points: {PEER_SCHEMA}.{LAYER} from the rows our loader wrote")
+            progress(f"PostGIS {n:,} points: {PEER_SCHEMA}.{LAYER} was already built from this version: reused")
     else:
         progress(f"PostGIS {n:,} points: copying the layer into {PEER_SCHEMA}.{LAYER} (our loader failed)")
         table = PeerTable(cluster_url, LAYER, columns)

@@ -21,7 +21,7 @@ from geo.load_counts import CELLS_PER_DEGREE, GRIDS, bbox_table, cell_of, cell_r
 from webapp.providers import pgsql
 from webapp.providers.base import Filters
 from webapp.providers.files import FileProvider
-from webapp.providers.postgis import PostgisProvider
+from webapp.providers.postgis import PostgisProvider, ord_scan_end
 
 SCHEMA = "grid_test"
 STEP = 1 / CELLS_PER_DEGREE
@@ -287,3 +287,28 @@ def test_a_version_loaded_before_the_grid_gets_it_added(pg_datasets, tmp_path_fa
         assert (after.number_matched, after.ids, after.items) == (before.number_matched, before.ids, before.items)
     finally:
         pg.close()
+
+
+def test_the_ord_scan_stops_where_the_page_should_end_or_is_not_tried():
+    assert ord_scan_end(0, 100, 50_000, 1_000_000) == 4001
+    assert ord_scan_end(0, 1000, 400_000, 1_000_000) == 5001
+    # Few matches: sorting them is cheaper than scanning for them.
+    assert ord_scan_end(0, 100, 60, 1_000_000) is None
+    assert ord_scan_end(0, None, 400_000, 1_000_000) is None
+    assert ord_scan_end(0, 10, 0, 1_000_000) is None
+
+
+@pytest.mark.parametrize("end", [1, 50, 400, 10_000])
+def test_a_page_whose_ord_scan_comes_up_short_is_asked_again(synthetic_pair, monkeypatch, end):
+    """Whatever the guess, the page is the files provider's: a scan that stops too early (the
+    matches bunched further on in id order) is followed by the sorted bbox."""
+    import webapp.providers.postgis as postgis
+
+    files, pg = synthetic_pair
+    layer = "enterprises"
+    monkeypatch.setattr(postgis, "ord_scan_end", lambda *args: end)
+    city = (113.75, 22.4, 114.63, 22.87)
+    for limit, offset in [(10, 0), (100, 0), (100, 700), (5, 4_000)]:
+        a = files.query(layer, bbox=city, limit=limit, offset=offset)
+        b = pg.query(layer, bbox=city, limit=limit, offset=offset)
+        assert (b.number_matched, b.ids, b.items) == (a.number_matched, a.ids, a.items), (end, limit, offset)
