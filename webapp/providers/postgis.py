@@ -125,6 +125,27 @@ def ord_scan_end(offset: int, limit: int | None, matched: int, count: int) -> in
     return end if end < matched else None
 
 
+def _bbox_page_sql(table, narrow, bbox: Bbox, matching, page, scan_to: int | None) -> list:
+    """The statements that may give a page of a bbox alone on a layer of points, to try in turn:
+    the layer in ``ord`` order up to ``scan_to`` (``ord_scan_end``), then the box's ``ord``s from
+    the narrow table sorted, joined back to the served bytes."""
+    _psy, sql = _psycopg()
+    statements = []
+    if scan_to is not None:
+        statements.append(
+            sql.SQL("select id, feature from {} where ord < {} and {} order by ord{}").format(
+                table, sql.Literal(scan_to), pgsql.bbox_bounds_sql(bbox), page
+            )
+        )
+    statements.append(
+        sql.SQL(
+            "select t.id, t.feature from (select ord from {} where {} order by ord{}) as p "
+            "join {} as t on t.ord = p.ord order by p.ord"
+        ).format(narrow, matching, page, table)
+    )
+    return statements
+
+
 class PostgisProvider(FeatureProvider):
     """Serve the version ``gba.current`` points at in the database at ``database_url``."""
 
@@ -250,10 +271,12 @@ class PostgisProvider(FeatureProvider):
         spans = [meta.year_span for meta in layers.values() if meta.year_span is not None]
         year_span = (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
         searchable = conn.execute("select to_regclass(%s)", (f'"{schema}"._search',)).fetchone()[0] is not None
-        narrow = conn.execute(
-            "select relname from pg_class where relnamespace = %s::regnamespace and relkind = 'r'", (schema,)
-        ).fetchall()
-        names = {name for (name,) in narrow}
+        names = {
+            name
+            for (name,) in conn.execute(
+                "select relname from pg_class where relnamespace = %s::regnamespace and relkind = 'r'", (schema,)
+            )
+        }
         bbox_layers = frozenset(
             name for name in layers if load_counts.bbox_table(name) in names and load_counts.COUNTS_TABLE in names
         )
@@ -330,7 +353,7 @@ class PostgisProvider(FeatureProvider):
             table = sql.Identifier(state.schema, layer)
             matching = self._matching(layer, bbox, filters, where, meta.points_only)
             where_sql = sql.SQL("") if matching is None else sql.SQL(" where {}").format(matching)
-            # A bbox alone on a layer of points: counted on the grid, paged on the narrow table.
+            # A bbox alone on a layer of points: counted on the grid (geo.load_counts), paged by _bbox_page_sql.
             bbox_only = (
                 bbox is not None
                 and layer in state.bbox_layers
@@ -351,27 +374,16 @@ class PostgisProvider(FeatureProvider):
                 page = sql.SQL(" offset {}").format(sql.Literal(int(offset)))
                 if limit is not None:
                     page += sql.SQL(" limit {}").format(sql.Literal(int(limit)))
-                statements = []
                 if bbox_only and not sortby:
                     scan_to = ord_scan_end(offset, limit, int(matched), meta.count)
-                    if scan_to is not None:
-                        statements.append(
-                            sql.SQL("select id, feature from {} where ord < {} and {} order by ord{}").format(
-                                table, sql.Literal(scan_to), pgsql.bbox_bounds_sql(bbox), page
-                            )
-                        )
-                    statements.append(
-                        sql.SQL(
-                            "select t.id, t.feature from (select ord from {} where {} order by ord{}) as p "
-                            "join {} as t on t.ord = p.ord order by p.ord"
-                        ).format(narrow, matching, page, table)
-                    )
+                    statements = _bbox_page_sql(table, narrow, bbox, matching, page, scan_to)
                 else:
-                    statements.append(
+                    statements = [
                         sql.SQL("select id, feature from {}{} order by {}{}").format(
                             table, where_sql, pgsql.sortby_sql(layer, sortby, self._table), page
                         )
-                    )
+                    ]
+                # The first statement whose page is whole is the answer (the last always is).
                 expected = int(matched) - offset if limit is None else min(limit, int(matched) - offset)
                 with conn.cursor() as cur:
                     cur.adapters.register_loader("text", _bytes_loader())
