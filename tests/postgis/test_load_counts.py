@@ -312,3 +312,33 @@ def test_a_page_whose_ord_scan_comes_up_short_is_asked_again(synthetic_pair, mon
         a = files.query(layer, bbox=city, limit=limit, offset=offset)
         b = pg.query(layer, bbox=city, limit=limit, offset=offset)
         assert (b.number_matched, b.ids, b.items) == (a.number_matched, a.ids, a.items), (end, limit, offset)
+
+
+def test_the_ord_scan_walks_the_primary_key_and_the_count_the_grid(synthetic_pair):
+    """The bounded scan is not swapped for the whole box through the GiST index (its condition
+    has no ``&&``), and the count reads cells and the rim's strips, not the box's rows."""
+    from webapp.providers import postgis
+
+    _files, pg = synthetic_pair
+    city = (113.75, 22.4, 114.63, 22.87)
+
+    def work(conn, state):
+        table = sql.Identifier(state.schema, "enterprises")
+        narrow = sql.Identifier(state.schema, bbox_table("enterprises"))
+        matching = pgsql.bbox_sql(city, points_only=True)
+        page = sql.SQL(" offset 0 limit 100")
+        scan, _sorted = postgis._bbox_page_sql(table, narrow, city, matching, page, 400)
+        counts = sql.Identifier(state.schema, load_counts.COUNTS_TABLE)
+        count = pgsql.bbox_count_sql("enterprises", city, narrow, counts)
+        with conn.transaction():
+            conn.execute("set local enable_seqscan = off")
+            plans = [
+                "\n".join(row[0] for row in conn.execute(sql.SQL("explain ") + statement).fetchall())
+                for statement in (scan, count)
+            ]
+        return plans
+
+    scan_plan, count_plan = pg._run(work)
+    assert "enterprises_pkey" in scan_plan and "enterprises_geom" not in scan_plan
+    assert "_counts" in count_plan and "_bbox_enterprises_geom" in count_plan
+    assert "on enterprises " not in count_plan
