@@ -219,13 +219,26 @@ def peer_table_from_ours_sql(source_schema: str, layer: str, columns: dict[str, 
     ]
 
 
-def copy_peer_table_from_ours(database_url: str, layer: str, columns: dict[str, str]) -> None:
+def copy_peer_table_from_ours(database_url: str, layer: str, columns: dict[str, str]) -> bool:
+    """The peers' table from our loaded version; False when it is already there, built from that
+    very version (a cluster kept with ``--keep-cluster`` and given again with ``--pg-dir``)."""
     import psycopg
+    import psycopg.sql
 
+    table = f"{_ident(PEER_SCHEMA)}.{_ident(layer)}"
     with psycopg.connect(database_url) as connection:
         (schema,) = connection.execute("select schema_name from gba.current").fetchone()
+        built_from = connection.execute("select obj_description(to_regclass(%s), 'pg_class')", (table,)).fetchone()[0]
+        if built_from == schema:
+            return False
         for statement in peer_table_from_ours_sql(schema, layer, columns):
             connection.execute(statement)
+        connection.execute(
+            psycopg.sql.SQL("comment on table {} is {}").format(
+                psycopg.sql.Identifier(PEER_SCHEMA, layer), psycopg.sql.Literal(schema)
+            )
+        )
+    return True
 
 
 def generator_version() -> str:
@@ -566,7 +579,8 @@ def run_size(
     started = time.monotonic()
     if problem is None:
         progress(f"PostGIS {n:,} points: {PEER_SCHEMA}.{LAYER} from the rows our loader wrote")
-        copy_peer_table_from_ours(cluster_url, LAYER, columns)
+        if not copy_peer_table_from_ours(cluster_url, LAYER, columns):
+            progress(f"PostGIS {n:,} points: {PEER_SCHEMA}.{LAYER} was already built from this version: reused")
     else:
         progress(f"PostGIS {n:,} points: copying the layer into {PEER_SCHEMA}.{LAYER} (our loader failed)")
         table = PeerTable(cluster_url, LAYER, columns)

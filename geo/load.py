@@ -12,6 +12,7 @@ manifest, validated), then written in **one transaction**:
       props jsonb                      -- the served properties, flat form included; GIN (jsonb_path_ops)
       feature text                     -- the exact bytes the files provider serves (geo.flat.serve_feature)
 
+  for a layer of points only, ``_bbox_<layer>`` and its cells in ``_counts`` (``geo.load_counts``);
   and the tables ``_meta_layers`` (count, extent, etag, property names, year span, distinct values
   per property) and ``_meta_context`` (the context files and their ETags): what the app derives
   that is not per feature;
@@ -37,7 +38,7 @@ import orjson
 import shapely
 from shapely.geometry import shape
 
-from geo import load_tiles
+from geo import load_counts, load_tiles
 from geo.dataset import Dataset, DatasetError, load_dataset
 from geo.flat import serve_feature
 from geo.search_fields import SEARCH_SEPARATOR, fold_field, record_fields
@@ -400,6 +401,7 @@ def write_layer(conn, schema: str, rows: LayerRows) -> None:
     conn.execute(props_index(schema, name))
     conn.execute(sql.SQL("analyze {}").format(table))
     load_tiles.write_tile_table(conn, schema, name, rows.properties)
+    load_counts.write_bbox_tables(conn, schema, name, rows.points_only)
 
 
 def create_search_table(conn, schema: str) -> None:

@@ -59,9 +59,12 @@ def test_peer_table_from_our_loaders_rows_is_the_same(pg_datasets, columns, tmp_
     stream_data_dir(tmp_path, N, seed=3)
     loaded = pg_datasets.load(url, tmp_path)
     assert loaded.returncode == 0, loaded.stderr
-    pgbench.copy_peer_table_from_ours(url, "enterprises", columns)
+    assert pgbench.copy_peer_table_from_ours(url, "enterprises", columns)
     assert _rows(url) == _expected()
     assert _index_names(url) == {"gist", "primary"}
+    # Built from this very version: a kept cluster reuses it.
+    assert not pgbench.copy_peer_table_from_ours(url, "enterprises", columns)
+    assert _rows(url) == _expected()
 
 
 def test_an_aborted_copy_leaves_no_table(pg_datasets, columns):

@@ -23,6 +23,12 @@ into the SQL text.
     boolean: a parsed CQL2 filter (``webapp.filtering.Filter``) holds.
 ``matching_sql(layer, bbox=None, filters=None, where=None, queryables=QUERYABLES, points_only=False)``
     the AND of the three (TRUE when there is nothing to test).
+``bbox_bounds_sql(bbox)``
+    ``bbox_sql`` for a points-only layer without the GiST index's test (a scan in ``ord`` order).
+``bbox_count_sql(layer, bbox, narrow, counts)``
+    a ``SELECT`` of the exact number of a points-only layer's points in ``bbox``, from the
+    loader's count grid and narrow table (``geo.load_counts``): whole cells summed, the rim
+    counted.
 ``sortby_sql(layer, sortby, queryables=QUERYABLES)``
     an ``ORDER BY`` list (without the keywords): the sort keys, records without a value last
     either way, then ``ord``; ``ORDER BY ord`` when ``sortby`` is empty.
@@ -77,6 +83,7 @@ import shapely
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from geo.load_counts import CELLS_PER_DEGREE, cell_ranges, inner_cells
 from webapp import filtering
 from webapp.filtering import BOOLEAN, INTEGER, NUMBER, STRING, Queryable
 from webapp.providers.base import Bbox, Filters, bbox_parts
@@ -176,6 +183,68 @@ def bbox_sql(bbox: Bbox | None, points_only: bool = False) -> sql.Composable:
             )
         )
     return _or(parts)
+
+
+def _in_bounds(box: Bbox) -> sql.Composable:
+    min_lon, min_lat, max_lon, max_lat = (sql.Literal(float(v)) for v in box)
+    return sql.SQL("(st_x({g}) BETWEEN {} AND {} AND st_y({g}) BETWEEN {} AND {})").format(
+        min_lon, max_lon, min_lat, max_lat, g=_GEOM
+    )
+
+
+def bbox_bounds_sql(bbox: Bbox) -> sql.Composable:
+    """The points of a points-only layer in ``bbox`` by their coordinates alone, without the
+    ``geom && envelope`` test the GiST index answers: for a scan in ``ord`` order (the primary
+    key) that stops at the page's last match, which the planner would otherwise swap for the
+    whole bbox through the index. Exactly the rows of ``bbox_sql(bbox, points_only=True)``."""
+    return _or(_in_bounds(box) for box in bbox_parts(bbox))
+
+
+def bbox_count_sql(layer: str, bbox: Bbox, narrow: sql.Composable, counts: sql.Composable) -> sql.Composable:
+    """``SELECT`` the number of points of ``layer`` (points only) in ``bbox``, bounds included, as
+    ``count(*)`` over ``bbox_sql(bbox, points_only=True)`` gives it.
+
+    ``narrow`` is the layer's ``_bbox_<layer>`` table and ``counts`` the version's ``_counts``
+    (``geo.load_counts``). For each part of the box (two across the antimeridian, which share no
+    point): the cells lying wholly inside it are summed, each rectangle of cells from the
+    coarsest grid that fits (``cell_ranges``), and the points of the box outside the finest
+    cells inside it (``inner_cells``) are counted, found through the GiST index by the four
+    strips around them. The cells' edges are exact float8 values (a power-of-two grid), compared as the loader
+    assigned the points: nothing is counted twice or missed.
+    """
+    parts = []
+    for box in bbox_parts(bbox):
+        inner = inner_cells(box)
+        if inner is None:
+            parts.append(sql.SQL("(select count(*) from {} where {})").format(narrow, bbox_sql(box, points_only=True)))
+            continue
+        cx0, cy0, cx1, cy1 = inner
+        min_lon, min_lat, max_lon, max_lat = (float(v) for v in box)
+        x_lo, y_lo = cx0 / CELLS_PER_DEGREE, cy0 / CELLS_PER_DEGREE
+        x_hi, y_hi = (cx1 + 1) / CELLS_PER_DEGREE, (cy1 + 1) / CELLS_PER_DEGREE
+        strips = (
+            (min_lon, min_lat, x_lo, max_lat),
+            (x_hi, min_lat, max_lon, max_lat),
+            (x_lo, min_lat, x_hi, y_lo),
+            (x_lo, y_hi, x_hi, max_lat),
+        )
+        near_rim = _or(sql.SQL("{} && {}").format(_GEOM, _envelope(strip)) for strip in strips)
+        in_cells = sql.SQL("(st_x({g}) >= {} AND st_x({g}) < {} AND st_y({g}) >= {} AND st_y({g}) < {})").format(
+            *(sql.Literal(v) for v in (x_lo, x_hi, y_lo, y_hi)), g=_GEOM
+        )
+        for per_degree, rx0, ry0, rx1, ry1 in cell_ranges(box):
+            parts.append(
+                sql.SQL(
+                    "(select coalesce(sum(n), 0) from {} where layer = {} AND per_degree = {} "
+                    "AND cx BETWEEN {} AND {} AND cy BETWEEN {} AND {})"
+                ).format(counts, sql.Literal(layer), *(sql.Literal(v) for v in (per_degree, rx0, rx1, ry0, ry1)))
+            )
+        parts.append(
+            sql.SQL("(select count(*) from {} where {} AND {} AND NOT {})").format(
+                narrow, near_rim, _in_bounds(box), in_cells
+            )
+        )
+    return sql.SQL("select {}").format(sql.SQL(" + ").join(parts))
 
 
 # ---- the queryables' table filters ------------------------------------------------------------

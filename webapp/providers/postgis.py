@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from geo import load_tiles
+from geo import load_counts, load_tiles
 from geo.schema import LAYERS
 from webapp.errors import ApiError
 from webapp.providers import pgsql
@@ -87,6 +87,7 @@ class _Version:
     # before the tile tables existed has none, and its tiles are made from ``props``.
     tile_columns: dict[str, list[str]] = field(default_factory=dict)
     tile_cache: bool = False  # has ``_tile_cache``, and it answers (not on a read-only standby)
+    bbox_layers: frozenset[str] = frozenset()  # layers with a count grid and narrow table (geo.load_counts)
 
 
 class DatabaseUnavailable(ApiError):
@@ -111,6 +112,45 @@ def _close_before_fork(ref: weakref.ref) -> None:
     provider = ref()
     if provider is not None:
         provider.close()
+
+
+def ord_scan_end(offset: int, limit: int | None, matched: int, count: int) -> int | None:
+    """Where a scan of the layer in ``ord`` order may stop and still hold the page, if the matches
+    were spread evenly over ``ord`` (twice that far, for slack); None when such a scan would read
+    more rows than the bbox holds (then the page comes from the bbox's rows, through the GiST
+    index, sorted).
+
+    A bbox of many matches (a city: a third of the layer) finds its first page within a few
+    thousand rows of the primary key, where sorting every match reads all of them. The scan is
+    a guess, not a promise: it is bounded by ``ord < end``, and a page it finds short (the
+    matches bunched further on) is asked again the other way; the rows it returns are always
+    the right ones, as ``ord < end`` keeps a prefix of the order.
+    """
+    if limit is None or matched == 0:
+        return None
+    end = 2 * (offset + limit) * count // matched + 1
+    return end if end < matched else None
+
+
+def _bbox_page_sql(table, narrow, bbox: Bbox, matching, page, scan_to: int | None) -> list:
+    """The statements that may give a page of a bbox alone on a layer of points, to try in turn:
+    the layer in ``ord`` order up to ``scan_to`` (``ord_scan_end``), then the box's ``ord``s from
+    the narrow table sorted, joined back to the served bytes."""
+    _psy, sql = _psycopg()
+    statements = []
+    if scan_to is not None:
+        statements.append(
+            sql.SQL("select id, feature from {} where ord < {} and {} order by ord{}").format(
+                table, sql.Literal(scan_to), pgsql.bbox_bounds_sql(bbox), page
+            )
+        )
+    statements.append(
+        sql.SQL(
+            "select t.id, t.feature from (select ord from {} where {} order by ord{}) as p "
+            "join {} as t on t.ord = p.ord order by p.ord"
+        ).format(narrow, matching, page, table)
+    )
+    return statements
 
 
 class PostgisProvider(FeatureProvider):
@@ -250,7 +290,16 @@ class PostgisProvider(FeatureProvider):
             conn.execute("select to_regclass(%s)", (f'"{schema}".{load_tiles.TILE_CACHE_TABLE}',)).fetchone()[0]
             is not None
         )
-        return _Version(version, schema, layers, context, year_span, searchable, tile_columns, tile_cache)
+        names = {
+            name
+            for (name,) in conn.execute(
+                "select relname from pg_class where relnamespace = %s::regnamespace and relkind = 'r'", (schema,)
+            )
+        }
+        bbox_layers = frozenset(
+            name for name in layers if load_counts.bbox_table(name) in names and load_counts.COUNTS_TABLE in names
+        )
+        return _Version(version, schema, layers, context, year_span, searchable, tile_columns, tile_cache, bbox_layers)
 
     def _run(self, work):
         """``work(conn, state)`` on a pooled connection; once more (on the newest version) if the schema
@@ -323,7 +372,18 @@ class PostgisProvider(FeatureProvider):
             table = sql.Identifier(state.schema, layer)
             matching = self._matching(layer, bbox, filters, where, meta.points_only)
             where_sql = sql.SQL("") if matching is None else sql.SQL(" where {}").format(matching)
-            if matching is not None:
+            # A bbox alone on a layer of points: counted on the grid (geo.load_counts), paged by _bbox_page_sql.
+            bbox_only = (
+                bbox is not None
+                and layer in state.bbox_layers
+                and where is None
+                and (filters is None or not filters.terms)
+            )
+            if bbox_only:
+                narrow = sql.Identifier(state.schema, load_counts.bbox_table(layer))
+                counts = sql.Identifier(state.schema, load_counts.COUNTS_TABLE)
+                matched = conn.execute(pgsql.bbox_count_sql(layer, bbox, narrow, counts)).fetchone()[0]
+            elif matching is not None:
                 matched = conn.execute(sql.SQL("select count(*) from {}{}").format(table, where_sql)).fetchone()[0]
             else:
                 matched = meta.count
@@ -333,14 +393,24 @@ class PostgisProvider(FeatureProvider):
                 page = sql.SQL(" offset {}").format(sql.Literal(int(offset)))
                 if limit is not None:
                     page += sql.SQL(" limit {}").format(sql.Literal(int(limit)))
-                with conn.cursor() as cur:
-                    cur.adapters.register_loader("text", _bytes_loader())
-                    cur.execute(
+                if bbox_only and not sortby:
+                    scan_to = ord_scan_end(offset, limit, int(matched), meta.count)
+                    statements = _bbox_page_sql(table, narrow, bbox, matching, page, scan_to)
+                else:
+                    statements = [
                         sql.SQL("select id, feature from {}{} order by {}{}").format(
                             table, where_sql, pgsql.sortby_sql(layer, sortby, self._table), page
                         )
-                    )
-                    for fid, feature in cur:
+                    ]
+                # The first statement whose page is whole is the answer (the last always is).
+                expected = int(matched) - offset if limit is None else min(limit, int(matched) - offset)
+                with conn.cursor() as cur:
+                    cur.adapters.register_loader("text", _bytes_loader())
+                    for statement in statements:
+                        rows = cur.execute(statement).fetchall()
+                        if len(rows) == expected:
+                            break
+                    for fid, feature in rows:
                         ids.append(fid.decode())
                         items.append(feature)
             return Page(layer=layer, items=items, number_matched=int(matched), offset=offset, limit=limit, ids=ids)
