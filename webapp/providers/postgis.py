@@ -79,6 +79,7 @@ class _Version:
     context: dict[str, tuple[bytes, str]]
     year_span: tuple[int, int] | None
     searchable: bool = False  # has ``_search`` (a load before search moved into SQL has not)
+    pyramid: bool = False  # has ``_clusters`` (geo.load_clusters; a load before it has not)
 
 
 class DatabaseUnavailable(ApiError):
@@ -230,7 +231,8 @@ class PostgisProvider(FeatureProvider):
         spans = [meta.year_span for meta in layers.values() if meta.year_span is not None]
         year_span = (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
         searchable = conn.execute("select to_regclass(%s)", (f'"{schema}"._search',)).fetchone()[0] is not None
-        return _Version(version, schema, layers, context, year_span, searchable)
+        pyramid = conn.execute("select to_regclass(%s)", (f'"{schema}"._clusters',)).fetchone()[0] is not None
+        return _Version(version, schema, layers, context, year_span, searchable, pyramid)
 
     def _run(self, work):
         """``work(conn, state)`` on a pooled connection; once more (on the newest version) if the schema
@@ -388,11 +390,30 @@ class PostgisProvider(FeatureProvider):
 
         return self._run(work)
 
-    def cluster_tile(self, layer, z, x, y, properties, filters=None, where=None) -> bytes | None:
+    def _keyed(self, filters: Filters | None, where) -> bool:
+        """Whether the cluster pyramid can answer these filters: no CQL2, and every term on the
+        pyramid's keys (``geo.load_clusters.CLUSTER_MAJORITY``) alone."""
+        from geo.load_clusters import CLUSTER_MAJORITY
+
+        if where is not None:
+            return False
+        for name, _wanted in filters.terms if filters is not None else ():
+            param = self._queryables.get(name)
+            if param is None or param.kind == "year" or not set(param.properties) <= set(CLUSTER_MAJORITY):
+                return False
+        return True
+
+    def cluster_tile(
+        self, layer, z, x, y, properties, filters=None, where=None, from_pyramid: bool = True
+    ) -> bytes | None:
         """``webapp.tiles.encode_cluster_tile`` in SQL: the points inside the tile (no buffer) grouped by
         their cell of the CLUSTER_GRID grid (tile coordinates from ST_TileEnvelope, rounded to 6
         decimals as the files provider rounds them), ``ST_AsMVT`` over one row per cell in cell order;
-        None when a feature meeting the tile is not a point (the caller serves the raw tile)."""
+        None when a feature meeting the tile is not a point (the caller serves the raw tile).
+
+        A layer of points is read from the version's cluster pyramid (``geo.load_clusters``) when
+        the filters are on its keys alone: the same cells, counts, positions and properties as the
+        live grouping (``from_pyramid=False``), which reads every point of the tile."""
         from webapp import tiles
 
         _psy, sql = _psycopg()
@@ -403,62 +424,109 @@ class PostgisProvider(FeatureProvider):
             for name in properties
         ]
         attributes = sql.SQL("jsonb_strip_nulls(jsonb_build_object({}))").format(sql.SQL(", ").join(pairs))
-        majority = [
-            sql.SQL(
-                "(select v from (select props->{k} as v, count(*) as n from inside i2 where i2.cell = c.cell "
-                "and jsonb_typeof(props->{k}) in ('string', 'number', 'boolean') group by 1) m "
-                "order by n desc, (v #>> '{{}}') collate \"C\" limit 1)"
-            ).format(k=sql.Literal(name))
-            for name in tiles.CLUSTER_MAJORITY
-            if name in properties
-        ]
         names = [name for name in tiles.CLUSTER_MAJORITY if name in properties]
-        many = sql.SQL("jsonb_strip_nulls(jsonb_build_object({}))").format(
-            sql.SQL(", ").join(
-                sql.SQL("{}, {}").format(sql.Literal(name), value) for name, value in zip(names, majority, strict=True)
+
+        def majority(source: str, weight: str):
+            """(``, m0 as (…), m1 as (…)`` CTEs, the cluster's properties, their joins): per name of
+            CLUSTER_MAJORITY, each cell's most frequent value among the rows of ``source`` (``weight``:
+            how many points a row stands for), ties to the smallest; one sort, not a scan per cell."""
+            ctes = [
+                sql.SQL(
+                    ", {m} as (select distinct on (cell) cell, v from (select cell, props->{k} as v, {weight} as n "
+                    "from {source} where jsonb_typeof(props->{k}) in ('string', 'number', 'boolean') group by 1, 2) w "
+                    "order by cell, n desc, (v #>> '{{}}') collate \"C\")"
+                ).format(
+                    m=sql.Identifier(f"m{i}"),
+                    k=sql.Literal(name),
+                    source=sql.Identifier(source),
+                    weight=sql.SQL(weight),
+                )
+                for i, name in enumerate(names)
+            ]
+            values = sql.SQL("jsonb_strip_nulls(jsonb_build_object({}))").format(
+                sql.SQL(", ").join(
+                    sql.SQL("{}, {}.v").format(sql.Literal(name), sql.Identifier(f"m{i}"))
+                    for i, name in enumerate(names)
+                )
             )
-            if names
-            else sql.SQL("")
-        )
+            joins = sql.SQL("").join(
+                sql.SQL(" left join {m} on {m}.cell = c.cell").format(m=sql.Identifier(f"m{i}"))
+                for i in range(len(names))
+            )
+            return sql.SQL("").join(ctes), values, joins
+
         matching = self._matching(layer, None, filters, where)
         condition = sql.SQL("") if matching is None else sql.SQL(" and {}").format(matching)
+        envelope = sql.SQL("ST_TileEnvelope({}, {}, {})").format(sql.Literal(z), sql.Literal(x), sql.Literal(y))
+        formats = {
+            "envelope": envelope,
+            "attributes": attributes,
+            "extent": sql.Literal(tiles.EXTENT),
+            "condition": condition,
+            "cell": sql.Literal(tiles.CLUSTER_CELL),
+            "grid": sql.Literal(tiles.CLUSTER_GRID),
+            "layer": sql.Literal(layer),
+        }
+        # Read from the pyramid: the tile's groups passing the filters (they run on the groups'
+        # ``props``, the keys), summed per cell; a cell of one point takes that point's properties.
+        pyramid_sql = sql.SQL(
+            "with g as (select cell, props, n, sx, sy, lone from {clusters} "
+            "where layer = {layer} and z = {z} and x = {x} and y = {y}{condition}), "
+            "c as (select cell, sum(n) as n, sum(sx) as sx, sum(sy) as sy, min(lone) as lone from g group by cell)"
+            "{ctes} "
+            "select ST_AsMVT(t, {layer}, {extent}, 'geom') from ("
+            "select ST_Point(round((c.sx / c.n)::float8), round((c.sy / c.n)::float8)) as geom, "
+            "jsonb_build_object('count', c.n) || case when c.n = 1 then "
+            "(select {attributes} from {table} where ord = c.lone) else {many} end as attributes "
+            "from c{joins} order by c.cell) t"
+        )
+        live_sql = sql.SQL(
+            "with e as (select {envelope} as env), "
+            "pts as (select ord, props, {attributes} as attributes, "
+            "round(((ST_X(geom_3857) - ST_XMin(env)) * {extent} / (ST_XMax(env) - ST_XMin(env)))::numeric, 6) as tx, "
+            "round(((ST_YMax(env) - ST_Y(geom_3857)) * {extent} / (ST_YMax(env) - ST_YMin(env)))::numeric, 6) as ty "
+            "from {table}, e where geom_3857 && env{condition}), "
+            "inside as (select *, floor(ty / {cell})::bigint * {grid} + floor(tx / {cell})::bigint as cell from pts "
+            "where tx >= 0 and tx < {extent} and ty >= 0 and ty < {extent}), "
+            "c as (select cell, count(*) as n, avg(tx)::float8 as mx, avg(ty)::float8 as my, "
+            "(array_agg(attributes))[1] as lone from inside group by cell)"
+            "{ctes} "
+            "select ST_AsMVT(t, {layer}, {extent}, 'geom') from ("
+            "select ST_Point(round(c.mx), round(c.my)) as geom, "
+            "jsonb_build_object('count', c.n) || case when c.n = 1 then c.lone else {many} end as attributes "
+            "from c{joins} order by c.cell) t"
+        )
 
         def work(conn, state: _Version) -> bytes | None:
+            from geo.load_clusters import TABLE
+
+            meta = state.layers[layer]
             table = sql.Identifier(state.schema, layer)
-            envelope = sql.SQL("ST_TileEnvelope({}, {}, {})").format(sql.Literal(z), sql.Literal(x), sql.Literal(y))
-            others = conn.execute(
-                sql.SQL(
-                    "select exists(select 1 from {table} where geom_3857 && {envelope}"
-                    " and GeometryType(geom) <> 'POINT'{condition})"
-                ).format(table=table, envelope=envelope, condition=condition)
-            ).fetchone()[0]
-            if others:
-                return None
-            statement = sql.SQL(
-                "with e as (select {envelope} as env), "
-                "pts as (select ord, props, {attributes} as attributes, "
-                "round(((ST_X(geom_3857) - ST_XMin(env)) * {extent} / (ST_XMax(env) - ST_XMin(env)))::numeric, 6) as tx, "
-                "round(((ST_YMax(env) - ST_Y(geom_3857)) * {extent} / (ST_YMax(env) - ST_YMin(env)))::numeric, 6) as ty "
-                "from {table}, e where geom_3857 && env{condition}), "
-                "inside as (select *, floor(ty / {cell})::bigint * {grid} + floor(tx / {cell})::bigint as cell from pts "
-                "where tx >= 0 and tx < {extent} and ty >= 0 and ty < {extent}), "
-                "c as (select cell, count(*) as n, avg(tx)::float8 as mx, avg(ty)::float8 as my, "
-                "(array_agg(attributes))[1] as lone from inside group by cell) "
-                "select ST_AsMVT(t, {layer}, {extent}, 'geom') from ("
-                "select ST_Point(round(mx), round(my)) as geom, "
-                "jsonb_build_object('count', n) || case when n = 1 then lone else {many} end as attributes "
-                "from c order by cell) t"
-            ).format(
-                envelope=envelope,
-                attributes=attributes,
-                extent=sql.Literal(tiles.EXTENT),
-                table=table,
-                condition=condition,
-                cell=sql.Literal(tiles.CLUSTER_CELL),
-                grid=sql.Literal(tiles.CLUSTER_GRID),
-                layer=sql.Literal(layer),
-                many=many,
-            )
+            if from_pyramid and state.pyramid and meta.points_only and self._keyed(filters, where):
+                ctes, many, joins = majority("g", "sum(n)")
+                statement = pyramid_sql.format(
+                    clusters=sql.Identifier(state.schema, TABLE),
+                    z=sql.Literal(z),
+                    x=sql.Literal(x),
+                    y=sql.Literal(y),
+                    table=table,
+                    ctes=ctes,
+                    many=many,
+                    joins=joins,
+                    **formats,
+                )
+            else:
+                if not meta.points_only:
+                    others = conn.execute(
+                        sql.SQL(
+                            "select exists(select 1 from {table} where geom_3857 && {envelope}"
+                            " and GeometryType(geom) <> 'POINT'{condition})"
+                        ).format(table=table, envelope=envelope, condition=condition)
+                    ).fetchone()[0]
+                    if others:
+                        return None
+                ctes, many, joins = majority("inside", "count(*)")
+                statement = live_sql.format(table=table, ctes=ctes, many=many, joins=joins, **formats)
             body = conn.execute(statement).fetchone()[0]
             return bytes(body) if body is not None else b""
 

@@ -1,0 +1,112 @@
+"""The cluster pyramid: a point layer's clustered tiles worked out once, at load time.
+
+Below ``CLUSTER_MAX_ZOOM`` the map asks for clustered tiles (``webapp.tiles``, ``?cluster=1``):
+one feature per occupied cell of a ``CLUSTER_GRID`` × ``CLUSTER_GRID`` grid over the tile, at
+the mean position of the cell's points, with their ``count``.  At low zooms one tile holds most
+of a layer, so working that out per request reads up to every row (a million at z8).
+
+``write_pyramid`` groups every point of a layer, at each zoom, by its tile, its cell and the
+values of ``CLUSTER_MAJORITY`` (the properties a cluster is coloured by, which are also queryables):
+one row per (zoom, tile, cell, key values) in ``<schema>._clusters`` with the number of points,
+the sums of their tile coordinates (``numeric``: exact, so the mean is the live one to the last
+bit) and, for a group of one point, its ``ord``.  A tile is then a read of a few thousand rows,
+and a filter on the keys (``status=planned``) is the same read with the filter applied to the
+rows' ``props`` (the keys, as the layer's own ``props`` holds them): the provider's filter SQL
+runs on it unchanged.
+
+Tile coordinates are computed with the same expressions as the live query
+(``webapp.providers.postgis``): ``ST_TileEnvelope``, rounded to 6 decimals, a point in the tile
+whose rounded coordinates are in [0, EXTENT).  A point on a tile's edge goes to the tile east or
+south of it, as the live query puts it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+EXTENT = 4096  # tile coordinates per side (MVT's usual extent)
+CLUSTER_GRID = 64  # cells per tile side: a cell is EXTENT / CLUSTER_GRID = 64 tile units, 4 px
+CLUSTER_MAX_ZOOM = 13  # from this zoom on the raw tile is served
+CLUSTER_CELL = EXTENT // CLUSTER_GRID
+# What a cluster of several points is coloured by (its most frequent value of each); the
+# pyramid keeps the points apart by these values, so filters on them are answered from it too.
+CLUSTER_MAJORITY = ("status", "category")
+TABLE = "_clusters"
+# Web Mercator: the world's west (and north) edge and width in metres, as ST_TileEnvelope has them.
+ORIGIN = 20037508.342789244
+WORLD = 2 * ORIGIN
+# How close (a fraction of a tile) to an edge a point must be for the neighbour tile to be tried.
+EDGE = 1e-6
+
+
+def table_sql(schema: str):
+    from psycopg import sql
+
+    return sql.SQL(
+        "create table {} (layer text not null, z smallint not null, x integer not null, y integer not null, "
+        "cell integer not null, props jsonb not null, n integer not null, sx numeric not null, sy numeric not null, "
+        "lone integer)"
+    ).format(sql.Identifier(schema, TABLE))
+
+
+def zoom_sql(schema: str, layer: str, z: int):
+    """The ``insert`` of ``layer``'s groups at zoom ``z`` (rows in tile, then cell order)."""
+    from psycopg import sql
+
+    keys = sql.SQL(", ").join(sql.SQL("{k}, props -> {k}").format(k=sql.Literal(key)) for key in CLUSTER_MAJORITY)
+    # Tile numbers of the point (fractional), then the tile it falls in and a neighbour when it is
+    # within EDGE of that tile's west/north or east/south edge: the rounded coordinates decide.
+    return sql.SQL(
+        "insert into {clusters} (layer, z, x, y, cell, props, n, sx, sy, lone) "
+        "select {layer}, {z}, tile_x, tile_y, floor(ty / {cell})::int * {grid} + floor(tx / {cell})::int as cell, "
+        "keys, count(*), sum(tx), sum(ty), case when count(*) = 1 then min(ord) end "
+        "from (select p.ord, p.keys, c.tile_x, c.tile_y, c.tx, c.ty from ("
+        "  select ord, geom_3857, jsonb_strip_nulls(jsonb_build_object({keys})) as keys, "
+        "  (ST_X(geom_3857) + {origin}) / {width} as gx, ({origin} - ST_Y(geom_3857)) / {width} as gy "
+        "  from {table}) p "
+        "cross join lateral (select tile_x, tile_y, "
+        "  round(((ST_X(p.geom_3857) - ST_XMin(env)) * {extent} / (ST_XMax(env) - ST_XMin(env)))::numeric, 6) as tx, "
+        "  round(((ST_YMax(env) - ST_Y(p.geom_3857)) * {extent} / (ST_YMax(env) - ST_YMin(env)))::numeric, 6) as ty "
+        "  from (select tile_x, tile_y, ST_TileEnvelope({z}, tile_x, tile_y) as env "
+        "    from generate_series(floor(p.gx)::int - (p.gx - floor(p.gx) < {edge})::int, "
+        "                         floor(p.gx)::int + (floor(p.gx) + 1 - p.gx < {edge})::int) as tile_x, "
+        "         generate_series(floor(p.gy)::int - (p.gy - floor(p.gy) < {edge})::int, "
+        "                         floor(p.gy)::int + (floor(p.gy) + 1 - p.gy < {edge})::int) as tile_y "
+        "    where tile_x between 0 and {last} and tile_y between 0 and {last}) e "
+        "  where p.geom_3857 && env) c "
+        "where c.tx >= 0 and c.tx < {extent} and c.ty >= 0 and c.ty < {extent}) q "
+        "group by tile_x, tile_y, cell, keys order by tile_x, tile_y, cell"
+    ).format(
+        clusters=sql.Identifier(schema, TABLE),
+        layer=sql.Literal(layer),
+        z=sql.Literal(z),
+        cell=sql.Literal(CLUSTER_CELL),
+        grid=sql.Literal(CLUSTER_GRID),
+        keys=keys,
+        origin=sql.Literal(ORIGIN),
+        width=sql.Literal(WORLD / (1 << z)),
+        table=sql.Identifier(schema, layer),
+        extent=sql.Literal(EXTENT),
+        edge=sql.Literal(EDGE),
+        last=sql.Literal((1 << z) - 1),
+    )
+
+
+def write_pyramid(conn, schema: str, layers: list, progress: Callable[[str], None]) -> None:
+    """``<schema>._clusters`` for the layers (``geo.load.LayerRows``) that hold points only, every
+    zoom below CLUSTER_MAX_ZOOM, then its index; the table exists (maybe empty) after a load."""
+    from psycopg import sql
+
+    conn.execute(table_sql(schema))
+    for rows in layers:
+        if not rows.points_only or not rows.count:
+            continue
+        progress(f"{rows.name}: the cluster pyramid, zooms 0 to {CLUSTER_MAX_ZOOM - 1}")
+        for z in range(CLUSTER_MAX_ZOOM):
+            conn.execute(zoom_sql(schema, rows.name, z))
+    conn.execute(
+        sql.SQL("create index {} on {} (layer, z, x, y)").format(
+            sql.Identifier(f"{TABLE}_tile"), sql.Identifier(schema, TABLE)
+        )
+    )
+    conn.execute(sql.SQL("analyze {}").format(sql.Identifier(schema, TABLE)))
