@@ -9,10 +9,11 @@ of a layer, so working that out per request reads up to every row (a million at 
 values of ``CLUSTER_MAJORITY`` (the properties a cluster is coloured by, which are also queryables):
 one row per (zoom, tile, cell, key values) in ``<schema>._clusters`` with the number of points,
 the sums of their tile coordinates (``numeric``: exact, so the mean is the live one to the last
-bit) and, for a group of one point, its ``ord``.  A tile is then a read of a few thousand rows,
-and a filter on the keys (``status=planned``) is the same read with the filter applied to the
-rows' ``props`` (the keys, as the layer's own ``props`` holds them): the provider's filter SQL
-runs on it unchanged.
+bit) and, for a group of one point, its ``ord``.  A filter on the keys (``status=planned``) is a
+read of the tile's groups with the filter applied to their ``props`` (the keys, as the layer's
+own ``props`` holds them: the provider's filter SQL runs on them unchanged), summed per cell.
+Each cell is also stored ``whole`` (every key summed, its colours worked out, ``props`` the
+cluster's properties): a tile without filters is a read of at most CLUSTER_GRID² rows.
 
 Tile coordinates are computed with the same expressions as the live query
 (``webapp.providers.postgis``): ``ST_TileEnvelope``, rounded to 6 decimals, a point in the tile
@@ -43,10 +44,68 @@ def table_sql(schema: str):
     from psycopg import sql
 
     return sql.SQL(
-        "create table {} (layer text not null, z smallint not null, x integer not null, y integer not null, "
-        "cell integer not null, props jsonb not null, n integer not null, sx numeric not null, sy numeric not null, "
-        "lone integer)"
+        "create table {} (layer text not null, whole boolean not null, z smallint not null, x integer not null, "
+        "y integer not null, cell integer not null, props jsonb not null, n integer not null, sx numeric not null, "
+        "sy numeric not null, lone integer)"
     ).format(sql.Identifier(schema, TABLE))
+
+
+def majority_sql(source: str, weight: str, names, by: tuple[str, ...] = ("cell",)):
+    """A cluster's colours, worked out per group of ``by`` (a cell): ``(ctes, values, joins)``,
+    ``, m0 as (…), …`` (one CTE per name of ``names``: the group's most frequent scalar value of
+    ``props -> name`` among the rows of ``source``, each standing for ``weight`` points; ties to
+    the smallest by code point), the ``jsonb`` object of those values, and the joins of
+    the CTEs to ``c``.  One sort per name, not a scan per cell."""
+    from psycopg import sql
+
+    keys = sql.SQL(", ").join(sql.Identifier(column) for column in by)
+    ctes = [
+        sql.SQL(
+            ", {m} as (select distinct on ({keys}) {keys}, v from (select {keys}, props->{k} as v, {weight} as n "
+            "from {source} where jsonb_typeof(props->{k}) in ('string', 'number', 'boolean') group by {keys}, v) w "
+            "order by {keys}, n desc, (v #>> '{{}}') collate \"C\")"
+        ).format(
+            m=sql.Identifier(f"m{i}"),
+            keys=keys,
+            k=sql.Literal(name),
+            source=sql.Identifier(source),
+            weight=sql.SQL(weight),
+        )
+        for i, name in enumerate(names)
+    ]
+    values = sql.SQL("jsonb_strip_nulls(jsonb_build_object({}))").format(
+        sql.SQL(", ").join(
+            sql.SQL("{}, {}.v").format(sql.Literal(name), sql.Identifier(f"m{i}")) for i, name in enumerate(names)
+        )
+    )
+    joins = sql.SQL("").join(
+        sql.SQL(" left join {m} using ({keys})").format(m=sql.Identifier(f"m{i}"), keys=keys) for i in range(len(names))
+    )
+    return sql.SQL("").join(ctes), values, joins
+
+
+def whole_sql(schema: str, layer: str, z: int):
+    """The ``insert`` of ``layer``'s cells at zoom ``z`` whatever their keys (``whole``), from its
+    keyed groups: what a tile without filters reads, its colours worked out already."""
+    from psycopg import sql
+
+    ctes, values, joins = majority_sql("g", "sum(n)", CLUSTER_MAJORITY, by=("x", "y", "cell"))
+    return sql.SQL(
+        "insert into {clusters} (layer, whole, z, x, y, cell, props, n, sx, sy, lone) "
+        "with g as (select x, y, cell, props, n, sx, sy, lone from {clusters} "
+        "where layer = {layer} and not whole and z = {z}), "
+        "c as (select x, y, cell, sum(n) as n, sum(sx) as sx, sum(sy) as sy, min(lone) as lone from g "
+        "group by x, y, cell){ctes} "
+        "select {layer}, true, {z}, x, y, cell, {values}, c.n, c.sx, c.sy, case when c.n = 1 then c.lone end "
+        "from c{joins} order by x, y, cell"
+    ).format(
+        clusters=sql.Identifier(schema, TABLE),
+        layer=sql.Literal(layer),
+        z=sql.Literal(z),
+        ctes=ctes,
+        values=values,
+        joins=joins,
+    )
 
 
 def zoom_sql(schema: str, layer: str, z: int):
@@ -57,8 +116,8 @@ def zoom_sql(schema: str, layer: str, z: int):
     # Tile numbers of the point (fractional), then the tile it falls in and a neighbour when it is
     # within EDGE of that tile's west/north or east/south edge: the rounded coordinates decide.
     return sql.SQL(
-        "insert into {clusters} (layer, z, x, y, cell, props, n, sx, sy, lone) "
-        "select {layer}, {z}, tile_x, tile_y, floor(ty / {cell})::int * {grid} + floor(tx / {cell})::int as cell, "
+        "insert into {clusters} (layer, whole, z, x, y, cell, props, n, sx, sy, lone) "
+        "select {layer}, false, {z}, tile_x, tile_y, floor(ty / {cell})::int * {grid} + floor(tx / {cell})::int as cell, "
         "keys, count(*), sum(tx), sum(ty), case when count(*) = 1 then min(ord) end "
         "from (select p.ord, p.keys, c.tile_x, c.tile_y, c.tx, c.ty from ("
         "  select ord, geom_3857, jsonb_strip_nulls(jsonb_build_object({keys})) as keys, "
@@ -104,8 +163,9 @@ def write_pyramid(conn, schema: str, layers: list, progress: Callable[[str], Non
         progress(f"{rows.name}: the cluster pyramid, zooms 0 to {CLUSTER_MAX_ZOOM - 1}")
         for z in range(CLUSTER_MAX_ZOOM):
             conn.execute(zoom_sql(schema, rows.name, z))
+            conn.execute(whole_sql(schema, rows.name, z))
     conn.execute(
-        sql.SQL("create index {} on {} (layer, z, x, y)").format(
+        sql.SQL("create index {} on {} (layer, whole, z, x, y)").format(
             sql.Identifier(f"{TABLE}_tile"), sql.Identifier(schema, TABLE)
         )
     )

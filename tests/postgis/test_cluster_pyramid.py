@@ -87,16 +87,17 @@ def decoded(body: bytes | None) -> list[dict]:
 
 
 def test_the_pyramid_holds_every_point_once_at_every_zoom(providers):
+    """Once among the groups by key, once among the whole cells, at each zoom."""
     _files, pg = providers
     with pg._connection() as conn:
         schema = pg._current().schema
         rows = conn.execute(
-            sql.SQL("select z, sum(n) from {} where layer = %s group by z order by z").format(
+            sql.SQL("select whole, z, sum(n) from {} where layer = %s group by whole, z order by whole, z").format(
                 sql.Identifier(schema, TABLE)
             ),
             (LAYER,),
         ).fetchall()
-    assert rows == [(z, POINTS) for z in range(CLUSTER_MAX_ZOOM)]
+    assert rows == [(whole, z, POINTS) for whole in (False, True) for z in range(CLUSTER_MAX_ZOOM)]
 
 
 @pytest.mark.parametrize(

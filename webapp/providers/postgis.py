@@ -414,6 +414,7 @@ class PostgisProvider(FeatureProvider):
         A layer of points is read from the version's cluster pyramid (``geo.load_clusters``) when
         the filters are on its keys alone: the same cells, counts, positions and properties as the
         live grouping (``from_pyramid=False``), which reads every point of the tile."""
+        from geo.load_clusters import CLUSTER_MAJORITY, TABLE, majority_sql
         from webapp import tiles
 
         _psy, sql = _psycopg()
@@ -424,36 +425,7 @@ class PostgisProvider(FeatureProvider):
             for name in properties
         ]
         attributes = sql.SQL("jsonb_strip_nulls(jsonb_build_object({}))").format(sql.SQL(", ").join(pairs))
-        names = [name for name in tiles.CLUSTER_MAJORITY if name in properties]
-
-        def majority(source: str, weight: str):
-            """(``, m0 as (…), m1 as (…)`` CTEs, the cluster's properties, their joins): per name of
-            CLUSTER_MAJORITY, each cell's most frequent value among the rows of ``source`` (``weight``:
-            how many points a row stands for), ties to the smallest; one sort, not a scan per cell."""
-            ctes = [
-                sql.SQL(
-                    ", {m} as (select distinct on (cell) cell, v from (select cell, props->{k} as v, {weight} as n "
-                    "from {source} where jsonb_typeof(props->{k}) in ('string', 'number', 'boolean') group by 1, 2) w "
-                    "order by cell, n desc, (v #>> '{{}}') collate \"C\")"
-                ).format(
-                    m=sql.Identifier(f"m{i}"),
-                    k=sql.Literal(name),
-                    source=sql.Identifier(source),
-                    weight=sql.SQL(weight),
-                )
-                for i, name in enumerate(names)
-            ]
-            values = sql.SQL("jsonb_strip_nulls(jsonb_build_object({}))").format(
-                sql.SQL(", ").join(
-                    sql.SQL("{}, {}.v").format(sql.Literal(name), sql.Identifier(f"m{i}"))
-                    for i, name in enumerate(names)
-                )
-            )
-            joins = sql.SQL("").join(
-                sql.SQL(" left join {m} on {m}.cell = c.cell").format(m=sql.Identifier(f"m{i}"))
-                for i in range(len(names))
-            )
-            return sql.SQL("").join(ctes), values, joins
+        names = tuple(name for name in CLUSTER_MAJORITY if name in properties)
 
         matching = self._matching(layer, None, filters, where)
         condition = sql.SQL("") if matching is None else sql.SQL(" and {}").format(matching)
@@ -467,11 +439,19 @@ class PostgisProvider(FeatureProvider):
             "grid": sql.Literal(tiles.CLUSTER_GRID),
             "layer": sql.Literal(layer),
         }
-        # Read from the pyramid: the tile's groups passing the filters (they run on the groups'
-        # ``props``, the keys), summed per cell; a cell of one point takes that point's properties.
+        # Read from the pyramid: without filters, the tile's whole cells; else its groups passing the
+        # filters (they run on the groups' ``props``, the keys), summed per cell.  A cell of one
+        # point takes that point's properties.
+        whole_sql = sql.SQL(
+            "select ST_AsMVT(t, {layer}, {extent}, 'geom') from ("
+            "select ST_Point(round((sx / n)::float8), round((sy / n)::float8)) as geom, "
+            "jsonb_build_object('count', n) || case when n = 1 then "
+            "(select {attributes} from {table} where ord = lone) else {clusters}.props end as attributes "
+            "from {clusters} where layer = {layer} and whole and z = {z} and x = {x} and y = {y} order by cell) t"
+        )
         pyramid_sql = sql.SQL(
             "with g as (select cell, props, n, sx, sy, lone from {clusters} "
-            "where layer = {layer} and z = {z} and x = {x} and y = {y}{condition}), "
+            "where layer = {layer} and not whole and z = {z} and x = {x} and y = {y}{condition}), "
             "c as (select cell, sum(n) as n, sum(sx) as sx, sum(sy) as sy, min(lone) as lone from g group by cell)"
             "{ctes} "
             "select ST_AsMVT(t, {layer}, {extent}, 'geom') from ("
@@ -498,14 +478,17 @@ class PostgisProvider(FeatureProvider):
         )
 
         def work(conn, state: _Version) -> bytes | None:
-            from geo.load_clusters import TABLE
-
             meta = state.layers[layer]
             table = sql.Identifier(state.schema, layer)
-            if from_pyramid and state.pyramid and meta.points_only and self._keyed(filters, where):
-                ctes, many, joins = majority("g", "sum(n)")
+            pyramid = sql.Identifier(state.schema, TABLE)
+            if from_pyramid and state.pyramid and meta.points_only and matching is None and names == CLUSTER_MAJORITY:
+                statement = whole_sql.format(
+                    clusters=pyramid, z=sql.Literal(z), x=sql.Literal(x), y=sql.Literal(y), table=table, **formats
+                )
+            elif from_pyramid and state.pyramid and meta.points_only and self._keyed(filters, where):
+                ctes, many, joins = majority_sql("g", "sum(n)", names)
                 statement = pyramid_sql.format(
-                    clusters=sql.Identifier(state.schema, TABLE),
+                    clusters=pyramid,
                     z=sql.Literal(z),
                     x=sql.Literal(x),
                     y=sql.Literal(y),
@@ -525,7 +508,7 @@ class PostgisProvider(FeatureProvider):
                     ).fetchone()[0]
                     if others:
                         return None
-                ctes, many, joins = majority("inside", "count(*)")
+                ctes, many, joins = majority_sql("inside", "count(*)", names)
                 statement = live_sql.format(table=table, ctes=ctes, many=many, joins=joins, **formats)
             body = conn.execute(statement).fetchone()[0]
             return bytes(body) if body is not None else b""

@@ -398,6 +398,22 @@ async function drawTiles(app, overlays, onCounts) {
     return pending.get(id);
   }
 
+  /**
+   * Resolves once every shown tiled layer's tiles are in, looked at after the current change
+   * has reached every subscriber (one that asks for tiles may come after the one waiting).  The
+   * list's pages and the counts wait for it: with few server workers, a count that reads every
+   * matching row would otherwise hold up the tiles the reader is looking at.
+   */
+  function afterTiles() {
+    return Promise.resolve().then(() =>
+      Promise.all(
+        [...layers.values()]
+          .filter((grid) => map.hasLayer(grid) && grid.isLoading())
+          .map((grid) => new Promise((resolve) => grid.once("load", () => resolve()))),
+      ),
+    );
+  }
+
   /** The counts of the state's filters: each layer's numberMatched (one feature asked for). */
   let countToken = 0;
   function recount(state) {
@@ -432,7 +448,8 @@ async function drawTiles(app, overlays, onCounts) {
       if (serverFilters) grid.setUrl(sourceOf(overlayOf.get(name), state));
       else grid.redraw();
     }
-    recount(state);
+    // The counts after the tiles: a count reads every matching row, the tiles only their cells.
+    afterTiles().then(() => recount(state));
   });
 
   // The dataset counts the records it holds: a tiled layer's count is the server's.  Its
@@ -485,6 +502,7 @@ async function drawTiles(app, overlays, onCounts) {
       if (!grid || !map.hasLayer(grid) || grid.isLoading?.() === false) return Promise.resolve();
       return new Promise((resolve) => grid.once("load", () => resolve()));
     },
+    afterTiles,
   };
   return handle;
 }
