@@ -108,21 +108,42 @@ def whole_sql(schema: str, layer: str, z: int):
     )
 
 
-def zoom_sql(schema: str, layer: str, z: int):
-    """The ``insert`` of ``layer``'s groups at zoom ``z`` (rows in tile, then cell order)."""
+POINTS = "gba_cluster_points"  # the layer's points and keys, read once (a temporary table)
+
+
+def points_sql(schema: str, layer: str):
+    """The temporary table of ``layer``'s points: ``ord``, ``geom_3857``, the keys and the point's
+    place in the world as a fraction of its width from the west and north edges.  The keys are read
+    out of ``props`` (stored out of line) once, not once per zoom."""
     from psycopg import sql
 
     keys = sql.SQL(", ").join(sql.SQL("{k}, props -> {k}").format(k=sql.Literal(key)) for key in CLUSTER_MAJORITY)
-    # Tile numbers of the point (fractional), then the tile it falls in and a neighbour when it is
-    # within EDGE of that tile's west/north or east/south edge: the rounded coordinates decide.
+    return sql.SQL(
+        "create temporary table {points} on commit drop as "
+        "select ord, geom_3857, jsonb_strip_nulls(jsonb_build_object({keys})) as keys, "
+        "(ST_X(geom_3857) + {origin}) / {world} as fx, ({origin} - ST_Y(geom_3857)) / {world} as fy from {table}"
+    ).format(
+        points=sql.Identifier(POINTS),
+        keys=keys,
+        origin=sql.Literal(ORIGIN),
+        world=sql.Literal(WORLD),
+        table=sql.Identifier(schema, layer),
+    )
+
+
+def zoom_sql(schema: str, layer: str, z: int):
+    """The ``insert`` of ``layer``'s groups at zoom ``z`` (rows in tile, then cell order), from
+    ``points_sql``'s table."""
+    from psycopg import sql
+
+    # The tile numbers of the point (fractional) pick its tile, and a neighbour when it is within
+    # EDGE of that tile's west/north or east/south edge: the rounded tile coordinates decide.
     return sql.SQL(
         "insert into {clusters} (layer, whole, z, x, y, cell, props, n, sx, sy, lone) "
         "select {layer}, false, {z}, tile_x, tile_y, floor(ty / {cell})::int * {grid} + floor(tx / {cell})::int as cell, "
         "keys, count(*), sum(tx), sum(ty), case when count(*) = 1 then min(ord) end "
         "from (select p.ord, p.keys, c.tile_x, c.tile_y, c.tx, c.ty from ("
-        "  select ord, geom_3857, jsonb_strip_nulls(jsonb_build_object({keys})) as keys, "
-        "  (ST_X(geom_3857) + {origin}) / {width} as gx, ({origin} - ST_Y(geom_3857)) / {width} as gy "
-        "  from {table}) p "
+        "  select ord, geom_3857, keys, fx * {tiles} as gx, fy * {tiles} as gy from {points}) p "
         "cross join lateral (select tile_x, tile_y, "
         "  round(((ST_X(p.geom_3857) - ST_XMin(env)) * {extent} / (ST_XMax(env) - ST_XMin(env)))::numeric, 6) as tx, "
         "  round(((ST_YMax(env) - ST_Y(p.geom_3857)) * {extent} / (ST_YMax(env) - ST_YMin(env)))::numeric, 6) as ty "
@@ -141,10 +162,8 @@ def zoom_sql(schema: str, layer: str, z: int):
         z=sql.Literal(z),
         cell=sql.Literal(CLUSTER_CELL),
         grid=sql.Literal(CLUSTER_GRID),
-        keys=keys,
-        origin=sql.Literal(ORIGIN),
-        width=sql.Literal(WORLD / (1 << z)),
-        table=sql.Identifier(schema, layer),
+        tiles=sql.Literal(1 << z),
+        points=sql.Identifier(POINTS),
         extent=sql.Literal(EXTENT),
         edge=sql.Literal(EDGE),
         last=sql.Literal((1 << z) - 1),
@@ -161,9 +180,11 @@ def write_pyramid(conn, schema: str, layers: list, progress: Callable[[str], Non
         if not rows.points_only or not rows.count:
             continue
         progress(f"{rows.name}: the cluster pyramid, zooms 0 to {CLUSTER_MAX_ZOOM - 1}")
+        conn.execute(points_sql(schema, rows.name))
         for z in range(CLUSTER_MAX_ZOOM):
             conn.execute(zoom_sql(schema, rows.name, z))
             conn.execute(whole_sql(schema, rows.name, z))
+        conn.execute(sql.SQL("drop table {}").format(sql.Identifier(POINTS)))
     conn.execute(
         sql.SQL("create index {} on {} (layer, whole, z, x, y)").format(
             sql.Identifier(f"{TABLE}_tile"), sql.Identifier(schema, TABLE)
