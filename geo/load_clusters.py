@@ -9,7 +9,7 @@ of a layer, so working that out per request reads up to every row (a million at 
 values of ``CLUSTER_MAJORITY`` (the properties a cluster is coloured by, which are also queryables):
 one row per (zoom, tile, cell, key values) in ``<schema>._clusters`` with the number of points,
 the sums of their tile coordinates (``numeric``: exact, so the mean is the live one to the last
-bit) and, for a group of one point, its ``ord``.  A filter on the keys (``status=planned``) is a
+bit) and, for a group of one point, its ``ord`` and tile properties (``attrs``, ``TILE_FIELDS``).  A filter on the keys (``status=planned``) is a
 read of the tile's groups with the filter applied to their ``props`` (the keys, as the layer's
 own ``props`` holds them: the provider's filter SQL runs on them unchanged), summed per cell.
 Each cell is also stored ``whole`` (every key summed, its colours worked out, ``props`` the
@@ -24,6 +24,8 @@ south of it, as the live query puts it.
 from __future__ import annotations
 
 from collections.abc import Callable
+
+from geo.schema import TILE_FIELDS
 
 EXTENT = 4096  # tile coordinates per side (MVT's usual extent)
 CLUSTER_GRID = 64  # cells per tile side: a cell is EXTENT / CLUSTER_GRID = 64 tile units, 4 px
@@ -46,8 +48,22 @@ def table_sql(schema: str):
     return sql.SQL(
         "create table {} (layer text not null, whole boolean not null, z smallint not null, x integer not null, "
         "y integer not null, cell integer not null, props jsonb not null, n integer not null, sx numeric not null, "
-        "sy numeric not null, lone integer)"
+        "sy numeric not null, lone integer, attrs jsonb)"
     ).format(sql.Identifier(schema, TABLE))
+
+
+def attributes_sql(properties=tuple(TILE_FIELDS)):
+    """A row's tile properties from its ``props``: each of ``properties`` it holds as a string,
+    number or boolean (nulls and lists left out, as the tile encoders leave them)."""
+    from psycopg import sql
+
+    pairs = [
+        sql.SQL(
+            "{k}, case when jsonb_typeof(props->{k}) in ('string', 'number', 'boolean') then props->{k} end"
+        ).format(k=sql.Literal(name))
+        for name in properties
+    ]
+    return sql.SQL("jsonb_strip_nulls(jsonb_build_object({}))").format(sql.SQL(", ").join(pairs))
 
 
 def majority_sql(source: str, weight: str, names, by: tuple[str, ...] = ("cell",)):
@@ -91,13 +107,13 @@ def whole_sql(schema: str, layer: str, z: int):
 
     ctes, values, joins = majority_sql("g", "sum(n)", CLUSTER_MAJORITY, by=("x", "y", "cell"))
     return sql.SQL(
-        "insert into {clusters} (layer, whole, z, x, y, cell, props, n, sx, sy, lone) "
-        "with g as (select x, y, cell, props, n, sx, sy, lone from {clusters} "
+        "insert into {clusters} (layer, whole, z, x, y, cell, props, n, sx, sy, lone, attrs) "
+        "with g as (select x, y, cell, props, n, sx, sy, lone, attrs from {clusters} "
         "where layer = {layer} and not whole and z = {z}), "
-        "c as (select x, y, cell, sum(n) as n, sum(sx) as sx, sum(sy) as sy, min(lone) as lone from g "
-        "group by x, y, cell){ctes} "
-        "select {layer}, true, {z}, x, y, cell, {values}, c.n, c.sx, c.sy, case when c.n = 1 then c.lone end "
-        "from c{joins} order by x, y, cell"
+        "c as (select x, y, cell, sum(n) as n, sum(sx) as sx, sum(sy) as sy, min(lone) as lone, "
+        "(array_agg(attrs) filter (where n = 1))[1] as attrs from g group by x, y, cell){ctes} "
+        "select {layer}, true, {z}, x, y, cell, {values}, c.n, c.sx, c.sy, case when c.n = 1 then c.lone end, "
+        "case when c.n = 1 then c.attrs end from c{joins} order by x, y, cell"
     ).format(
         clusters=sql.Identifier(schema, TABLE),
         layer=sql.Literal(layer),
@@ -113,18 +129,19 @@ POINTS = "gba_cluster_points"  # the layer's points and keys, read once (a tempo
 
 def points_sql(schema: str, layer: str):
     """The temporary table of ``layer``'s points: ``ord``, ``geom_3857``, the keys and the point's
-    place in the world as a fraction of its width from the west and north edges.  The keys are read
-    out of ``props`` (stored out of line) once, not once per zoom."""
+    place in the world as a fraction of its width from the west and north edges, and its tile
+    properties (``attrs``).  ``props`` (stored out of line) is read once, not once per zoom."""
     from psycopg import sql
 
     keys = sql.SQL(", ").join(sql.SQL("{k}, props -> {k}").format(k=sql.Literal(key)) for key in CLUSTER_MAJORITY)
     return sql.SQL(
         "create temporary table {points} on commit drop as "
-        "select ord, geom_3857, jsonb_strip_nulls(jsonb_build_object({keys})) as keys, "
+        "select ord, geom_3857, jsonb_strip_nulls(jsonb_build_object({keys})) as keys, {attributes} as attrs, "
         "(ST_X(geom_3857) + {origin}) / {world} as fx, ({origin} - ST_Y(geom_3857)) / {world} as fy from {table}"
     ).format(
         points=sql.Identifier(POINTS),
         keys=keys,
+        attributes=attributes_sql(),
         origin=sql.Literal(ORIGIN),
         world=sql.Literal(WORLD),
         table=sql.Identifier(schema, layer),
@@ -139,9 +156,10 @@ def zoom_sql(schema: str, layer: str, z: int):
     # The tile numbers of the point (fractional) pick its tile, and a neighbour when it is within
     # EDGE of that tile's west/north or east/south edge: the rounded tile coordinates decide.
     return sql.SQL(
-        "insert into {clusters} (layer, whole, z, x, y, cell, props, n, sx, sy, lone) "
-        "select {layer}, false, {z}, tile_x, tile_y, floor(ty / {cell})::int * {grid} + floor(tx / {cell})::int as cell, "
-        "keys, count(*), sum(tx), sum(ty), case when count(*) = 1 then min(ord) end "
+        "insert into {clusters} (layer, whole, z, x, y, cell, props, n, sx, sy, lone, attrs) "
+        "select {layer}, false, {z}, grp.*, lonely.attrs from ("
+        "select tile_x, tile_y, floor(ty / {cell})::int * {grid} + floor(tx / {cell})::int as cell, "
+        "keys, count(*), sum(tx), sum(ty), case when count(*) = 1 then min(ord) end as lone "
         "from (select p.ord, p.keys, c.tile_x, c.tile_y, c.tx, c.ty from ("
         "  select ord, geom_3857, keys, fx * {tiles} as gx, fy * {tiles} as gy from {points}) p "
         "cross join lateral (select tile_x, tile_y, "
@@ -155,7 +173,8 @@ def zoom_sql(schema: str, layer: str, z: int):
         "    where tile_x between 0 and {last} and tile_y between 0 and {last}) e "
         "  where p.geom_3857 && env) c "
         "where c.tx >= 0 and c.tx < {extent} and c.ty >= 0 and c.ty < {extent}) q "
-        "group by tile_x, tile_y, cell, keys order by tile_x, tile_y, cell"
+        "group by tile_x, tile_y, cell, keys) grp left join {points} lonely on lonely.ord = grp.lone "
+        "order by tile_x, tile_y, cell"
     ).format(
         clusters=sql.Identifier(schema, TABLE),
         layer=sql.Literal(layer),
@@ -181,6 +200,7 @@ def write_pyramid(conn, schema: str, layers: list, progress: Callable[[str], Non
             continue
         progress(f"{rows.name}: the cluster pyramid, zooms 0 to {CLUSTER_MAX_ZOOM - 1}")
         conn.execute(points_sql(schema, rows.name))
+        conn.execute(sql.SQL("create index on {} (ord)").format(sql.Identifier(POINTS)))
         for z in range(CLUSTER_MAX_ZOOM):
             conn.execute(zoom_sql(schema, rows.name, z))
             conn.execute(whole_sql(schema, rows.name, z))

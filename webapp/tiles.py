@@ -37,6 +37,7 @@ from mapbox_vector_tile.Mapbox import vector_tile_pb2
 from pyproj import Transformer
 
 from geo.load_clusters import CLUSTER_CELL, CLUSTER_GRID, CLUSTER_MAJORITY, CLUSTER_MAX_ZOOM, EXTENT
+from geo.schema import TILE_FIELDS
 from webapp import filtering, params, queryables
 from webapp.errors import InvalidParameter, NotFound
 from webapp.http import make_etag, not_modified
@@ -50,29 +51,7 @@ MIN_ZOOM = 0
 MAX_ZOOM = 24
 CACHE_CONTROL = "public, max-age=60"  # as the OGC API items: the ETag makes revalidation cheap
 
-# What a tile feature carries (when its record has the property): the map's styling inputs
-# (webapp/static/js/style.js and shapes.js: status, target year, precision, approximate flag,
-# link type and direction, jurisdictions for the colouring by place), the timeline's year, the
-# ends of a link (selection highlights partners) and the id (popups fetch the full record).
-# One table for every provider: the postgis provider's ST_AsMVT selects the same names.
-# Each with its type as PMTiles metadata and TileJSON name it (String, Number, Boolean).
-TILE_FIELDS = {
-    "id": "String",
-    "status": "String",
-    "category": "String",
-    "year": "Number",
-    "target_year": "Number",
-    "approximate": "Boolean",
-    "coord_precision": "String",
-    "jurisdiction": "String",
-    "link_type": "String",
-    "directed": "Boolean",
-    "cross_border": "Boolean",
-    "from_id": "String",
-    "to_id": "String",
-    "from_jurisdiction": "String",
-    "to_jurisdiction": "String",
-}
+# TILE_FIELDS (what a tile feature carries) is geo.schema's: the loader's cluster pyramid stores it too.
 TILE_PROPERTIES = tuple(TILE_FIELDS)
 
 # Web Mercator: half the world's width in metres, and the latitude where its square ends.

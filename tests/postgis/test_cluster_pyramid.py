@@ -181,3 +181,15 @@ def test_a_version_loaded_without_the_pyramid_is_served_live(pg_datasets, edge_r
                 )
     finally:
         pg.close()
+
+
+def test_other_tile_properties_are_read_from_the_rows(providers, edge_root):
+    """The pyramid stores a lone point's TILE_PROPERTIES; asked for others, the cell's one point is
+    read from the layer: still the live tile."""
+    _files, pg = providers
+    features = orjson.loads((edge_root / "geojson" / f"{LAYER}.geojson").read_bytes())["features"]
+    wanted = ("id", "status", "year")
+    for z, x, y in sorted(tiles_to_check(features))[::5]:
+        for filters in (None, Filters.of(status="planned")):
+            live = pg.cluster_tile(LAYER, z, x, y, wanted, filters=filters, from_pyramid=False)
+            assert pg.cluster_tile(LAYER, z, x, y, wanted, filters=filters) == live, (z, x, y)

@@ -414,17 +414,13 @@ class PostgisProvider(FeatureProvider):
         A layer of points is read from the version's cluster pyramid (``geo.load_clusters``) when
         the filters are on its keys alone: the same cells, counts, positions and properties as the
         live grouping (``from_pyramid=False``), which reads every point of the tile."""
-        from geo.load_clusters import CLUSTER_MAJORITY, TABLE, majority_sql
+        from geo.load_clusters import CLUSTER_MAJORITY, TABLE, attributes_sql, majority_sql
         from webapp import tiles
 
         _psy, sql = _psycopg()
-        pairs = [
-            sql.SQL(
-                "{k}, case when jsonb_typeof(props->{k}) in ('string', 'number', 'boolean') then props->{k} end"
-            ).format(k=sql.Literal(name))
-            for name in properties
-        ]
-        attributes = sql.SQL("jsonb_strip_nulls(jsonb_build_object({}))").format(sql.SQL(", ").join(pairs))
+        attributes = attributes_sql(properties)
+        # A cell of one point: the properties the pyramid stored for it (the tiles' own), or its row's.
+        stored = tuple(properties) == tiles.TILE_PROPERTIES
         names = tuple(name for name in CLUSTER_MAJORITY if name in properties)
 
         matching = self._matching(layer, None, filters, where)
@@ -445,19 +441,18 @@ class PostgisProvider(FeatureProvider):
         whole_sql = sql.SQL(
             "select ST_AsMVT(t, {layer}, {extent}, 'geom') from ("
             "select ST_Point(round((sx / n)::float8), round((sy / n)::float8)) as geom, "
-            "jsonb_build_object('count', n) || case when n = 1 then "
-            "(select {attributes} from {table} where ord = lone) else {clusters}.props end as attributes "
+            "jsonb_build_object('count', n) || case when n = 1 then {lone} else {clusters}.props end as attributes "
             "from {clusters} where layer = {layer} and whole and z = {z} and x = {x} and y = {y} order by cell) t"
         )
         pyramid_sql = sql.SQL(
-            "with g as (select cell, props, n, sx, sy, lone from {clusters} "
+            "with g as (select cell, props, n, sx, sy, lone, attrs from {clusters} "
             "where layer = {layer} and not whole and z = {z} and x = {x} and y = {y}{condition}), "
-            "c as (select cell, sum(n) as n, sum(sx) as sx, sum(sy) as sy, min(lone) as lone from g group by cell)"
+            "c as (select cell, sum(n) as n, sum(sx) as sx, sum(sy) as sy, min(lone) as lone, "
+            "(array_agg(attrs) filter (where n = 1))[1] as attrs from g group by cell)"
             "{ctes} "
             "select ST_AsMVT(t, {layer}, {extent}, 'geom') from ("
             "select ST_Point(round((c.sx / c.n)::float8), round((c.sy / c.n)::float8)) as geom, "
-            "jsonb_build_object('count', c.n) || case when c.n = 1 then "
-            "(select {attributes} from {table} where ord = c.lone) else {many} end as attributes "
+            "jsonb_build_object('count', c.n) || case when c.n = 1 then {lone} else {many} end as attributes "
             "from c{joins} order by c.cell) t"
         )
         live_sql = sql.SQL(
@@ -482,17 +477,21 @@ class PostgisProvider(FeatureProvider):
             table = sql.Identifier(state.schema, layer)
             pyramid = sql.Identifier(state.schema, TABLE)
             if from_pyramid and state.pyramid and meta.points_only and matching is None and names == CLUSTER_MAJORITY:
+                lone = sql.SQL("attrs" if stored else "(select {} from {} where ord = lone)").format(attributes, table)
                 statement = whole_sql.format(
-                    clusters=pyramid, z=sql.Literal(z), x=sql.Literal(x), y=sql.Literal(y), table=table, **formats
+                    clusters=pyramid, z=sql.Literal(z), x=sql.Literal(x), y=sql.Literal(y), lone=lone, **formats
                 )
             elif from_pyramid and state.pyramid and meta.points_only and self._keyed(filters, where):
                 ctes, many, joins = majority_sql("g", "sum(n)", names)
+                lone = sql.SQL("c.attrs" if stored else "(select {} from {} where ord = c.lone)").format(
+                    attributes, table
+                )
                 statement = pyramid_sql.format(
                     clusters=pyramid,
                     z=sql.Literal(z),
                     x=sql.Literal(x),
                     y=sql.Literal(y),
-                    table=table,
+                    lone=lone,
                     ctes=ctes,
                     many=many,
                     joins=joins,

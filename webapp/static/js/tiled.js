@@ -414,15 +414,34 @@ async function drawTiles(app, overlays, onCounts) {
     );
   }
 
-  /** The counts of the state's filters: each layer's numberMatched (one feature asked for). */
+  // The pages asked for under the current filters, by URL: the counts and the list's first page
+  // are one request (each answer's numberMatched costs the server a count of every match).
+  const pages = new Map();
+  let listPage = 1; // features the list asks for at a time (1 until the list says)
+
+  /** One page of ``layer``'s features passing the state (the list's): {features, numberMatched}. */
+  function page(layer, state, limit, offset) {
+    const url = itemsUrl(urls, layer, state, queryables, { limit, offset });
+    if (!pages.has(url)) {
+      const answer = getJson(url).then((body) => ({
+        features: (body.features || []).map(asFeature).filter(Boolean),
+        numberMatched: typeof body.numberMatched === "number" ? body.numberMatched : null,
+      }));
+      answer.catch(() => pages.delete(url)); // asked again next time
+      pages.set(url, answer);
+    }
+    return pages.get(url);
+  }
+
+  /** The counts of the state's filters: each layer's numberMatched (from the list's first page). */
   let countToken = 0;
   function recount(state) {
     const token = ++countToken;
     if (!urls.items) return Promise.resolve(); // a static export: the counts stay the dataset's
     return Promise.all(
       overlays.map((overlay) =>
-        getJson(itemsUrl(urls, overlay.name, state, queryables, { limit: 1 })).then(
-          (body) => [overlay.name, typeof body.numberMatched === "number" ? body.numberMatched : null],
+        page(overlay.name, state, listPage, 0).then(
+          (got) => [overlay.name, got.numberMatched],
           () => [overlay.name, null],
         ),
       ),
@@ -443,6 +462,7 @@ async function drawTiles(app, overlays, onCounts) {
         });
     }
     if (state.filters === previous.filters && state.year === previous.year) return;
+    pages.clear();
     compile(state);
     for (const [name, grid] of layers) {
       if (serverFilters) grid.setUrl(sourceOf(overlayOf.get(name), state));
@@ -481,15 +501,12 @@ async function drawTiles(app, overlays, onCounts) {
     /** Whether ``layer`` is drawn from tiles. */
     has: (layer) => overlayOf.has(layer),
     /** The list's part for these layers (list-tiled.js). */
-    listPart: (body, item, pageSize, render, rove) =>
-      urls.items ? tiledPart(app, body, item, pageSize, render, rove) : null,
-    /** One page of ``layer``'s features passing the state (the list's): {features, numberMatched}. */
-    page(layer, state, limit, offset) {
-      return getJson(itemsUrl(urls, layer, state, queryables, { limit, offset })).then((body) => ({
-        features: (body.features || []).map(asFeature).filter(Boolean),
-        numberMatched: typeof body.numberMatched === "number" ? body.numberMatched : null,
-      }));
+    listPart(body, item, pageSize, render, rove) {
+      if (!urls.items) return null;
+      listPage = pageSize;
+      return tiledPart(app, body, item, pageSize, render, rove);
     },
+    page,
     /** What the tiles of ``layer`` did: {requested, loaded, url (the template now)}. */
     stats(layer) {
       const tally = events.get(layer);
