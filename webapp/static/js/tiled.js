@@ -24,6 +24,7 @@ const ARCHIVE = "gba-archive:"; // the tile URLs of an archive's layer: answered
 const PANE = "gbaTiles"; // above the basemaps, below the records drawn on the map's own canvas
 const HIT_SLOP = 4; // px: a click this close to a point still takes it
 const TILE_SIZE = 256; // px: Leaflet's default, the tiles' size on screen
+const TILES_WAIT = 5000; // ms: the longest the list and the counts wait for the tiles in view
 
 function loadScript(url, loaded) {
   if (loaded()) return Promise.resolve();
@@ -405,13 +406,13 @@ async function drawTiles(app, overlays, onCounts) {
    * matching row would otherwise hold up the tiles the reader is looking at.
    */
   function afterTiles() {
-    return Promise.resolve().then(() =>
-      Promise.all(
-        [...layers.values()]
-          .filter((grid) => map.hasLayer(grid) && grid.isLoading())
-          .map((grid) => new Promise((resolve) => grid.once("load", () => resolve()))),
-      ),
-    );
+    return Promise.resolve().then(() => {
+      const loading = [...layers.values()].filter((grid) => map.hasLayer(grid) && grid.isLoading());
+      if (!loading.length) return null;
+      // A layer switched off while loading never says it is in: the wait has an end.
+      const late = new Promise((resolve) => setTimeout(resolve, TILES_WAIT));
+      return Promise.race([late, Promise.all(loading.map((grid) => new Promise((done) => grid.once("load", done))))]);
+    });
   }
 
   // The pages asked for under the current filters, by URL: the counts and the list's first page
