@@ -16,7 +16,7 @@ import { L } from "./leaflet.js";
 import { tiledPart } from "./list-tiled.js";
 import { compileMatcher } from "./query.js";
 import { styleFor } from "./style.js";
-import { asFeature, filtersInTiles, itemsUrl, itemUrl, tileUrl } from "./tiles.js";
+import { asFeature, filtersInTiles, itemsUrl, itemUrl, labelledClusters, tileUrl } from "./tiles.js";
 
 const VECTORGRID = "../vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js";
 const PMTILES = "../vendor/pmtiles/pmtiles.js"; // reads an archive by HTTP range requests
@@ -181,23 +181,25 @@ async function drawTiles(app, overlays, onCounts) {
   /** Draw the clusters (features with a ``count`` above 1): sized circles with the count. */
   function drawClusters(ctx, list) {
     ctx.setLineDash([]);
-    ctx.textAlign = "center";
-    ctx.textBaseline = "middle";
-    ctx.font = "bold 10px sans-serif";
-    for (const { x, y, r, count, style } of list) {
+    ctx.lineWidth = 1.5;
+    ctx.strokeStyle = "#fff";
+    for (const { x, y, r, style } of list) {
       ctx.beginPath();
       ctx.arc(x, y, r, 0, 2 * Math.PI);
       ctx.globalAlpha = 0.75;
       ctx.fillStyle = style.fillColor || style.color;
       ctx.fill();
       ctx.globalAlpha = 1;
-      ctx.lineWidth = 1.5;
-      ctx.strokeStyle = "#fff";
       ctx.stroke();
-      if (r >= 9) {
-        ctx.fillStyle = "#fff";
-        ctx.fillText(count > 9999 ? `${Math.round(count / 1000)}k` : String(count), x, y);
-      }
+    }
+    // The counts above every circle, one per square of the tile (the ones a reader can read).
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    ctx.font = "bold 10px sans-serif";
+    ctx.fillStyle = "#fff";
+    for (const index of labelledClusters(list)) {
+      const { x, y, count } = list[index];
+      ctx.fillText(count > 9999 ? `${Math.round(count / 1000)}k` : String(count), x, y);
     }
   }
 
