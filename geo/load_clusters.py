@@ -9,9 +9,10 @@ of a layer, so working that out per request reads up to every row (a million at 
 values of ``CLUSTER_MAJORITY`` (the properties a cluster is coloured by, which are also queryables):
 one row per (zoom, tile, cell, key values) in ``<schema>._clusters`` with the number of points,
 the sums of their tile coordinates (``numeric``: exact, so the mean is the live one to the last
-bit) and, for a group of one point, its ``ord`` and tile properties (``attrs``, ``TILE_FIELDS``).  A filter on the keys (``status=planned``) is a
-read of the tile's groups with the filter applied to their ``props`` (the keys, as the layer's
-own ``props`` holds them: the provider's filter SQL runs on them unchanged), summed per cell.
+bit) and, for a group of one point, its ``ord`` and tile properties (``attrs``, ``TILE_FIELDS``).
+A filter on the keys (``status=planned``) is a read of the tile's groups with the filter applied
+to their ``props`` (the keys, as the layer's own ``props`` holds them: the provider's filter SQL
+runs on them unchanged), summed per cell.
 Each cell is also stored ``whole`` (every key summed, its colours worked out, ``props`` the
 cluster's properties): a tile without filters is a read of at most CLUSTER_GRID² rows.
 

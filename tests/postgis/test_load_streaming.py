@@ -57,7 +57,18 @@ def test_a_layer_out_of_id_order_loads_as_the_parsed_path_loads_it(pg_datasets, 
     parsed = pg_datasets.new_database("parsed")
     load_parsed(parsed, load_dataset(tmp_path / "geojson"))
     got, expected = tables(streamed), tables(parsed)
-    assert sorted(got) == sorted(expected) == ["_meta_context", "_meta_layers", "_search", "hospitals", "universities"]
+    assert (
+        sorted(got)
+        == sorted(expected)
+        == [
+            "_clusters",
+            "_meta_context",
+            "_meta_layers",
+            "_search",
+            "hospitals",
+            "universities",
+        ]
+    )
     for name in expected:
         assert got[name] == expected[name], name
     assert [row[0] for row in got["hospitals"]] == list(range(300))
