@@ -17,6 +17,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import sys
 import tempfile
 import threading
 import time
@@ -35,6 +37,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 # Collects long tasks from page start; ``window.gbaTasks`` is read and cleared per phase.
 OBSERVE_JS = """
 window.gbaTasks = [];
+performance.setResourceTimingBufferSize(10000);
 new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) window.gbaTasks.push(entry.duration);
 }).observe({type: "longtask", buffered: true});
@@ -224,142 +227,6 @@ def measure(points: int, seed: int = 0) -> list[dict]:
     return results
 
 
-# --- a layer drawn from vector tiles (issue 12) ------------------------------------------------
-
-TILED_LAYER = "enterprises"
-# Resolves with performance.now() once the tiled layer's tiles in view are loaded and painted.
-TILES_DRAWN_JS = """
-async (name) => {
-  const grid = GBAMap.tileLayer && GBAMap.tileLayer(name);
-  if (!grid) return null;
-  if (grid.isLoading() || !GBAMap.tiles(name).loaded) await new Promise((done) => grid.once("load", done));
-  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
-  return performance.now();
-}
-"""
-# The filter, then the moment its tiles are in: [ms from the call to drawn, count the page shows].
-FILTER_TILES_JS = """
-async ([name, query]) => {
-  const grid = GBAMap.tileLayer(name);
-  const loaded = new Promise((done) => grid.once("load", done));
-  const started = performance.now();
-  GBAMap.filter(query);
-  await loaded;
-  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
-  return performance.now() - started;
-}
-"""
-
-
-def _serve_subprocess(env: dict[str, str], log_path: Path):
-    """``flask run`` in a subprocess (GDAL in pyogrio can deadlock an in-process server's
-    threads): (process, base URL) once it answers."""
-    import os
-    import subprocess
-    import sys
-    import urllib.request
-
-    from bench.servers import free_port
-
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "webapp", "run", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=Path(__file__).resolve().parent.parent,
-        env={**os.environ, **env, "GBA_PUBLIC_URL": url},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 600
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"the app exited: {log_path.read_text(errors='replace')[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/ogcapi/collections?f=json", timeout=5):
-                return process, url
-        except OSError:
-            if time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError("the app did not answer within 10 minutes") from None
-            time.sleep(0.5)
-
-
-def measure_tiled(
-    points: int, seed: int = 0, env: dict[str, str] | None = None, data_dir: Path | None = None
-) -> list[dict]:
-    """The map with ``points`` synthetic enterprises drawn from vector tiles: first draw (from
-    navigation to the tiles in view painted), panning and zooming, a filter and its clearing
-    (each from the call to the new tiles painted), with the longest task of each phase.
-
-    ``env`` adds settings (``GBA_FEATURE_PROVIDER=postgis``, ``GBA_DATABASE_URL``: then
-    ``data_dir`` may be None, the data being in the database); by default the files provider
-    over a synthetic data directory.  ``GBA_TILE_THRESHOLD`` is set below ``points``.
-    """
-    from playwright.sync_api import sync_playwright
-
-    settings = {"GBA_TILE_THRESHOLD": str(min(20000, max(points - 1, 0))), **(env or {})}
-    with tempfile.TemporaryDirectory() as tmp:
-        if data_dir is None and "GBA_DATABASE_URL" not in settings:
-            print(f"page: writing {points:,} synthetic points", flush=True)
-            write_data_dir(tmp, points, seed=seed)
-            data_dir = Path(tmp)
-        if data_dir is not None:
-            settings["GBA_DATA_DIR"] = str(data_dir)
-        print("page: starting the app", flush=True)
-        process, base = _serve_subprocess(settings, Path(tmp) / "app.log")
-        results = []
-        try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-                page = browser.new_page(viewport={"width": 1280, "height": 800})
-                page.route(
-                    "**/*",
-                    lambda route: route.continue_() if "127.0.0.1" in route.request.url else route.abort(),
-                )
-                page.add_init_script(OBSERVE_JS)
-                drawn: dict[str, float] = {}
-
-                def load():
-                    page.goto(f"{base}/?lang=en")
-                    page.wait_for_function("() => window.GBAMap && GBAMap.tileLayer", timeout=180_000)
-                    drawn["ms"] = page.evaluate(TILES_DRAWN_JS, TILED_LAYER)
-
-                row = _phase(page, "first draw (tiles)", load)
-                row["draw_ms"] = round(drawn["ms"], 1)
-                results.append(row)
-
-                def pan_and_zoom():
-                    for step in range(12):
-                        page.evaluate(
-                            "([dx, dy]) => { GBAMap.map.panBy([dx, dy], {animate: false}); }",
-                            [120 if step % 2 else -120, 80],
-                        )
-                        page.wait_for_timeout(120)
-                    for zoom in (11, 13, 10, 9):
-                        page.evaluate(f"() => {{ GBAMap.map.setZoom({zoom}, {{animate: false}}); }}")
-                        page.evaluate(TILES_DRAWN_JS, TILED_LAYER)
-
-                results.append(_phase(page, "pan and zoom (tiles)", pan_and_zoom))
-                for name, query in (
-                    ("filter to Hong Kong (tiles)", "touches_jurisdiction=Hong Kong"),
-                    ("clear the filter (tiles)", ""),
-                ):
-                    took: dict[str, float] = {}
-
-                    def apply(query=query, took=took):
-                        took["ms"] = page.evaluate(FILTER_TILES_JS, [TILED_LAYER, query])
-
-                    row = _phase(page, name, apply)
-                    row["draw_ms"] = round(took["ms"], 1)
-                    results.append(row)
-                browser.close()
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-    return results
-
-
 def weigh_shipped_pages(paths: tuple[str, ...] = ("/", "/embed")) -> list[dict]:
     """The first-load weight of ``paths`` served by the app over the repository's own data."""
     from bench.report import first_load_weights
@@ -375,38 +242,6 @@ def weigh_shipped_pages(paths: tuple[str, ...] = ("/", "/embed")) -> list[dict]:
         server.shutdown()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.page", description=__doc__.splitlines()[0])
-    parser.add_argument("--points", type=int, default=100_000, help="synthetic points (default 100000)")
-    parser.add_argument("--weight", action="store_true", help="weigh the first load of / and /embed instead")
-    parser.add_argument("--out", type=Path, default=None, help="also write the results here as JSON")
-    parser.add_argument("--tiled", action="store_true", help="draw the layer from vector tiles (measure_tiled)")
-    args = parser.parse_args(argv)
-    if args.weight:
-        from bench.report import page_weight_table
-
-        weights = weigh_shipped_pages()
-        print(page_weight_table(weights))
-        if args.out:
-            args.out.write_text(json.dumps(weights, indent=1), encoding="utf-8")
-        return 0
-    results = measure_tiled(args.points) if args.tiled else measure(args.points)
-    print(f"\n| phase ({args.points:,} points) | seconds | long tasks | longest ms | blocked ms | drawn in ms |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for row in results:
-        print(
-            f"| {row['phase']} | {row['seconds']} | {row['long_tasks']} | {row['longest_ms']} | {row['blocked_ms']} "
-            f"| {row.get('draw_ms', '–')} |"
-        )
-    if args.out:
-        args.out.write_text(json.dumps(results, indent=1), encoding="utf-8")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
-
-
 # -- a layer drawn from vector tiles (issue 12) ------------------------------------------
 
 # Resolves once the tiled layer's tiles in view have all arrived and been painted.
@@ -419,15 +254,29 @@ async (name) => {
 }
 """
 TILED_FILTER = "status=planned"
+# The requests of a phase by kind (tiles, the items API: the list and the counts): how many,
+# and the slowest one from asking to the last byte (Resource Timing), where the time went.
+REQUESTS_JS = """
+() => {
+  const kinds = {tiles: "/tiles/", items: "/items"};
+  const out = {};
+  for (const [kind, part] of Object.entries(kinds)) {
+    const got = performance.getEntriesByType("resource").filter((e) => e.name.includes(part));
+    out[kind] = {n: got.length, slowest_ms: Math.round(Math.max(0, ...got.map((e) => e.responseEnd - e.startTime)))};
+  }
+  return out;
+}
+"""
 
 
 def _timed_phase(page, name: str, action) -> dict:
     """Like ``_phase``, but ``seconds`` is the action alone (the trailing wait for late long tasks is not in it)."""
     print(f"page: {name}", flush=True)
-    page.evaluate("window.gbaTasks = []")
+    page.evaluate("window.gbaTasks = []; performance.clearResourceTimings()")
     started = time.perf_counter()
     extra = action() or {}
     seconds = time.perf_counter() - started
+    requests = page.evaluate(REQUESTS_JS)
     page.wait_for_timeout(300)
     tasks = page.evaluate("window.gbaTasks")
     return {
@@ -436,6 +285,7 @@ def _timed_phase(page, name: str, action) -> dict:
         "long_tasks": len(tasks),
         "longest_ms": round(max(tasks), 1) if tasks else 0.0,
         "blocked_ms": round(sum(tasks), 1),
+        "requests": requests,
         **extra,
     }
 
@@ -501,3 +351,95 @@ def measure_tiled_running(base_url: str, points: int, layer: str = "enterprises"
         finally:
             browser.close()
     return results
+
+
+def measure_tiled(
+    points: int,
+    seed: int = 0,
+    database_url: str | None = None,
+    data_dir: Path | None = None,
+    workers: int = 2,
+) -> list[dict]:
+    """``measure_tiled_running`` on our app served as the bench serves it (gunicorn, ``workers``
+    sync workers): from PostGIS at ``database_url`` (loaded by ``python -m geo load``; ``data_dir``
+    the directory it was loaded from, for the page's context files), else the files provider over
+    ``data_dir`` or, without one, a synthetic layer of ``points`` written to a temporary directory.
+    ``GBA_TILE_THRESHOLD`` is set below ``points`` so that the layer is drawn from tiles."""
+    from bench.servers import Servers, gunicorn_argv
+
+    settings = {"GBA_TILE_THRESHOLD": str(min(20000, max(points - 1, 0)))}
+    if database_url:
+        settings.update(GBA_FEATURE_PROVIDER="postgis", GBA_DATABASE_URL=database_url)
+    repo = Path(__file__).resolve().parent.parent
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    servers = Servers()
+    with tempfile.TemporaryDirectory() as tmp:
+        if data_dir is None and not database_url:
+            print(f"page: writing {points:,} synthetic points", flush=True)
+            write_data_dir(tmp, points, seed=seed)
+            data_dir = Path(tmp)
+        if data_dir is not None:
+            settings["GBA_DATA_DIR"] = str(data_dir)
+        print("page: starting the app", flush=True)
+        # The files provider parses the layer once in the master (--preload); PostGIS opens its
+        # connections in each worker.
+        argv = gunicorn_argv(gunicorn, "webapp:create_app()", workers, "sync", 4, preload=not database_url)
+        try:
+            server = servers.start(
+                "ours", argv, {**os.environ, **settings}, Path(tmp) / "app.log", "/ogcapi/collections", cwd=repo
+            )
+            return measure_tiled_running(server.base_url, points)
+        finally:
+            servers.stop_all()
+
+
+def requests_summary(requests: dict | None) -> str:
+    """``REQUESTS_JS``'s answer in a few words: "12 tiles (slowest 340 ms), 2 items (90 ms)"."""
+    if not requests:
+        return "–"
+    return ", ".join(
+        f"{got['n']} {kind} (slowest {got['slowest_ms']} ms)" for kind, got in requests.items() if got["n"]
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.page", description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=100_000, help="synthetic points (default 100000)")
+    parser.add_argument("--weight", action="store_true", help="weigh the first load of / and /embed instead")
+    parser.add_argument("--out", type=Path, default=None, help="also write the results here as JSON")
+    parser.add_argument("--tiled", action="store_true", help="draw the layer from vector tiles (measure_tiled)")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="with --tiled: serve from this PostGIS database (loaded by `python -m geo load`) instead of files",
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, help="with --tiled: the data directory (the one loaded, for PostGIS)"
+    )
+    args = parser.parse_args(argv)
+    if args.weight:
+        from bench.report import page_weight_table
+
+        weights = weigh_shipped_pages()
+        print(page_weight_table(weights))
+        if args.out:
+            args.out.write_text(json.dumps(weights, indent=1), encoding="utf-8")
+        return 0
+    if args.tiled:
+        results = measure_tiled(args.points, database_url=args.database_url, data_dir=args.data_dir)
+    else:
+        results = measure(args.points)
+    print(f"\n| phase ({args.points:,} points) | seconds | long tasks | longest ms | blocked ms | requests |")
+    print("|---|---:|---:|---:|---:|---|")
+    for row in results:
+        print(
+            f"| {row['phase']} | {row['seconds']} | {row['long_tasks']} | {row['longest_ms']} | {row['blocked_ms']} "
+            f"| {requests_summary(row.get('requests'))} |"
+        )
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -15,7 +15,8 @@ manifest, validated), then written in **one transaction**:
   for a layer of points only, ``_bbox_<layer>`` and its cells in ``_counts`` (``geo.load_counts``);
   and the tables ``_meta_layers`` (count, extent, etag, property names, year span, distinct values
   per property) and ``_meta_context`` (the context files and their ETags): what the app derives
-  that is not per feature;
+  that is not per feature, and ``_clusters``: the cluster pyramid of each layer of points
+  (``geo.load_clusters``), what a clustered tile is read from;
 - ``gba.current`` (one row: version, schema_name, loaded_at) is pointed at it and ``gba.versions``
   records it; versions beyond the newest ``keep`` are dropped.
 
@@ -38,7 +39,7 @@ import orjson
 import shapely
 from shapely.geometry import shape
 
-from geo import load_counts, load_tiles
+from geo import load_clusters, load_counts, load_tiles
 from geo.dataset import Dataset, DatasetError, load_dataset
 from geo.flat import serve_feature
 from geo.search_fields import SEARCH_SEPARATOR, fold_field, record_fields
@@ -616,6 +617,7 @@ def _load_dataset(conn, dataset: Dataset, progress: Callable[[str], None], keep:
     progress(f"indexing {schema}._search")
     index_search_table(conn, schema, progress)
     write_meta(conn, schema, written, dataset.context_layers())
+    load_clusters.write_pyramid(conn, schema, written, progress)
     switch(conn, version, schema, total)
     progress(f"switching gba.current to {version}")
     prune(conn, keep, progress)
@@ -692,6 +694,7 @@ def _write_streamed(conn, dataset, progress: Callable[[str], None], keep: int) -
     progress(f"indexing {schema}._search")
     index_search_table(conn, schema, progress)
     write_meta(conn, schema, written, dataset.context)
+    load_clusters.write_pyramid(conn, schema, written, progress)
     switch(conn, version, schema, total)
     progress(f"switching gba.current to {version}")
     prune(conn, keep, progress)

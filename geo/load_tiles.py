@@ -21,30 +21,9 @@ a whole number as an integer, any other number as a double; nulls, lists and obj
 
 from __future__ import annotations
 
-# What a tile feature carries (when its record has the property): the map's styling inputs
-# (webapp/static/js/style.js and shapes.js: status, target year, precision, approximate flag,
-# link type and direction, jurisdictions for the colouring by place), the timeline's year, the
-# ends of a link (selection highlights partners) and the id (popups fetch the full record).
-# One table for every provider (webapp.tiles re-exports it): the files encoder and the postgis
-# provider's ST_AsMVT carry the same names.  Each with its type as PMTiles metadata and TileJSON
-# name it (String, Number, Boolean).
-TILE_FIELDS = {
-    "id": "String",
-    "status": "String",
-    "category": "String",
-    "year": "Number",
-    "target_year": "Number",
-    "approximate": "Boolean",
-    "coord_precision": "String",
-    "jurisdiction": "String",
-    "link_type": "String",
-    "directed": "Boolean",
-    "cross_border": "Boolean",
-    "from_id": "String",
-    "to_id": "String",
-    "from_jurisdiction": "String",
-    "to_jurisdiction": "String",
-}
+# What a tile feature carries: geo.schema's TILE_FIELDS (one table for the files encoder, this
+# loader's tile tables and the cluster pyramid).
+from geo.schema import TILE_FIELDS
 
 TILE_TABLE_PREFIX = "_tiles_"
 TILE_CACHE_TABLE = "_tile_cache"

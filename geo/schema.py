@@ -468,3 +468,28 @@ SOURCE_FIELDS = {
 # Where cited article texts and zone outline files may live, inside the sources directory.
 ARTICLES_DIR = "articles"
 OUTLINES_DIR = "outlines"
+
+# What a tile feature carries (when its record has the property): the map's styling inputs
+# (webapp/static/js/style.js and shapes.js: status, target year, precision, approximate flag,
+# link type and direction, jurisdictions for the colouring by place), the timeline's year, the
+# ends of a link (selection highlights partners) and the id (popups fetch the full record).
+# One table for every provider: the postgis provider's ST_AsMVT selects the same names, and
+# the loader's cluster pyramid (geo.load_clusters) keeps them for a cell of one point.
+# Each with its type as PMTiles metadata and TileJSON name it (String, Number, Boolean).
+TILE_FIELDS = {
+    "id": "String",
+    "status": "String",
+    "category": "String",
+    "year": "Number",
+    "target_year": "Number",
+    "approximate": "Boolean",
+    "coord_precision": "String",
+    "jurisdiction": "String",
+    "link_type": "String",
+    "directed": "Boolean",
+    "cross_border": "Boolean",
+    "from_id": "String",
+    "to_id": "String",
+    "from_jurisdiction": "String",
+    "to_jurisdiction": "String",
+}

@@ -39,7 +39,8 @@ from flask import Blueprint, Response, current_app, request
 from mapbox_vector_tile.Mapbox import vector_tile_pb2
 from pyproj import Transformer
 
-from geo.load_tiles import TILE_FIELDS
+from geo.load_clusters import CLUSTER_CELL, CLUSTER_GRID, CLUSTER_MAJORITY, CLUSTER_MAX_ZOOM, EXTENT
+from geo.schema import TILE_FIELDS
 from webapp import filtering, params, queryables
 from webapp.errors import InvalidParameter, NotFound
 from webapp.http import GZIP_MIN_BYTES, content_coding, make_etag, not_modified
@@ -47,7 +48,6 @@ from webapp.providers.base import Bbox, FeatureProvider, Filters
 from webapp.tile_cache import TileCache, tile_key
 
 MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
-EXTENT = 4096  # tile coordinates per side (MVT's usual extent)
 BUFFER = 64  # tile coordinates kept beyond each edge (ST_AsMVTGeom's default too)
 MIN_ZOOM = 0
 # z24: a tile is 2.4 m across, a tile coordinate 0.6 mm; the stored coordinates have 7 decimals
@@ -55,8 +55,7 @@ MIN_ZOOM = 0
 MAX_ZOOM = 24
 CACHE_CONTROL = "public, max-age=60"  # as the OGC API items: the ETag makes revalidation cheap
 
-# What a tile feature carries, and each field's type: one table (geo.load_tiles), which the
-# postgis loader writes as the columns of its tile tables.
+# TILE_FIELDS (what a tile feature carries) is geo.schema's: the loader's cluster pyramid stores it too.
 TILE_PROPERTIES = tuple(TILE_FIELDS)
 
 # Web Mercator: half the world's width in metres, and the latitude where its square ends.
@@ -436,10 +435,7 @@ def tile_from_records(
 # From CLUSTER_MAX_ZOOM on, and for layers that are not all points, the raw tile is served.
 CLUSTER_PARAM = "cluster"
 CLUSTER_VALUES = ("1",)
-CLUSTER_GRID = 64  # cells per tile side: a cell is EXTENT / CLUSTER_GRID = 64 tile units, 4 px
-CLUSTER_MAX_ZOOM = 13
-CLUSTER_MAJORITY = ("status", "category")
-CLUSTER_CELL = EXTENT // CLUSTER_GRID
+# CLUSTER_GRID, CLUSTER_MAX_ZOOM, CLUSTER_MAJORITY and EXTENT are geo.load_clusters' (the pyramid's).
 
 
 def cluster_cells(coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -234,6 +234,38 @@ def test_a_filter_changes_the_tiles_and_what_they_draw(page: Page, tiled_server:
     assert page.evaluate(PAINTED_PIXELS_JS) > after
 
 
+def test_after_a_filter_the_count_and_the_list_come_in_one_request_after_the_tiles(
+    page: Page, tiled_server: AppProcess
+):
+    """A count reads every matching row: the page asks for the new tiles first, and for the list's
+    first page (whose numberMatched is also the layer's count) once they are in, once."""
+    events: list[tuple[str, str]] = []
+    page.on("request", lambda request: events.append(("asked", request.url)))
+    page.on("requestfinished", lambda request: events.append(("done", request.url)))
+    open_map(page, f"{tiled_server.url}/?lang=en")
+    settle_tiles(page)
+    page.locator(f'#gba-list-body h3[data-layer="{LAYER}"]').wait_for()
+    start = len(events)
+    name, value = FILTER
+    page.evaluate("(query) => GBAMap.filter(query)", f"{name}={value}")
+    expected = matched(tiled_server, f"{name}={value}")
+    page.wait_for_function("([layer, n]) => GBAMap.counts()[layer] === n", arg=[LAYER, expected])
+    page.wait_for_function(
+        "([layer, n]) => document.querySelector(`#gba-list-body h3[data-layer='${layer}']`)?.textContent.endsWith(`(${n})`)",
+        arg=[LAYER, expected],
+    )
+    later = events[start:]
+    items = [
+        (i, url) for i, (kind, url) in enumerate(later) if kind == "asked" and urlsplit(url).path.endswith("/items")
+    ]
+    assert len(items) == 1, items  # the count and the list: one request
+    assert parse_qs(urlsplit(items[0][1]).query)[name] == [value]
+    tiles_done = [i for i, (kind, url) in enumerate(later) if kind == "done" and url in tile_requests([url])]
+    tiles_asked = [i for i, (kind, url) in enumerate(later) if kind == "asked" and url in tile_requests([url])]
+    assert tiles_asked and tiles_done
+    assert items[0][0] > max(tiles_done), "the list and count were asked for before the tiles were in"
+
+
 def test_select_in_the_url_opens_a_tiled_record(page: Page, tiled_server: AppProcess, tiled_data):
     target = tiled_data["features"][1234]
     open_map(page, f"{tiled_server.url}/?lang=en&select={target['id']}")

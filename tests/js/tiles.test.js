@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { asFeature, filtersInTiles, itemsUrl, itemUrl, tiledLayers, tileUrl } from "../../webapp/static/js/tiles.js";
+import {
+  asFeature,
+  filtersInTiles,
+  itemsUrl,
+  itemUrl,
+  labelledClusters,
+  tiledLayers,
+  tileUrl,
+} from "../../webapp/static/js/tiles.js";
 import { pageConfig } from "./helpers.js";
 
 const urls = pageConfig.urls;
@@ -64,4 +72,21 @@ test("an API feature becomes a map feature with properties.id", () => {
   assert.equal(asFeature(null), null);
   const own = asFeature({ ...item, properties: { id: "kept" } });
   assert.equal(own.properties.id, "kept");
+});
+
+test("a tile's counts are written for the biggest cluster of each square, big enough to hold them", () => {
+  const clusters = [
+    { x: 5, y: 5, r: 12, count: 40 },
+    { x: 10, y: 8, r: 20, count: 900 }, // same 24-px square, bigger: labelled instead
+    { x: 30, y: 5, r: 8, count: 3 }, // too small for its text
+    { x: 30, y: 40, r: 10, count: 5 },
+    { x: 200, y: 200, r: 9, count: 4 },
+  ];
+  assert.deepEqual([...labelledClusters(clusters)].sort(), [1, 3, 4]);
+  assert.deepEqual([...labelledClusters(clusters, 256)], [1]);
+  assert.equal(labelledClusters([]).size, 0);
+  // Thousands of 4-px cells: at most one label per square of the tile.
+  const dense = [];
+  for (let x = 0; x < 256; x += 4) for (let y = 0; y < 256; y += 4) dense.push({ x, y, r: 20, count: x + y });
+  assert.equal(labelledClusters(dense).size, Math.ceil(256 / 24) ** 2);
 });

@@ -170,7 +170,9 @@ class FeatureProvider(ABC):
         occupied grid cell with its ``count``), or None when ``layer`` is not all points there."""
         from webapp import tiles
 
-        bbox = tiles.tile_bbox(z, x, y, buffer=0)
+        # A tile unit of margin: the box's edges come back from Mercator a few ulps off, and a point on
+        # the west edge (inside the tile) must not fall out; the encoder keeps the points inside.
+        bbox = tiles.tile_bbox(z, x, y, buffer=1)
         geometries, columns = self.tile_features(layer, bbox, filters, where, properties)
         return tiles.encode_cluster_tile(layer, z, x, y, geometries, columns)
 

@@ -88,6 +88,7 @@ class _Version:
     tile_columns: dict[str, list[str]] = field(default_factory=dict)
     tile_cache: bool = False  # has ``_tile_cache``, and it answers (not on a read-only standby)
     bbox_layers: frozenset[str] = frozenset()  # layers with a count grid and narrow table (geo.load_counts)
+    pyramid: bool = False  # has ``_clusters`` (geo.load_clusters; a load before it has not)
 
 
 class DatabaseUnavailable(ApiError):
@@ -299,7 +300,10 @@ class PostgisProvider(FeatureProvider):
         bbox_layers = frozenset(
             name for name in layers if load_counts.bbox_table(name) in names and load_counts.COUNTS_TABLE in names
         )
-        return _Version(version, schema, layers, context, year_span, searchable, tile_columns, tile_cache, bbox_layers)
+        pyramid = conn.execute("select to_regclass(%s)", (f'"{schema}"._clusters',)).fetchone()[0] is not None
+        return _Version(
+            version, schema, layers, context, year_span, searchable, tile_columns, tile_cache, bbox_layers, pyramid
+        )
 
     def _run(self, work):
         """``work(conn, state)`` on a pooled connection; once more (on the newest version) if the schema
@@ -589,77 +593,125 @@ class PostgisProvider(FeatureProvider):
         except (psycopg.Error, PoolTimeout):
             return None
 
-    def cluster_tile(self, layer, z, x, y, properties, filters=None, where=None) -> bytes | None:
+    def _keyed(self, filters: Filters | None, where) -> bool:
+        """Whether the cluster pyramid can answer these filters: no CQL2, and every term on the
+        pyramid's keys (``geo.load_clusters.CLUSTER_MAJORITY``) alone."""
+        from geo.load_clusters import CLUSTER_MAJORITY
+
+        if where is not None:
+            return False
+        for name, _wanted in filters.terms if filters is not None else ():
+            param = self._queryables.get(name)
+            if param is None or param.kind == "year" or not set(param.properties) <= set(CLUSTER_MAJORITY):
+                return False
+        return True
+
+    def cluster_tile(
+        self, layer, z, x, y, properties, filters=None, where=None, from_pyramid: bool = True
+    ) -> bytes | None:
         """``webapp.tiles.encode_cluster_tile`` in SQL: the points inside the tile (no buffer) grouped by
         their cell of the CLUSTER_GRID grid (tile coordinates from ST_TileEnvelope, rounded to 6
         decimals as the files provider rounds them), ``ST_AsMVT`` over one row per cell in cell order;
-        None when a feature meeting the tile is not a point (the caller serves the raw tile)."""
+        None when a feature meeting the tile is not a point (the caller serves the raw tile).
+
+        A layer of points is read from the version's cluster pyramid (``geo.load_clusters``) when
+        the filters are on its keys alone: the same cells, counts, positions and properties as the
+        live grouping (``from_pyramid=False``), which reads every point of the tile."""
+        from geo.load_clusters import CLUSTER_MAJORITY, TABLE, attributes_sql, majority_sql
         from webapp import tiles
 
         _psy, sql = _psycopg()
-        pairs = [
-            sql.SQL(
-                "{k}, case when jsonb_typeof(props->{k}) in ('string', 'number', 'boolean') then props->{k} end"
-            ).format(k=sql.Literal(name))
-            for name in properties
-        ]
-        attributes = sql.SQL("jsonb_strip_nulls(jsonb_build_object({}))").format(sql.SQL(", ").join(pairs))
-        majority = [
-            sql.SQL(
-                "(select v from (select props->{k} as v, count(*) as n from inside i2 where i2.cell = c.cell "
-                "and jsonb_typeof(props->{k}) in ('string', 'number', 'boolean') group by 1) m "
-                "order by n desc, (v #>> '{{}}') collate \"C\" limit 1)"
-            ).format(k=sql.Literal(name))
-            for name in tiles.CLUSTER_MAJORITY
-            if name in properties
-        ]
-        names = [name for name in tiles.CLUSTER_MAJORITY if name in properties]
-        many = sql.SQL("jsonb_strip_nulls(jsonb_build_object({}))").format(
-            sql.SQL(", ").join(
-                sql.SQL("{}, {}").format(sql.Literal(name), value) for name, value in zip(names, majority, strict=True)
-            )
-            if names
-            else sql.SQL("")
-        )
+        attributes = attributes_sql(properties)
+        # A cell of one point: the properties the pyramid stored for it (the tiles' own), or its row's.
+        stored = tuple(properties) == tiles.TILE_PROPERTIES
+        names = tuple(name for name in CLUSTER_MAJORITY if name in properties)
+
         matching = self._matching(layer, None, filters, where)
         condition = sql.SQL("") if matching is None else sql.SQL(" and {}").format(matching)
+        envelope = sql.SQL("ST_TileEnvelope({}, {}, {})").format(sql.Literal(z), sql.Literal(x), sql.Literal(y))
+        formats = {
+            "envelope": envelope,
+            "attributes": attributes,
+            "extent": sql.Literal(tiles.EXTENT),
+            "condition": condition,
+            "cell": sql.Literal(tiles.CLUSTER_CELL),
+            "grid": sql.Literal(tiles.CLUSTER_GRID),
+            "layer": sql.Literal(layer),
+        }
+        # Read from the pyramid: without filters, the tile's whole cells; else its groups passing the
+        # filters (they run on the groups' ``props``, the keys), summed per cell.  A cell of one
+        # point takes that point's properties.
+        whole_sql = sql.SQL(
+            "select ST_AsMVT(t, {layer}, {extent}, 'geom') from ("
+            "select ST_Point(round((sx / n)::float8), round((sy / n)::float8)) as geom, "
+            "jsonb_build_object('count', n) || case when n = 1 then {lone} else {clusters}.props end as attributes "
+            "from {clusters} where layer = {layer} and whole and z = {z} and x = {x} and y = {y} order by cell) t"
+        )
+        pyramid_sql = sql.SQL(
+            "with g as (select cell, props, n, sx, sy, lone, attrs from {clusters} "
+            "where layer = {layer} and not whole and z = {z} and x = {x} and y = {y}{condition}), "
+            "c as (select cell, sum(n) as n, sum(sx) as sx, sum(sy) as sy, min(lone) as lone, "
+            "(array_agg(attrs) filter (where n = 1))[1] as attrs from g group by cell)"
+            "{ctes} "
+            "select ST_AsMVT(t, {layer}, {extent}, 'geom') from ("
+            "select ST_Point(round((c.sx / c.n)::float8), round((c.sy / c.n)::float8)) as geom, "
+            "jsonb_build_object('count', c.n) || case when c.n = 1 then {lone} else {many} end as attributes "
+            "from c{joins} order by c.cell) t"
+        )
+        live_sql = sql.SQL(
+            "with e as (select {envelope} as env), "
+            "pts as (select ord, props, {attributes} as attributes, "
+            "round(((ST_X(geom_3857) - ST_XMin(env)) * {extent} / (ST_XMax(env) - ST_XMin(env)))::numeric, 6) as tx, "
+            "round(((ST_YMax(env) - ST_Y(geom_3857)) * {extent} / (ST_YMax(env) - ST_YMin(env)))::numeric, 6) as ty "
+            "from {table}, e where geom_3857 && env{condition}), "
+            "inside as (select *, floor(ty / {cell})::bigint * {grid} + floor(tx / {cell})::bigint as cell from pts "
+            "where tx >= 0 and tx < {extent} and ty >= 0 and ty < {extent}), "
+            "c as (select cell, count(*) as n, avg(tx)::float8 as mx, avg(ty)::float8 as my, "
+            "(array_agg(attributes))[1] as lone from inside group by cell)"
+            "{ctes} "
+            "select ST_AsMVT(t, {layer}, {extent}, 'geom') from ("
+            "select ST_Point(round(c.mx), round(c.my)) as geom, "
+            "jsonb_build_object('count', c.n) || case when c.n = 1 then c.lone else {many} end as attributes "
+            "from c{joins} order by c.cell) t"
+        )
 
         def work(conn, state: _Version) -> bytes | None:
+            meta = state.layers[layer]
             table = sql.Identifier(state.schema, layer)
-            envelope = sql.SQL("ST_TileEnvelope({}, {}, {})").format(sql.Literal(z), sql.Literal(x), sql.Literal(y))
-            others = conn.execute(
-                sql.SQL(
-                    "select exists(select 1 from {table} where geom_3857 && {envelope}"
-                    " and GeometryType(geom) <> 'POINT'{condition})"
-                ).format(table=table, envelope=envelope, condition=condition)
-            ).fetchone()[0]
-            if others:
-                return None
-            statement = sql.SQL(
-                "with e as (select {envelope} as env), "
-                "pts as (select ord, props, {attributes} as attributes, "
-                "round(((ST_X(geom_3857) - ST_XMin(env)) * {extent} / (ST_XMax(env) - ST_XMin(env)))::numeric, 6) as tx, "
-                "round(((ST_YMax(env) - ST_Y(geom_3857)) * {extent} / (ST_YMax(env) - ST_YMin(env)))::numeric, 6) as ty "
-                "from {table}, e where geom_3857 && env{condition}), "
-                "inside as (select *, floor(ty / {cell})::bigint * {grid} + floor(tx / {cell})::bigint as cell from pts "
-                "where tx >= 0 and tx < {extent} and ty >= 0 and ty < {extent}), "
-                "c as (select cell, count(*) as n, avg(tx)::float8 as mx, avg(ty)::float8 as my, "
-                "(array_agg(attributes))[1] as lone from inside group by cell) "
-                "select ST_AsMVT(t, {layer}, {extent}, 'geom') from ("
-                "select ST_Point(round(mx), round(my)) as geom, "
-                "jsonb_build_object('count', n) || case when n = 1 then lone else {many} end as attributes "
-                "from c order by cell) t"
-            ).format(
-                envelope=envelope,
-                attributes=attributes,
-                extent=sql.Literal(tiles.EXTENT),
-                table=table,
-                condition=condition,
-                cell=sql.Literal(tiles.CLUSTER_CELL),
-                grid=sql.Literal(tiles.CLUSTER_GRID),
-                layer=sql.Literal(layer),
-                many=many,
-            )
+            pyramid = sql.Identifier(state.schema, TABLE)
+            if from_pyramid and state.pyramid and meta.points_only and matching is None and names == CLUSTER_MAJORITY:
+                lone = sql.SQL("attrs" if stored else "(select {} from {} where ord = lone)").format(attributes, table)
+                statement = whole_sql.format(
+                    clusters=pyramid, z=sql.Literal(z), x=sql.Literal(x), y=sql.Literal(y), lone=lone, **formats
+                )
+            elif from_pyramid and state.pyramid and meta.points_only and self._keyed(filters, where):
+                ctes, many, joins = majority_sql("g", "sum(n)", names)
+                lone = sql.SQL("c.attrs" if stored else "(select {} from {} where ord = c.lone)").format(
+                    attributes, table
+                )
+                statement = pyramid_sql.format(
+                    clusters=pyramid,
+                    z=sql.Literal(z),
+                    x=sql.Literal(x),
+                    y=sql.Literal(y),
+                    lone=lone,
+                    ctes=ctes,
+                    many=many,
+                    joins=joins,
+                    **formats,
+                )
+            else:
+                if not meta.points_only:
+                    others = conn.execute(
+                        sql.SQL(
+                            "select exists(select 1 from {table} where geom_3857 && {envelope}"
+                            " and GeometryType(geom) <> 'POINT'{condition})"
+                        ).format(table=table, envelope=envelope, condition=condition)
+                    ).fetchone()[0]
+                    if others:
+                        return None
+                ctes, many, joins = majority_sql("inside", "count(*)", names)
+                statement = live_sql.format(table=table, ctes=ctes, many=many, joins=joins, **formats)
             body = conn.execute(statement).fetchone()[0]
             return bytes(body) if body is not None else b""
 

@@ -30,10 +30,12 @@ export function tiledPart(app, body, item, pageSize, render, rove) {
 
   function fetchPage(overlay, state, offset) {
     const token = serving;
+    // After the map's tiles for these filters: the page and its count wait, the map does not.
     app.tiled
-      .page(overlay.name, state, pageSize, offset)
+      .afterTiles()
+      .then(() => (token === serving ? app.tiled.page(overlay.name, state, pageSize, offset) : null))
       .then((page) => {
-        if (token !== serving) return;
+        if (!page || token !== serving) return;
         const before = served.get(overlay.name)?.features || [];
         served.set(overlay.name, { features: [...before, ...page.features], numberMatched: page.numberMatched });
         render(store.state);

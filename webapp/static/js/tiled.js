@@ -16,7 +16,7 @@ import { L } from "./leaflet.js";
 import { tiledPart } from "./list-tiled.js";
 import { compileMatcher } from "./query.js";
 import { styleFor } from "./style.js";
-import { asFeature, filtersInTiles, itemsUrl, itemUrl, tileUrl } from "./tiles.js";
+import { asFeature, filtersInTiles, itemsUrl, itemUrl, labelledClusters, tileUrl } from "./tiles.js";
 
 const VECTORGRID = "../vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js";
 const PMTILES = "../vendor/pmtiles/pmtiles.js"; // reads an archive by HTTP range requests
@@ -24,6 +24,7 @@ const ARCHIVE = "gba-archive:"; // the tile URLs of an archive's layer: answered
 const PANE = "gbaTiles"; // above the basemaps, below the records drawn on the map's own canvas
 const HIT_SLOP = 4; // px: a click this close to a point still takes it
 const TILE_SIZE = 256; // px: Leaflet's default, the tiles' size on screen
+const TILES_WAIT = 5000; // ms: the longest the list and the counts wait for the tiles in view
 
 function loadScript(url, loaded) {
   if (loaded()) return Promise.resolve();
@@ -180,23 +181,25 @@ async function drawTiles(app, overlays, onCounts) {
   /** Draw the clusters (features with a ``count`` above 1): sized circles with the count. */
   function drawClusters(ctx, list) {
     ctx.setLineDash([]);
-    ctx.textAlign = "center";
-    ctx.textBaseline = "middle";
-    ctx.font = "bold 10px sans-serif";
-    for (const { x, y, r, count, style } of list) {
+    ctx.lineWidth = 1.5;
+    ctx.strokeStyle = "#fff";
+    for (const { x, y, r, style } of list) {
       ctx.beginPath();
       ctx.arc(x, y, r, 0, 2 * Math.PI);
       ctx.globalAlpha = 0.75;
       ctx.fillStyle = style.fillColor || style.color;
       ctx.fill();
       ctx.globalAlpha = 1;
-      ctx.lineWidth = 1.5;
-      ctx.strokeStyle = "#fff";
       ctx.stroke();
-      if (r >= 9) {
-        ctx.fillStyle = "#fff";
-        ctx.fillText(count > 9999 ? `${Math.round(count / 1000)}k` : String(count), x, y);
-      }
+    }
+    // The counts above every circle, one per square of the tile (the ones a reader can read).
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    ctx.font = "bold 10px sans-serif";
+    ctx.fillStyle = "#fff";
+    for (const index of labelledClusters(list)) {
+      const { x, y, count } = list[index];
+      ctx.fillText(count > 9999 ? `${Math.round(count / 1000)}k` : String(count), x, y);
     }
   }
 
@@ -398,15 +401,50 @@ async function drawTiles(app, overlays, onCounts) {
     return pending.get(id);
   }
 
-  /** The counts of the state's filters: each layer's numberMatched (one feature asked for). */
+  /**
+   * Resolves once every shown tiled layer's tiles are in, looked at after the current change
+   * has reached every subscriber (one that asks for tiles may come after the one waiting).  The
+   * list's pages and the counts wait for it: with few server workers, a count that reads every
+   * matching row would otherwise hold up the tiles the reader is looking at.
+   */
+  function afterTiles() {
+    return Promise.resolve().then(() => {
+      const loading = [...layers.values()].filter((grid) => map.hasLayer(grid) && grid.isLoading());
+      if (!loading.length) return null;
+      // A layer switched off while loading never says it is in: the wait has an end.
+      const late = new Promise((resolve) => setTimeout(resolve, TILES_WAIT));
+      return Promise.race([late, Promise.all(loading.map((grid) => new Promise((done) => grid.once("load", done))))]);
+    });
+  }
+
+  // The pages asked for under the current filters, by URL: the counts and the list's first page
+  // are one request (each answer's numberMatched costs the server a count of every match).
+  const pages = new Map();
+  let listPage = 1; // features the list asks for at a time (1 until the list says)
+
+  /** One page of ``layer``'s features passing the state (the list's): {features, numberMatched}. */
+  function page(layer, state, limit, offset) {
+    const url = itemsUrl(urls, layer, state, queryables, { limit, offset });
+    if (!pages.has(url)) {
+      const answer = getJson(url).then((body) => ({
+        features: (body.features || []).map(asFeature).filter(Boolean),
+        numberMatched: typeof body.numberMatched === "number" ? body.numberMatched : null,
+      }));
+      answer.catch(() => pages.delete(url)); // asked again next time
+      pages.set(url, answer);
+    }
+    return pages.get(url);
+  }
+
+  /** The counts of the state's filters: each layer's numberMatched (from the list's first page). */
   let countToken = 0;
   function recount(state) {
     const token = ++countToken;
     if (!urls.items) return Promise.resolve(); // a static export: the counts stay the dataset's
     return Promise.all(
       overlays.map((overlay) =>
-        getJson(itemsUrl(urls, overlay.name, state, queryables, { limit: 1 })).then(
-          (body) => [overlay.name, typeof body.numberMatched === "number" ? body.numberMatched : null],
+        page(overlay.name, state, listPage, 0).then(
+          (got) => [overlay.name, got.numberMatched],
           () => [overlay.name, null],
         ),
       ),
@@ -427,12 +465,14 @@ async function drawTiles(app, overlays, onCounts) {
         });
     }
     if (state.filters === previous.filters && state.year === previous.year) return;
+    pages.clear();
     compile(state);
     for (const [name, grid] of layers) {
       if (serverFilters) grid.setUrl(sourceOf(overlayOf.get(name), state));
       else grid.redraw();
     }
-    recount(state);
+    // The counts after the tiles: a count reads every matching row, the tiles only their cells.
+    afterTiles().then(() => recount(state));
   });
 
   // The dataset counts the records it holds: a tiled layer's count is the server's.  Its
@@ -464,15 +504,12 @@ async function drawTiles(app, overlays, onCounts) {
     /** Whether ``layer`` is drawn from tiles. */
     has: (layer) => overlayOf.has(layer),
     /** The list's part for these layers (list-tiled.js). */
-    listPart: (body, item, pageSize, render, rove) =>
-      urls.items ? tiledPart(app, body, item, pageSize, render, rove) : null,
-    /** One page of ``layer``'s features passing the state (the list's): {features, numberMatched}. */
-    page(layer, state, limit, offset) {
-      return getJson(itemsUrl(urls, layer, state, queryables, { limit, offset })).then((body) => ({
-        features: (body.features || []).map(asFeature).filter(Boolean),
-        numberMatched: typeof body.numberMatched === "number" ? body.numberMatched : null,
-      }));
+    listPart(body, item, pageSize, render, rove) {
+      if (!urls.items) return null;
+      listPage = pageSize;
+      return tiledPart(app, body, item, pageSize, render, rove);
     },
+    page,
     /** What the tiles of ``layer`` did: {requested, loaded, url (the template now)}. */
     stats(layer) {
       const tally = events.get(layer);
@@ -485,6 +522,7 @@ async function drawTiles(app, overlays, onCounts) {
       if (!grid || !map.hasLayer(grid) || grid.isLoading?.() === false) return Promise.resolve();
       return new Promise((resolve) => grid.once("load", () => resolve()));
     },
+    afterTiles,
   };
   return handle;
 }

@@ -57,3 +57,21 @@ export function asFeature(item) {
   if (typeof properties.id !== "string" && typeof item.id === "string") properties.id = item.id;
   return { type: "Feature", geometry: item.geometry, properties };
 }
+
+/**
+ * Which clusters of a tile get their count written: ``clusters`` as drawn ({x, y, r, count}, px),
+ * ``cell`` px.  In each ``cell`` × ``cell`` square the biggest cluster (by count; ties: the first),
+ * and only one big enough to hold the text (``r`` at least ``minRadius``): at low zooms a tile
+ * holds thousands of overlapping clusters, whose counts could not be read and cost the most to draw.
+ * Returns their indices in ``clusters``.
+ */
+export function labelledClusters(clusters, cell = 24, minRadius = 9) {
+  const best = new Map(); // square → index of its biggest cluster
+  clusters.forEach((cluster, index) => {
+    if (cluster.r < minRadius) return;
+    const square = `${Math.floor(cluster.x / cell)},${Math.floor(cluster.y / cell)}`;
+    const held = best.get(square);
+    if (held === undefined || clusters[held].count < cluster.count) best.set(square, index);
+  });
+  return new Set(best.values());
+}

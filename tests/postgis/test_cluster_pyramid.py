@@ -1,0 +1,195 @@
+"""The cluster pyramid (geo.load_clusters): a clustered tile read from it is the tile the live
+grouping of the layer's points gives, byte for byte, at every zoom, with and without filters
+on its keys; other filters are answered live; a load without the pyramid still serves."""
+
+from __future__ import annotations
+
+import math
+
+import mapbox_vector_tile
+import orjson
+import pytest
+from psycopg import sql
+
+from bench.synthetic import generate_collection
+from geo.dataset import write_dataset
+from geo.load_clusters import CLUSTER_MAX_ZOOM, TABLE
+from webapp.providers.base import Filters
+from webapp.providers.files import FileProvider
+from webapp.providers.postgis import PostgisProvider
+from webapp.tiles import TILE_PROPERTIES
+
+LAYER = "enterprises"
+POINTS = 4000
+# Longitudes on tile edges (multiples of 360 / 2**z degrees from -180, exact in 7 decimals: z8
+# to z10 edges, and so edges of every deeper zoom too): a point there belongs to the tile east of
+# the edge; latitudes a hair (the 7th decimal) from z10-z12 edges.
+EDGE_LONGITUDES = (113.90625, 114.2578125, 113.5546875, 114.609375)
+
+
+def edge_latitude(z: int, y: int) -> float:
+    return round(math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / (1 << z))))), 7)
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 1 << z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return x, y
+
+
+@pytest.fixture(scope="module")
+def edge_root(tmp_path_factory):
+    """Synthetic enterprises, some moved onto tile edges (and some stacked on one spot)."""
+    root = tmp_path_factory.mktemp("pyramid")
+    collection = generate_collection(POINTS, seed=21)
+    features = collection["features"]
+    lats = [edge_latitude(z, tile_of(114.0, 22.55, z)[1]) for z in (10, 11, 12)]
+    for i, feature in enumerate(features[:120]):
+        lon, lat = feature["geometry"]["coordinates"]
+        if i % 3 == 0:
+            lon = EDGE_LONGITUDES[i % len(EDGE_LONGITUDES)]
+        if i % 3 == 1:
+            lat = lats[i % len(lats)]
+        if i % 3 == 2:
+            lon, lat = EDGE_LONGITUDES[i % len(EDGE_LONGITUDES)], lats[i % len(lats)]
+        feature["geometry"]["coordinates"] = [lon, lat]
+    for feature in features[120:140]:  # one spot, many records: one cell at every zoom
+        feature["geometry"]["coordinates"] = [113.95, 22.52]
+    text = orjson.dumps(collection, option=orjson.OPT_SORT_KEYS) + b"\n"
+    write_dataset(root / "geojson", {f"{LAYER}.geojson": text})
+    return root
+
+
+@pytest.fixture(scope="module")
+def providers(pg_datasets, edge_root):
+    pg = PostgisProvider(pg_datasets.url_for(edge_root))
+    yield FileProvider(edge_root), pg
+    pg.close()
+
+
+def tiles_to_check(features) -> set[tuple[int, int, int]]:
+    """Every tile below CLUSTER_MAX_ZOOM holding a point on an edge, plus those either side of it."""
+    wanted = set()
+    for feature in features[:140]:
+        lon, lat = feature["geometry"]["coordinates"]
+        for z in range(CLUSTER_MAX_ZOOM):
+            x, y = tile_of(lon, lat, z)
+            for dx in (-1, 0):
+                for dy in (-1, 0):
+                    if 0 <= x + dx < 1 << z and 0 <= y + dy < 1 << z:
+                        wanted.add((z, x + dx, y + dy))
+    return wanted
+
+
+def decoded(body: bytes | None) -> list[dict]:
+    return mapbox_vector_tile.decode(body).get(LAYER, {}).get("features", []) if body else []
+
+
+def test_the_pyramid_holds_every_point_once_at_every_zoom(providers):
+    """Once among the groups by key, once among the whole cells, at each zoom."""
+    _files, pg = providers
+    with pg._connection() as conn:
+        schema = pg._current().schema
+        rows = conn.execute(
+            sql.SQL("select whole, z, sum(n) from {} where layer = %s group by whole, z order by whole, z").format(
+                sql.Identifier(schema, TABLE)
+            ),
+            (LAYER,),
+        ).fetchall()
+    assert rows == [(whole, z, POINTS) for whole in (False, True) for z in range(CLUSTER_MAX_ZOOM)]
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        None,
+        Filters.of(status="planned"),
+        Filters.of(status=("operating", "proposed"), category="technology"),
+        Filters.of(category="no-such-category"),
+    ],
+    ids=["none", "status", "status-and-category", "matches-nothing"],
+)
+def test_pyramid_tiles_are_the_live_ones_byte_for_byte(providers, edge_root, filters):
+    _files, pg = providers
+    features = orjson.loads((edge_root / "geojson" / f"{LAYER}.geojson").read_bytes())["features"]
+    checked = 0
+    for z, x, y in sorted(tiles_to_check(features)):
+        live = pg.cluster_tile(LAYER, z, x, y, TILE_PROPERTIES, filters=filters, from_pyramid=False)
+        assert pg.cluster_tile(LAYER, z, x, y, TILE_PROPERTIES, filters=filters) == live, (z, x, y)
+        checked += bool(live)
+    if filters == Filters.of(category="no-such-category"):
+        assert checked == 0
+    else:
+        assert checked > 50
+
+
+def test_the_pyramid_agrees_with_the_files_provider(providers, edge_root):
+    files, pg = providers
+    features = orjson.loads((edge_root / "geojson" / f"{LAYER}.geojson").read_bytes())["features"]
+    for z, x, y in sorted(tiles_to_check(features))[::7]:
+        for filters in (None, Filters.of(status="planned")):
+            want = decoded(files.cluster_tile(LAYER, z, x, y, TILE_PROPERTIES, filters=filters))
+            assert decoded(pg.cluster_tile(LAYER, z, x, y, TILE_PROPERTIES, filters=filters)) == want, (z, x, y)
+
+
+def test_a_cell_of_one_point_carries_that_points_properties(providers):
+    _files, pg = providers
+    z, x, y = 12, *tile_of(114.06, 22.54, 12)
+    lone = [f for f in decoded(pg.cluster_tile(LAYER, z, x, y, TILE_PROPERTIES)) if f["properties"]["count"] == 1]
+    assert lone and all(f["properties"]["id"].startswith("syn-enterprises-") for f in lone)
+
+
+def test_filters_off_the_keys_are_answered_live(providers, monkeypatch):
+    """A year or jurisdiction filter, or CQL2, cannot be read from the pyramid: the live grouping
+    answers (the same tile as the files provider's)."""
+    files, pg = providers
+    assert not pg._keyed(Filters.of(year=2020), None)
+    assert not pg._keyed(Filters.of(touches_jurisdiction="Hong Kong"), None)
+    assert pg._keyed(Filters.of(status="planned", category="technology"), None)
+    z, x, y = 8, *tile_of(114.0, 22.6, 8)
+    for filters in (Filters.of(year=2020), Filters.of(status="planned", touches_jurisdiction="Shenzhen")):
+        want = decoded(files.cluster_tile(LAYER, z, x, y, TILE_PROPERTIES, filters=filters))
+        assert want and decoded(pg.cluster_tile(LAYER, z, x, y, TILE_PROPERTIES, filters=filters)) == want
+
+
+def test_a_version_loaded_without_the_pyramid_is_served_live(pg_datasets, edge_root):
+    """A schema written before the pyramid existed (no ``_clusters``): the same tiles, computed live."""
+    url = pg_datasets.url_for(edge_root)
+    pg = PostgisProvider(url)
+    try:
+        z, x, y = 9, *tile_of(114.0, 22.6, 9)
+        want = pg.cluster_tile(LAYER, z, x, y, TILE_PROPERTIES)
+        with pg._connection() as conn:
+            schema = pg._current().schema
+            conn.execute(
+                sql.SQL("alter table {} rename to {}").format(sql.Identifier(schema, TABLE), sql.Identifier("_moved"))
+            )
+        try:
+            fresh = PostgisProvider(url)
+            try:
+                assert not fresh._current().pyramid
+                assert want and fresh.cluster_tile(LAYER, z, x, y, TILE_PROPERTIES) == want
+            finally:
+                fresh.close()
+        finally:
+            with pg._connection() as conn:
+                conn.execute(
+                    sql.SQL("alter table {} rename to {}").format(
+                        sql.Identifier(schema, "_moved"), sql.Identifier(TABLE)
+                    )
+                )
+    finally:
+        pg.close()
+
+
+def test_other_tile_properties_are_read_from_the_rows(providers, edge_root):
+    """The pyramid stores a lone point's TILE_PROPERTIES; asked for others, the cell's one point is
+    read from the layer: still the live tile."""
+    _files, pg = providers
+    features = orjson.loads((edge_root / "geojson" / f"{LAYER}.geojson").read_bytes())["features"]
+    wanted = ("id", "status", "year")
+    for z, x, y in sorted(tiles_to_check(features))[::5]:
+        for filters in (None, Filters.of(status="planned")):
+            live = pg.cluster_tile(LAYER, z, x, y, wanted, filters=filters, from_pyramid=False)
+            assert pg.cluster_tile(LAYER, z, x, y, wanted, filters=filters) == live, (z, x, y)
