@@ -134,15 +134,3 @@ def test_the_search_ranking_stops_past_its_deadline():
         )
     found = search.rank_candidates("hospital", 10, ["hospitals"], one_batch, lambda keys: [{} for _k in keys])
     assert found.total == 1 and len(found.results) == 1
-
-
-@pytest.mark.parametrize("value", ["soon", "-1", "nan", "inf", "20s", "", " ", "1e999"])
-def test_a_bad_timeout_stops_the_app_at_start(value, mini_data_dir):
-    with pytest.raises(ValueError, match=r"DATABASE_TIMEOUT=.*a number of seconds, 0 or more"):
-        create_app({"TESTING": True, "DATA_DIR": str(mini_data_dir), "DATABASE_TIMEOUT": value})
-
-
-@pytest.mark.parametrize(("value", "read"), [("20", 20.0), (" 0.5 ", 0.5), ("0", 0.0), (3, 3.0)])
-def test_good_timeouts_are_read(value, read, mini_data_dir):
-    app = create_app({"TESTING": True, "DATA_DIR": str(mini_data_dir), "DATABASE_TIMEOUT": value})
-    assert app.config["DATABASE_TIMEOUT"] == read
