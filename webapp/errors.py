@@ -50,8 +50,10 @@ SLOW_ADVICE = {
 
 
 def too_slow(kind: str, limit: float) -> TooSlow:
-    """The 503 of a ``kind`` of request (a key of SLOW_ADVICE) stopped after ``limit`` seconds."""
-    return TooSlow(f"{SLOW_ADVICE[kind]} (the server stops a query after {limit:g} s)")
+    """The 503 of a ``kind`` of request (a key of SLOW_ADVICE) stopped after ``limit`` seconds (0: the
+    statement was cancelled otherwise, e.g. by the database's administrator)."""
+    limit_note = f" (the server stops a query after {limit:g} s)" if limit > 0 else ""
+    return TooSlow(SLOW_ADVICE[kind] + limit_note)
 
 
 def error_body(status: int, code: str, message: str) -> dict:

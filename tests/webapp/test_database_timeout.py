@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from webapp import create_app
+from webapp.errors import SLOW_ADVICE, too_slow
 from webapp.mapview import page_text
 
 
@@ -32,3 +33,11 @@ def test_the_tiled_words_go_only_to_a_page_with_a_tiled_layer():
         "tiled.refused": "Some tiles ...",
     }
     assert page_text(text, embed=True) == page_text(text, embed=False) == {"load_error": "Could not load"}
+
+
+def test_the_503_names_the_limit_when_there_is_one():
+    assert too_slow("tile", 20).message == f"{SLOW_ADVICE['tile']} (the server stops a query after 20 s)"
+    assert too_slow("search", 0.5).message.endswith("after 0.5 s)")
+    assert too_slow("items", 0).message == SLOW_ADVICE["items"]  # cancelled by someone else
+    error = too_slow("items", 20)
+    assert (error.status, error.code, error.retry_after) == (503, "QueryTimeout", 30)
