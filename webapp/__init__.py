@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -60,6 +61,12 @@ SETTINGS = {
         "256",
         "MiB of made tiles kept in the database for every app instance (postgis provider), oldest dropped first; 0 = none",
     ),
+    "DATABASE_TIMEOUT": (
+        "GBA_DATABASE_TIMEOUT",
+        "20",
+        "seconds one database statement may run (postgis provider); a request over it answers 503 with advice; "
+        "keep it below gunicorn's --timeout (30); 0 = none",
+    ),
 }
 
 
@@ -85,6 +92,21 @@ def _count(name: str, value: object) -> int:
     return int(text)
 
 
+def _seconds(name: str, value: object) -> float:
+    """A duration setting in seconds, 0 or more (decimals allowed: 0.5)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    else:
+        text = str(value).strip()
+        try:
+            number = float(text) if text.isascii() and text[:1].isdigit() else float("nan")
+        except ValueError:
+            number = float("nan")
+    if not math.isfinite(number) or number < 0:
+        raise ValueError(f"{name}={value!r}: expected a number of seconds, 0 or more (e.g. 20; 0 = no limit)")
+    return number
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then environment, then ``test_config``; then load the features once."""
     app = Flask(__name__)
@@ -96,6 +118,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["MINIFY_ASSETS"] = _flag("MINIFY_ASSETS", app.config["MINIFY_ASSETS"])
     app.config["TILE_THRESHOLD"] = _count("TILE_THRESHOLD", app.config["TILE_THRESHOLD"])
     app.config["REVIEW"] = _flag("REVIEW", app.config["REVIEW"])
+    app.config["DATABASE_TIMEOUT"] = _seconds("DATABASE_TIMEOUT", app.config["DATABASE_TIMEOUT"])
     from webapp import tile_cache
 
     app.extensions["gba_tile_cache"] = tile_cache.TileCache(
@@ -110,11 +133,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     tables = app.config.get("QUERYABLE_TABLES") or queryables.TABLES
     # The files provider reads one consistent, validated version of the published files, or
     # there is no app: a damaged dataset raises DatasetError naming the file and the problem.
-    # Each backend takes the settings it needs (data_dir, database_url).
+    # Each backend takes the settings it needs (data_dir, database_url, database_timeout).
     provider = load_provider(
         app.config["FEATURE_PROVIDER"],
         data_dir=app.config["DATA_DIR"],
         database_url=app.config["DATABASE_URL"],
+        database_timeout=app.config["DATABASE_TIMEOUT"],
         queryables=tables.queryables,
     )
     app.extensions["gba_provider"] = provider

@@ -122,6 +122,12 @@ UI_TEXT = {
     "print_source": {"en": "Interactive map", "zh_hant": "互動地圖", "zh_hans": "交互地图"},
     "nothing_visible": {"en": "No layer is visible", "zh_hant": "未有顯示任何圖層", "zh_hans": "未显示任何图层"},
     "load_error": {"en": "Could not load", "zh_hant": "無法載入", "zh_hans": "无法加载"},
+    # Sent only to pages with a tiled layer (mapview.page_text drops "tiled." keys elsewhere).
+    "tiled.refused": {
+        "en": "Some tiles took too long to draw and are left blank: zoom in or narrow the filter.",
+        "zh_hant": "部分圖塊繪製逾時，暫時留白：請放大地圖或收窄篩選。",
+        "zh_hans": "部分图块绘制超时，暂时留白：请放大地图或缩小筛选范围。",
+    },
     "language": {"en": "Language", "zh_hant": "語言", "zh_hans": "语言"},
     # ---- the explore panel: search, filters, timeline, selection, pairs, list ----
     "explore": {"en": "Explore", "zh_hant": "探索", "zh_hans": "探索"},

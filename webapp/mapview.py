@@ -235,13 +235,16 @@ def credits(lang: str, approval_number: str = "") -> dict:
     }
 
 
-def page_text(text: dict[str, str], embed: bool) -> dict[str, str]:
-    """The catalogue as the page needs it: the parameters' labels come with their tables, and an embed
-    has no Download menu, so neither costs bytes twice (the embed's first load has a budget)."""
+def page_text(text: dict[str, str], embed: bool, tiled: bool = False) -> dict[str, str]:
+    """The catalogue as the page needs it: the parameters' labels come with their tables, an embed
+    has no Download menu, and the tiled layers' words ("tiled.") go only to a page with one, so none
+    costs bytes twice or for nothing (the embed's first load has a budget)."""
     return {
         key: value
         for key, value in text.items()
-        if not key.startswith("queryable.") and not (embed and key.startswith("format."))
+        if not key.startswith("queryable.")
+        and not (embed and key.startswith("format."))
+        and not (not tiled and key.startswith("tiled."))
     }
 
 
@@ -317,7 +320,7 @@ def map_config(
         # The Download menu is the full page's (an embed has no header): no bytes for it in an embed.
         **({} if embed else {"downloadFormats": exports.page_formats()}),
         "credits": credits(lang, approval_number),
-        "text": page_text(text, embed),
+        "text": page_text(text, embed, tiled=bool(tiled)),
         "urls": {
             "page": urls.page,
             "embed": urls.embed,

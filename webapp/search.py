@@ -23,6 +23,7 @@ cost is bounded (tests/webapp/test_search_cost.py: the worst query within 5x of
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -33,7 +34,7 @@ from geo.schema import LINK_LAYER
 from geo.search_fields import Folded, fold_field, record_fields, search_layer_order
 from geo.text import fold_latin, has_han, normalise_query
 from webapp import queryables
-from webapp.errors import InvalidParameter
+from webapp.errors import SLOW_ADVICE, InvalidParameter, TooSlow
 
 bp = Blueprint("search", __name__)
 
@@ -467,6 +468,8 @@ def rank_candidates(
     layers: list[str],
     candidates: Callable[[list[str], str | None], Iterable[list]],
     summaries: Callable[[list[tuple[str, str]]], list[dict]],
+    deadline: float | None = None,
+    too_slow: Callable[[], Exception] | None = None,
 ) -> Found:
     """``find`` over candidates found elsewhere (the postgis provider's SQL), with the same answer.
 
@@ -476,6 +479,10 @@ def rank_candidates(
     the whole index; a record's score depends on its own fields alone, so the best ``limit`` over
     the batches, ties broken by entry order, are the in-memory index's.  ``summaries`` gives the
     properties of (layer, key) pairs.  Only one batch and ``limit`` results are held at a time.
+
+    With a ``deadline`` (``time.monotonic()``), the ranking stops when a batch ends past it and
+    raises ``too_slow()`` (the provider's 503 "add a word"): a term that most records hold would
+    otherwise rank for longer than a worker may live.
     """
     terms, ignored = query_terms(query)
     if not terms:
@@ -493,6 +500,8 @@ def rank_candidates(
         best.extend((-float(total[i]), seen + int(i), *ranked.entry(int(i))) for i in top)
         best = sorted(best)[:limit]
         seen += len(batch)
+        if deadline is not None and time.monotonic() > deadline:
+            raise too_slow() if too_slow is not None else TooSlow(SLOW_ADVICE["search"])
     props = summaries([(layer, key) for _s, _n, layer, key in best])
     results = [
         {**_summary(layer, record), "score": round(-negative, 2)}

@@ -18,6 +18,7 @@ ever shared between processes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import threading
@@ -30,7 +31,7 @@ import orjson
 
 from geo import load_counts, load_tiles
 from geo.schema import LAYERS
-from webapp.errors import ApiError
+from webapp.errors import ApiError, TooSlow, too_slow
 from webapp.providers import pgsql
 from webapp.providers.base import Bbox, FeatureProvider, Filters, Page, ProviderConfigError
 
@@ -102,11 +103,15 @@ def _unavailable(exc: BaseException) -> DatabaseUnavailable:
     return DatabaseUnavailable(f"the database does not answer, try again shortly ({_first_line(exc)})")
 
 
-def _configure(conn) -> None:
+def _configure(conn, timeout: float = 0) -> None:
     """Each pooled connection: no parallel workers.  A request's statements are short, and starting
     workers costs more than they save (a bbox count at 200k points: 100 ms alone, 900 ms with two
-    workers on a busy two-core server)."""
+    workers on a busy two-core server).  And ``statement_timeout`` (GBA_DATABASE_TIMEOUT): every
+    statement of a request is cancelled past it, long before gunicorn kills a worker (30 s); each
+    FETCH of a streamed download is a statement of its own, so a long download is not."""
     conn.execute("set max_parallel_workers_per_gather = 0")
+    if timeout > 0:
+        conn.execute(f"set statement_timeout = {max(1, round(timeout * 1000))}")
 
 
 def _close_before_fork(ref: weakref.ref) -> None:
@@ -167,6 +172,7 @@ class PostgisProvider(FeatureProvider):
         layers: tuple[str, ...] = LAYERS,
         pool_size: int = DEFAULT_POOL_SIZE,
         check_interval: float = CHECK_INTERVAL,
+        database_timeout: float = 0,
     ):
         if not database_url:
             raise ProviderConfigError(
@@ -180,6 +186,7 @@ class PostgisProvider(FeatureProvider):
         self._wanted_layers = layers
         self._pool_size = max(1, int(pool_size))
         self._check_interval = check_interval
+        self._timeout = float(database_timeout)  # seconds; 0 = no limit
         self._pool = None
         self._pool_pid: int | None = None
         self._lock = threading.RLock()
@@ -209,7 +216,7 @@ class PostgisProvider(FeatureProvider):
                         max_size=self._pool_size,
                         open=True,
                         kwargs={"connect_timeout": 10, "autocommit": True},
-                        configure=_configure,
+                        configure=functools.partial(_configure, timeout=self._timeout),
                         name="gba-postgis",
                     )
                     self._pool_pid = os.getpid()
@@ -305,10 +312,11 @@ class PostgisProvider(FeatureProvider):
             version, schema, layers, context, year_span, searchable, tile_columns, tile_cache, bbox_layers, pyramid
         )
 
-    def _run(self, work):
+    def _run(self, work, kind: str = "items"):
         """``work(conn, state)`` on a pooled connection; once more (on the newest version) if the schema
         was dropped under it (a reader more than ``KEEP_VERSIONS`` loads behind) or the connection
-        was closed by the server; a database that still does not answer is a 503."""
+        was closed by the server; a database that still does not answer is a 503.  A statement
+        cancelled by the timeout is a 503 too, with the advice for its ``kind`` (errors.SLOW_ADVICE)."""
         from psycopg_pool import PoolTimeout
 
         psycopg, _sql = _psycopg()
@@ -326,8 +334,13 @@ class PostgisProvider(FeatureProvider):
             state = self._current()
             with self._connection() as conn:
                 return work(conn, state)
+        except psycopg.errors.QueryCanceled:
+            raise self._too_slow(kind) from None
         except (psycopg.OperationalError, PoolTimeout) as exc:
             raise _unavailable(exc) from None
+
+    def _too_slow(self, kind: str) -> TooSlow:
+        return too_slow(kind, self._timeout)
 
     # -- the provider interface ---------------------------------------------------------
 
@@ -475,7 +488,7 @@ class PostgisProvider(FeatureProvider):
                 body = conn.execute(statement).fetchone()[0]
             return bytes(body) if body is not None else b""
 
-        return self._run(work)
+        return self._run(work, kind="tile")
 
     @staticmethod
     def _tile_rows(schema, layer, columns, properties, envelope, buffered, matching):
@@ -715,7 +728,7 @@ class PostgisProvider(FeatureProvider):
             body = conn.execute(statement).fetchone()[0]
             return bytes(body) if body is not None else b""
 
-        return self._run(work)
+        return self._run(work, kind="tile")
 
     def get(self, layer: str, feature_id: str) -> bytes | None:
         _psy, sql = _psycopg()
@@ -750,6 +763,8 @@ class PostgisProvider(FeatureProvider):
                 if isinstance(exc, psycopg.errors.QueryCanceled):
                     raise
             return self._search(self._current(), query, limit)
+        except psycopg.errors.QueryCanceled:
+            raise self._too_slow("search") from None
         except (psycopg.OperationalError, PoolTimeout) as exc:
             raise _unavailable(exc) from None
 
@@ -804,7 +819,11 @@ class PostgisProvider(FeatureProvider):
                         found[(layer, str(ord_))] = orjson.loads(blob)["properties"]
             return [found[key] for key in keys]
 
-        return search.rank_candidates(query, limit, layers, candidates, summaries)
+        # The ranking in Python gets the statements' budget: a term found in most records stops there.
+        deadline = time.monotonic() + self._timeout if self._timeout > 0 else None
+        return search.rank_candidates(
+            query, limit, layers, candidates, summaries, deadline=deadline, too_slow=lambda: self._too_slow("search")
+        )
 
     def feature(self, layer: str, feature_id: str) -> dict | None:
         blob = self.get(layer, feature_id)

@@ -16,6 +16,7 @@ import { L } from "./leaflet.js";
 import { tiledPart } from "./list-tiled.js";
 import { compileMatcher } from "./query.js";
 import { styleFor } from "./style.js";
+import { watchRefusals } from "./tile-refusals.js";
 import { asFeature, filtersInTiles, itemsUrl, itemUrl, labelledClusters, tileUrl } from "./tiles.js";
 
 const VECTORGRID = "../vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js";
@@ -101,6 +102,7 @@ async function drawTiles(app, overlays, onCounts) {
   const queryables = config.queryables || [];
   const serverFilters = filtersInTiles(urls);
   if (!serverFilters) await readArchives(overlays, urls);
+  else watchRefusals(map, urls.tiles.split(urls.layerPlaceholder)[0], app.i18n); // a 503 tile: a note, not a blank
   // Leaflet.VectorGrid fetches and decodes the tiles; its own renderer makes a Leaflet object per
   // feature (seconds for a tile of tens of thousands of points), so each tile is drawn here
   // straight on a canvas (``options.draw``), in one path per look.
