@@ -359,13 +359,16 @@ def measure_tiled(
     database_url: str | None = None,
     data_dir: Path | None = None,
     workers: int = 2,
+    production: bool = False,
 ) -> list[dict]:
     """``measure_tiled_running`` on our app served as the bench serves it (gunicorn, ``workers``
     sync workers): from PostGIS at ``database_url`` (loaded by ``python -m geo load``; ``data_dir``
     the directory it was loaded from, for the page's context files), else the files provider over
     ``data_dir`` or, without one, a synthetic layer of ``points`` written to a temporary directory.
-    ``GBA_TILE_THRESHOLD`` is set below ``points`` so that the layer is drawn from tiles."""
-    from bench.servers import Servers, gunicorn_argv
+    ``GBA_TILE_THRESHOLD`` is set below ``points`` so that the layer is drawn from tiles.
+    With ``production`` the app runs as ``make serve`` runs it instead (``python -m webapp.production``:
+    nginx in front of the same gunicorn workers, nginx answering the static files itself)."""
+    from bench.servers import Servers, free_port, gunicorn_argv
 
     settings = {"GBA_TILE_THRESHOLD": str(min(20000, max(points - 1, 0)))}
     if database_url:
@@ -384,9 +387,15 @@ def measure_tiled(
         # The files provider parses the layer once in the master (--preload); PostGIS opens its
         # connections in each worker.
         argv = gunicorn_argv(gunicorn, "webapp:create_app()", workers, "sync", 4, preload=not database_url)
+        start = {"cwd": repo}
+        if production:
+            port = free_port()
+            argv = [sys.executable, "-m", "webapp.production", "--host", "127.0.0.1", "--port", str(port)]
+            argv += ["--workers", str(workers)]  # its own run directory, one nginx's workers can read
+            start.update(port=port, bind=False)
         try:
             server = servers.start(
-                "ours", argv, {**os.environ, **settings}, Path(tmp) / "app.log", "/ogcapi/collections", cwd=repo
+                "ours", argv, {**os.environ, **settings}, Path(tmp) / "app.log", "/ogcapi/collections", **start
             )
             return measure_tiled_running(server.base_url, points)
         finally:
@@ -416,7 +425,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--data-dir", type=Path, default=None, help="with --tiled: the data directory (the one loaded, for PostGIS)"
     )
+    parser.add_argument(
+        "--production",
+        action="store_true",
+        help="with --tiled: serve as `make serve` does (nginx in front of gunicorn, nginx answering the static files)",
+    )
     args = parser.parse_args(argv)
+    if args.production and not args.tiled:
+        parser.error("--production goes with --tiled")
     if args.weight:
         from bench.report import page_weight_table
 
@@ -426,9 +442,14 @@ def main(argv: list[str] | None = None) -> int:
             args.out.write_text(json.dumps(weights, indent=1), encoding="utf-8")
         return 0
     if args.tiled:
-        results = measure_tiled(args.points, database_url=args.database_url, data_dir=args.data_dir)
+        results = measure_tiled(
+            args.points, database_url=args.database_url, data_dir=args.data_dir, production=args.production
+        )
     else:
         results = measure(args.points)
+    served = "nginx + gunicorn (production)" if args.production else "gunicorn alone"
+    if args.tiled:
+        print(f"\nserved by {served}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     print(f"\n| phase ({args.points:,} points) | seconds | long tasks | longest ms | blocked ms | requests |")
     print("|---|---:|---:|---:|---:|---|")
     for row in results:

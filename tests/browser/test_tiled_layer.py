@@ -470,21 +470,51 @@ def test_point_tiles_come_clustered_and_a_cluster_click_zooms_in(page: Page, til
     settle_tiles(page)
     asked = tile_requests(urls)
     assert asked and all(parse_qs(urlsplit(url).query).get("cluster") == ["1"] for url in asked)
-    # The biggest cluster of the tile under the centre, as the server gives it.
-    n = 1 << zoom
+    # Each tile on screen is the server's tile of another zoom (512 px, one zoom up), and of that zoom only.
+    size, offset = page.evaluate(
+        f"(({{tileSize, zoomOffset}}) => [tileSize, zoomOffset])(GBAMap.tileLayer({LAYER!r}).options)"
+    )
+    assert (size, offset) == (512, -1)
+    assert {urlsplit(url).path.split("/")[3] for url in asked} == {str(zoom + offset)}
+    # The biggest cluster in view of the tile under the centre, as the server gives it.
+    n = 1 << (zoom + offset)
     tx = int((lon + 180.0) / 360.0 * n)
     ty = int((1.0 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2.0 * n)
-    with urllib.request.urlopen(f"{tiled_server.url}/tiles/{LAYER}/{zoom}/{tx}/{ty}.mvt?cluster=1") as answer:
+    with urllib.request.urlopen(f"{tiled_server.url}/tiles/{LAYER}/{zoom + offset}/{tx}/{ty}.mvt?cluster=1") as answer:
         layer = mapbox_vector_tile.decode(answer.read(), default_options={"y_coord_down": True})[LAYER]
-    biggest = max(layer["features"], key=lambda f: f["properties"]["count"])
-    assert biggest["properties"]["count"] > 1
-    gx, gy = biggest["geometry"]["coordinates"]
-    scale = 256 / layer["extent"]
-    x, y = page.evaluate(
-        """([wx, wy, z]) => { const m = GBAMap.map, p = m.latLngToContainerPoint(m.unproject([wx, wy], z));
-               const b = m.getContainer().getBoundingClientRect(); return [b.left + p.x, b.top + p.y]; }""",
-        [tx * 256 + gx * scale, ty * 256 + gy * scale, zoom],
+    scale = size / layer["extent"]
+    clusters = sorted(layer["features"], key=lambda f: -f["properties"]["count"])
+    # Each one's page point, or null when it lies away from the map's middle (a 512-px tile may reach
+    # beyond the map, or under its controls and panels).
+    points = page.evaluate(
+        """([spots, z]) => { const m = GBAMap.map, b = m.getContainer().getBoundingClientRect();
+               return spots.map(([wx, wy]) => { const p = m.latLngToContainerPoint(m.unproject([wx, wy], z));
+                 const inside = Math.abs(p.x - b.width / 2) < 200 && Math.abs(p.y - b.height / 2) < 200;
+                 return inside ? [b.left + p.x, b.top + p.y] : null; }); }""",
+        [
+            [
+                [
+                    tx * size + f["geometry"]["coordinates"][0] * scale,
+                    ty * size + f["geometry"]["coordinates"][1] * scale,
+                ]
+                for f in clusters
+            ],
+            zoom,
+        ],
     )
+    # Not one under a record of the map's own (the small layer): that click would be the record's.
+    # Leaflet's canvas marks itself interactive while the mouse is over one of its records.
+    own_record_js = "([x, y]) => document.elementFromPoint(x, y).classList.contains('leaflet-interactive')"
+    chosen = None
+    for index, point in enumerate(points):
+        if point is None:
+            continue
+        page.mouse.move(*point)
+        if not page.evaluate(own_record_js, point):
+            chosen = index
+            break
+    assert chosen is not None and clusters[chosen]["properties"]["count"] > 1
+    x, y = points[chosen]
     page.mouse.click(x, y)
     page.wait_for_function("(z) => GBAMap.map.getZoom() > z", arg=zoom)
     assert state(page)["selected"] is None
