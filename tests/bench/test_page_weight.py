@@ -41,7 +41,15 @@ def responses(weight: dict, category: str) -> list[dict]:
 
 
 # Modules only a page with a layer drawn from tiles, or an exported page, loads (by import()).
-NOT_ON_A_PLAIN_PAGE = {"tiled.js", "tiles.js", "list-tiled.js", "tile-refusals.js", "exported.js", "static-search.js"}
+NOT_ON_A_PLAIN_PAGE = {
+    "tiled.js",
+    "tiles.js",
+    "list-tiled.js",
+    "tile-refusals.js",
+    "tile-archives.js",
+    "exported.js",
+    "static-search.js",
+}
 
 
 def test_the_page_weight_includes_every_imported_module(embed_weight):

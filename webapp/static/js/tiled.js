@@ -1,6 +1,5 @@
-/* Layers drawn from vector tiles: too big to download whole (the page config marks them
- * ``tiled``).  Loaded with import() by main.js only on a page that has one, with the vendored
- * Leaflet.VectorGrid (webapp/static/vendor/), so other pages never fetch either.
+/* Layers drawn from vector tiles, too big to download whole (``tiled`` in the page config):
+ * imported by main.js only on a page that has one, so other pages never fetch it nor VectorGrid.
  *
  * Each tiled layer is a VectorGrid on canvas tiles inside the layer's group (the layer control
  * shows and hides it like any other).  A tile carries a few properties per feature
@@ -16,12 +15,11 @@ import { L } from "./leaflet.js";
 import { tiledPart } from "./list-tiled.js";
 import { compileMatcher } from "./query.js";
 import { styleFor } from "./style.js";
+import { archiveTiles, loadScript, readArchives } from "./tile-archives.js";
 import { watchRefusals } from "./tile-refusals.js";
 import { asFeature, filtersInTiles, itemsUrl, itemUrl, labelledClusters, tileUrl } from "./tiles.js";
 
 const VECTORGRID = "../vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js";
-const PMTILES = "../vendor/pmtiles/pmtiles.js"; // reads an archive by HTTP range requests
-const ARCHIVE = "gba-archive:"; // the tile URLs of an archive's layer: answered by readArchives
 const PANE = "gbaTiles"; // above the basemaps, below the records drawn on the map's own canvas
 const HIT_SLOP = 4; // px: a click this close to a point still takes it
 // Tiles of 512 px, each the server's tile of the zoom above (as raster maps do it: Leaflet's
@@ -30,46 +28,6 @@ const HIT_SLOP = 4; // px: a click this close to a point still takes it
 const TILE_SIZE = 512; // px: the tiles' size on screen
 const ZOOM_OFFSET = -1; // the tile's zoom minus the map's
 const TILES_WAIT = 5000; // ms: the longest the list and the counts wait for the tiles in view
-
-function loadScript(url, loaded) {
-  if (loaded()) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const script = document.createElement("script");
-    script.src = url;
-    script.onload = () => resolve();
-    script.onerror = () => reject(new Error(`cannot load ${url}`));
-    document.head.appendChild(script);
-  });
-}
-
-/** The tile URL template of a layer read from its archive (``readArchives``). */
-const archiveTiles = (layer) => `${ARCHIVE}${encodeURIComponent(layer)}/{z}/{x}/{y}`;
-
-/**
- * A static export has no tile server: each tiled layer is one PMTiles archive (``urls.tiles``
- * without ``{z}``), read with the vendored pmtiles library by range requests.  Leaflet.VectorGrid
- * fetches its tiles with the global ``fetch``: the archives' URLs (``archiveTiles``) are answered
- * from them, every other request goes through untouched.
- */
-async function readArchives(overlays, urls) {
-  await loadScript(new URL(PMTILES, import.meta.url).href, () => globalThis.pmtiles);
-  const archives = new Map(
-    overlays.map((overlay) => [
-      encodeURIComponent(overlay.name),
-      new globalThis.pmtiles.PMTiles(new URL(tileUrl(urls, overlay.name, null, []), document.baseURI).href),
-    ]),
-  );
-  const fetchUrl = window.fetch.bind(window);
-  window.fetch = (input, init) => {
-    if (typeof input !== "string" || !input.startsWith(ARCHIVE)) return fetchUrl(input, init);
-    const [layer, z, x, y] = input.slice(ARCHIVE.length).split("/");
-    const archive = archives.get(layer);
-    if (!archive) return Promise.resolve(new Response(null, { status: 404 }));
-    return archive
-      .getZxy(Number(z), Number(x), Number(y))
-      .then((tile) => new Response(tile ? tile.data : new ArrayBuffer(0)));
-  };
-}
 
 function getJson(url) {
   return fetch(url, { credentials: "same-origin" }).then((response) => {
