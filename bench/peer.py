@@ -396,3 +396,15 @@ def peer_versions(env: PeerEnv) -> dict[str, str]:
 
 if __name__ == "__main__":  # pragma: no cover - a manual check of the environment
     print(ensure_peer_env(Path(sys.argv[1]), print))
+
+
+def request_paths(layer: str, n: int, small: str, city: str, feature: str) -> dict[str, str]:
+    """pygeoapi's spelling of the bench's requests (one table for every bench that runs it): the
+    small and city bbox (``small``/``city``: ``minx,miny,maxx,maxy``), one item, the whole layer."""
+    items = f"/collections/{layer}/items"
+    return {
+        "small bbox": f"{items}?bbox={small}&limit=100&f=json",
+        "city bbox": f"{items}?bbox={city}&limit=1000&f=json",
+        "item by id": f"{items}/{feature}?f=json",
+        "whole layer": f"{items}?limit={n}&f=json",
+    }

@@ -397,13 +397,7 @@ def request_paths(n: int, layer: str = LAYER) -> dict[str, dict[str, str]]:
         "z10 tile": f"{collection}/tiles/WebMercatorQuad/{TILE_ZOOM}/{x}/{y}",
         WHOLE: f"{collection}/items?limit={n}&f=geojson",
     }
-    peer_items = f"/collections/{layer}/items"
-    pygeoapi = {
-        "small bbox": f"{peer_items}?bbox={small}&limit=100&f=json",
-        "city bbox": f"{peer_items}?bbox={city}&limit=1000&f=json",
-        "item by id": f"{peer_items}/{feature}?f=json",
-        WHOLE: f"{peer_items}?limit={n}&f=json",
-    }
+    pygeoapi = peer.request_paths(layer, n, small, city, feature)
     return {"ours": ours, "tipg": tipg, "pygeoapi": pygeoapi}
 
 

@@ -221,14 +221,7 @@ def request_paths(n: int, ours_has_ogcapi: bool) -> dict[str, dict[str, str]]:
             "item by id": f"/download/{LAYER}.geojson?bbox={small}",
         }
     ours["whole layer"] = f"/download/{LAYER}.geojson"
-    peer_items = f"/collections/{LAYER}/items"
-    theirs = {
-        "small bbox": f"{peer_items}?bbox={small}&limit=100&f=json",
-        "city bbox": f"{peer_items}?bbox={city}&limit=1000&f=json",
-        "whole layer": f"{peer_items}?limit={n}&f=json",
-        "item by id": f"{peer_items}/{feature}?f=json",
-    }
-    return {"ours": ours, "peer": theirs}
+    return {"ours": ours, "peer": peer.request_paths(LAYER, n, small, city, feature)}
 
 
 def returned_count(body: bytes) -> int | None:
