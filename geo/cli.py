@@ -11,10 +11,19 @@ from geo import boundaries as boundaries_mod
 from geo import pipeline
 from geo.dataset import MAX_REMOVED_SHARE, DatasetError, read_dataset, validate_dataset
 from geo.geocode import GazetteerError, default_geocoder
+from geo.load_made_tiles import HEAVY_TILE_FEATURES
 from geo.problems import PipelineError, Problem
 from geo.validate import check_files
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+def _count(text: str) -> int:
+    """A whole number, 0 or more (else argparse's error naming the option, exit 2)."""
+    value = int(text) if text.strip().isascii() and text.strip().isdigit() else -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number, 0 or more")
+    return value
 
 
 def _progress(quiet: bool):
@@ -157,7 +166,13 @@ def cmd_load(args) -> int:
     from geo import load as load_mod
 
     try:
-        message = load_mod.load(args.database_url, args.data_dir, progress=_progress(args.quiet), keep=args.keep)
+        message = load_mod.load(
+            args.database_url,
+            args.data_dir,
+            progress=_progress(args.quiet),
+            keep=args.keep,
+            heavy_tile_features=args.heavy_tile_features,
+        )
     except load_mod.LoadError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -309,6 +324,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, help="data directory (default: see above)")
     p.add_argument(
         "--keep", type=int, default=3, help="loaded versions kept, the current one included (default: %(default)s)"
+    )
+    p.add_argument(
+        "--heavy-tile-features",
+        type=_count,
+        default=HEAVY_TILE_FEATURES,
+        metavar="N",
+        help="make the raw tiles of a point layer holding N points or more during the load, "
+        "stored in the version (0: none; default: %(default)s)",
     )
     p.set_defaults(func=cmd_load)
 

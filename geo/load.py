@@ -16,7 +16,9 @@ manifest, validated), then written in **one transaction**:
   and the tables ``_meta_layers`` (count, extent, etag, property names, year span, distinct values
   per property) and ``_meta_context`` (the context files and their ETags): what the app derives
   that is not per feature, and ``_clusters``: the cluster pyramid of each layer of points
-  (``geo.load_clusters``), what a clustered tile is read from;
+  (``geo.load_clusters``), what a clustered tile is read from, and ``_made_tiles``: the raw tiles
+  of each layer of points holding at least ``heavy_tile_features`` points, made once here
+  (``geo.load_made_tiles``);
 - ``gba.current`` (one row: version, schema_name, loaded_at) is pointed at it and ``gba.versions``
   records it; versions beyond the newest ``keep`` are dropped.
 
@@ -39,7 +41,7 @@ import orjson
 import shapely
 from shapely.geometry import shape
 
-from geo import load_clusters, load_counts, load_tiles
+from geo import load_clusters, load_counts, load_made_tiles, load_tiles
 from geo.dataset import Dataset, DatasetError, load_dataset
 from geo.flat import serve_feature
 from geo.search_fields import SEARCH_SEPARATOR, fold_field, record_fields
@@ -528,8 +530,11 @@ def load(
     data_dir: str | Path,
     progress: Callable[[str], None] = lambda _m: None,
     keep: int = KEEP_VERSIONS,
+    heavy_tile_features: int = load_made_tiles.HEAVY_TILE_FEATURES,
 ) -> str:
     """Load ``data_dir/geojson`` into the database; return what was done (one line).
+    ``heavy_tile_features``: a raw tile of a point layer holding this many points or more is made
+    during the load (``geo.load_made_tiles``; 0: none).
 
     Raises ``LoadError`` (database problems) or ``geo.dataset.DatasetError`` (a damaged dataset);
     either way the database still serves what it served before.
@@ -540,7 +545,7 @@ def load(
     conn = connect(database_url)
     try:
         ensure_postgis(conn)
-        return _load_streamed(conn, directory, progress, keep)
+        return _load_streamed(conn, directory, progress, keep, heavy_tile_features)
     except psycopg.Error as exc:
         raise LoadError(f"load failed, the database is unchanged: {_first_line(exc)}") from None
     finally:
@@ -552,6 +557,7 @@ def load_parsed(
     dataset: Dataset,
     progress: Callable[[str], None] = lambda _m: None,
     keep: int = KEEP_VERSIONS,
+    heavy_tile_features: int = load_made_tiles.HEAVY_TILE_FEATURES,
 ) -> str:
     """Load ``dataset`` with its collections already parsed (``load`` validates them first; a test may
     load records the schema would refuse, e.g. across the antimeridian)."""
@@ -560,7 +566,7 @@ def load_parsed(
     conn = connect(database_url)
     try:
         ensure_postgis(conn)
-        return _load_dataset(conn, dataset, progress, keep)
+        return _load_dataset(conn, dataset, progress, keep, heavy_tile_features)
     except psycopg.Error as exc:
         raise LoadError(f"load failed, the database is unchanged: {_first_line(exc)}") from None
     finally:
@@ -593,7 +599,7 @@ def _begin(conn, version: str, progress: Callable[[str], None], keep: int) -> st
     return None
 
 
-def _load_dataset(conn, dataset: Dataset, progress: Callable[[str], None], keep: int) -> str:
+def _load_dataset(conn, dataset: Dataset, progress: Callable[[str], None], keep: int, heavy_tile_features: int) -> str:
     version = dataset.version
     schema = schema_name(version)
     done = _begin(conn, version, progress, keep)
@@ -618,6 +624,7 @@ def _load_dataset(conn, dataset: Dataset, progress: Callable[[str], None], keep:
     index_search_table(conn, schema, progress)
     write_meta(conn, schema, written, dataset.context_layers())
     load_clusters.write_pyramid(conn, schema, written, progress)
+    load_made_tiles.write_made_tiles(conn, schema, written, progress, heavy_tile_features)
     switch(conn, version, schema, total)
     progress(f"switching gba.current to {version}")
     prune(conn, keep, progress)
@@ -625,7 +632,7 @@ def _load_dataset(conn, dataset: Dataset, progress: Callable[[str], None], keep:
     return f"loaded version {version}: {total} features in {len(written)} layers into {schema}"
 
 
-def _load_streamed(conn, directory: Path, progress: Callable[[str], None], keep: int) -> str:
+def _load_streamed(conn, directory: Path, progress: Callable[[str], None], keep: int, heavy_tile_features: int) -> str:
     """``load``'s reading: each layer streamed feature by feature (``geo.streaming``), checked and
     copied in chunks, so memory is bounded by a chunk.  Invalid data rolls the transaction back and
     is reported with ``load_dataset``'s one-line error."""
@@ -642,7 +649,7 @@ def _load_streamed(conn, directory: Path, progress: Callable[[str], None], keep:
         if loaded is not None and loaded[0] == dataset.version:
             return f"version {loaded[0]} is already loaded ({loaded[1]}): nothing to do"
         progress(f"reading {directory} (every file matches the manifest)")
-        return _write_streamed(conn, dataset, progress, keep)
+        return _write_streamed(conn, dataset, progress, keep, heavy_tile_features)
     except streaming.Invalid as exc:
         conn.rollback()
         _refuse(directory, str(exc))
@@ -656,8 +663,7 @@ def _refuse(directory: Path, problem: str):
     raise DatasetError(str(directory), f"refused while loading: {problem}")
 
 
-def _write_streamed(conn, dataset, progress: Callable[[str], None], keep: int) -> str:
-
+def _write_streamed(conn, dataset, progress: Callable[[str], None], keep: int, heavy_tile_features: int) -> str:
     from geo import streaming
 
     version = dataset.version
@@ -695,6 +701,7 @@ def _write_streamed(conn, dataset, progress: Callable[[str], None], keep: int) -
     index_search_table(conn, schema, progress)
     write_meta(conn, schema, written, dataset.context)
     load_clusters.write_pyramid(conn, schema, written, progress)
+    load_made_tiles.write_made_tiles(conn, schema, written, progress, heavy_tile_features)
     switch(conn, version, schema, total)
     progress(f"switching gba.current to {version}")
     prune(conn, keep, progress)

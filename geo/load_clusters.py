@@ -29,6 +29,10 @@ from collections.abc import Callable
 from geo.schema import TILE_FIELDS
 
 EXTENT = 4096  # tile coordinates per side (MVT's usual extent)
+BUFFER = 64  # tile coordinates kept beyond each edge of a raw tile (ST_AsMVTGeom's default too)
+# z24: a tile is 2.4 m across, a tile coordinate 0.6 mm; the stored coordinates have 7 decimals
+# (~1 cm), so deeper zooms would only magnify rounding.  Leaflet over-zooms past it.
+MAX_ZOOM = 24
 CLUSTER_GRID = 64  # cells per tile side: a cell is EXTENT / CLUSTER_GRID = 64 tile units, 4 px
 CLUSTER_MAX_ZOOM = 13  # from this zoom on the raw tile is served
 CLUSTER_CELL = EXTENT // CLUSTER_GRID

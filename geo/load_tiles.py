@@ -17,9 +17,17 @@
 
 A value is kept as ``ST_AsMVT`` kept it from ``props`` before: strings, numbers and booleans;
 a whole number as an integer, any other number as a double; nulls, lists and objects left out.
+
+``tile_sql`` is the one statement that makes a raw tile from a tile table, and ``gzip_tile`` the
+bytes a tile is kept and sent as: the postgis provider makes a requested tile with them, and the
+loader the tiles it makes ahead (``geo.load_made_tiles``), so both are the same bytes.
 """
 
 from __future__ import annotations
+
+import gzip
+
+from geo.load_clusters import BUFFER, EXTENT
 
 # What a tile feature carries: geo.schema's TILE_FIELDS (one table for the files encoder, this
 # loader's tile tables and the cluster pyramid).
@@ -28,6 +36,10 @@ from geo.schema import TILE_FIELDS
 TILE_TABLE_PREFIX = "_tiles_"
 TILE_CACHE_TABLE = "_tile_cache"
 EXTRA_COLUMN = "extra"
+GZIP_LEVEL = 5  # as webapp.http compresses the other answers
+# work_mem of a tile's statement (its sort by ord): 120,000 rows of a z10 tile at 1M points take
+# 22 MB in memory, and the default 4 MB spills them to disk.
+TILE_WORK_MEM = "64MB"
 
 # Each kind: the column's type, whether a property's jsonb value ``{v}`` fits the column, and how
 # to read it.  A whole number is an integer, as ST_AsMVT encodes it from jsonb.
@@ -53,6 +65,78 @@ def _fits(name: str):
 def tile_table(layer: str) -> str:
     """The name of ``layer``'s tile table in a version's schema."""
     return TILE_TABLE_PREFIX + layer
+
+
+def tile_columns(properties: list[str]) -> list[str]:
+    """The columns of a tile table besides ``ord`` and ``geom_3857``, in table order, for a layer whose
+    records have ``properties``."""
+    return [name for name in TILE_FIELDS if name in properties] + [EXTRA_COLUMN]
+
+
+def gzip_tile(body: bytes) -> bytes:
+    """The bytes a tile is kept and sent as (no timestamp: the same tile, the same bytes)."""
+    return gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+
+
+def envelopes_sql(z: int, x: int, y: int):
+    """``(envelope, buffered)``: tile ``z/x/y`` in EPSG:3857, and widened by BUFFER tile coordinates."""
+    from psycopg import sql
+
+    envelope = sql.SQL("ST_TileEnvelope({}, {}, {})").format(sql.Literal(z), sql.Literal(x), sql.Literal(y))
+    buffered = sql.SQL("ST_TileEnvelope({}, {}, {}, margin => {})").format(
+        sql.Literal(z), sql.Literal(x), sql.Literal(y), sql.Literal(BUFFER / EXTENT)
+    )
+    return envelope, buffered
+
+
+def mvt_sql(layer: str, rows):
+    """``ST_AsMVT`` over the statement ``rows`` (a ``geom`` in tile coordinates, then properties)."""
+    from psycopg import sql
+
+    return sql.SQL("select ST_AsMVT(t, {layer}, {extent}, 'geom') from ({rows}) t").format(
+        layer=sql.Literal(layer), extent=sql.Literal(EXTENT), rows=rows
+    )
+
+
+def tile_sql(schema: str, layer: str, columns: list[str], properties, z: int, x: int, y: int, matching=None):
+    """The statement whose one value is the raw MVT of tile ``z/x/y`` (the features meeting the tile
+    widened by BUFFER, in ``ord`` order) with the scalar ``properties`` they have, read from
+    ``_tiles_<layer>`` (``columns``: its columns besides ord and geom_3857).  ``matching``: a
+    condition on the layer table's rows (filters, which read ``props``), a semi-join on ``ord``.
+    A geometry ST_AsMVTGeom reduces to nothing is NULL, and ST_AsMVT skips that row.  Run it with
+    ``work_mem`` at TILE_WORK_MEM."""
+    from psycopg import sql
+
+    envelope, buffered = envelopes_sql(z, x, y)
+    wanted = [name for name in columns if name in properties]
+    selected = [sql.Identifier(name) for name in wanted]
+    if EXTRA_COLUMN in columns:
+        # ``extra``: the odd value of another type, a jsonb ST_AsMVT expands into properties.
+        if set(properties) >= set(TILE_FIELDS):
+            selected.append(sql.Identifier(EXTRA_COLUMN))
+        else:
+            kept = sql.SQL(", ").join(
+                sql.SQL("{k}, {e} -> {k}").format(k=sql.Literal(n), e=sql.Identifier(EXTRA_COLUMN)) for n in properties
+            )
+            selected.append(sql.SQL("jsonb_strip_nulls(jsonb_build_object({})) as extra").format(kept))
+    condition = sql.SQL("")
+    if matching is not None:
+        condition = sql.SQL(" and tile.ord in (select ord from {table} where geom_3857 && {buffered} and {m})").format(
+            table=sql.Identifier(schema, layer), buffered=buffered, m=matching
+        )
+    rows = sql.SQL(
+        "select ST_AsMVTGeom(geom_3857, {envelope}, {extent}, {buffer}, true) as geom{columns} "
+        "from {tile_table} tile where geom_3857 && {buffered}{condition} order by ord"
+    ).format(
+        envelope=envelope,
+        extent=sql.Literal(EXTENT),
+        buffer=sql.Literal(BUFFER),
+        columns=sql.SQL("").join(sql.SQL(", {}").format(c) for c in selected),
+        tile_table=sql.Identifier(schema, tile_table(layer)),
+        buffered=buffered,
+        condition=condition,
+    )
+    return mvt_sql(layer, rows)
 
 
 def write_tile_table(conn, schema: str, layer: str, properties: list[str]) -> None:

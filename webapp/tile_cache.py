@@ -23,9 +23,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from urllib.parse import urlencode
 
+from geo.load_tiles import gzip_tile  # the loader's made tiles are kept as the same bytes
 from webapp.providers.base import FeatureProvider
 
-GZIP_LEVEL = 5  # as webapp.http compresses the other answers
 INFLATED = "#inflated"  # a worker cache key's suffix for the tile itself (no "#" in a key's query part)
 MIB = 1 << 20
 
@@ -45,11 +45,6 @@ def tile_key(layer: str, z: int, x: int, y: int, clustered: bool, args: Iterable
     (``a=1&b=2`` and ``b=2&a=1`` are one entry; each filter its own)."""
     query = urlencode(sorted(args))
     return f"{layer}/{z}/{x}/{y}{'/cluster' if clustered else ''}?{query}"
-
-
-def gzip_tile(body: bytes) -> bytes:
-    """The bytes a tile is kept and sent as (no timestamp: the same tile, the same bytes)."""
-    return gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
 
 
 class WorkerCache:

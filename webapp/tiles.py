@@ -20,7 +20,9 @@ validity), then go through the same assembly.  The result decodes with
 ``mapbox_vector_tile.decode`` like any MVT (the tests check it against the GeoJSON API).
 
 The route keeps what it makes in ``webapp.tile_cache`` (in the worker, and in the database with
-the postgis provider), raw and clustered tiles alike, as the gzip bytes it sends.
+the postgis provider), raw and clustered tiles alike, as the gzip bytes it sends.  A raw tile
+without filters that the loader made ahead (``provider.made_tile``: the postgis provider's heavy
+tiles, ``geo.load_made_tiles``) is answered from there, and not kept again.
 """
 
 from __future__ import annotations
@@ -39,7 +41,15 @@ from flask import Blueprint, Response, current_app, request
 from mapbox_vector_tile.Mapbox import vector_tile_pb2
 from pyproj import Transformer
 
-from geo.load_clusters import CLUSTER_CELL, CLUSTER_GRID, CLUSTER_MAJORITY, CLUSTER_MAX_ZOOM, EXTENT
+from geo.load_clusters import (
+    BUFFER,
+    CLUSTER_CELL,
+    CLUSTER_GRID,
+    CLUSTER_MAJORITY,
+    CLUSTER_MAX_ZOOM,
+    EXTENT,
+    MAX_ZOOM,
+)
 from geo.schema import TILE_FIELDS
 from webapp import filtering, params, queryables
 from webapp.errors import InvalidParameter, NotFound
@@ -48,11 +58,7 @@ from webapp.providers.base import Bbox, FeatureProvider, Filters
 from webapp.tile_cache import TileCache, tile_key
 
 MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
-BUFFER = 64  # tile coordinates kept beyond each edge (ST_AsMVTGeom's default too)
-MIN_ZOOM = 0
-# z24: a tile is 2.4 m across, a tile coordinate 0.6 mm; the stored coordinates have 7 decimals
-# (~1 cm), so deeper zooms would only magnify rounding.  Leaflet over-zooms past it.
-MAX_ZOOM = 24
+MIN_ZOOM = 0  # BUFFER and MAX_ZOOM are geo.load_clusters' (the loader makes tiles too)
 CACHE_CONTROL = "public, max-age=60"  # as the OGC API items: the ETag makes revalidation cheap
 
 # TILE_FIELDS (what a tile feature carries) is geo.schema's: the loader's cluster pyramid stores it too.
@@ -572,9 +578,16 @@ def tile(layer: str, z: str, x: str, y: str):
         return body
 
     cache: TileCache = current_app.extensions["gba_tile_cache"]
-    if cache.enabled:
+    made = None
+    if not args and (not clustered or zoom >= CLUSTER_MAX_ZOOM):
+        made = provider.made_tile(layer, zoom, column, row)  # a heavy tile the loader made: not cached again
+    if made is not None:
+        response = encoded_response(lambda: made, lambda: gzip.decompress(made), MEDIA_TYPE)
+    elif cache.enabled:
         key = tile_key(layer, zoom, column, row, clustered, args.items(multi=True))
-        response = cached_response(cache, provider, key, make, MEDIA_TYPE)
+        response = encoded_response(
+            lambda: cache.tile(provider, key, make), lambda: cache.tile(provider, key, make, inflated=True), MEDIA_TYPE
+        )
     else:
         response = Response(make(), mimetype=MEDIA_TYPE)
     # Gzip bytes are not the identity body's: a weak ETag, as webapp.http gives its own gzip answers.
@@ -583,21 +596,21 @@ def tile(layer: str, z: str, x: str, y: str):
     return response
 
 
-def cached_response(cache: TileCache, provider: FeatureProvider, key: str, make, mimetype: str) -> Response:
-    """A 200 from the tile cache: its gzip bytes as they are (``Content-Encoding: gzip``) to a client
-    that takes gzip, the tile itself to one that does not, or when it is too small to be worth it,
-    as ``webapp.http`` decides for every other answer (which also answers a client refusing both
-    with a 406)."""
+def encoded_response(gzipped: Callable[[], bytes], inflated: Callable[[], bytes], mimetype: str) -> Response:
+    """A 200 of a tile kept as gzip bytes (the tile cache's, or one made at load): ``gzipped()`` as
+    it is (``Content-Encoding: gzip``) to a client that takes gzip, ``inflated()`` (the tile itself)
+    to one that does not, or when it is too small to be worth it, as ``webapp.http`` decides for
+    every other answer (which also answers a client refusing both with a 406)."""
     accepted = request.accept_encodings
     if content_coding(accepted) == "gzip":
-        gzipped = cache.tile(provider, key, make)
-        size = int.from_bytes(gzipped[-4:], "little")  # gzip's trailer: the inflated length (mod 2**32)
+        body = gzipped()
+        size = int.from_bytes(body[-4:], "little")  # gzip's trailer: the inflated length (mod 2**32)
         if content_coding(accepted, worth_compressing=size >= GZIP_MIN_BYTES) == "gzip":
-            response = Response(gzipped, mimetype=mimetype)
+            response = Response(body, mimetype=mimetype)
             response.headers["Content-Encoding"] = "gzip"
             response.vary.add("Accept-Encoding")
             return response
-    return Response(cache.tile(provider, key, make, inflated=True), mimetype=mimetype)
+    return Response(inflated(), mimetype=mimetype)
 
 
 # --- PMTiles -------------------------------------------------------------------------------

@@ -305,3 +305,17 @@ def test_the_tile_rows_say_warm_cold_and_the_bytes_a_feature():
     goals = {g["goal"]: g for g in pgbench.evaluate_goals(section)}
     assert goals["PostGIS 1M z10 tile: ≥ 10× tipg's req/s"]["met"] is True
     assert goals[f"PostGIS 1M {pgbench.TILE_UNCACHED}: ≥ 10× tipg's req/s"]["met"] is False
+
+
+def test_a_tile_made_at_load_says_so_in_both_tile_rows():
+    section = pgbench.new_section((1_000_000,))
+    ours, tipg = {**_result(300), "bytes": 6_800_000, "features": 120_000}, _result(3)
+    made = {"made": True, "min_features": 5000}
+    for request in ("z10 tile", pgbench.TILE_UNCACHED):
+        row = {"size": 1_000_000, "request": request, "ours": ours, "tipg": tipg, "made_at_load": made}
+        section["runs"].append(pgbench.with_ratios(row))
+    section["runs"].append({"size": 100_000, "request": "z10 tile", "ours": ours, "made_at_load": {"made": False}})
+    text = pgbench.markdown(section)
+    assert "| 1M | z10 tile (ours made at load: ≥ 5,000 points) | 300.0 (1 ms) |" in text
+    assert "| 1M | z10 tile, no tile cache (ours made at load: ≥ 5,000 points) | 300.0 (1 ms) |" in text
+    assert "| 100k | z10 tile (ours warm: tile cache) |" in text

@@ -193,6 +193,12 @@ class FeatureProvider(ABC):
         geometries = shapely.from_geojson([orjson.dumps(f["geometry"]) for f in features]) if features else []
         return geometries, tiles.columns_of([f["properties"] for f in features], properties)
 
+    def made_tile(self, layer: str, z: int, x: int, y: int) -> bytes | None:
+        """The raw tile ``z/x/y`` of ``layer`` without filters, with ``webapp.tiles.TILE_PROPERTIES``,
+        made ahead (at load time) and stored: its gzip bytes, the very bytes ``webapp.tile_cache``
+        would keep for it; None when it was not made ahead (it is made on request).  None here."""
+        return None
+
     def stored_tile(self, version: str, key: str) -> bytes | None:
         """A made tile (gzip bytes) that ``store_tile`` kept for ``version`` under ``key``, from a store
         every app instance shares (``webapp.tile_cache``); None when absent, or without such a store."""

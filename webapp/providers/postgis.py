@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from geo import load_counts, load_tiles
+from geo import load_counts, load_made_tiles, load_tiles
 from geo.schema import LAYERS
 from webapp.errors import ApiError, TooSlow, too_slow
 from webapp.providers import pgsql
@@ -38,7 +38,6 @@ from webapp.providers.base import Bbox, FeatureProvider, Filters, Page, Provider
 CHECK_INTERVAL = 1.0  # seconds between two reads of gba.current
 DEFAULT_POOL_SIZE = 4
 STREAM_CHUNK = 2000  # rows fetched at a time by stream()
-TILE_WORK_MEM = "64MB"  # work_mem of a tile's statement (its sort by ord)
 MAX_STORED_KEY = 1000  # characters of a tile cache key (a btree entry holds at most ~2,700 bytes)
 
 
@@ -90,6 +89,8 @@ class _Version:
     tile_cache: bool = False  # has ``_tile_cache``, and it answers (not on a read-only standby)
     bbox_layers: frozenset[str] = frozenset()  # layers with a count grid and narrow table (geo.load_counts)
     pyramid: bool = False  # has ``_clusters`` (geo.load_clusters; a load before it has not)
+    # The (layer, z, x, y) of the tiles the loader made (``_made_tiles``; a load before it made none).
+    made_tiles: frozenset[tuple[str, int, int, int]] = frozenset()
 
 
 class DatabaseUnavailable(ApiError):
@@ -308,8 +309,25 @@ class PostgisProvider(FeatureProvider):
             name for name in layers if load_counts.bbox_table(name) in names and load_counts.COUNTS_TABLE in names
         )
         pyramid = conn.execute("select to_regclass(%s)", (f'"{schema}"._clusters',)).fetchone()[0] is not None
+        made_tiles: frozenset = frozenset()
+        if load_made_tiles.MADE_TABLE in names:
+            made_tiles = frozenset(
+                conn.execute(
+                    sql.SQL("select layer, z, x, y from {}").format(sql.Identifier(schema, load_made_tiles.MADE_TABLE))
+                ).fetchall()
+            )
         return _Version(
-            version, schema, layers, context, year_span, searchable, tile_columns, tile_cache, bbox_layers, pyramid
+            version,
+            schema,
+            layers,
+            context,
+            year_span,
+            searchable,
+            tile_columns,
+            tile_cache,
+            bbox_layers,
+            pyramid,
+            made_tiles,
         )
 
     def _run(self, work, kind: str = "items"):
@@ -457,33 +475,25 @@ class PostgisProvider(FeatureProvider):
         """``ST_AsMVT`` of the features meeting the buffered tile, in id order, with the scalar
         ``properties`` they have (as the default encoder: nulls and lists left out).
 
-        From the layer's tile table (``geo.load_tiles``: the properties as columns, GiST on
-        ``geom_3857``); a filter is a semi-join on ``ord`` with the layer table, where the filters'
-        SQL reads ``props``.  A version loaded before the tile tables reads ``props`` per feature."""
-        from webapp import tiles
-
+        From the layer's tile table, by the statement the loader makes its tiles with
+        (``geo.load_tiles.tile_sql``: the properties as columns, GiST on ``geom_3857``); a filter
+        is a semi-join on ``ord`` with the layer table, where the filters' SQL reads ``props``.
+        A version loaded before the tile tables reads ``props`` per feature."""
         _psy, sql = _psycopg()
-        envelope = sql.SQL("ST_TileEnvelope({}, {}, {})").format(sql.Literal(z), sql.Literal(x), sql.Literal(y))
-        buffered = sql.SQL("ST_TileEnvelope({}, {}, {}, margin => {})").format(
-            sql.Literal(z), sql.Literal(x), sql.Literal(y), sql.Literal(tiles.BUFFER / tiles.EXTENT)
-        )
         matching = self._matching(layer, None, filters, where)
 
         def work(conn, state: _Version) -> bytes:
             columns = state.tile_columns.get(layer)
-            table = sql.Identifier(state.schema, layer)
             if columns is None:
-                rows = self._props_tile_rows(table, properties, envelope, buffered, matching)
+                statement = load_tiles.mvt_sql(
+                    layer, self._props_tile_rows(sql.Identifier(state.schema, layer), properties, z, x, y, matching)
+                )
             else:
-                rows = self._tile_rows(state.schema, layer, columns, properties, envelope, buffered, matching)
-            statement = sql.SQL("select ST_AsMVT(t, {layer}, {extent}, 'geom') from ({rows}) t").format(
-                layer=sql.Literal(layer), extent=sql.Literal(tiles.EXTENT), rows=rows
-            )
+                statement = load_tiles.tile_sql(state.schema, layer, columns, properties, z, x, y, matching)
             with conn.transaction():
-                # The tile's rows sorted in memory (120,000 rows of a z10 tile at 1M points take
-                # 22 MB; the default 4 MB spills them to disk), and no JIT: compiling costs more
-                # than the one pass it would speed up.
-                conn.execute(f"set local work_mem = '{TILE_WORK_MEM}'")
+                # The tile's rows sorted in memory, and no JIT: compiling costs more than the one
+                # pass it would speed up.
+                conn.execute(f"set local work_mem = '{load_tiles.TILE_WORK_MEM}'")
                 conn.execute("set local jit = off")
                 body = conn.execute(statement).fetchone()[0]
             return bytes(body) if body is not None else b""
@@ -491,48 +501,12 @@ class PostgisProvider(FeatureProvider):
         return self._run(work, kind="tile")
 
     @staticmethod
-    def _tile_rows(schema, layer, columns, properties, envelope, buffered, matching):
-        """The rows ``ST_AsMVT`` encodes, from ``_tiles_<layer>``: the geometry in tile coordinates and
-        the wanted property columns (``extra``: the odd value of another type, a jsonb it expands).
-        A geometry ST_AsMVTGeom reduces to nothing is NULL, and ST_AsMVT skips that row."""
-        from webapp import tiles
-
-        _psy, sql = _psycopg()
-        wanted = [name for name in columns if name in properties]
-        selected = [sql.Identifier(name) for name in wanted]
-        if load_tiles.EXTRA_COLUMN in columns:
-            if set(properties) >= set(load_tiles.TILE_FIELDS):
-                selected.append(sql.Identifier(load_tiles.EXTRA_COLUMN))
-            else:
-                kept = sql.SQL(", ").join(
-                    sql.SQL("{k}, {e} -> {k}").format(k=sql.Literal(n), e=sql.Identifier(load_tiles.EXTRA_COLUMN))
-                    for n in properties
-                )
-                selected.append(sql.SQL("jsonb_strip_nulls(jsonb_build_object({})) as extra").format(kept))
-        condition = sql.SQL("")
-        if matching is not None:
-            condition = sql.SQL(
-                " and tile.ord in (select ord from {table} where geom_3857 && {buffered} and {m})"
-            ).format(table=sql.Identifier(schema, layer), buffered=buffered, m=matching)
-        return sql.SQL(
-            "select ST_AsMVTGeom(geom_3857, {envelope}, {extent}, {buffer}, true) as geom{columns} "
-            "from {tile_table} tile where geom_3857 && {buffered}{condition} order by ord"
-        ).format(
-            envelope=envelope,
-            extent=sql.Literal(tiles.EXTENT),
-            buffer=sql.Literal(tiles.BUFFER),
-            columns=sql.SQL("").join(sql.SQL(", {}").format(c) for c in selected),
-            tile_table=sql.Identifier(schema, load_tiles.tile_table(layer)),
-            buffered=buffered,
-            condition=condition,
-        )
-
-    @staticmethod
-    def _props_tile_rows(table, properties, envelope, buffered, matching):
+    def _props_tile_rows(table, properties, z, x, y, matching):
         """The rows of a tile of a version without tile tables: the properties read from ``props``."""
         from webapp import tiles
 
         _psy, sql = _psycopg()
+        envelope, buffered = load_tiles.envelopes_sql(z, x, y)
         pairs = [
             sql.SQL(
                 "{k}, case when jsonb_typeof(props->{k}) in ('string', 'number', 'boolean') then props->{k} end"
@@ -553,6 +527,32 @@ class PostgisProvider(FeatureProvider):
             buffered=buffered,
             condition=condition,
         )
+
+    def made_tile(self, layer: str, z: int, x: int, y: int) -> bytes | None:
+        """The tile the loader made for ``layer`` (``geo.load_made_tiles``: one holding many points), as
+        its gzip bytes: one indexed read of the version's ``_made_tiles``; None for a tile it did not
+        make (known without a query: the version's made tiles are listed when it is first read)."""
+        psycopg, sql = _psycopg()
+        if (layer, z, x, y) not in self._current().made_tiles:
+            return None
+
+        def work(conn, state: _Version) -> bytes | None:
+            if (layer, z, x, y) not in state.made_tiles:
+                return None  # a new version came in meanwhile, without this tile
+            row = conn.execute(
+                sql.SQL("select body from {} where layer = %s and z = %s and x = %s and y = %s").format(
+                    sql.Identifier(state.schema, load_made_tiles.MADE_TABLE)
+                ),
+                (layer, z, x, y),
+            ).fetchone()
+            return None if row is None else bytes(row[0])
+
+        try:
+            return self._run(work, kind="tile")
+        except psycopg.errors.UndefinedTable:
+            # The table is gone from the version still current (dropped by hand): made on request.
+            self._current().made_tiles = frozenset()
+            return None
 
     # -- the shared tile cache (webapp.tile_cache) ---------------------------------------
 
