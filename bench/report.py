@@ -96,6 +96,8 @@ class _Assets(HTMLParser):
             self.scripts.append(attributes["src"])
         elif tag == "link" and "modulepreload" in rel and attributes.get("href"):
             self.scripts.append(attributes["href"])
+        elif tag == "link" and "preload" in rel and attributes.get("as") == "script" and attributes.get("href"):
+            self.scripts.append(attributes["href"])
         elif tag == "link" and "stylesheet" in rel and attributes.get("href"):
             self.styles.append(attributes["href"])
 

@@ -122,6 +122,10 @@ class PageUrls:
     # (webapp/tiles.py serves TILE_PATH), and their features, paged (OGC API items, with LAYER_PLACEHOLDER).
     tiles: str | None = None
     items: str | None = None
+    # What a page with a tiled layer needs before its first tile, preloaded with the page rather
+    # than found one import after another once main.js runs (tiled.js, what it imports, VectorGrid):
+    tiled_modules: tuple[str, ...] = ()  # tiled.js and the modules it imports that main.js does not
+    vector_grid_js: str | None = None  # the vendored Leaflet.VectorGrid, a classic script tiled.js adds
     # A static export (webapp/static_export.py) points the page at files instead of the app's routes:
     layer_data: str | None = None  # the map's layer files in the page's language (LAYER_PLACEHOLDER)
     lang_pages: tuple[tuple[str, str, str], ...] = ()  # (URL lang tag, page, embed) for every language
@@ -142,6 +146,7 @@ TILE_PATH = "/tiles/{layer}/{z}/{x}/{y}.mvt"
 # The module main.js import()s only on a page with a tiled layer (with what it imports, and the
 # vendored Leaflet.VectorGrid): bench.report leaves it out of the count of other pages.
 TILED_MODULE = "tiled.js"
+VECTOR_GRID_JS = "vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js"  # in our static tree
 
 
 def tile_template(prefix: str = "") -> str:
@@ -333,7 +338,7 @@ def map_config(
             "contextLevels": [{"url": url, "minZoom": zoom} for url, zoom in urls.context_levels],
             "search": urls.search,
             "parseWorker": urls.parse_worker_js,
-            **({"tiles": urls.tiles, "items": urls.items} if tiled else {}),
+            **({"tiles": urls.tiles, "items": urls.items, "vectorGrid": urls.vector_grid_js} if tiled else {}),
             # point layers' tiles clustered per grid cell below maxZoom (webapp/tiles.py; not in an export)
             **({"clusters": cluster_config()} if tiled and not urls.exported else {}),
             **(exported_urls(urls, embed) if urls.exported else {}),
@@ -363,6 +368,17 @@ def script_json(value: object) -> str:
     """JSON that is safe inside an HTML <script> element (no "</script>", no "<!--")."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+class ScriptPreload(Element):
+    """``<link rel="preload" as="script">``: a classic script a module adds later, fetched with the page."""
+
+    _template = Template('<link rel="preload" as="script" href="{{ this.url }}">')
+
+    def __init__(self, url: str):
+        super().__init__()
+        self._name = "ScriptPreload"
+        self.url = url
 
 
 class ModuleLink(Element):
@@ -412,6 +428,12 @@ class CooperationMap(JSCSSMixin):
         self.config_json = script_json(config)
         self.main_js = urls.main_js
         self.modules = urls.modules
+        # A page with a tiled layer fetches tiled.js's code with main.js's, not three round trips later.
+        if any(overlay.get("tiled") for overlay in config["overlays"]):
+            self.modules += urls.tiled_modules
+            self.scripts = (urls.vector_grid_js,) if urls.vector_grid_js else ()
+        else:
+            self.scripts = ()
         # Instance lists: folium's class-level lists are shared and mutated by add_js_link.
         self.default_js = [("markercluster", urls.markercluster_js)]
         self.default_css = [("markercluster_css", urls.markercluster_css), ("gba_map_css", urls.map_css)]
@@ -421,6 +443,8 @@ class CooperationMap(JSCSSMixin):
         header.add_child(ModuleLink(self.main_js, entry=True), name="gba_main")
         for index, url in enumerate(self.modules):
             header.add_child(ModuleLink(url), name=f"gba_module_{index}")
+        for index, url in enumerate(self.scripts):
+            header.add_child(ScriptPreload(url), name=f"gba_script_{index}")
         super().render(**kwargs)
 
 
@@ -543,6 +567,7 @@ def fixture_config() -> dict:
         parse_worker_js="/assets/gba-parse-worker.js",
         tiles=tile_template(),
         items=f"/ogcapi/collections/{LAYER_PLACEHOLDER}/items",
+        vector_grid_js=f"/assets/{VECTOR_GRID_JS}",
     )
     from geo.schema import LAYERS
 

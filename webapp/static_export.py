@@ -451,6 +451,8 @@ def _render_page(
             main_js=rel(app_urls.main_js),
             map_css=rel(app_urls.map_css),
             modules=tuple(rel(url) for url in app_urls.modules),
+            tiled_modules=tuple(rel(url) for url in app_urls.tiled_modules),
+            vector_grid_js=rel(app_urls.vector_grid_js),
             parse_worker_js=rel(app_urls.parse_worker_js),
             page=page_of(place.lang, False),
             embed=page_of(place.lang, True),

@@ -30,9 +30,13 @@ def _check_config(state: BlueprintSetupState) -> None:
 def page_urls() -> mapview.PageUrls:
     has_outlines = "jurisdictions" in current_app.extensions.get("gba_context", {})
     modules = assets.module_preloads("js/main.js")  # preloaded; import()ed ones load when needed
-    main_js, map_css, worker_js, *module_urls = asset_urls(
-        "gba", ["js/main.js", "gba-map.css", "gba-parse-worker.js", *modules]
+    # A page with a tiled layer preloads tiled.js and its own imports too (mapview.CooperationMap).
+    tiled = [f"js/{mapview.TILED_MODULE}"]
+    tiled += [name for name in assets.module_preloads(tiled[0]) if name not in modules]
+    main_js, map_css, worker_js, vector_grid_js, *module_urls = asset_urls(
+        "gba", ["js/main.js", "gba-map.css", "gba-parse-worker.js", mapview.VECTOR_GRID_JS, *modules, *tiled]
     )
+    module_urls, tiled_urls = module_urls[: len(modules)], module_urls[len(modules) :]
     return mapview.PageUrls(
         leaflet_js=asset_url("leaflet", "leaflet.js"),
         leaflet_css=asset_url("leaflet", "leaflet.css"),
@@ -40,6 +44,8 @@ def page_urls() -> mapview.PageUrls:
         markercluster_css=asset_url("markercluster", "MarkerCluster.css"),
         main_js=main_js,
         modules=tuple(module_urls),
+        tiled_modules=tuple(tiled_urls),
+        vector_grid_js=vector_grid_js,
         map_css=map_css,
         page=url_for("views.index"),
         embed=url_for("views.embed"),

@@ -1,6 +1,7 @@
 """The cluster pyramid (geo.load_clusters): a clustered tile read from it is the tile the live
 grouping of the layer's points gives, byte for byte, at every zoom, with and without filters
-on its keys; other filters are answered live; a load without the pyramid still serves."""
+on its keys (one value of one key read from its own cells); other filters are answered live; a
+load without the pyramid still serves."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from psycopg import sql
 
 from bench.synthetic import generate_collection
 from geo.dataset import write_dataset
-from geo.load_clusters import CLUSTER_MAX_ZOOM, TABLE
+from geo.load_clusters import BY_VALUE, CLUSTER_MAJORITY, CLUSTER_MAX_ZOOM, TABLE
 from webapp.providers.base import Filters
 from webapp.providers.files import FileProvider
 from webapp.providers.postgis import PostgisProvider
@@ -100,15 +101,31 @@ def test_the_pyramid_holds_every_point_once_at_every_zoom(providers):
     assert rows == [(whole, z, POINTS) for whole in (False, True) for z in range(CLUSTER_MAX_ZOOM)]
 
 
+def test_the_pyramid_holds_every_point_once_per_key_at_every_zoom(providers):
+    """Among the cells by value of each key: every point that has the key, once, at each zoom."""
+    _files, pg = providers
+    with pg._connection() as conn:
+        schema = pg._current().schema
+        rows = conn.execute(
+            sql.SQL("select key, z, sum(n) from {} where layer = %s group by key, z order by key, z").format(
+                sql.Identifier(schema, BY_VALUE)
+            ),
+            (LAYER,),
+        ).fetchall()
+    assert rows == [(key, z, POINTS) for key in sorted(CLUSTER_MAJORITY) for z in range(CLUSTER_MAX_ZOOM)]
+
+
 @pytest.mark.parametrize(
     "filters",
     [
         None,
         Filters.of(status="planned"),
+        Filters.of(category="biomedicine"),
+        Filters.of(status=("operating", "proposed")),
         Filters.of(status=("operating", "proposed"), category="technology"),
         Filters.of(category="no-such-category"),
     ],
-    ids=["none", "status", "status-and-category", "matches-nothing"],
+    ids=["none", "status", "category", "two-statuses", "status-and-category", "matches-nothing"],
 )
 def test_pyramid_tiles_are_the_live_ones_byte_for_byte(providers, edge_root, filters):
     _files, pg = providers
@@ -128,9 +145,54 @@ def test_the_pyramid_agrees_with_the_files_provider(providers, edge_root):
     files, pg = providers
     features = orjson.loads((edge_root / "geojson" / f"{LAYER}.geojson").read_bytes())["features"]
     for z, x, y in sorted(tiles_to_check(features))[::7]:
-        for filters in (None, Filters.of(status="planned")):
+        for filters in (None, Filters.of(status="planned"), Filters.of(category="biomedicine")):
             want = decoded(files.cluster_tile(LAYER, z, x, y, TILE_PROPERTIES, filters=filters))
             assert decoded(pg.cluster_tile(LAYER, z, x, y, TILE_PROPERTIES, filters=filters)) == want, (z, x, y)
+
+
+@pytest.fixture
+def without_groups(providers):
+    """The pyramid's keyed groups of zooms 1 and up moved away for the test (then put back): what
+    is still answered right is read from the whole cells or the cells by value."""
+    _files, pg = providers
+    schema = pg._current().schema
+    clusters, moved = sql.Identifier(schema, TABLE), sql.Identifier(schema, "_clusters_moved")
+    with pg._connection() as conn:
+        conn.execute(sql.SQL("alter table {} rename to {}").format(clusters, sql.Identifier("_clusters_moved")))
+        conn.execute(sql.SQL("create table {} as select * from {} where whole or z = 0").format(clusters, moved))
+    try:
+        yield pg
+    finally:
+        with pg._connection() as conn:
+            conn.execute(sql.SQL("drop table {}").format(clusters))
+            conn.execute(sql.SQL("alter table {} rename to {}").format(moved, sql.Identifier(TABLE)))
+
+
+@pytest.mark.parametrize(
+    "filters", [Filters.of(status="planned"), Filters.of(category="biomedicine")], ids=["status", "category"]
+)
+def test_one_value_of_one_key_is_read_from_its_own_cells(providers, edge_root, filters, without_groups):
+    """The tile of a filter that one value of one key passes: the live tile, without the groups."""
+    _files, pg = providers
+    features = orjson.loads((edge_root / "geojson" / f"{LAYER}.geojson").read_bytes())["features"]
+    checked = 0
+    for z, x, y in sorted(tiles_to_check(features))[::3]:
+        if z == 0:
+            continue
+        live = pg.cluster_tile(LAYER, z, x, y, TILE_PROPERTIES, filters=filters, from_pyramid=False)
+        assert pg.cluster_tile(LAYER, z, x, y, TILE_PROPERTIES, filters=filters) == live, (z, x, y)
+        checked += bool(live)
+    assert checked > 10
+
+
+def test_filters_passing_several_values_sum_the_groups(providers, without_groups):
+    """Two statuses (or categories) pass two values of the key: their tiles are summed from the
+    groups (gone here, so the tile comes out empty)."""
+    _files, pg = providers
+    z, x, y = 10, *tile_of(114.0, 22.55, 10)
+    for filters in (Filters.of(status=("operating", "proposed")), Filters.of(category=("technology", "automotive"))):
+        assert decoded(pg.cluster_tile(LAYER, z, x, y, TILE_PROPERTIES, filters=filters, from_pyramid=False))
+        assert pg.cluster_tile(LAYER, z, x, y, TILE_PROPERTIES, filters=filters) == b"", filters
 
 
 def test_a_cell_of_one_point_carries_that_points_properties(providers):
@@ -190,6 +252,6 @@ def test_other_tile_properties_are_read_from_the_rows(providers, edge_root):
     features = orjson.loads((edge_root / "geojson" / f"{LAYER}.geojson").read_bytes())["features"]
     wanted = ("id", "status", "year")
     for z, x, y in sorted(tiles_to_check(features))[::5]:
-        for filters in (None, Filters.of(status="planned")):
+        for filters in (None, Filters.of(status="planned"), Filters.of(category="biomedicine")):
             live = pg.cluster_tile(LAYER, z, x, y, wanted, filters=filters, from_pyramid=False)
             assert pg.cluster_tile(LAYER, z, x, y, wanted, filters=filters) == live, (z, x, y)

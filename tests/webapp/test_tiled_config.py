@@ -3,13 +3,16 @@ config tells the front end (tests/browser/test_tiled_layer.py drives the page it
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from geo.schema import LINK_LAYER
 from tests.conftest import DATA_DIR
 from tests.webapp.test_views import get_config
 from webapp import create_app
-from webapp.mapview import LAYER_PLACEHOLDER, tile_template, tiled_layers
+from webapp.assets import static_imports
+from webapp.mapview import LAYER_PLACEHOLDER, TILED_MODULE, VECTOR_GRID_JS, tile_template, tiled_layers
 
 
 def counts(app) -> dict[str, int]:
@@ -66,3 +69,36 @@ def test_the_threshold_is_read_from_the_environment(monkeypatch):
 def test_a_bad_threshold_stops_the_app_at_start_up(bad):
     with pytest.raises(ValueError, match="TILE_THRESHOLD"):
         make(bad)
+
+
+def preloads(html: str) -> tuple[list[str], list[str]]:
+    """The page's module preloads and its classic-script preloads, by href."""
+    from bench.report import _Assets
+
+    modules = re.findall(r'<link rel="modulepreload" href="([^"]+)">', html)
+    scripts = re.findall(r'<link rel="preload" as="script" href="([^"]+)">', html)
+    parser = _Assets()
+    parser.feed(html)
+    assert set(modules + scripts) <= set(parser.scripts)  # what bench.report's page weight counts
+    return modules, scripts
+
+
+@pytest.mark.parametrize("path", ["/?lang=en", "/embed?lang=en"])
+def test_a_page_with_a_tiled_layer_preloads_what_draws_its_first_tile(path):
+    """tiled.js, every module it imports and Leaflet.VectorGrid come with the page's own modules,
+    not one import after another once main.js runs; a page without a tiled layer fetches none."""
+    client = make("10").test_client()
+    html = client.get(path).get_data(as_text=True)
+    config = get_config(client, path)
+    modules, scripts = preloads(html)
+    names = [url.rsplit("/js/", 1)[-1] for url in modules]
+    assert TILED_MODULE in names
+    assert set(static_imports(f"js/{TILED_MODULE}")) <= {f"js/{name}" for name in names}
+    assert len(names) == len(set(names))
+    assert scripts == [config["urls"]["vectorGrid"]] and scripts[0].endswith(VECTOR_GRID_JS)
+    assert client.get(scripts[0]).status_code == 200
+
+    untiled = make("1000000").test_client().get(path).get_data(as_text=True)
+    modules, scripts = preloads(untiled)
+    assert scripts == [] and not [url for url in modules if url.endswith(f"/{TILED_MODULE}")]
+    assert "vectorgrid" not in untiled.lower()

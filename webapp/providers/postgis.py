@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from geo import load_counts, load_made_tiles, load_tiles
+from geo import load_clusters, load_counts, load_made_tiles, load_tiles
 from geo.schema import LAYERS
 from webapp.errors import ApiError, TooSlow, too_slow
 from webapp.providers import pgsql
@@ -91,6 +91,7 @@ class _Version:
     pyramid: bool = False  # has ``_clusters`` (geo.load_clusters; a load before it has not)
     # The (layer, z, x, y) of the tiles the loader made (``_made_tiles``; a load before it made none).
     made_tiles: frozenset[tuple[str, int, int, int]] = frozenset()
+    by_value: bool = False  # has ``_clusters_by_value`` too (a load before it has not)
 
 
 class DatabaseUnavailable(ApiError):
@@ -316,6 +317,7 @@ class PostgisProvider(FeatureProvider):
                     sql.SQL("select layer, z, x, y from {}").format(sql.Identifier(schema, load_made_tiles.MADE_TABLE))
                 ).fetchall()
             )
+        by_value = load_clusters.BY_VALUE in names
         return _Version(
             version,
             schema,
@@ -328,6 +330,7 @@ class PostgisProvider(FeatureProvider):
             bbox_layers,
             pyramid,
             made_tiles,
+            by_value,
         )
 
     def _run(self, work, kind: str = "items"):
@@ -619,6 +622,17 @@ class PostgisProvider(FeatureProvider):
                 return False
         return True
 
+    def _one_key(self, filters: Filters | None, where) -> str | None:
+        """The pyramid's key (``geo.load_clusters.CLUSTER_MAJORITY``) these filters are on, when
+        they are one term on that one property alone (``status=planned``); else None."""
+        if where is not None or filters is None or len(filters.terms) != 1:
+            return None
+        param = self._queryables.get(filters.terms[0][0])
+        if param is None or param.kind == "year" or len(param.properties) != 1:
+            return None
+        (key,) = param.properties
+        return key if key in load_clusters.CLUSTER_MAJORITY else None
+
     def cluster_tile(
         self, layer, z, x, y, properties, filters=None, where=None, from_pyramid: bool = True
     ) -> bytes | None:
@@ -629,8 +643,12 @@ class PostgisProvider(FeatureProvider):
 
         A layer of points is read from the version's cluster pyramid (``geo.load_clusters``) when
         the filters are on its keys alone: the same cells, counts, positions and properties as the
-        live grouping (``from_pyramid=False``), which reads every point of the tile."""
-        from geo.load_clusters import CLUSTER_MAJORITY, TABLE, attributes_sql, majority_sql
+        live grouping (``from_pyramid=False``), which reads every point of the tile.  Filters that
+        one value of one key passes (``status=planned``) read that value's cells
+        (``_clusters_by_value``) as a tile without filters reads the whole ones."""
+        from psycopg.types.json import Jsonb
+
+        from geo.load_clusters import BY_VALUE, CLUSTER_MAJORITY, TABLE, attributes_sql, majority_sql
         from webapp import tiles
 
         _psy, sql = _psycopg()
@@ -660,6 +678,20 @@ class PostgisProvider(FeatureProvider):
             "jsonb_build_object('count', n) || case when n = 1 then {lone} else {clusters}.props end as attributes "
             "from {clusters} where layer = {layer} and whole and z = {z} and x = {x} and y = {y} order by cell) t"
         )
+        # The values of ``key`` the filters pass, from the groups of zoom 0 (whose one tile holds
+        # every point a tile can show): the cells of the one value, when there is one, are the answer.
+        key = self._one_key(filters, where)
+        passing_sql = sql.SQL(
+            "select distinct props -> {key} from {clusters} where layer = {layer} and not whole and z = 0{condition} "
+            "limit 2"
+        )
+        one_value_sql = sql.SQL(
+            "select ST_AsMVT(t, {layer}, {extent}, 'geom') from ("
+            "select ST_Point(round((sx / n)::float8), round((sy / n)::float8)) as geom, "
+            "jsonb_build_object('count', n) || case when n = 1 then {lone} else {by_value}.props end as attributes "
+            "from {by_value} where layer = {layer} and key = {key} and value = %s and z = {z} and x = {x} and y = {y} "
+            "order by cell) t"
+        )
         pyramid_sql = sql.SQL(
             "with g as (select cell, props, n, sx, sy, lone, attrs from {clusters} "
             "where layer = {layer} and not whole and z = {z} and x = {x} and y = {y}{condition}), "
@@ -688,15 +720,39 @@ class PostgisProvider(FeatureProvider):
             "from c{joins} order by c.cell) t"
         )
 
+        def one_value(conn, state: _Version):
+            """The statement and parameters of the tile from ``_clusters_by_value``, or None."""
+            clusters = sql.Identifier(state.schema, TABLE)
+            passing = conn.execute(passing_sql.format(key=sql.Literal(key), clusters=clusters, **formats)).fetchall()
+            if len(passing) != 1:
+                return None
+            lone = sql.SQL("attrs" if stored else "(select {} from {} where ord = lone)").format(
+                attributes, sql.Identifier(state.schema, layer)
+            )
+            statement = one_value_sql.format(
+                by_value=sql.Identifier(state.schema, BY_VALUE),
+                key=sql.Literal(key),
+                z=sql.Literal(z),
+                x=sql.Literal(x),
+                y=sql.Literal(y),
+                lone=lone,
+                **formats,
+            )
+            return statement, (Jsonb(passing[0][0]),)
+
         def work(conn, state: _Version) -> bytes | None:
             meta = state.layers[layer]
             table = sql.Identifier(state.schema, layer)
             pyramid = sql.Identifier(state.schema, TABLE)
-            if from_pyramid and state.pyramid and meta.points_only and matching is None and names == CLUSTER_MAJORITY:
+            read = from_pyramid and state.pyramid and meta.points_only and names == CLUSTER_MAJORITY
+            params = None
+            if read and matching is None:
                 lone = sql.SQL("attrs" if stored else "(select {} from {} where ord = lone)").format(attributes, table)
                 statement = whole_sql.format(
                     clusters=pyramid, z=sql.Literal(z), x=sql.Literal(x), y=sql.Literal(y), lone=lone, **formats
                 )
+            elif read and state.by_value and key is not None and (found := one_value(conn, state)) is not None:
+                statement, params = found
             elif from_pyramid and state.pyramid and meta.points_only and self._keyed(filters, where):
                 ctes, many, joins = majority_sql("g", "sum(n)", names)
                 lone = sql.SQL("c.attrs" if stored else "(select {} from {} where ord = c.lone)").format(
@@ -725,7 +781,7 @@ class PostgisProvider(FeatureProvider):
                         return None
                 ctes, many, joins = majority_sql("inside", "count(*)", names)
                 statement = live_sql.format(table=table, ctes=ctes, many=many, joins=joins, **formats)
-            body = conn.execute(statement).fetchone()[0]
+            body = conn.execute(statement, params).fetchone()[0]
             return bytes(body) if body is not None else b""
 
         return self._run(work, kind="tile")

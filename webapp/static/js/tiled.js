@@ -19,7 +19,6 @@ import { archiveTiles, loadScript, readArchives } from "./tile-archives.js";
 import { watchRefusals } from "./tile-refusals.js";
 import { asFeature, filtersInTiles, itemsUrl, itemUrl, labelledClusters, tileUrl } from "./tiles.js";
 
-const VECTORGRID = "../vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js";
 const PANE = "gbaTiles"; // above the basemaps, below the records drawn on the map's own canvas
 const HIT_SLOP = 4; // px: a click this close to a point still takes it
 // Tiles of 512 px, each the server's tile of the zoom above (as raster maps do it: Leaflet's
@@ -59,8 +58,8 @@ export function startTiles(app, controls, loaded, failed) {
 
 async function drawTiles(app, overlays, onCounts) {
   const { map, config, store, dataset, drawing, looks, basemapInfo } = app;
-  await loadScript(new URL(VECTORGRID, import.meta.url).href, () => globalThis.L?.vectorGrid);
   const urls = config.urls;
+  await loadScript(urls.vectorGrid, () => globalThis.L?.vectorGrid); // preloaded with the page
   const queryables = config.queryables || [];
   const serverFilters = filtersInTiles(urls);
   if (!serverFilters) await readArchives(overlays, urls);
