@@ -163,9 +163,10 @@ def _preloads(entry: str, version: str) -> tuple[str, ...]:
     return tuple(static_imports(entry))
 
 
-def module_preloads(entry: str = "js/main.js") -> list[str]:
-    """``static_imports(entry)``, worked out once per version of the static tree (pages ask on every request)."""
-    return list(_preloads(entry, tree_version(OWN_STATIC, PACKAGES["gba"].private)))
+def module_preloads(entry: str = "js/main.js", version: str | None = None) -> list[str]:
+    """``static_imports(entry)``, worked out once per version of the static tree (pages ask on every
+    request); ``version``: the tree's (``asset_version("gba", …)``) when the caller has it already."""
+    return list(_preloads(entry, version or tree_version(OWN_STATIC, PACKAGES["gba"].private)))
 
 
 def static_imports(entry: str, read=None) -> list[str]:
@@ -201,11 +202,13 @@ def asset_url(package: str, filename: str) -> str:
     return asset_urls(package, [filename])[0]
 
 
-def asset_urls(package: str, filenames: list[str]) -> list[str]:
+def asset_urls(package: str, filenames: list[str], version: str | None = None) -> list[str]:
     """The app URLs of several assets of one package; the package's version is worked out once
-    (for our tree that means reading every file's stat, which a page would otherwise do per module)."""
-    version = asset_version(package, filenames[0])
-    for filename in filenames[1:]:
+    (for our tree that means reading every file's stat, which a page would otherwise do per module),
+    or given (``asset_version``'s, worked out by the caller)."""
+    checked = filenames if version else filenames[1:]  # asset_version checks the first
+    version = version or asset_version(package, filenames[0])
+    for filename in checked:
         if load_asset(package, filename) is None:
             raise LookupError(f"no asset {package}/{filename}")
     return [url_for("views.assets.asset", package=package, version=version, filename=name) for name in filenames]

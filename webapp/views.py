@@ -29,12 +29,14 @@ def _check_config(state: BlueprintSetupState) -> None:
 
 def page_urls() -> mapview.PageUrls:
     has_outlines = "jurisdictions" in current_app.extensions.get("gba_context", {})
-    modules = assets.module_preloads("js/main.js")  # preloaded; import()ed ones load when needed
+    # Our static tree's version, worked out once (a walk of the tree) for every URL below.
+    version = assets.asset_version("gba", "js/main.js")
+    modules = assets.module_preloads("js/main.js", version)  # preloaded; import()ed ones load when needed
     # A page with a tiled layer preloads tiled.js and its own imports too (mapview.CooperationMap).
     tiled = [f"js/{mapview.TILED_MODULE}"]
-    tiled += [name for name in assets.module_preloads(tiled[0]) if name not in modules]
+    tiled += [name for name in assets.module_preloads(tiled[0], version) if name not in modules]
     main_js, map_css, worker_js, vector_grid_js, *module_urls = asset_urls(
-        "gba", ["js/main.js", "gba-map.css", "gba-parse-worker.js", mapview.VECTOR_GRID_JS, *modules, *tiled]
+        "gba", ["js/main.js", "gba-map.css", "gba-parse-worker.js", mapview.VECTOR_GRID_JS, *modules, *tiled], version
     )
     module_urls, tiled_urls = module_urls[: len(modules)], module_urls[len(modules) :]
     return mapview.PageUrls(

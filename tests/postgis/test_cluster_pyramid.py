@@ -195,6 +195,28 @@ def test_filters_passing_several_values_sum_the_groups(providers, without_groups
         assert pg.cluster_tile(LAYER, z, x, y, TILE_PROPERTIES, filters=filters) == b"", filters
 
 
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters.of(status="planned"),
+        Filters.of(category="biomedicine"),
+        Filters.of(status=("operating", "proposed"), category="technology"),
+        Filters.of(category="no-such-category"),
+        Filters.of(year=2020),
+        Filters.of(status="planned", touches_jurisdiction="Shenzhen"),
+    ],
+    ids=["status", "category", "both", "matches-nothing", "year", "off-the-keys"],
+)
+def test_the_number_matched_of_filters_on_the_keys_is_the_pyramids(providers, filters):
+    """The list's count (numberMatched) of filters on the keys alone is a sum over the pyramid's
+    groups of zoom 0, which hold every point of the layer: the files provider's count and page."""
+    files, pg = providers
+    assert LAYER in pg._current().counted
+    want = files.query(LAYER, filters=filters, limit=5)
+    got = pg.query(LAYER, filters=filters, limit=5)
+    assert (got.number_matched, got.ids) == (want.number_matched, want.ids)
+
+
 def test_a_cell_of_one_point_carries_that_points_properties(providers):
     _files, pg = providers
     z, x, y = 12, *tile_of(114.06, 22.54, 12)

@@ -92,6 +92,9 @@ class _Version:
     # The (layer, z, x, y) of the tiles the loader made (``_made_tiles``; a load before it made none).
     made_tiles: frozenset[tuple[str, int, int, int]] = frozenset()
     by_value: bool = False  # has ``_clusters_by_value`` too (a load before it has not)
+    # Layers whose pyramid holds every point at zoom 0 (none lies outside the Web Mercator world):
+    # the number of points passing filters on its keys alone is a sum over its groups of zoom 0.
+    counted: frozenset[str] = frozenset()
 
 
 class DatabaseUnavailable(ApiError):
@@ -318,6 +321,16 @@ class PostgisProvider(FeatureProvider):
                 ).fetchall()
             )
         by_value = load_clusters.BY_VALUE in names
+        counted: frozenset[str] = frozenset()
+        if pyramid:
+            held = dict(
+                conn.execute(
+                    sql.SQL("select layer, sum(n) from {} where not whole and z = 0 group by layer").format(
+                        sql.Identifier(schema, load_clusters.TABLE)
+                    )
+                ).fetchall()
+            )
+            counted = frozenset(name for name, meta in layers.items() if held.get(name) == meta.count)
         return _Version(
             version,
             schema,
@@ -331,6 +344,7 @@ class PostgisProvider(FeatureProvider):
             pyramid,
             made_tiles,
             by_value,
+            counted,
         )
 
     def _run(self, work, kind: str = "items"):
@@ -421,6 +435,13 @@ class PostgisProvider(FeatureProvider):
                 narrow = sql.Identifier(state.schema, load_counts.bbox_table(layer))
                 counts = sql.Identifier(state.schema, load_counts.COUNTS_TABLE)
                 matched = conn.execute(pgsql.bbox_count_sql(layer, bbox, narrow, counts)).fetchone()[0]
+            elif matching is not None and bbox is None and layer in state.counted and self._keyed(filters, where):
+                # Filters on the cluster pyramid's keys alone: its groups of zoom 0 hold every point.
+                matched = conn.execute(
+                    sql.SQL(
+                        "select coalesce(sum(n), 0) from {} where layer = {} and not whole and z = 0 and {}"
+                    ).format(sql.Identifier(state.schema, load_clusters.TABLE), sql.Literal(layer), matching)
+                ).fetchone()[0]
             elif matching is not None:
                 matched = conn.execute(sql.SQL("select count(*) from {}{}").format(table, where_sql)).fetchone()[0]
             else:
