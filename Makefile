@@ -106,15 +106,21 @@ export: install fonts ## write the map as static files into OUT (default export/
 	$(PY) -m geo -q build --if-stale
 	$(PY) -m webapp export $(OUT)
 
+# Two pytest workers (pytest-xdist), a test module each at a time: the tests wait on the browser, the
+# servers and PostgreSQL as much as they compute, so two overlap even on two cores. A module's tests stay
+# on one worker, in order, with its module fixtures built once; each worker has its own session fixtures
+# (PostgreSQL cluster, browser, live servers), all on free ports and in temporary directories.
+PYTEST_PARALLEL ?= -n 2 --dist loadfile
+
 test: install browser fonts node node-modules nginx qgis postgis ## run the whole test suite (unit, API, GIS clients, real browser, JS unit tests)
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_PARALLEL)
 	node --test tests/js/
 
 screenshots: install browser ## run the browser tests and refresh docs/screenshots/ for the README
 	GBA_UPDATE_SCREENSHOTS=1 $(PY) -m pytest -m browser -q
 
 test-fast: install nginx qgis postgis ## the tests without the browser
-	$(PY) -m pytest -m "not browser"
+	$(PY) -m pytest $(PYTEST_PARALLEL) -m "not browser"
 
 bench: install ## benchmark against pygeoapi, and on PostGIS (100k, 1M) against tipg and pygeoapi (docs/benchmarks.md; long); ingest-eval first
 	$(PY) -m bench.ingest_eval
