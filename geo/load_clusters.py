@@ -154,11 +154,11 @@ def by_value_sql(schema: str, layer: str, z: int, key: str):
     return sql.SQL(
         "insert into {by_value} (layer, key, value, z, x, y, cell, props, n, sx, sy, lone, attrs) "
         "with g as (select props -> {key} as value, x, y, cell, props, n, sx, sy, lone, attrs from {clusters} "
-        "where layer = {layer} and not whole and z = {z} and props ? {key}), "
+        "where layer = {layer} and not whole and z = {z}), "
         "c as (select value, x, y, cell, sum(n) as n, sum(sx) as sx, sum(sy) as sy, min(lone) as lone, "
         "(array_agg(attrs) filter (where n = 1))[1] as attrs from g group by value, x, y, cell){ctes} "
         "select {layer}, {key}, value, {z}, x, y, cell, {values}, c.n, c.sx, c.sy, case when c.n = 1 then c.lone end, "
-        "case when c.n = 1 then c.attrs end from c{joins} order by value, x, y, cell"
+        "case when c.n = 1 then c.attrs end from c{joins} where c.value is not null order by value, x, y, cell"
     ).format(
         by_value=sql.Identifier(schema, BY_VALUE),
         clusters=sql.Identifier(schema, TABLE),
@@ -244,27 +244,31 @@ def write_pyramid(conn, schema: str, layers: list, progress: Callable[[str], Non
 
     conn.execute(table_sql(schema))
     conn.execute(by_value_table_sql(schema))
-    for rows in layers:
-        if not rows.points_only or not rows.count:
-            continue
-        progress(f"{rows.name}: the cluster pyramid, zooms 0 to {CLUSTER_MAX_ZOOM - 1}")
-        conn.execute(points_sql(schema, rows.name))
+    pyramids = [rows.name for rows in layers if rows.points_only and rows.count]
+    for name in pyramids:
+        progress(f"{name}: the cluster pyramid, zooms 0 to {CLUSTER_MAX_ZOOM - 1}")
+        conn.execute(points_sql(schema, name))
         conn.execute(sql.SQL("create index on {} (ord)").format(sql.Identifier(POINTS)))
         for z in range(CLUSTER_MAX_ZOOM):
-            conn.execute(zoom_sql(schema, rows.name, z))
-            conn.execute(whole_sql(schema, rows.name, z))
-            for key in CLUSTER_MAJORITY:
-                conn.execute(by_value_sql(schema, rows.name, z, key))
+            conn.execute(zoom_sql(schema, name, z))
+            conn.execute(whole_sql(schema, name, z))
         conn.execute(sql.SQL("drop table {}").format(sql.Identifier(POINTS)))
     conn.execute(
         sql.SQL("create index {} on {} (layer, whole, z, x, y)").format(
             sql.Identifier(f"{TABLE}_tile"), sql.Identifier(schema, TABLE)
         )
     )
+    # Analysed before the cells by value are summed from it: without statistics the planner takes
+    # a zoom's groups for a handful of rows and joins them by nested loops (minutes at 10k points).
+    conn.execute(sql.SQL("analyze {}").format(sql.Identifier(schema, TABLE)))
+    for name in pyramids:
+        progress(f"{name}: the cluster pyramid's cells by value of {', '.join(CLUSTER_MAJORITY)}")
+        for z in range(CLUSTER_MAX_ZOOM):
+            for key in CLUSTER_MAJORITY:
+                conn.execute(by_value_sql(schema, name, z, key))
     conn.execute(
         sql.SQL("create index {} on {} (layer, key, value, z, x, y)").format(
             sql.Identifier(f"{BY_VALUE}_tile"), sql.Identifier(schema, BY_VALUE)
         )
     )
-    conn.execute(sql.SQL("analyze {}").format(sql.Identifier(schema, TABLE)))
     conn.execute(sql.SQL("analyze {}").format(sql.Identifier(schema, BY_VALUE)))
