@@ -568,6 +568,7 @@ class PostgisProvider(FeatureProvider):
                     sql.Identifier(state.schema, load_made_tiles.MADE_TABLE)
                 ),
                 (layer, z, x, y),
+                binary=True,  # the bytes as they are: no hex text to write and parse (25 ms for 1.6 MB)
             ).fetchone()
             return None if row is None else bytes(row[0])
 
