@@ -12,7 +12,8 @@ store of each version (0: not used); an entry larger than its bound is not kept.
 a tile inflated too once a client that does not take gzip asked for it (in the same bound), so
 such a client's hits cost no inflating either.  The worker
 cache evicts the least recently used tile; the shared store the oldest added (a hit there costs
-one indexed read, and no write).
+one indexed read, and no write).  A tile the loader made (``geo.load_made_tiles``) is kept in the
+worker cache only: the database holds it already.
 """
 
 from __future__ import annotations
@@ -122,5 +123,33 @@ class TileCache:
         if body is None:
             body = gzip.decompress(gzipped)
         if keep and worker is not None:
+            worker.put(version, key + INFLATED, body)
+        return body
+
+    def made(
+        self, provider: FeatureProvider, key: str, read: Callable[[], bytes | None], inflated: bool = False
+    ) -> bytes | None:
+        """The tile ``key`` that the loader made (``read()``: its gzip bytes from the database, None for
+        a tile it did not make) as gzip bytes (``inflated``: as the tile itself), or None.  Kept in the
+        worker only, as any tile is (the same key, the same bytes): the shared store would hold it a
+        second time.  A worker hit costs no read; a client without gzip gets the kept inflated copy."""
+        version = provider.version()
+        worker = self.worker
+        if worker is not None:
+            found = worker.get(version, key + INFLATED if inflated else key)
+            if found is not None:
+                return found
+        gzipped = worker.get(version, key) if worker is not None else None
+        if gzipped is None:
+            gzipped = read()
+            if gzipped is None:
+                return None
+        keep = worker is not None and provider.version() == version
+        if keep:
+            worker.put(version, key, gzipped)
+        if not inflated:
+            return gzipped
+        body = gzip.decompress(gzipped)
+        if keep:
             worker.put(version, key + INFLATED, body)
         return body

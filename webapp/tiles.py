@@ -22,7 +22,8 @@ validity), then go through the same assembly.  The result decodes with
 The route keeps what it makes in ``webapp.tile_cache`` (in the worker, and in the database with
 the postgis provider), raw and clustered tiles alike, as the gzip bytes it sends.  A raw tile
 without filters that the loader made ahead (``provider.made_tile``: the postgis provider's heavy
-tiles, ``geo.load_made_tiles``) is answered from there, and not kept again.
+tiles, ``geo.load_made_tiles``) is answered from there, kept in the worker cache (inflated too for a
+client without gzip) but not in the shared store.
 """
 
 from __future__ import annotations
@@ -578,13 +579,16 @@ def tile(layer: str, z: str, x: str, y: str):
         return body
 
     cache: TileCache = current_app.extensions["gba_tile_cache"]
+    key = tile_key(layer, zoom, column, row, clustered, args.items(multi=True))
     made = None
     if not args and (not clustered or zoom >= CLUSTER_MAX_ZOOM):
-        made = provider.made_tile(layer, zoom, column, row)  # a heavy tile the loader made: not cached again
+        # A heavy tile the loader made: from the worker cache, else read, never made or stored again.
+        made = cache.made(provider, key, lambda: provider.made_tile(layer, zoom, column, row))
     if made is not None:
-        response = encoded_response(lambda: made, lambda: gzip.decompress(made), MEDIA_TYPE)
+        response = encoded_response(
+            lambda: made, lambda: cache.made(provider, key, lambda: made, inflated=True), MEDIA_TYPE
+        )
     elif cache.enabled:
-        key = tile_key(layer, zoom, column, row, clustered, args.items(multi=True))
         response = encoded_response(
             lambda: cache.tile(provider, key, make), lambda: cache.tile(provider, key, make, inflated=True), MEDIA_TYPE
         )

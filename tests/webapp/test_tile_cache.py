@@ -203,3 +203,60 @@ def test_sizes_are_read_in_mebibytes():
     assert tile_cache.parse_megabytes("X", "0") == 0
     assert tile_cache.parse_megabytes("X", " 64 ") == 64 * MIB
     assert tile_cache.parse_megabytes("X", 2) == 2 * MIB
+
+
+class _OneVersion:
+    """A provider of one version with no shared store (a made tile is never stored there)."""
+
+    def version(self):
+        return "v1"
+
+    def stored_tile(self, version, key):
+        raise AssertionError("looked for a made tile in the shared store")
+
+    def store_tile(self, version, key, body, max_bytes):
+        raise AssertionError("kept a made tile in the shared store")
+
+
+def test_a_made_tile_is_read_once_then_kept_in_the_worker_inflated_too():
+    made = gzip.compress(b"a made tile" * 50, mtime=0)
+    reads = []
+
+    def read():
+        reads.append(1)
+        return made
+
+    cache = TileCache(MIB, MIB)
+    provider = _OneVersion()
+    assert cache.made(provider, "k", read) == made
+    assert cache.made(provider, "k", read) == made
+    assert cache.made(provider, "k", read, inflated=True) == b"a made tile" * 50
+    assert len(reads) == 1  # every later answer, gzip or inflated, came from the worker
+    assert cache.worker.get("v1", "k") == made
+    assert cache.worker.get("v1", "k" + tile_cache.INFLATED) == b"a made tile" * 50
+    assert cache.made(provider, "other", lambda: None) is None  # a tile the loader did not make
+    assert cache.worker.get("v1", "other") is None
+
+
+def test_a_made_tile_without_a_worker_cache_is_read_each_time():
+    made = gzip.compress(b"tile", mtime=0)
+    reads = []
+    cache = TileCache(0, MIB)
+    for inflated in (False, True, True):
+        assert cache.made(_OneVersion(), "k", lambda: reads.append(1) or made, inflated=inflated) == (
+            b"tile" if inflated else made
+        )
+    assert len(reads) == 3 and cache.worker is None
+
+
+def test_a_made_tile_read_while_the_version_changed_is_not_kept():
+    class Switching(_OneVersion):
+        def __init__(self):
+            self.versions = iter(["v1", "v2"])
+
+        def version(self):
+            return next(self.versions)
+
+    cache = TileCache(MIB, 0)
+    made = gzip.compress(b"tile", mtime=0)
+    assert cache.made(Switching(), "k", lambda: made) == made and len(cache.worker) == 0
