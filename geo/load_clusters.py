@@ -45,6 +45,12 @@ CLUSTER_CELL = EXTENT // CLUSTER_GRID
 CLUSTER_MAJORITY = ("status", "category")
 TABLE = "_clusters"
 BY_VALUE = "_clusters_by_value"  # each cell once per value of each key of CLUSTER_MAJORITY
+# The columns of a cell (or group) row, in both pyramid tables: where it is, its points' number,
+# the sums of their tile coordinates, and for a lone point its ord and tile properties.
+CELL_COLUMNS = (
+    "z smallint not null, x integer not null, y integer not null, cell integer not null, props jsonb not null, "
+    "n integer not null, sx numeric not null, sy numeric not null, lone integer, attrs jsonb"
+)
 # Web Mercator: the world's west (and north) edge and width in metres, as ST_TileEnvelope has them.
 ORIGIN = 20037508.342789244
 WORLD = 2 * ORIGIN
@@ -55,11 +61,9 @@ EDGE = 1e-6
 def table_sql(schema: str):
     from psycopg import sql
 
-    return sql.SQL(
-        "create table {} (layer text not null, whole boolean not null, z smallint not null, x integer not null, "
-        "y integer not null, cell integer not null, props jsonb not null, n integer not null, sx numeric not null, "
-        "sy numeric not null, lone integer, attrs jsonb)"
-    ).format(sql.Identifier(schema, TABLE))
+    return sql.SQL("create table {} (layer text not null, whole boolean not null, {})").format(
+        sql.Identifier(schema, TABLE), sql.SQL(CELL_COLUMNS)
+    )
 
 
 def attributes_sql(properties=tuple(TILE_FIELDS)):
@@ -137,11 +141,9 @@ def whole_sql(schema: str, layer: str, z: int):
 def by_value_table_sql(schema: str):
     from psycopg import sql
 
-    return sql.SQL(
-        "create table {} (layer text not null, key text not null, value jsonb not null, z smallint not null, "
-        "x integer not null, y integer not null, cell integer not null, props jsonb not null, n integer not null, "
-        "sx numeric not null, sy numeric not null, lone integer, attrs jsonb)"
-    ).format(sql.Identifier(schema, BY_VALUE))
+    return sql.SQL("create table {} (layer text not null, key text not null, value jsonb not null, {})").format(
+        sql.Identifier(schema, BY_VALUE), sql.SQL(CELL_COLUMNS)
+    )
 
 
 def by_value_sql(schema: str, layer: str, z: int, key: str):
