@@ -98,10 +98,9 @@ class TileCache:
         the inflated tile once a client asked for it so (a client without gzip asks again and again)."""
         version = provider.version()
         worker = self.worker
-        if worker is not None:
-            found = worker.get(version, key + INFLATED if inflated else key)
-            if found is not None:
-                return found
+        found = self._kept(version, key, inflated)
+        if found is not None:
+            return found
         gzipped = worker.get(version, key) if worker is not None and inflated else None
         if gzipped is None and self.shared_bytes:
             gzipped = provider.stored_tile(version, key)
@@ -118,13 +117,7 @@ class TileCache:
                 worker.put(version, key, gzipped)
             if keep and self.shared_bytes:
                 provider.store_tile(version, key, gzipped, self.shared_bytes)
-        if not inflated:
-            return gzipped
-        if body is None:
-            body = gzip.decompress(gzipped)
-        if keep and worker is not None:
-            worker.put(version, key + INFLATED, body)
-        return body
+        return self._answer(version, key, gzipped, body, keep, inflated)
 
     def made(
         self, provider: FeatureProvider, key: str, read: Callable[[], bytes | None], inflated: bool = False
@@ -135,21 +128,31 @@ class TileCache:
         second time.  A worker hit costs no read; a client without gzip gets the kept inflated copy."""
         version = provider.version()
         worker = self.worker
-        if worker is not None:
-            found = worker.get(version, key + INFLATED if inflated else key)
-            if found is not None:
-                return found
+        found = self._kept(version, key, inflated)
+        if found is not None:
+            return found
         gzipped = worker.get(version, key) if worker is not None else None
         if gzipped is None:
             gzipped = read()
             if gzipped is None:
                 return None
-        keep = worker is not None and provider.version() == version
-        if keep:
+        keep = provider.version() == version
+        if keep and worker is not None:
             worker.put(version, key, gzipped)
+        return self._answer(version, key, gzipped, None, keep, inflated)
+
+    def _kept(self, version: str, key: str, inflated: bool) -> bytes | None:
+        """The worker's copy of ``key`` in the form asked for (gzip bytes, or inflated), if it has one."""
+        if self.worker is None:
+            return None
+        return self.worker.get(version, key + INFLATED if inflated else key)
+
+    def _answer(self, version: str, key: str, gzipped: bytes, body: bytes | None, keep: bool, inflated: bool) -> bytes:
+        """``gzipped``, or the tile inflated (``body`` if known), kept inflated too when ``keep``."""
         if not inflated:
             return gzipped
-        body = gzip.decompress(gzipped)
-        if keep:
-            worker.put(version, key + INFLATED, body)
+        if body is None:
+            body = gzip.decompress(gzipped)
+        if keep and self.worker is not None:
+            self.worker.put(version, key + INFLATED, body)
         return body
