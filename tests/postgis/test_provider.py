@@ -199,10 +199,21 @@ def test_sortby_and_its_pages_are_the_same(shipped, text, keys):
 
 
 def test_a_provider_without_a_loaded_version_says_to_load(pg_datasets):
+    import psycopg
+
     from webapp.providers import ProviderConfigError
 
-    with pytest.raises(ProviderConfigError, match="python -m geo load"):
-        PostgisProvider(pg_datasets.new_database("empty"))
+    url = pg_datasets.new_database("empty")
+    with pytest.raises(ProviderConfigError, match="python -m geo load") as caught:
+        PostgisProvider(url)
+    # The provider that failed to start leaves no pooled connection open behind it, even while its
+    # error (and so the half-built provider, through the traceback) is still held by the caller.
+    assert caught.value.__traceback__ is not None
+    with psycopg.connect(url, autocommit=True) as conn:
+        others = conn.execute(
+            "select count(*) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()"
+        ).fetchone()[0]
+    assert others == 0
 
 
 # ---- many points --------------------------------------------------------------------------------

@@ -204,7 +204,11 @@ class PostgisProvider(FeatureProvider):
             psycopg.connect(database_url, connect_timeout=10).close()
             self._current()
         except (psycopg.Error, DatabaseUnavailable) as exc:
+            self.close()
             raise ProviderConfigError(f"GBA_DATABASE_URL: {_first_line(exc)}") from None
+        except BaseException:
+            self.close()  # a provider that failed to start leaves no connection open behind it
+            raise
 
     # -- connections ------------------------------------------------------------------
 
