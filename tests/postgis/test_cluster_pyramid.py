@@ -14,7 +14,7 @@ from psycopg import sql
 
 from bench.synthetic import generate_collection
 from geo.dataset import write_dataset
-from geo.load_clusters import BY_VALUE, CLUSTER_MAJORITY, CLUSTER_MAX_ZOOM, TABLE
+from geo.load_clusters import BY_VALUE, CLUSTER_MAJORITY, CLUSTER_MAX_ZOOM, TABLE, VALUE_TILES
 from webapp.providers.base import Filters
 from webapp.providers.files import FileProvider
 from webapp.providers.postgis import PostgisProvider
@@ -185,6 +185,79 @@ def test_one_value_of_one_key_is_read_from_its_own_cells(providers, edge_root, f
     assert checked > 10
 
 
+@pytest.fixture
+def without_value_cells(providers):
+    """The cells by value emptied for the test (then put back): a tile of one value still right
+    is read from the tiles the loader made of them."""
+    _files, pg = providers
+    schema = pg._current().schema
+    cells, moved = sql.Identifier(schema, BY_VALUE), sql.Identifier(schema, "_by_value_moved")
+    with pg._connection() as conn:
+        conn.execute(sql.SQL("alter table {} rename to {}").format(cells, sql.Identifier("_by_value_moved")))
+        conn.execute(sql.SQL("create table {} (like {})").format(cells, moved))
+    try:
+        yield pg
+    finally:
+        with pg._connection() as conn:
+            conn.execute(sql.SQL("drop table {}").format(cells))
+            conn.execute(sql.SQL("alter table {} rename to {}").format(moved, sql.Identifier(BY_VALUE)))
+
+
+def one_value_tiles(edge_root):
+    features = orjson.loads((edge_root / "geojson" / f"{LAYER}.geojson").read_bytes())["features"]
+    return [tile for tile in sorted(tiles_to_check(features))[::3] if tile[0]]
+
+
+@pytest.mark.parametrize(
+    "filters", [Filters.of(status="planned"), Filters.of(category="biomedicine")], ids=["status", "category"]
+)
+def test_one_value_of_one_key_is_read_from_the_tile_made_at_load(providers, edge_root, filters, without_value_cells):
+    """The loader made each tile of one value (``_cluster_value_tiles``): a reader's first filter
+    reads that tile, the live one byte for byte, and not the cells (emptied here)."""
+    _files, pg = providers
+    live = {
+        tile: pg.cluster_tile(LAYER, *tile, TILE_PROPERTIES, filters=filters, from_pyramid=False)
+        for tile in one_value_tiles(edge_root)
+    }
+    assert sum(map(bool, live.values())) > 10
+    for tile, want in live.items():
+        assert pg.cluster_tile(LAYER, *tile, TILE_PROPERTIES, filters=filters) == want, tile
+
+
+def test_the_loader_made_one_tile_per_value_and_tile(providers):
+    """As many made tiles as (key, value, tile) among the cells by value, none of them empty."""
+    _files, pg = providers
+    schema = pg._current().schema
+    with pg._connection() as conn:
+        made = conn.execute(
+            sql.SQL(
+                "select key, z, count(*), min(length(body)) from {} where layer = %s group by key, z order by key, z"
+            ).format(sql.Identifier(schema, VALUE_TILES)),
+            (LAYER,),
+        ).fetchall()
+        cells = conn.execute(
+            sql.SQL(
+                "select key, z, count(distinct (value, x, y)) from {} where layer = %s group by key, z order by key, z"
+            ).format(sql.Identifier(schema, BY_VALUE)),
+            (LAYER,),
+        ).fetchall()
+    assert [row[:3] for row in made] == cells
+    assert len(made) == len(CLUSTER_MAJORITY) * CLUSTER_MAX_ZOOM and min(row[3] for row in made) > 0
+
+
+def test_other_properties_of_one_value_are_read_from_its_cells(providers, edge_root):
+    """A tile asked with other properties than the made tiles hold: from the cells, the live tile."""
+    _files, pg = providers
+    properties = ("id", "name_en", "status")
+    filters = Filters.of(status="planned")
+    checked = 0
+    for tile in one_value_tiles(edge_root)[::2]:
+        live = pg.cluster_tile(LAYER, *tile, properties, filters=filters, from_pyramid=False)
+        assert pg.cluster_tile(LAYER, *tile, properties, filters=filters) == live, tile
+        checked += bool(live)
+    assert checked > 5
+
+
 def test_filters_passing_several_values_sum_the_groups(providers, without_groups):
     """Two statuses (or categories) pass two values of the key: their tiles are summed from the
     groups (gone here, so the tile comes out empty)."""
@@ -265,6 +338,34 @@ def test_a_version_loaded_without_the_pyramid_is_served_live(pg_datasets, edge_r
                 )
     finally:
         pg.close()
+
+
+def test_a_version_loaded_without_made_value_tiles_reads_the_cells(providers, pg_datasets, edge_root):
+    """A schema written before the tiles of one value were made: the same tiles, from the cells."""
+    _files, pg = providers
+    filters = Filters.of(status="planned")
+    tiles = one_value_tiles(edge_root)[::4]
+    want = [pg.cluster_tile(LAYER, *tile, TILE_PROPERTIES, filters=filters) for tile in tiles]
+    schema = pg._current().schema
+    with pg._connection() as conn:
+        conn.execute(
+            sql.SQL("alter table {} rename to {}").format(sql.Identifier(schema, VALUE_TILES), sql.Identifier("_vt"))
+        )
+    try:
+        fresh = PostgisProvider(pg_datasets.url_for(edge_root))
+        try:
+            assert not fresh._current().value_tiles and fresh._current().by_value
+            assert any(want)
+            assert [fresh.cluster_tile(LAYER, *tile, TILE_PROPERTIES, filters=filters) for tile in tiles] == want
+        finally:
+            fresh.close()
+    finally:
+        with pg._connection() as conn:
+            conn.execute(
+                sql.SQL("alter table {} rename to {}").format(
+                    sql.Identifier(schema, "_vt"), sql.Identifier(VALUE_TILES)
+                )
+            )
 
 
 def test_other_tile_properties_are_read_from_the_rows(providers, edge_root):

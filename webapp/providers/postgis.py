@@ -92,6 +92,7 @@ class _Version:
     # The (layer, z, x, y) of the tiles the loader made (``_made_tiles``; a load before it made none).
     made_tiles: frozenset[tuple[str, int, int, int]] = frozenset()
     by_value: bool = False  # has ``_clusters_by_value`` too (a load before it has not)
+    value_tiles: bool = False  # has ``_cluster_value_tiles``: those cells' tiles, made (a load before has not)
     # Layers whose pyramid holds every point at zoom 0 (none lies outside the Web Mercator world):
     # the number of points passing filters on its keys alone is a sum over its groups of zoom 0.
     counted: frozenset[str] = frozenset()
@@ -325,6 +326,7 @@ class PostgisProvider(FeatureProvider):
                 ).fetchall()
             )
         by_value = load_clusters.BY_VALUE in names
+        value_tiles = load_clusters.VALUE_TILES in names
         counted: frozenset[str] = frozenset()
         if pyramid:
             held = dict(
@@ -348,7 +350,8 @@ class PostgisProvider(FeatureProvider):
             pyramid,
             made_tiles,
             by_value,
-            counted,
+            counted=counted,
+            value_tiles=value_tiles,
         )
 
     def _run(self, work, kind: str = "items"):
@@ -670,11 +673,19 @@ class PostgisProvider(FeatureProvider):
         A layer of points is read from the version's cluster pyramid (``geo.load_clusters``) when
         the filters are on its keys alone: the same cells, counts, positions and properties as the
         live grouping (``from_pyramid=False``), which reads every point of the tile.  Filters that
-        one value of one key passes (``status=planned``) read that value's cells
-        (``_clusters_by_value``) as a tile without filters reads the whole ones."""
+        one value of one key passes (``status=planned``) read that value's tile, made at load
+        (``_cluster_value_tiles``; from its cells, ``_clusters_by_value``, for other properties or
+        a load before it)."""
         from psycopg.types.json import Jsonb
 
-        from geo.load_clusters import BY_VALUE, CLUSTER_MAJORITY, TABLE, attributes_sql, majority_sql
+        from geo.load_clusters import (
+            CLUSTER_MAJORITY,
+            TABLE,
+            VALUE_TILES,
+            attributes_sql,
+            majority_sql,
+            value_tile_sql,
+        )
         from webapp import tiles
 
         _psy, sql = _psycopg()
@@ -711,13 +722,6 @@ class PostgisProvider(FeatureProvider):
             "select distinct props -> {key} from {clusters} where layer = {layer} and not whole and z = 0{condition} "
             "limit 2"
         )
-        one_value_sql = sql.SQL(
-            "select ST_AsMVT(t, {layer}, {extent}, 'geom') from ("
-            "select ST_Point(round((sx / n)::float8), round((sy / n)::float8)) as geom, "
-            "jsonb_build_object('count', n) || case when n = 1 then {lone} else {by_value}.props end as attributes "
-            "from {by_value} where layer = {layer} and key = {key} and value = %s and z = {z} and x = {x} and y = {y} "
-            "order by cell) t"
-        )
         pyramid_sql = sql.SQL(
             "with g as (select cell, props, n, sx, sy, lone, attrs from {clusters} "
             "where layer = {layer} and not whole and z = {z} and x = {x} and y = {y}{condition}), "
@@ -752,18 +756,19 @@ class PostgisProvider(FeatureProvider):
             passing = conn.execute(passing_sql.format(key=sql.Literal(key), clusters=clusters, **formats)).fetchall()
             if len(passing) != 1:
                 return None
-            lone = sql.SQL("attrs" if stored else "(select {} from {} where ord = lone)").format(
-                attributes, sql.Identifier(state.schema, layer)
-            )
-            statement = one_value_sql.format(
-                by_value=sql.Identifier(state.schema, BY_VALUE),
-                key=sql.Literal(key),
-                z=sql.Literal(z),
-                x=sql.Literal(x),
-                y=sql.Literal(y),
-                lone=lone,
-                **formats,
-            )
+            at = (sql.Literal(key), sql.Placeholder(), sql.Literal(z), sql.Literal(x), sql.Literal(y))
+            if stored and state.value_tiles:  # made at load by the statement below: one indexed read
+                statement = sql.SQL(
+                    "select (select body from {} where layer = {} and key = {} and value = {} and z = {} and x = {} "
+                    "and y = {})"
+                ).format(sql.Identifier(state.schema, VALUE_TILES), sql.Literal(layer), *at)
+            else:
+                lone = None
+                if not stored:
+                    lone = sql.SQL("(select {} from {} where ord = b.lone)").format(
+                        attributes, sql.Identifier(state.schema, layer)
+                    )
+                statement = value_tile_sql(state.schema, layer, *at, lone=lone)
             return statement, (Jsonb(passing[0][0]),)
 
         def work(conn, state: _Version) -> bytes | None:
