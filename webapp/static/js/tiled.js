@@ -146,19 +146,39 @@ async function drawTiles(app, overlays, onCounts) {
   }
   const clusterRadius = (count) => Math.min(28, 7 + 3 * Math.log2(count));
 
-  /** Draw the clusters (features with a ``count`` above 1): sized circles with the count. */
-  function drawClusters(ctx, list) {
-    ctx.setLineDash([]);
-    ctx.lineWidth = 1.5;
-    ctx.strokeStyle = "#fff";
-    for (const { x, y, r, style } of list) {
+  // A cluster's circle, drawn once per colour, size (to the half pixel) and pixel ratio, then
+  // copied: a dense tile holds thousands of overlapping circles, and copying a small bitmap costs
+  // the canvas far less than filling and stroking each circle anew (the same pixels).
+  const sprites = new Map(); // `${colour}\n${radius}\n${ratio}` → its canvas
+  function sprite(colour, radius, ratio) {
+    const key = `${colour}\n${radius}\n${ratio}`;
+    if (!sprites.has(key)) {
+      const side = Math.ceil(2 * (radius + 1));
+      const canvas = document.createElement("canvas");
+      canvas.width = side * ratio;
+      canvas.height = side * ratio;
+      const ctx = canvas.getContext("2d");
+      ctx.scale(ratio, ratio);
       ctx.beginPath();
-      ctx.arc(x, y, r, 0, 2 * Math.PI);
+      ctx.arc(side / 2, side / 2, radius, 0, 2 * Math.PI);
       ctx.globalAlpha = 0.75;
-      ctx.fillStyle = style.fillColor || style.color;
+      ctx.fillStyle = colour;
       ctx.fill();
       ctx.globalAlpha = 1;
+      ctx.lineWidth = 1.5;
+      ctx.strokeStyle = "#fff";
       ctx.stroke();
+      sprites.set(key, canvas);
+    }
+    return sprites.get(key);
+  }
+
+  /** Draw the clusters (features with a ``count`` above 1): sized circles with the count. */
+  function drawClusters(ctx, list, ratio) {
+    for (const { x, y, r, style } of list) {
+      const image = sprite(style.fillColor || style.color, Math.round(2 * r) / 2, ratio);
+      const side = image.width / ratio;
+      ctx.drawImage(image, x - side / 2, y - side / 2, side, side);
     }
     // The counts above every circle, one per square of the tile (the ones a reader can read).
     ctx.textAlign = "center";
@@ -259,7 +279,7 @@ async function drawTiles(app, overlays, onCounts) {
       ctx.setLineDash(style.dashArray ? style.dashArray.split(/[ ,]+/).map(Number) : []);
       ctx.stroke(path);
     }
-    drawClusters(ctx, grouped);
+    drawClusters(ctx, grouped, ratio);
     hits.get(overlay.name).set(key, { coords, offset, items });
   }
 
