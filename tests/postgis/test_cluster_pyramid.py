@@ -5,6 +5,7 @@ load without the pyramid still serves."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import mapbox_vector_tile
@@ -150,22 +151,29 @@ def test_the_pyramid_agrees_with_the_files_provider(providers, edge_root):
             assert decoded(pg.cluster_tile(LAYER, z, x, y, TILE_PROPERTIES, filters=filters)) == want, (z, x, y)
 
 
-@pytest.fixture
-def without_groups(providers):
-    """The pyramid's keyed groups of zooms 1 and up moved away for the test (then put back): what
-    is still answered right is read from the whole cells or the cells by value."""
-    _files, pg = providers
+@contextlib.contextmanager
+def replaced(pg, table: str, replacement: str):
+    """``table`` of the current version moved away for the test and ``replacement`` put in its place
+    (an SQL statement, ``{new}`` the table, ``{moved}`` the one moved away); then put back."""
     schema = pg._current().schema
-    clusters, moved = sql.Identifier(schema, TABLE), sql.Identifier(schema, "_clusters_moved")
+    new, moved = sql.Identifier(schema, table), sql.Identifier(schema, f"{table}_moved")
     with pg._connection() as conn:
-        conn.execute(sql.SQL("alter table {} rename to {}").format(clusters, sql.Identifier("_clusters_moved")))
-        conn.execute(sql.SQL("create table {} as select * from {} where whole or z = 0").format(clusters, moved))
+        conn.execute(sql.SQL("alter table {} rename to {}").format(new, sql.Identifier(f"{table}_moved")))
+        conn.execute(sql.SQL(replacement).format(new=new, moved=moved))
     try:
         yield pg
     finally:
         with pg._connection() as conn:
-            conn.execute(sql.SQL("drop table {}").format(clusters))
-            conn.execute(sql.SQL("alter table {} rename to {}").format(moved, sql.Identifier(TABLE)))
+            conn.execute(sql.SQL("drop table {}").format(new))
+            conn.execute(sql.SQL("alter table {} rename to {}").format(moved, sql.Identifier(table)))
+
+
+@pytest.fixture
+def without_groups(providers):
+    """The pyramid's keyed groups of zooms 1 and up moved away for the test (then put back): what
+    is still answered right is read from the whole cells or the cells by value."""
+    with replaced(providers[1], TABLE, "create table {new} as select * from {moved} where whole or z = 0") as pg:
+        yield pg
 
 
 @pytest.mark.parametrize(
@@ -189,18 +197,8 @@ def test_one_value_of_one_key_is_read_from_its_own_cells(providers, edge_root, f
 def without_value_cells(providers):
     """The cells by value emptied for the test (then put back): a tile of one value still right
     is read from the tiles the loader made of them."""
-    _files, pg = providers
-    schema = pg._current().schema
-    cells, moved = sql.Identifier(schema, BY_VALUE), sql.Identifier(schema, "_by_value_moved")
-    with pg._connection() as conn:
-        conn.execute(sql.SQL("alter table {} rename to {}").format(cells, sql.Identifier("_by_value_moved")))
-        conn.execute(sql.SQL("create table {} (like {})").format(cells, moved))
-    try:
+    with replaced(providers[1], BY_VALUE, "create table {new} (like {moved})") as pg:
         yield pg
-    finally:
-        with pg._connection() as conn:
-            conn.execute(sql.SQL("drop table {}").format(cells))
-            conn.execute(sql.SQL("alter table {} rename to {}").format(moved, sql.Identifier(BY_VALUE)))
 
 
 def one_value_tiles(edge_root):
