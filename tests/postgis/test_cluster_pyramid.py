@@ -152,19 +152,21 @@ def test_the_pyramid_agrees_with_the_files_provider(providers, edge_root):
 
 
 @contextlib.contextmanager
-def replaced(pg, table: str, replacement: str):
-    """``table`` of the current version moved away for the test and ``replacement`` put in its place
-    (an SQL statement, ``{new}`` the table, ``{moved}`` the one moved away); then put back."""
+def replaced(pg, table: str, replacement: str | None = None):
+    """``table`` of the current version moved away for the test, and ``replacement`` (an SQL
+    statement, ``{new}`` the table, ``{moved}`` the one moved away) put in its place; then put back."""
     schema = pg._current().schema
     new, moved = sql.Identifier(schema, table), sql.Identifier(schema, f"{table}_moved")
     with pg._connection() as conn:
         conn.execute(sql.SQL("alter table {} rename to {}").format(new, sql.Identifier(f"{table}_moved")))
-        conn.execute(sql.SQL(replacement).format(new=new, moved=moved))
+        if replacement:
+            conn.execute(sql.SQL(replacement).format(new=new, moved=moved))
     try:
         yield pg
     finally:
         with pg._connection() as conn:
-            conn.execute(sql.SQL("drop table {}").format(new))
+            if replacement:
+                conn.execute(sql.SQL("drop table {}").format(new))
             conn.execute(sql.SQL("alter table {} rename to {}").format(moved, sql.Identifier(table)))
 
 
@@ -315,25 +317,13 @@ def test_a_version_loaded_without_the_pyramid_is_served_live(pg_datasets, edge_r
     try:
         z, x, y = 9, *tile_of(114.0, 22.6, 9)
         want = pg.cluster_tile(LAYER, z, x, y, TILE_PROPERTIES)
-        with pg._connection() as conn:
-            schema = pg._current().schema
-            conn.execute(
-                sql.SQL("alter table {} rename to {}").format(sql.Identifier(schema, TABLE), sql.Identifier("_moved"))
-            )
-        try:
+        with replaced(pg, TABLE):
             fresh = PostgisProvider(url)
             try:
                 assert not fresh._current().pyramid
                 assert want and fresh.cluster_tile(LAYER, z, x, y, TILE_PROPERTIES) == want
             finally:
                 fresh.close()
-        finally:
-            with pg._connection() as conn:
-                conn.execute(
-                    sql.SQL("alter table {} rename to {}").format(
-                        sql.Identifier(schema, "_moved"), sql.Identifier(TABLE)
-                    )
-                )
     finally:
         pg.close()
 
@@ -344,26 +334,14 @@ def test_a_version_loaded_without_made_value_tiles_reads_the_cells(providers, pg
     filters = Filters.of(status="planned")
     tiles = one_value_tiles(edge_root)[::4]
     want = [pg.cluster_tile(LAYER, *tile, TILE_PROPERTIES, filters=filters) for tile in tiles]
-    schema = pg._current().schema
-    with pg._connection() as conn:
-        conn.execute(
-            sql.SQL("alter table {} rename to {}").format(sql.Identifier(schema, VALUE_TILES), sql.Identifier("_vt"))
-        )
-    try:
+    assert any(want)
+    with replaced(pg, VALUE_TILES):
         fresh = PostgisProvider(pg_datasets.url_for(edge_root))
         try:
             assert not fresh._current().value_tiles and fresh._current().by_value
-            assert any(want)
             assert [fresh.cluster_tile(LAYER, *tile, TILE_PROPERTIES, filters=filters) for tile in tiles] == want
         finally:
             fresh.close()
-    finally:
-        with pg._connection() as conn:
-            conn.execute(
-                sql.SQL("alter table {} rename to {}").format(
-                    sql.Identifier(schema, "_vt"), sql.Identifier(VALUE_TILES)
-                )
-            )
 
 
 def test_other_tile_properties_are_read_from_the_rows(providers, edge_root):
