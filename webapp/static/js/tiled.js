@@ -10,6 +10,7 @@
  * the year go into the tile URLs (the server filters); counts come from the API's numberMatched.
  */
 
+import { clusterPainter, clusterRadius } from "./cluster-circles.js";
 import { wgs84ToGcj02 } from "./datum.js";
 import { L } from "./leaflet.js";
 import { tiledPart } from "./list-tiled.js";
@@ -17,7 +18,7 @@ import { compileMatcher } from "./query.js";
 import { styleFor } from "./style.js";
 import { archiveTiles, loadScript, readArchives } from "./tile-archives.js";
 import { watchRefusals } from "./tile-refusals.js";
-import { asFeature, filtersInTiles, itemsUrl, itemUrl, labelledClusters, tileUrl } from "./tiles.js";
+import { asFeature, filtersInTiles, itemsUrl, itemUrl, tileUrl } from "./tiles.js";
 
 const PANE = "gbaTiles"; // above the basemaps, below the records drawn on the map's own canvas
 const HIT_SLOP = 4; // px: a click this close to a point still takes it
@@ -144,52 +145,7 @@ async function drawTiles(app, overlays, onCounts) {
     const param = `${encodeURIComponent(clusters.param)}=${encodeURIComponent(clusters.value)}`;
     return `${url}${url.includes("?") ? "&" : "?"}${param}`;
   }
-  const clusterRadius = (count) => Math.min(28, 7 + 3 * Math.log2(count));
-
-  // A cluster's circle, drawn once per colour, size (to the half pixel) and pixel ratio, then
-  // copied: a dense tile holds thousands of overlapping circles, and copying a small bitmap costs
-  // the canvas far less than filling and stroking each circle anew (the same pixels).
-  const sprites = new Map(); // `${colour}\n${radius}\n${ratio}` → its canvas
-  function sprite(colour, radius, ratio) {
-    const key = `${colour}\n${radius}\n${ratio}`;
-    if (!sprites.has(key)) {
-      const side = Math.ceil(2 * (radius + 1));
-      const canvas = document.createElement("canvas");
-      canvas.width = side * ratio;
-      canvas.height = side * ratio;
-      const ctx = canvas.getContext("2d");
-      ctx.scale(ratio, ratio);
-      ctx.beginPath();
-      ctx.arc(side / 2, side / 2, radius, 0, 2 * Math.PI);
-      ctx.globalAlpha = 0.75;
-      ctx.fillStyle = colour;
-      ctx.fill();
-      ctx.globalAlpha = 1;
-      ctx.lineWidth = 1.5;
-      ctx.strokeStyle = "#fff";
-      ctx.stroke();
-      sprites.set(key, canvas);
-    }
-    return sprites.get(key);
-  }
-
-  /** Draw the clusters (features with a ``count`` above 1): sized circles with the count. */
-  function drawClusters(ctx, list, ratio) {
-    for (const { x, y, r, style } of list) {
-      const image = sprite(style.fillColor || style.color, Math.round(2 * r) / 2, ratio);
-      const side = image.width / ratio;
-      ctx.drawImage(image, x - side / 2, y - side / 2, side, side);
-    }
-    // The counts above every circle, one per square of the tile (the ones a reader can read).
-    ctx.textAlign = "center";
-    ctx.textBaseline = "middle";
-    ctx.font = "bold 10px sans-serif";
-    ctx.fillStyle = "#fff";
-    for (const index of labelledClusters(list)) {
-      const { x, y, count } = list[index];
-      ctx.fillText(count > 9999 ? `${Math.round(count / 1000)}k` : String(count), x, y);
-    }
-  }
+  const drawClusters = clusterPainter(document);
 
   const hits = new Map(); // layer → Map of tile key → {coords, items}: what a click can find
   const probe = document.createElement("canvas").getContext("2d"); // point-in-path tests
