@@ -47,6 +47,7 @@ NOT_ON_A_PLAIN_PAGE = {
     "list-tiled.js",
     "tile-refusals.js",
     "tile-archives.js",
+    "cluster-circles.js",
     "exported.js",
     "static-search.js",
 }
