@@ -56,6 +56,9 @@ test("each circle is drawn once per colour, size and ratio, then copied centred 
   const fills = first.ctx.calls.filter(([name]) => name === "=fillStyle").map(([, value]) => value);
   assert.deepEqual(fills, ["#c00"]);
   assert.ok(first.ctx.calls.some(([name, ...args]) => name === "arc" && args[2] === 10));
+  // Drawn opaque whatever alpha the tile's own features left on the context.
+  const firstCopy = tile.calls.findIndex(([name]) => name === "drawImage");
+  assert.deepEqual(tile.calls.slice(0, firstCopy), [["=globalAlpha", 1]]);
   const copies = tile.calls.filter(([name]) => name === "drawImage");
   assert.deepEqual(
     copies.map(([, image, x, y, w, h]) => [doc.made.indexOf(image), x, y, w, h]),

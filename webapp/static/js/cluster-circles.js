@@ -39,6 +39,7 @@ export function clusterPainter(doc) {
   }
 
   return function drawClusters(ctx, list, ratio) {
+    ctx.globalAlpha = 1; // whatever the tile's last stroke left: each circle carries its own alpha
     for (const { x, y, r, style } of list) {
       const { canvas, side } = circle(style.fillColor || style.color, Math.round(2 * r) / 2, ratio);
       ctx.drawImage(canvas, x - side / 2, y - side / 2, side, side);
