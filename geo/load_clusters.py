@@ -15,6 +15,7 @@ to their ``props`` (the keys, as the layer's own ``props`` holds them: the provi
 runs on them unchanged), summed per cell.
 Each cell is also stored ``whole`` (every key summed, its colours worked out, ``props`` the
 cluster's properties): a tile without filters is a read of at most CLUSTER_GRID² rows.
+The grid is recorded (``<schema>._cluster_grid``): a version made with another grid is grouped live.
 And each cell is stored once per value of each key (``<schema>._clusters_by_value``: the cell's
 points whose ``key`` holds that ``value``, summed and coloured the same way): a filter matching
 one value of one key (``status=planned``, the map's usual filter) is a read of those rows, as
@@ -39,7 +40,12 @@ BUFFER = 64  # tile coordinates kept beyond each edge of a raw tile (ST_AsMVTGeo
 # z24: a tile is 2.4 m across, a tile coordinate 0.6 mm; the stored coordinates have 7 decimals
 # (~1 cm), so deeper zooms would only magnify rounding.  Leaflet over-zooms past it.
 MAX_ZOOM = 24
-CLUSTER_GRID = 64  # cells per tile side: a cell is EXTENT / CLUSTER_GRID = 64 tile units, 4 px
+# Cells per tile side: a cell is EXTENT / CLUSTER_GRID = 256 tile units, 32 px on the map page
+# (512-px tiles), near the circles' size (radius 7 to 28 px).  It was 64 (8 px cells): a dense tile
+# then stacked up to 4,096 circles, each 14-56 px across, and drawing them took most of a filter's
+# time at a million points.  A pyramid records the grid it was made with (GRID_TABLE): the provider
+# reads only a pyramid of this grid.
+CLUSTER_GRID = 16
 CLUSTER_MAX_ZOOM = 13  # from this zoom on the raw tile is served
 CLUSTER_CELL = EXTENT // CLUSTER_GRID
 # What a cluster of several points is coloured by (its most frequent value of each); the
@@ -48,6 +54,7 @@ CLUSTER_MAJORITY = ("status", "category")
 TABLE = "_clusters"
 BY_VALUE = "_clusters_by_value"  # each cell once per value of each key of CLUSTER_MAJORITY
 VALUE_TILES = "_cluster_value_tiles"  # the tiles of those cells, made at load (one per value and tile)
+GRID_TABLE = "_cluster_grid"  # one row: the CLUSTER_GRID the version's pyramid was made with
 # The columns of a cell (or group) row, in both pyramid tables: where it is, its points' number,
 # the sums of their tile coordinates, and for a lone point its ord and tile properties.
 CELL_COLUMNS = (
@@ -307,6 +314,8 @@ def write_pyramid(conn, schema: str, layers: list, progress: Callable[[str], Non
 
     conn.execute(table_sql(schema))
     conn.execute(by_value_table_sql(schema))
+    conn.execute(sql.SQL("create table {} (grid integer not null)").format(sql.Identifier(schema, GRID_TABLE)))
+    conn.execute(sql.SQL("insert into {} values ({})").format(sql.Identifier(schema, GRID_TABLE), sql.Literal(CLUSTER_GRID)))
     pyramids = [rows.name for rows in layers if rows.points_only and rows.count]
     for name in pyramids:
         progress(f"{name}: the cluster pyramid, zooms 0 to {CLUSTER_MAX_ZOOM - 1}")

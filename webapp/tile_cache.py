@@ -5,7 +5,7 @@ A tile is kept as the gzip bytes the route sends (``gzip_tile``): a hit goes out
 that takes gzip, and is inflated for one that does not, so a cold answer and a warm one are the
 same bytes.  The key names the version (a new load is a new key space: the worker cache's old
 entries age out, the shared store is dropped with the version's schema), the layer, the tile,
-clustered or not, and the filter query with its parameters in one order.
+clustered or not (and the cluster grid), and the filter query with its parameters in one order.
 
 Bounds: ``TILE_CACHE_MB`` per worker (0: no worker cache), ``TILE_CACHE_SHARED_MB`` for the shared
 store of each version (0: not used); an entry larger than its bound is not kept.  A worker keeps
@@ -24,6 +24,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from urllib.parse import urlencode
 
+from geo.load_clusters import CLUSTER_GRID
 from geo.load_tiles import gzip_tile  # the loader's made tiles are kept as the same bytes
 from webapp.providers.base import FeatureProvider
 
@@ -45,7 +46,8 @@ def tile_key(layer: str, z: int, x: int, y: int, clustered: bool, args: Iterable
     """The cache key of a tile request: the tile, clustered or not, and its filter parameters sorted
     (``a=1&b=2`` and ``b=2&a=1`` are one entry; each filter its own)."""
     query = urlencode(sorted(args))
-    return f"{layer}/{z}/{x}/{y}{'/cluster' if clustered else ''}?{query}"
+    # A clustered tile's key names the grid: a store filled before the grid changed is not read.
+    return f"{layer}/{z}/{x}/{y}{f'/cluster{CLUSTER_GRID}' if clustered else ''}?{query}"
 
 
 class WorkerCache:

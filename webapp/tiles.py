@@ -564,7 +564,9 @@ def tile(layer: str, z: str, x: str, y: str):
     clustered = parse_cluster(args)
     args.poplist(CLUSTER_PARAM)
     filters, where = parse_tile_filters(layer, args, current_app.extensions["gba_tables"])
-    etag = make_etag("tile", provider.version(), TILE_PROPERTIES, EXTENT, BUFFER, request.path, request.query_string)
+    etag = make_etag(
+        "tile", provider.version(), TILE_PROPERTIES, EXTENT, BUFFER, CLUSTER_GRID, request.path, request.query_string
+    )
     cached = not_modified(etag)
     if cached is not None:
         cached.headers["Cache-Control"] = CACHE_CONTROL

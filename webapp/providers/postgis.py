@@ -88,7 +88,8 @@ class _Version:
     tile_columns: dict[str, list[str]] = field(default_factory=dict)
     tile_cache: bool = False  # has ``_tile_cache``, and it answers (not on a read-only standby)
     bbox_layers: frozenset[str] = frozenset()  # layers with a count grid and narrow table (geo.load_counts)
-    pyramid: bool = False  # has ``_clusters`` (geo.load_clusters; a load before it has not)
+    # Has ``_clusters`` (geo.load_clusters) made with today's CLUSTER_GRID (a load before it has not).
+    pyramid: bool = False
     # The (layer, z, x, y) of the tiles the loader made (``_made_tiles``; a load before it made none).
     made_tiles: frozenset[tuple[str, int, int, int]] = frozenset()
     by_value: bool = False  # has ``_clusters_by_value`` too (a load before it has not)
@@ -317,7 +318,16 @@ class PostgisProvider(FeatureProvider):
         bbox_layers = frozenset(
             name for name in layers if load_counts.bbox_table(name) in names and load_counts.COUNTS_TABLE in names
         )
-        pyramid = conn.execute("select to_regclass(%s)", (f'"{schema}"._clusters',)).fetchone()[0] is not None
+        clusters = conn.execute("select to_regclass(%s)", (f'"{schema}"._clusters',)).fetchone()[0] is not None
+        # The pyramid and the tiles made from it are read only when made with today's grid (a load
+        # before the grid was recorded used 64 cells a side): another grid's clusters would not be
+        # the ones the live grouping makes.  Such a version's clustered tiles are grouped live.
+        grid = None
+        if load_clusters.GRID_TABLE in names:
+            grid = conn.execute(
+                sql.SQL("select grid from {}").format(sql.Identifier(schema, load_clusters.GRID_TABLE))
+            ).fetchone()
+        pyramid = clusters and grid is not None and grid[0] == load_clusters.CLUSTER_GRID
         made_tiles: frozenset = frozenset()
         if load_made_tiles.MADE_TABLE in names:
             made_tiles = frozenset(
@@ -325,10 +335,10 @@ class PostgisProvider(FeatureProvider):
                     sql.SQL("select layer, z, x, y from {}").format(sql.Identifier(schema, load_made_tiles.MADE_TABLE))
                 ).fetchall()
             )
-        by_value = load_clusters.BY_VALUE in names
-        value_tiles = load_clusters.VALUE_TILES in names
+        by_value = pyramid and load_clusters.BY_VALUE in names
+        value_tiles = pyramid and load_clusters.VALUE_TILES in names
         counted: frozenset[str] = frozenset()
-        if pyramid:
+        if clusters:  # counts at zoom 0 are the same whatever the grid
             held = dict(
                 conn.execute(
                     sql.SQL("select layer, sum(n) from {} where not whole and z = 0 group by layer").format(
