@@ -315,7 +315,9 @@ def write_pyramid(conn, schema: str, layers: list, progress: Callable[[str], Non
     conn.execute(table_sql(schema))
     conn.execute(by_value_table_sql(schema))
     conn.execute(sql.SQL("create table {} (grid integer not null)").format(sql.Identifier(schema, GRID_TABLE)))
-    conn.execute(sql.SQL("insert into {} values ({})").format(sql.Identifier(schema, GRID_TABLE), sql.Literal(CLUSTER_GRID)))
+    conn.execute(
+        sql.SQL("insert into {} values ({})").format(sql.Identifier(schema, GRID_TABLE), sql.Literal(CLUSTER_GRID))
+    )
     pyramids = [rows.name for rows in layers if rows.points_only and rows.count]
     for name in pyramids:
         progress(f"{name}: the cluster pyramid, zooms 0 to {CLUSTER_MAX_ZOOM - 1}")

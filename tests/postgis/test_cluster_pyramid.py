@@ -15,7 +15,15 @@ from psycopg import sql
 
 from bench.synthetic import generate_collection
 from geo.dataset import write_dataset
-from geo.load_clusters import BY_VALUE, CLUSTER_MAJORITY, CLUSTER_MAX_ZOOM, TABLE, VALUE_TILES
+from geo.load_clusters import (
+    BY_VALUE,
+    CLUSTER_GRID,
+    CLUSTER_MAJORITY,
+    CLUSTER_MAX_ZOOM,
+    GRID_TABLE,
+    TABLE,
+    VALUE_TILES,
+)
 from webapp.providers.base import Filters
 from webapp.providers.files import FileProvider
 from webapp.providers.postgis import PostgisProvider
@@ -324,6 +332,52 @@ def test_a_version_loaded_without_the_pyramid_is_served_live(pg_datasets, edge_r
                 assert want and fresh.cluster_tile(LAYER, z, x, y, TILE_PROPERTIES) == want
             finally:
                 fresh.close()
+    finally:
+        pg.close()
+
+
+def test_the_load_records_the_grid_its_pyramid_was_made_with(providers):
+    _files, pg = providers
+    with pg._connection() as conn:
+        rows = conn.execute(sql.SQL("select grid from {}").format(sql.Identifier(pg._current().schema, GRID_TABLE)))
+        assert rows.fetchall() == [(CLUSTER_GRID,)]
+
+
+@pytest.mark.parametrize("grid", ["another", "unrecorded"])
+def test_a_pyramid_of_another_grid_is_not_read(grid, pg_datasets, edge_root):
+    """A version whose pyramid was made with another grid (``another``), or before the grid was
+    recorded (``unrecorded``: those used 64 cells a side), is grouped live: its cells are not the
+    clusters of today's grid.  Its cells are emptied here, so a tile read from them would differ.
+    The counts of zoom 0 do not depend on the grid: they still answer ``numberMatched``."""
+    url = pg_datasets.url_for(edge_root)
+    pg = PostgisProvider(url)
+    try:
+        assert pg._current().pyramid and pg._current().by_value and pg._current().value_tiles
+        assert LAYER in pg._current().counted
+        z, x, y = 9, *tile_of(114.0, 22.6, 9)
+        filters = Filters.of(status="planned")
+        want = [pg.cluster_tile(LAYER, z, x, y, TILE_PROPERTIES, f) for f in (None, filters)]
+        assert all(want)
+        other = "create table {new} as select 4 * grid as grid from {moved}" if grid == "another" else None
+        with replaced(pg, GRID_TABLE, other):
+            if grid == "another":
+                with replaced(pg, TABLE, "create table {new} as select * from {moved} where false"):
+                    fresh = PostgisProvider(url)
+                    try:
+                        state = fresh._current()
+                        assert not (state.pyramid or state.by_value or state.value_tiles)
+                        assert [fresh.cluster_tile(LAYER, z, x, y, TILE_PROPERTIES, f) for f in (None, filters)] == want
+                    finally:
+                        fresh.close()
+            else:
+                fresh = PostgisProvider(url)
+                try:
+                    state = fresh._current()
+                    assert not (state.pyramid or state.by_value or state.value_tiles)
+                    assert LAYER in state.counted
+                    assert [fresh.cluster_tile(LAYER, z, x, y, TILE_PROPERTIES, f) for f in (None, filters)] == want
+                finally:
+                    fresh.close()
     finally:
         pg.close()
 

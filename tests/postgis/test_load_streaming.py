@@ -63,6 +63,7 @@ def test_a_layer_out_of_id_order_loads_as_the_parsed_path_loads_it(pg_datasets, 
         == [
             "_bbox_hospitals",
             "_bbox_universities",
+            "_cluster_grid",
             "_cluster_value_tiles",
             "_clusters",
             "_clusters_by_value",

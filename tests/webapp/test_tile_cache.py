@@ -168,7 +168,7 @@ def test_the_worker_cache_keeps_within_its_bound_dropping_the_least_recently_use
     assert cache.get("v2", "a") is None  # another version, another key space
 
 
-def test_keys_name_the_tile_the_clustering_and_the_sorted_filters():
+def test_keys_name_the_tile_the_clustering_and_the_sorted_filters(monkeypatch):
     plain = tile_key("hospitals", 8, 209, 111, False, [])
     assert plain != tile_key("hospitals", 8, 209, 112, False, [])
     assert plain != tile_key("hospitals", 8, 209, 111, True, [])
@@ -176,6 +176,11 @@ def test_keys_name_the_tile_the_clustering_and_the_sorted_filters():
     one = tile_key("hospitals", 8, 209, 111, False, [("status", "operating"), ("year", "2020")])
     assert one == tile_key("hospitals", 8, 209, 111, False, [("year", "2020"), ("status", "operating")])
     assert one != tile_key("hospitals", 8, 209, 111, False, [("status", "operating")])
+    # A clustered tile of another grid (a store filled before the grid changed) is another entry.
+    clustered = tile_key("hospitals", 8, 209, 111, True, [])
+    monkeypatch.setattr(tile_cache, "CLUSTER_GRID", tile_cache.CLUSTER_GRID * 4)
+    assert tile_key("hospitals", 8, 209, 111, True, []) != clustered
+    assert tile_key("hospitals", 8, 209, 111, False, []) == plain
     # A value holding a separator cannot pose as two parameters.
     assert tile_key("h", 0, 0, 0, False, [("q", "a&b=c")]) != tile_key("h", 0, 0, 0, False, [("q", "a"), ("b", "c")])
 

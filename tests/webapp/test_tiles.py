@@ -304,6 +304,15 @@ def test_etag_304_and_caching_headers(client):
     assert client.get(path + "?status=operating", headers={"If-None-Match": etag}).status_code == 200
 
 
+def test_a_clustered_tiles_etag_names_the_cluster_grid(client, monkeypatch):
+    """A browser holding a clustered tile of another grid (a server upgraded, the data not reloaded)
+    revalidates to the new clusters, not a 304 for the old ones."""
+    path = "/tiles/enterprises/8/{}/{}.mvt?cluster=1".format(*tile_at(114.06, 22.54, 8)[1:])
+    etag = client.get(path).headers["ETag"]
+    monkeypatch.setattr(tiles, "CLUSTER_GRID", tiles.CLUSTER_GRID * 4)
+    assert client.get(path, headers={"If-None-Match": etag}).status_code == 200
+
+
 def test_cors_preflight(client):
     response = client.options("/tiles/enterprises/0/0/0.mvt")
     assert response.status_code == 204
