@@ -493,3 +493,7 @@ TILE_FIELDS = {
     "from_jurisdiction": "String",
     "to_jurisdiction": "String",
 }
+# The properties the API's filters read (webapp.queryables' ``properties``; a test keeps them in
+# step): a layer's tile table keeps them as the records have them (geo.load_tiles.FILTER_COLUMN),
+# so a filtered tile is made from the tile table alone.
+FILTER_FIELDS = (*TILE_FIELDS, "jurisdictions")

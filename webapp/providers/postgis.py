@@ -97,6 +97,9 @@ class _Version:
     # Layers whose pyramid holds every point at zoom 0 (none lies outside the Web Mercator world):
     # the number of points passing filters on its keys alone is a sum over its groups of zoom 0.
     counted: frozenset[str] = frozenset()
+    # Layers whose tile table holds the records' FILTER_FIELDS as they are (geo.load_tiles.FILTER_COLUMN):
+    # filters on those run there (a load before it has none).
+    filterable: frozenset[str] = frozenset()
 
 
 class DatabaseUnavailable(ApiError):
@@ -298,13 +301,18 @@ class PostgisProvider(FeatureProvider):
         year_span = (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
         searchable = conn.execute("select to_regclass(%s)", (f'"{schema}"._search',)).fetchone()[0] is not None
         tile_columns: dict[str, list[str]] = {}
+        filterable: set[str] = set()
         for table, column in conn.execute(
             "select c.relname, a.attname from pg_attribute a join pg_class c on c.oid = a.attrelid "
             "join pg_namespace n on n.oid = c.relnamespace where n.nspname = %s and c.relname like %s "
             "and a.attnum > 0 and not a.attisdropped and a.attname not in ('ord', 'geom_3857') order by c.relname, a.attnum",
             (schema, load_tiles.TILE_TABLE_PREFIX.replace("_", "\\_") + "%"),
         ).fetchall():
-            tile_columns.setdefault(table.removeprefix(load_tiles.TILE_TABLE_PREFIX), []).append(column)
+            layer = table.removeprefix(load_tiles.TILE_TABLE_PREFIX)
+            if column == load_tiles.FILTER_COLUMN:
+                filterable.add(layer)
+            else:
+                tile_columns.setdefault(layer, []).append(column)
         tile_cache = (
             conn.execute("select to_regclass(%s)", (f'"{schema}".{load_tiles.TILE_CACHE_TABLE}',)).fetchone()[0]
             is not None
@@ -362,6 +370,7 @@ class PostgisProvider(FeatureProvider):
             by_value,
             counted=counted,
             value_tiles=value_tiles,
+            filterable=frozenset(filterable),
         )
 
     def _run(self, work, kind: str = "items"):
@@ -530,7 +539,8 @@ class PostgisProvider(FeatureProvider):
                     layer, self._props_tile_rows(sql.Identifier(state.schema, layer), properties, z, x, y, matching)
                 )
             else:
-                statement = load_tiles.tile_sql(state.schema, layer, columns, properties, z, x, y, matching)
+                narrow = matching is not None and self._on_tile_table(state, layer, filters, where)
+                statement = load_tiles.tile_sql(state.schema, layer, columns, properties, z, x, y, matching, narrow)
             with conn.transaction():
                 # The tile's rows sorted in memory, and no JIT: compiling costs more than the one
                 # pass it would speed up.
@@ -658,6 +668,20 @@ class PostgisProvider(FeatureProvider):
         for name, _wanted in filters.terms if filters is not None else ():
             param = self._queryables.get(name)
             if param is None or param.kind == "year" or not set(param.properties) <= set(CLUSTER_MAJORITY):
+                return False
+        return True
+
+    def _on_tile_table(self, state: _Version, layer: str, filters: Filters | None, where, properties=()) -> bool:
+        """Whether a filtered tile of ``layer`` can be made from its tile table alone: it holds the
+        records' FILTER_FIELDS as they are (``geo.load_tiles.FILTER_COLUMN``), the filters read only
+        those (no CQL2, which may name any property), and so do the tile's ``properties``."""
+        from geo.schema import FILTER_FIELDS
+
+        if where is not None or layer not in state.filterable or not set(properties) <= set(FILTER_FIELDS):
+            return False
+        for name, _wanted in filters.terms if filters is not None else ():
+            param = self._queryables.get(name)
+            if param is not None and not set(param.properties) <= set(FILTER_FIELDS):
                 return False
         return True
 
@@ -821,6 +845,10 @@ class PostgisProvider(FeatureProvider):
                     if others:
                         return None
                 ctes, many, joins = majority_sql("inside", "count(*)", names)
+                if meta.points_only and self._on_tile_table(state, layer, filters, where, properties):
+                    # The same statement on the narrow rows in Mercator order: their ``props`` hold
+                    # every value the filters, the colours and the lone points' properties read.
+                    table = sql.Identifier(state.schema, load_tiles.tile_table(layer))
                 statement = live_sql.format(table=table, ctes=ctes, many=many, joins=joins, **formats)
             body = conn.execute(statement, params).fetchone()[0]
             return bytes(body) if body is not None else b""
