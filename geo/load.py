@@ -3,7 +3,7 @@
 The dataset is read as the app reads it (``geo.dataset.load_dataset``: checked against its
 manifest, validated), then written in **one transaction**:
 
-- schema ``gba_v_<version>`` gets one table per layer::
+- schema ``gba_v_<version>_f<LOAD_FORMAT>`` gets one table per layer::
 
       ord integer primary key          -- 0-based position in id order (Python str order = collation "C")
       id text collate "C" unique       -- the record's id
@@ -24,7 +24,8 @@ manifest, validated), then written in **one transaction**:
 
 Readers see the old version until the commit and the new one after: a load that fails or is
 killed leaves the old version serving.  A transaction-scoped advisory lock makes concurrent loads
-take turns; loading the version that is already current changes nothing.
+take turns; loading the version that is already current changes nothing, unless it was loaded by
+an older loader (LOAD_FORMAT): then it is written again in this loader's format.
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ from geo.flat import serve_feature
 from geo.search_fields import SEARCH_SEPARATOR, fold_field, record_fields
 
 SCHEMA_PREFIX = "gba_v_"
+# What a version's schema holds, as this loader writes it.  Raised when a load writes tables or
+# columns an older load did not (2: the cluster grid recorded, 16 cells a side; the tile tables'
+# filter properties): loading the same data again then writes it in this format and switches to
+# it, instead of "already loaded", so an upgrade reaches a database loaded by an older loader.
+LOAD_FORMAT = 2
 KEEP_VERSIONS = 3  # the current version and the two before it stay loaded (roll back by loading one again)
 LOCK_KEY = 0x6762615F6C6F6164  # "gba_load": pg_advisory_xact_lock's key, shared by every loader
 MAX_LISTED_VALUES = 5000  # a property with more distinct values than this is not listed in _meta_layers
@@ -63,8 +69,9 @@ class LoadError(Exception):
 
 
 def schema_name(version: str) -> str:
-    """The schema a dataset version is loaded into (a lower-case identifier)."""
-    return SCHEMA_PREFIX + re.sub(r"[^a-z0-9_]", "_", version.lower())[:50]
+    """The schema a dataset version is loaded into by this loader (a lower-case identifier): the
+    version and LOAD_FORMAT (a schema of an older format has none)."""
+    return f"{SCHEMA_PREFIX}{re.sub(r'[^a-z0-9_]', '_', version.lower())[:50]}_f{LOAD_FORMAT}"
 
 
 def layer_table(schema: str, layer: str):
@@ -497,12 +504,23 @@ def write_meta(conn, schema: str, layers: list[LayerRows], context: dict[str, tu
 
 
 def switch(conn, version: str, schema: str, features: int) -> None:
-    """Point ``gba.current`` at ``schema`` and record it in ``gba.versions`` (in the caller's transaction)."""
+    """Point ``gba.current`` at ``schema`` and record it in ``gba.versions`` (in the caller's transaction).
+    The same version in a schema of an older format (LOAD_FORMAT) is dropped with the switch: it
+    holds the same data, and ``gba.versions`` keeps one schema per version."""
+    from psycopg import sql
+
+    older = conn.execute(
+        "select schema_name from gba.versions where version = %s and dropped_at is null and schema_name <> %s",
+        (version, schema),
+    ).fetchone()
+    if older is not None:
+        conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(older[0])))
     conn.execute("delete from gba.current")
     conn.execute("insert into gba.current (version, schema_name) values (%s, %s)", (version, schema))
     conn.execute(
         "insert into gba.versions (version, schema_name, features) values (%s, %s, %s) "
-        "on conflict (version) do update set loaded_at = now(), features = excluded.features, dropped_at = null",
+        "on conflict (version) do update set schema_name = excluded.schema_name, loaded_at = now(), "
+        "features = excluded.features, dropped_at = null",
         (version, schema, features),
     )
 
@@ -583,7 +601,7 @@ def _begin(conn, version: str, progress: Callable[[str], None], keep: int) -> st
     conn.execute("select pg_advisory_xact_lock(%s)", (LOCK_KEY,))
     ensure_pointer(conn)
     loaded = current_version(conn)
-    if loaded is not None and loaded[0] == version and _schema_exists(conn, loaded[1]):
+    if loaded is not None and loaded[0] == version and loaded[1] == schema and _schema_exists(conn, schema):
         conn.commit()
         return f"version {version} is already loaded ({schema}): nothing to do"
     if _schema_exists(conn, schema):
@@ -646,7 +664,7 @@ def _load_streamed(conn, directory: Path, progress: Callable[[str], None], keep:
         # Checked in chunks (read_dataset would hold every file's bytes): intact, so its version is known.
         loaded = current_version(conn)
         conn.rollback()
-        if loaded is not None and loaded[0] == dataset.version:
+        if loaded is not None and loaded == (dataset.version, schema_name(dataset.version)):
             return f"version {loaded[0]} is already loaded ({loaded[1]}): nothing to do"
         progress(f"reading {directory} (every file matches the manifest)")
         return _write_streamed(conn, dataset, progress, keep, heavy_tile_features)

@@ -17,7 +17,7 @@ import pytest
 
 from geo.dataset import load_dataset, write_dataset
 from geo.flat import serve_feature
-from geo.load import KEEP_VERSIONS, schema_name
+from geo.load import KEEP_VERSIONS, LOAD_FORMAT, schema_name
 from tests.conftest import DATA_DIR
 from tests.postgis.conftest import current, version_schemas
 from webapp import create_app
@@ -97,6 +97,40 @@ def test_loading_the_current_version_again_changes_nothing(pg_datasets):
     with psycopg.connect(url) as conn:
         assert conn.execute("select loaded_at from gba.current").fetchone() == before
         assert conn.execute("select count(*) from gba.versions").fetchone()[0] == 1
+
+
+def test_the_current_version_loaded_by_an_older_loader_is_written_again(pg_datasets):
+    """A database an older loader wrote (its schema named without LOAD_FORMAT, no recorded cluster
+    grid): loading the same data writes it in this loader's format and switches to it, and the
+    older schema goes with the switch (``gba.versions`` keeps one schema per version)."""
+    url = pg_datasets.new_database("older")
+    run_ok(pg_datasets, url, DATA_DIR)
+    new = schema_name(SHIPPED.version)
+    old = new.removesuffix(f"_f{LOAD_FORMAT}")
+    with psycopg.connect(url) as conn:  # what an older loader left
+        conn.execute(f'alter schema "{new}" rename to "{old}"')
+        conn.execute(f'drop table "{old}"._cluster_grid')
+        conn.execute("update gba.current set schema_name = %s", (old,))
+        conn.execute("update gba.versions set schema_name = %s", (old,))
+    before = PostgisProvider(url)
+    try:
+        assert not before._current().pyramid
+    finally:
+        before.close()
+    last = run_ok(pg_datasets, url, DATA_DIR)
+    assert last.startswith(f"loaded version {SHIPPED.version}")
+    assert current(url) == (SHIPPED.version, new)
+    assert version_schemas(url) == {new}
+    with psycopg.connect(url) as conn:
+        assert conn.execute("select version, schema_name, dropped_at from gba.versions").fetchall() == [
+            (SHIPPED.version, new, None)
+        ]
+    provider = PostgisProvider(url)
+    try:
+        assert provider._current().pyramid and provider._current().filterable
+    finally:
+        provider.close()
+    assert "nothing to do" in run_ok(pg_datasets, url, DATA_DIR)
 
 
 def test_an_unreachable_database_is_one_line_naming_it(pg_datasets):
