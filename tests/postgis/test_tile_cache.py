@@ -13,7 +13,7 @@ from psycopg import sql
 
 from geo.dataset import read_dataset, write_dataset
 from geo.load import load_parsed
-from geo.load_tiles import TILE_CACHE_TABLE, TILE_FIELDS, tile_table
+from geo.load_tiles import EXTRA_COLUMN, FILTER_COLUMN, TILE_CACHE_TABLE, TILE_FIELDS, tile_table
 from tests.conftest import DATA_DIR
 from tests.postgis.conftest import NEW_ID, build_mini, current
 from tests.webapp.test_antimeridian import _feature, _point
@@ -52,7 +52,8 @@ def test_the_loader_writes_each_layers_tile_columns_and_an_unlogged_cache(shippe
                 (schema, tile_table(layer)),
             ).fetchall()
             columns = dict(rows)
-            names = [name for name in columns if name not in ("ord", "geom_3857", "extra")]
+            assert columns[FILTER_COLUMN] == "jsonb" and columns[EXTRA_COLUMN] == "jsonb"
+            names = [name for name in columns if name not in ("ord", "geom_3857", EXTRA_COLUMN, FILTER_COLUMN)]
             assert names == [name for name in TILE_FIELDS if name in pg.layer_info(layer)["properties"]], layer
             kinds = {"String": "text", "Number": "bigint", "Boolean": "boolean"}
             assert all(columns[name] == kinds[TILE_FIELDS[name]] for name in names), layer

@@ -769,19 +769,19 @@ class PostgisProvider(FeatureProvider):
         )
         live_sql = sql.SQL(
             "with e as (select {envelope} as env), "
-            "pts as (select ord, props, {attributes} as attributes, "
+            "pts as (select ord, props, "
             "round(((ST_X(geom_3857) - ST_XMin(env)) * {extent} / (ST_XMax(env) - ST_XMin(env)))::numeric, 6) as tx, "
             "round(((ST_YMax(env) - ST_Y(geom_3857)) * {extent} / (ST_YMax(env) - ST_YMin(env)))::numeric, 6) as ty "
             "from {table}, e where geom_3857 && env{condition}), "
             "inside as (select *, floor(ty / {cell})::bigint * {grid} + floor(tx / {cell})::bigint as cell from pts "
             "where tx >= 0 and tx < {extent} and ty >= 0 and ty < {extent}), "
             "c as (select cell, count(*) as n, avg(tx)::float8 as mx, avg(ty)::float8 as my, "
-            "(array_agg(attributes))[1] as lone from inside group by cell)"
+            "min(ord) as lone from inside group by cell)"
             "{ctes} "
             "select ST_AsMVT(t, {layer}, {extent}, 'geom') from ("
             "select ST_Point(round(c.mx), round(c.my)) as geom, "
-            "jsonb_build_object('count', c.n) || case when c.n = 1 then c.lone else {many} end as attributes "
-            "from c{joins} order by c.cell) t"
+            "jsonb_build_object('count', c.n) || case when c.n = 1 then {attributes} else {many} end as attributes "
+            "from c{joins} left join inside l on c.n = 1 and l.ord = c.lone order by c.cell) t"
         )
 
         def one_value(conn, state: _Version):
