@@ -162,3 +162,14 @@ def test_cql2_filters_still_read_the_layer_table(pg):
     assert body
     with moved_away(pg, LAYER), pytest.raises(Exception, match="does not exist"):
         pg.cluster_tile(LAYER, z, x, y, TILE_PROPERTIES, where=where)
+
+
+def test_the_lists_count_of_such_filters_is_read_from_the_tile_table(pg, root):
+    """``numberMatched`` of filters on FILTER_FIELDS alone is counted on the tile table: the layer
+    table's ``props`` emptied here, the counts are still the files provider's."""
+    files = FileProvider(root)
+    want = [files.query(LAYER, filters=filters, limit=1).number_matched for filters in FILTERS]
+    assert [pg.query(LAYER, filters=filters, limit=1).number_matched for filters in FILTERS] == want
+    assert len(set(want)) == len(want)
+    with moved_away(pg, LAYER, "create table {new} as select * from {moved}; update {new} set props = '{{}}'::jsonb"):
+        assert [pg.query(LAYER, filters=filters, limit=0).number_matched for filters in FILTERS] == want

@@ -468,6 +468,11 @@ class PostgisProvider(FeatureProvider):
                         "select coalesce(sum(n), 0) from {} where layer = {} and not whole and z = 0 and {}"
                     ).format(sql.Identifier(state.schema, load_clusters.TABLE), sql.Literal(layer), matching)
                 ).fetchone()[0]
+            elif matching is not None and bbox is None and self._on_tile_table(state, layer, filters, where):
+                # Filters on FILTER_FIELDS alone: counted on the tile table's narrow rows, not the
+                # layer's out-of-line props (a year filter at 1M: 13.8 s).
+                tiles = sql.Identifier(state.schema, load_tiles.tile_table(layer))
+                matched = conn.execute(sql.SQL("select count(*) from {}{}").format(tiles, where_sql)).fetchone()[0]
             elif matching is not None:
                 matched = conn.execute(sql.SQL("select count(*) from {}{}").format(table, where_sql)).fetchone()[0]
             else:
