@@ -5,12 +5,14 @@ The cluster and the per-dataset databases come from tests/conftest.py (``pg_data
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg import sql
 
 import geo
 from tests.conftest import DATA_DIR, MINI_SOURCES
@@ -71,3 +73,23 @@ def version_schemas(url: str) -> set[str]:
 def comparable(body: bytes) -> bytes:
     """A body with its per-response part (the items' ``timeStamp``) blanked: equal for equal answers."""
     return re.sub(rb'"timeStamp":"[^"]*"', b'"timeStamp":""', body)
+
+
+@contextlib.contextmanager
+def replaced(pg, table: str, replacement: str | None = None):
+    """``table`` of the current version moved away for the test, and ``replacement`` (SQL, one or
+    more statements, ``{new}`` the table, ``{moved}`` the one moved away) put in its place; then
+    put back (the tests of the cluster pyramid and of filtered tiles)."""
+    schema = pg._current().schema
+    new, moved = sql.Identifier(schema, table), sql.Identifier(schema, f"{table}_moved")
+    with pg._connection() as conn:
+        conn.execute(sql.SQL("alter table {} rename to {}").format(new, sql.Identifier(f"{table}_moved")))
+        if replacement:
+            conn.execute(sql.SQL(replacement).format(new=new, moved=moved))
+    try:
+        yield pg
+    finally:
+        with pg._connection() as conn:
+            if replacement:
+                conn.execute(sql.SQL("drop table {}").format(new))
+            conn.execute(sql.SQL("alter table {} rename to {}").format(moved, sql.Identifier(table)))

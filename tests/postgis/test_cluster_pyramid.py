@@ -5,7 +5,6 @@ load without the pyramid still serves."""
 
 from __future__ import annotations
 
-import contextlib
 import math
 
 import mapbox_vector_tile
@@ -24,6 +23,7 @@ from geo.load_clusters import (
     TABLE,
     VALUE_TILES,
 )
+from tests.postgis.conftest import replaced
 from webapp.providers.base import Filters
 from webapp.providers.files import FileProvider
 from webapp.providers.postgis import PostgisProvider
@@ -157,25 +157,6 @@ def test_the_pyramid_agrees_with_the_files_provider(providers, edge_root):
         for filters in (None, Filters.of(status="planned"), Filters.of(category="biomedicine")):
             want = decoded(files.cluster_tile(LAYER, z, x, y, TILE_PROPERTIES, filters=filters))
             assert decoded(pg.cluster_tile(LAYER, z, x, y, TILE_PROPERTIES, filters=filters)) == want, (z, x, y)
-
-
-@contextlib.contextmanager
-def replaced(pg, table: str, replacement: str | None = None):
-    """``table`` of the current version moved away for the test, and ``replacement`` (an SQL
-    statement, ``{new}`` the table, ``{moved}`` the one moved away) put in its place; then put back."""
-    schema = pg._current().schema
-    new, moved = sql.Identifier(schema, table), sql.Identifier(schema, f"{table}_moved")
-    with pg._connection() as conn:
-        conn.execute(sql.SQL("alter table {} rename to {}").format(new, sql.Identifier(f"{table}_moved")))
-        if replacement:
-            conn.execute(sql.SQL(replacement).format(new=new, moved=moved))
-    try:
-        yield pg
-    finally:
-        with pg._connection() as conn:
-            if replacement:
-                conn.execute(sql.SQL("drop table {}").format(new))
-            conn.execute(sql.SQL("alter table {} rename to {}").format(moved, sql.Identifier(table)))
 
 
 @pytest.fixture

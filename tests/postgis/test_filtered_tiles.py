@@ -6,7 +6,6 @@ a version loaded before the column answers the same from the layer table; CQL2 s
 
 from __future__ import annotations
 
-import contextlib
 import math
 
 import orjson
@@ -18,6 +17,7 @@ from geo.dataset import write_dataset
 from geo.load_clusters import CLUSTER_MAX_ZOOM
 from geo.load_tiles import FILTER_COLUMN, tile_table
 from geo.schema import FILTER_FIELDS
+from tests.postgis.conftest import replaced
 from webapp import queryables
 from webapp.filtering import parse_filter
 from webapp.ogcapi import core
@@ -70,25 +70,6 @@ def pg(pg_datasets, root):
     provider.close()
 
 
-@contextlib.contextmanager
-def moved_away(pg, table: str, replacement: str | None = None):
-    """``table`` of the current version renamed for the test (``replacement``, an SQL statement
-    with ``{new}`` and ``{moved}``, put in its place), then put back."""
-    schema = pg._current().schema
-    new, moved = sql.Identifier(schema, table), sql.Identifier(schema, f"{table}_moved")
-    with pg._connection() as conn:
-        conn.execute(sql.SQL("alter table {} rename to {}").format(new, sql.Identifier(f"{table}_moved")))
-        if replacement:
-            conn.execute(sql.SQL(replacement).format(new=new, moved=moved))
-    try:
-        yield
-    finally:
-        with pg._connection() as conn:
-            if replacement:
-                conn.execute(sql.SQL("drop table {}").format(new))
-            conn.execute(sql.SQL("alter table {} rename to {}").format(moved, sql.Identifier(table)))
-
-
 def answers(pg) -> list:
     got = []
     for filters in FILTERS:
@@ -123,7 +104,7 @@ def test_the_tile_table_keeps_each_records_filter_properties_as_they_are(pg, roo
 def test_filtered_tiles_never_read_the_layer_table(pg):
     want = answers(pg)
     assert sum(bool(body) for body in want) > len(want) // 2
-    with moved_away(pg, LAYER):
+    with replaced(pg, LAYER):
         assert answers(pg) == want
 
 
@@ -143,7 +124,7 @@ def test_the_answers_are_the_files_providers(pg, root):
 
 def test_a_version_without_the_column_reads_the_layer_table(pg, pg_datasets, root):
     want = answers(pg)
-    with moved_away(
+    with replaced(
         pg, tile_table(LAYER), "create table {new} as select * from {moved}; alter table {new} drop column props"
     ):
         fresh = PostgisProvider(pg_datasets.url_for(root))
@@ -160,7 +141,7 @@ def test_cql2_filters_still_read_the_layer_table(pg):
     z, x, y = tile_of(113.33, 23.13, 11)
     body = pg.cluster_tile(LAYER, z, x, y, TILE_PROPERTIES, where=where)
     assert body
-    with moved_away(pg, LAYER), pytest.raises(Exception, match="does not exist"):
+    with replaced(pg, LAYER), pytest.raises(Exception, match="does not exist"):
         pg.cluster_tile(LAYER, z, x, y, TILE_PROPERTIES, where=where)
 
 
@@ -171,5 +152,5 @@ def test_the_lists_count_of_such_filters_is_read_from_the_tile_table(pg, root):
     want = [files.query(LAYER, filters=filters, limit=1).number_matched for filters in FILTERS]
     assert [pg.query(LAYER, filters=filters, limit=1).number_matched for filters in FILTERS] == want
     assert len(set(want)) == len(want)
-    with moved_away(pg, LAYER, "create table {new} as select * from {moved}; update {new} set props = '{{}}'::jsonb"):
+    with replaced(pg, LAYER, "create table {new} as select * from {moved}; update {new} set props = '{{}}'::jsonb"):
         assert [pg.query(LAYER, filters=filters, limit=0).number_matched for filters in FILTERS] == want
